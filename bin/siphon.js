@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The `siphon` command. From a source checkout it runs the TypeScript sources through tsx (no build step needed
+// after `npm ci`); from an installed package it runs the compiled `dist/`.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'src', 'cli', 'main.ts');
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  main = await import(pathToFileURL(source).href);
+} else {
+  main = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
+}
+process.exitCode = await main.run(process.argv);

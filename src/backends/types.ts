@@ -1,0 +1,108 @@
+import type { LogicalType } from '../values/logical-type.js';
+import type { Row, Value } from '../values/value.js';
+
+/** The engines Siphon speaks to. Differences between them are capability flags, not `if (dialect)` in callers. */
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: LogicalType;
+  /** The engine's own type text, e.g. `decimal(12,2)`, `character varying(40)`, `TEXT`. */
+  readonly nativeType: string;
+  readonly nullable: boolean;
+  readonly precision?: number;
+  readonly scale?: number;
+  /** MariaDB/MySQL text columns: the column's character set (latin1, utf8mb4...). */
+  readonly charset?: string;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Primary key columns in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  /** Unique keys (not the primary key), each in key order. NOT NULL unique keys can stand in for a primary key. */
+  readonly uniqueKeys: readonly (readonly string[])[];
+}
+
+export interface Capabilities {
+  readonly dialect: Dialect;
+  /** DDL inside a transaction rolls back with it (PostgreSQL, SQLite). */
+  readonly transactionalDdl: boolean;
+  /** Log-based capture the engine offers: MariaDB binary log, PostgreSQL logical decoding. */
+  readonly logCapture: 'binlog' | 'pgoutput' | null;
+  /** Triggers can record row changes into a change table. */
+  readonly triggers: boolean;
+  /** Several connections can write concurrently (SQLite: one writer). */
+  readonly concurrentWriters: boolean;
+}
+
+/** What `siphon check` reports about capture on a database. */
+export interface CaptureReadiness {
+  readonly method: 'binlog' | 'pgoutput' | 'trigger';
+  readonly ready: boolean;
+  /** What is wrong and how to fix it, one line each. Empty when ready. */
+  readonly problems: readonly string[];
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface KeysetReadOptions {
+  readonly table: string;
+  /** Key columns, in order. Reads are ordered by them (binary collation for text, so the order matches compareKeys). */
+  readonly key: readonly string[];
+  /** Exclusive lower bound: rows with key > after. */
+  readonly after?: readonly Value[];
+  /** Inclusive upper bound: rows with key <= until. */
+  readonly until?: readonly Value[];
+  readonly limit: number;
+  /** Columns to read; all when absent. */
+  readonly columns?: readonly string[];
+}
+
+export interface StreamOptions extends Omit<KeysetReadOptions, 'limit'> {
+  /** Rows per batch (default 1000). */
+  readonly batchSize?: number;
+}
+
+/** A raw SQL parameter: plain JS scalars, or a canonical value (converted by the adapter). */
+export type SqlParam = Value | number | bigint | Uint8Array | Date;
+
+/**
+ * One database, any engine. Every method speaks canonical values; driver types never pass this boundary.
+ * Methods that write run in one transaction each, unless called on the handle given by `transaction()`.
+ */
+export interface Database {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  /** Connection URL with the password replaced by `***`. */
+  readonly displayUrl: string;
+
+  listTables(): Promise<string[]>;
+  /** Throws TableNotFoundError (with the tables that do exist) when absent. */
+  describeTable(name: string): Promise<TableInfo>;
+  countRows(table: string): Promise<number>;
+
+  /** One keyset page in key order. */
+  readPage(options: KeysetReadOptions): Promise<Row[]>;
+  /** Keyset-paginated stream of batches in key order; memory is bounded by one batch. */
+  streamRows(options: StreamOptions): AsyncIterable<Row[]>;
+  /** Rows whose key is one of `keys` (any order). */
+  readByKeys(table: string, key: readonly string[], keys: readonly (readonly Value[])[]): Promise<Row[]>;
+
+  /** Insert or replace rows by `key` (must be a primary or unique key), in batches, in one transaction. */
+  upsert(table: string, key: readonly string[], rows: readonly Row[]): Promise<void>;
+  /** Delete rows by key, in batches, in one transaction. Returns the number deleted. */
+  deleteByKeys(table: string, key: readonly string[], keys: readonly (readonly Value[])[]): Promise<number>;
+
+  /** Run `fn` in a transaction; the handle it gets runs every call inside it. Commits when `fn` resolves. */
+  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
+
+  /** Raw SQL with positional `?` placeholders (rewritten for the engine). Result columns become canonical values. */
+  query(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
+  /** Raw SQL, one or more statements, no result. For DDL and scripts. */
+  execute(sql: string, params?: readonly SqlParam[]): Promise<void>;
+  quoteIdent(name: string): string;
+
+  captureReadiness(): Promise<CaptureReadiness[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { SiphonError } from '../errors.js';
+import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
+import { registerVersion } from './commands/version.js';
+// Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
+// call below per command.
+
+export function buildProgram(): Command {
+  const program = new Command('siphon')
+    .description('Migrate a live legacy system to a new platform with zero downtime and zero data loss.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerVersion(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 problems found, 2 bad usage or bad config). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof SiphonError) {
+      process.stderr.write(`siphon: ${e.message}\n`);
+      return e.code.startsWith('CONFIG_') ? EXIT_USAGE : EXIT_PROBLEMS;
+    }
+    process.stderr.write(`siphon: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT_PROBLEMS;
+  }
+}

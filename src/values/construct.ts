@@ -1,0 +1,169 @@
+import type {
+  BytesValue, DateValue, DecValue, FloatValue, InstantValue, IntValue, InvalidReason, InvalidValue, JsonValue,
+  LocalTimestampValue, TimeValue,
+} from './value.js';
+import { ValueError } from './errors.js';
+
+// Constructors that normalise their input, so that every adapter produces the same canonical text.
+
+const INT_RE = /^[+-]?\d+$/;
+const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function int(v: string | number | bigint): IntValue {
+  if (typeof v === 'bigint') return { t: 'int', v: v.toString() };
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new ValueError('invalid-number', `integer ${v} is not a safe integer`);
+    return { t: 'int', v: String(v === 0 ? 0 : v) };
+  }
+  const s = v.trim();
+  if (!INT_RE.test(s)) throw new ValueError('invalid-number', `"${v}" is not an integer`);
+  return { t: 'int', v: BigInt(s).toString() };
+}
+
+/** Normalise a decimal text: exact, no exponent, no leading zeros, no trailing fractional zeros, no "-0". */
+export function normalizeDecimal(text: string): string {
+  let s = text.trim();
+  if (!DEC_RE.test(s)) throw new ValueError('invalid-number', `"${text}" is not a decimal number`);
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') { neg = s[0] === '-'; s = s.slice(1); }
+  let exp = 0;
+  const e = s.search(/[eE]/);
+  if (e >= 0) { exp = Number(s.slice(e + 1)); s = s.slice(0, e); }
+  let [ip = '', fp = ''] = s.split('.') as [string, string?] as [string, string];
+  fp = fp ?? '';
+  // shift by exponent
+  if (exp > 0) { const take = fp.slice(0, exp).padEnd(exp, '0'); ip += take; fp = fp.slice(exp); }
+  else if (exp < 0) { const n = -exp; const pad = ip.padStart(n, '0'); fp = pad.slice(pad.length - n) + fp; ip = pad.slice(0, pad.length - n); }
+  ip = ip.replace(/^0+/, '') || '0';
+  fp = fp.replace(/0+$/, '');
+  const body = fp ? `${ip}.${fp}` : ip;
+  return neg && body !== '0' ? `-${body}` : body;
+}
+
+export function dec(v: string | number | bigint): DecValue {
+  if (typeof v === 'bigint') return { t: 'dec', v: v.toString() };
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new ValueError('invalid-number', `decimal ${v} is not finite`);
+    return { t: 'dec', v: normalizeDecimal(String(v)) };
+  }
+  return { t: 'dec', v: normalizeDecimal(v) };
+}
+
+export function float(v: number): FloatValue {
+  return { t: 'float', v: Object.is(v, -0) ? 0 : v };
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+export function date(v: string): DateValue {
+  const m = DATE_RE.exec(v);
+  if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) throw new ValueError('invalid-date', `"${v}" is not a valid date (YYYY-MM-DD)`);
+  return { t: 'date', v };
+}
+
+const TIME_RE = /^(-?\d{2,3}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+export function time(v: string): TimeValue {
+  const m = TIME_RE.exec(v.trim());
+  if (!m) throw new ValueError('invalid-date', `"${v}" is not a valid time (HH:MM:SS[.f])`);
+  const frac = (m[4] ?? '').slice(0, 6).replace(/0+$/, '');
+  return { t: 'time', v: `${m[1]}:${m[2]}:${m[3]}${frac ? '.' + frac : ''}` };
+}
+
+const DT_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function parseDateTime(v: string): { ymd: [number, number, number]; hms: [number, number, number]; micros: number; zone?: string } {
+  const m = DT_RE.exec(v.trim());
+  if (!m) throw new ValueError('invalid-date', `"${v}" is not a valid date-time`);
+  const ymd: [number, number, number] = [+m[1]!, +m[2]!, +m[3]!];
+  const hms: [number, number, number] = [+m[4]!, +m[5]!, +m[6]!];
+  if (!validYmd(...ymd) || hms[0] > 23 || hms[1] > 59 || hms[2] > 60) throw new ValueError('invalid-date', `"${v}" is not a valid date-time`);
+  const micros = Number((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
+  return m[8] ? { ymd, hms, micros, zone: m[8] } : { ymd, hms, micros };
+}
+
+function fmt(ymd: [number, number, number], hms: [number, number, number], micros: number): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(ymd[0], 4)}-${p(ymd[1])}-${p(ymd[2])}T${p(hms[0])}:${p(hms[1])}:${p(hms[2])}.${p(micros, 6)}`;
+}
+
+/** A zone-less local date-time. A zone suffix in the input is an error: use `instant` for those. */
+export function localTimestamp(v: string): LocalTimestampValue {
+  const d = parseDateTime(v);
+  if (d.zone) throw new ValueError('invalid-date', `"${v}" carries a zone; a local timestamp must not`);
+  return { t: 'lts', v: fmt(d.ymd, d.hms, d.micros) };
+}
+
+/** An instant. Accepts a Date, epoch microseconds (bigint), or text with a zone (Z or ±HH[:MM]). */
+export function instant(v: string | Date | bigint): InstantValue {
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new ValueError('invalid-date', 'invalid Date');
+    return { t: 'ts', v: v.toISOString().replace('Z', '000Z') };
+  }
+  if (typeof v === 'bigint') {
+    const ms = v / 1000n; const us = Number(((v % 1000n) + 1000n) % 1000n);
+    const base = new Date(Number(ms - (v < 0n && us !== 0 ? 1n : 0n))).toISOString();
+    return { t: 'ts', v: base.replace('Z', String(us).padStart(3, '0') + 'Z') };
+  }
+  const d = parseDateTime(v);
+  if (!d.zone) throw new ValueError('invalid-date', `"${v}" has no zone; an instant needs one (use localToInstant with a zone)`);
+  let offsetMin = 0;
+  if (d.zone !== 'Z') {
+    const sign = d.zone[0] === '-' ? -1 : 1;
+    const digits = d.zone.slice(1).replace(':', '');
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  }
+  const ms = Date.UTC(d.ymd[0], d.ymd[1] - 1, d.ymd[2], d.hms[0], d.hms[1], d.hms[2]) - offsetMin * 60_000;
+  const iso = new Date(ms).toISOString().slice(0, 19);
+  return { t: 'ts', v: `${iso}.${String(d.micros).padStart(6, '0')}Z` };
+}
+
+/**
+ * Interpret a local date-time in an IANA zone (e.g. 'Europe/Paris') and return the instant. Ambiguous local times
+ * (the repeated hour when clocks go back) resolve to the earlier instant, as PostgreSQL does.
+ */
+export function localToInstant(local: LocalTimestampValue, zone: string): InstantValue {
+  const d = parseDateTime(local.v);
+  const guess = Date.UTC(d.ymd[0], d.ymd[1] - 1, d.ymd[2], d.hms[0], d.hms[1], d.hms[2]);
+  const off1 = zoneOffsetMs(guess, zone);
+  let ms = guess - off1;
+  const off2 = zoneOffsetMs(ms, zone);
+  if (off2 !== off1) ms = guess - off2;
+  const iso = new Date(ms).toISOString().slice(0, 19);
+  return { t: 'ts', v: `${iso}.${String(d.micros).padStart(6, '0')}Z` };
+}
+
+function zoneOffsetMs(utcMs: number, zone: string): number {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const parts = Object.fromEntries(f.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+export function bytes(v: Uint8Array): BytesValue {
+  return { t: 'bytes', v: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+}
+
+/** Canonical JSON: object keys sorted recursively, no insignificant whitespace. Accepts JSON text or a JS value. */
+export function json(v: unknown, isText = typeof v === 'string'): JsonValue {
+  let parsed: unknown = v;
+  if (isText) {
+    try { parsed = JSON.parse(v as string); } catch (e) { throw new ValueError('invalid-json', `not valid JSON: ${(e as Error).message}`); }
+  }
+  return { t: 'json', v: canonicalJson(parsed) };
+}
+
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(v as object).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+export function invalid(reason: InvalidReason, raw: string): InvalidValue {
+  return { t: 'invalid', reason, raw };
+}
+
+function validYmd(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  return d <= days;
+}
