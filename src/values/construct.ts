@@ -123,10 +123,12 @@ export function instant(v: string | Date | bigint): InstantValue {
 export function localToInstant(local: LocalTimestampValue, zone: string): InstantValue {
   const d = parseDateTime(local.v);
   const guess = Date.UTC(d.ymd[0], d.ymd[1] - 1, d.ymd[2], d.hms[0], d.hms[1], d.hms[2]);
-  const off1 = zoneOffsetMs(guess, zone);
-  let ms = guess - off1;
-  const off2 = zoneOffsetMs(ms, zone);
-  if (off2 !== off1) ms = guess - off2;
+  // The offsets in force a day either side cover every transition; keep those that map back to this local time.
+  const before = zoneOffsetMs(guess - 86_400_000, zone);
+  const after = zoneOffsetMs(guess + 86_400_000, zone);
+  const valid = [...new Set([before, after])].map((o) => guess - o).filter((ms) => zoneOffsetMs(ms, zone) === guess - ms);
+  // Repeated hour: the earlier instant. Skipped hour (spring forward): shift forward by the gap, as PostgreSQL does.
+  const ms = valid.length > 0 ? Math.min(...valid) : guess - before;
   const iso = new Date(ms).toISOString().slice(0, 19);
   return { t: 'ts', v: `${iso}.${String(d.micros).padStart(6, '0')}Z` };
 }

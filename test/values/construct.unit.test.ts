@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  date, dec, instant, int, json, localTimestamp, localToInstant, normalizeDecimal, time, ValueError,
+} from '../../src/values/index.js';
+
+describe('normalizeDecimal', () => {
+  it.each([
+    ['12.50', '12.5'], ['012.500', '12.5'], ['-0.00', '0'], ['+3', '3'], ['0.0001', '0.0001'], ['1e3', '1000'],
+    ['1.5E-3', '0.0015'], ['-12.340', '-12.34'], ['.5', '0.5'], ['100', '100'], ['123456789012345678901234.5678', '123456789012345678901234.5678'],
+  ])('%s → %s', (input, out) => expect(normalizeDecimal(input)).toBe(out));
+
+  it.each(['', 'abc', '1,5', '1.2.3', '--1', '1 234'])('rejects %j with a ValueError', (bad) => {
+    expect(() => normalizeDecimal(bad)).toThrow(ValueError);
+  });
+
+  it('is idempotent and agrees with BigInt arithmetic for any scaled integer', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 12 }), (n, scale) => {
+      const neg = n < 0n; const abs = (neg ? -n : n).toString().padStart(scale + 1, '0');
+      const text = `${neg ? '-' : ''}${abs.slice(0, abs.length - scale)}${scale ? '.' + abs.slice(abs.length - scale) : ''}`;
+      const norm = normalizeDecimal(text);
+      expect(normalizeDecimal(norm)).toBe(norm);
+      // same value: scaling back gives the same integer
+      const [i = '', f = ''] = norm.replace('-', '').split('.');
+      const back = BigInt(i + f.padEnd(scale, '0')) * (norm.startsWith('-') ? -1n : 1n);
+      expect(back).toBe(n);
+    }));
+  });
+});
+
+describe('constructors', () => {
+  it('int keeps big integers exact', () => {
+    expect(int('9007199254740993')).toEqual({ t: 'int', v: '9007199254740993' });
+    expect(int(9007199254740993n)).toEqual({ t: 'int', v: '9007199254740993' });
+    expect(() => int(2 ** 60)).toThrow(/safe integer/);
+    expect(int('-007')).toEqual({ t: 'int', v: '-7' });
+  });
+  it('dec from numbers and text agree', () => {
+    expect(dec(12.5)).toEqual(dec('12.50'));
+    expect(() => dec(Number.NaN)).toThrow(ValueError);
+  });
+  it('dates are validated', () => {
+    expect(date('2024-02-29').v).toBe('2024-02-29');
+    expect(() => date('2023-02-29')).toThrow(/not a valid date/);
+    expect(() => date('0000-00-00')).toThrow(ValueError);
+  });
+  it('time trims trailing fractional zeros', () => {
+    expect(time('10:11:12.500000').v).toBe('10:11:12.5');
+    expect(time('10:11:12').v).toBe('10:11:12');
+  });
+  it('local timestamps keep microseconds and refuse zones', () => {
+    expect(localTimestamp('2020-01-02 03:04:05.123456').v).toBe('2020-01-02T03:04:05.123456');
+    expect(localTimestamp('2020-01-02T03:04:05').v).toBe('2020-01-02T03:04:05.000000');
+    expect(() => localTimestamp('2020-01-02T03:04:05Z')).toThrow(/carries a zone/);
+  });
+  it('instants normalise every zone notation to UTC with 6 digits', () => {
+    const want = '2020-01-02T02:04:05.123456Z';
+    expect(instant('2020-01-02 03:04:05.123456+01').v).toBe(want);
+    expect(instant('2020-01-02T03:04:05.123456+01:00').v).toBe(want);
+    expect(instant('2020-01-02T02:04:05.123456Z').v).toBe(want);
+    expect(instant(new Date('2020-01-02T02:04:05.123Z')).v).toBe('2020-01-02T02:04:05.123000Z');
+    expect(instant(1577930645123456n).v).toBe(want);
+    expect(() => instant('2020-01-02 03:04:05')).toThrow(/has no zone/);
+  });
+  it('local to instant uses the zone explicitly, including DST', () => {
+    expect(localToInstant(localTimestamp('2024-07-01 12:00:00'), 'Europe/Paris').v).toBe('2024-07-01T10:00:00.000000Z');
+    expect(localToInstant(localTimestamp('2024-01-01 12:00:00'), 'Europe/Paris').v).toBe('2024-01-01T11:00:00.000000Z');
+    // the repeated hour when clocks go back resolves to the earlier instant
+    expect(localToInstant(localTimestamp('2024-10-27 02:30:00'), 'Europe/Paris').v).toBe('2024-10-27T00:30:00.000000Z');
+    // the skipped hour when clocks go forward moves forward by the gap, as PostgreSQL does
+    expect(localToInstant(localTimestamp('2024-03-31 02:30:00'), 'Europe/Paris').v).toBe('2024-03-31T01:30:00.000000Z');
+  });
+  it('json is canonical whatever the key order and spacing', () => {
+    expect(json('{"b": 1, "a": {"d": [1, {"z": 0, "y": null}], "c": true}}').v).toBe('{"a":{"c":true,"d":[1,{"y":null,"z":0}]},"b":1}');
+    expect(() => json('{oops')).toThrow(/not valid JSON/);
+  });
+});
