@@ -1,0 +1,7 @@
+export * from './change.js';
+export * from './codec.js';
+export * from './errors.js';
+export * from './types.js';
+export { openLog, DEFAULT_LOG_URL, type OpenLogOptions } from './open.js';
+export { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
+export { checkRecord } from './check.js';

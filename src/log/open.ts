@@ -1,0 +1,33 @@
+import { parseConnectionUrl, redactUrl } from '../backends/url.js';
+import { UnsupportedUrlError } from '../backends/errors.js';
+import { assertNever } from '../errors.js';
+import type { EventLog } from './types.js';
+import { SqliteLog } from './sqlite/sqlite-log.js';
+
+export const DEFAULT_LOG_URL = 'sqlite:.siphon/log.sqlite';
+
+export interface OpenLogOptions {
+  /** SQLite only: fsync every commit (default true). */
+  readonly fsync?: boolean;
+}
+
+/**
+ * Open the event log named by a URL:
+ *   sqlite:PATH                              embedded default (sqlite:.siphon/log.sqlite)
+ *   postgres://user@host/db[?schema=NAME]    tables in schema NAME (default siphon_log)
+ *   nats://host:4222[,host2:4222]/LOG        JetStream stream SIPHON_LOG (one log per source, see nats/)
+ */
+export async function openLog(url: string, options: OpenLogOptions = {}): Promise<EventLog> {
+  const parsed = parseConnectionUrl(url);
+  switch (parsed.kind) {
+    case 'sqlite':
+      return new SqliteLog(parsed.path, options.fsync === undefined ? {} : { fsync: options.fsync });
+    case 'postgres': // adapter lands in the next commit
+    case 'nats':
+      throw new UnsupportedUrlError(redactUrl(url), 'sqlite:PATH (the PostgreSQL and NATS logs are not available yet)');
+    case 'mysql':
+      throw new UnsupportedUrlError(redactUrl(url), 'a log URL: sqlite:PATH, postgres://… or nats://… (MariaDB/MySQL is not a log backend)');
+    default:
+      return assertNever(parsed, 'log URL kind');
+  }
+}

@@ -1,0 +1,230 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { LogRecord } from '../change.js';
+import { checkRecord } from '../check.js';
+import { decodeRecord, encodeRecord } from '../codec.js';
+import { CheckpointConflictError, InvalidOffsetError, LogClosedError, LogStorageError } from '../errors.js';
+import { checkConsumerName, checkLimit } from '../names.js';
+import { pollTail, Wakeup } from '../tail.js';
+import type {
+  AppendOptions, AppendResult, ConsumerCheckpoint, EventLog, LogCapabilities, LogEntry, LogOffset, LogStats,
+  RetentionPolicy, RetentionResult, TailOptions,
+} from '../types.js';
+import { recordAppend } from '../metrics.js';
+import { SQLITE_SCHEMA } from './schema.js';
+
+export interface SqliteLogOptions {
+  /**
+   * fsync on every commit (default true). With WAL, 'NORMAL' survives a process crash but may lose the last commits
+   * on power loss; the log defaults to FULL because a lost tail would let offsets be re-assigned to other records.
+   */
+  readonly fsync?: boolean;
+}
+
+// One wakeup per file, so a tailer in this process wakes as soon as any log instance on the same file appends.
+const wakeups = new Map<string, Wakeup>();
+function wakeupFor(path: string): Wakeup {
+  let w = wakeups.get(path);
+  if (!w) { w = new Wakeup(); wakeups.set(path, w); }
+  return w;
+}
+
+interface EntryRow { seq: number; record: string; appended_at: number }
+interface ConsumerRow { name: string; seq: number | null; updated_at: number }
+
+const OFFSET_RE = /^(0|[1-9]\d{0,15})$/;
+
+/**
+ * The embedded default log: one SQLite file in WAL mode. One writer at a time (SQLite's lock; busy_timeout waits),
+ * any number of readers. Offsets are the AUTOINCREMENT rowid, so they are never reused even after retention
+ * deleted the entries below them. A batch, and the source position that goes with it, commit in one transaction.
+ */
+export class SqliteLog implements EventLog {
+  readonly name: string;
+  readonly capabilities: LogCapabilities = { pushTail: false, distributed: false, atomicSourcePosition: true };
+  private readonly db: Database.Database;
+  private readonly wakeup: Wakeup;
+  private closed = false;
+  private readonly stmts;
+
+  constructor(readonly path: string, options: SqliteLogOptions = {}) {
+    this.name = `sqlite:${path}`;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.fsync === false ? 'NORMAL' : 'FULL'}`);
+      this.db.pragma('busy_timeout = 10000');
+      this.db.exec(SQLITE_SCHEMA);
+    } catch (e) {
+      throw new LogStorageError(this.name, 'open', e);
+    }
+    this.wakeup = wakeupFor(path);
+    const db = this.db;
+    this.stmts = {
+      insert: db.prepare<[string, string, string, string | null, string, number]>(
+        'INSERT INTO siphon_log (source, tbl, kind, op, record, appended_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      read: db.prepare<[number, number], EntryRow>('SELECT seq, record, appended_at FROM siphon_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      upsertSource: db.prepare<[string, string, number | null, number]>(
+        `INSERT INTO siphon_log_sources (source, position, seq, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (source) DO UPDATE SET position = excluded.position, seq = excluded.seq, updated_at = excluded.updated_at`),
+      getSource: db.prepare<[string], { position: string }>('SELECT position FROM siphon_log_sources WHERE source = ?'),
+      getConsumer: db.prepare<[string], ConsumerRow>('SELECT name, seq, updated_at FROM siphon_log_consumers WHERE name = ?'),
+      insertConsumer: db.prepare<[string, number | null, number]>(
+        'INSERT INTO siphon_log_consumers (name, seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING'),
+      casConsumer: db.prepare<[number | null, number, string, number | null]>(
+        'UPDATE siphon_log_consumers SET seq = ?, updated_at = ? WHERE name = ? AND seq IS ?'),
+      listConsumers: db.prepare<[], ConsumerRow>('SELECT name, seq, updated_at FROM siphon_log_consumers ORDER BY name'),
+      dropConsumer: db.prepare<[string]>('DELETE FROM siphon_log_consumers WHERE name = ?'),
+    };
+  }
+
+  private check(): void {
+    if (this.closed) throw new LogClosedError(this.name);
+  }
+
+  private guard<T>(operation: string, fn: () => T): T {
+    this.check();
+    try { return fn(); } catch (e) {
+      if (e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code.startsWith('SQLITE_')) {
+        throw new LogStorageError(this.name, operation, e);
+      }
+      throw e;
+    }
+  }
+
+  async append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
+    const rows = batch.map((r, i) => {
+      const v = checkRecord(r, `to append at index ${i} of the batch for ${this.name}`);
+      return { v, text: encodeRecord(v) };
+    });
+    const now = Date.now();
+    const offsets = this.guard('append', () => this.db.transaction(() => {
+      const out: LogOffset[] = [];
+      let last: number | null = null;
+      for (const { v, text } of rows) {
+        const info = this.stmts.insert.run(v.source, v.table ?? '', v.kind, v.kind === 'change' ? v.op : null, text, now);
+        last = Number(info.lastInsertRowid);
+        out.push(String(last));
+      }
+      if (options.sourcePosition) {
+        this.stmts.upsertSource.run(options.sourcePosition.source, options.sourcePosition.position, last, now);
+      }
+      return out;
+    }).immediate());
+    recordAppend(this.name, rows.map((r) => r.v));
+    if (offsets.length > 0) this.wakeup.notify();
+    return { offsets };
+  }
+
+  async read(after: LogOffset | null, limit: number): Promise<LogEntry[]> {
+    const from = after === null ? 0 : this.toSeq(after);
+    const rows = this.guard('read', () => this.stmts.read.all(from, checkLimit(limit)));
+    return rows.map((r) => ({
+      offset: String(r.seq),
+      record: decodeRecord(r.record, `at offset ${r.seq} of ${this.name}`),
+      appendedAt: new Date(r.appended_at).toISOString(),
+    }));
+  }
+
+  tail(after: LogOffset | null, signal: AbortSignal, options: TailOptions = {}): AsyncIterable<LogEntry[]> {
+    return pollTail((a, l) => this.read(a, l), after, signal,
+      { batchSize: options.batchSize ?? 1000, minDelayMs: 5, maxDelayMs: 20, wakeup: this.wakeup });
+  }
+
+  async lastSourcePosition(source: string): Promise<string | null> {
+    return this.guard('lastSourcePosition', () => this.stmts.getSource.get(source)?.position ?? null);
+  }
+
+  async registerConsumer(name: string, at: LogOffset | null = null): Promise<ConsumerCheckpoint> {
+    checkConsumerName(name);
+    const seq = at === null ? null : this.toSeq(at);
+    this.guard('registerConsumer', () => this.stmts.insertConsumer.run(name, seq, Date.now()));
+    return this.checkpoint(name);
+  }
+
+  async checkpoint(name: string): Promise<ConsumerCheckpoint> {
+    checkConsumerName(name);
+    const row = this.guard('checkpoint', () => this.stmts.getConsumer.get(name));
+    return row ? toCheckpoint(row) : { name, offset: null, updatedAt: new Date(0).toISOString() };
+  }
+
+  async commit(name: string, expected: LogOffset | null, next: LogOffset | null): Promise<void> {
+    checkConsumerName(name);
+    const exp = expected === null ? null : this.toSeq(expected);
+    const nxt = next === null ? null : this.toSeq(next);
+    this.guard('commit', () => this.db.transaction(() => {
+      const row = this.stmts.getConsumer.get(name);
+      if (!row) {
+        // First commit of an unregistered consumer: it was at the start.
+        if (exp !== null) throw new CheckpointConflictError(name, expected, null);
+        this.stmts.insertConsumer.run(name, nxt, Date.now());
+        return;
+      }
+      if (this.stmts.casConsumer.run(nxt, Date.now(), name, exp).changes !== 1) {
+        throw new CheckpointConflictError(name, expected, row.seq === null ? null : String(row.seq));
+      }
+    }).immediate());
+  }
+
+  async consumers(): Promise<ConsumerCheckpoint[]> {
+    return this.guard('consumers', () => this.stmts.listConsumers.all().map(toCheckpoint));
+  }
+
+  async dropConsumer(name: string): Promise<void> {
+    checkConsumerName(name);
+    this.guard('dropConsumer', () => this.stmts.dropConsumer.run(name));
+  }
+
+  async applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+    const cutoff = (policy.now ?? new Date()).getTime() - policy.maxAgeMs;
+    return this.guard('applyRetention', () => this.db.transaction((): RetentionResult => {
+      // Inside the write transaction: no consumer can move (or be added) between reading the minimum and deleting.
+      const m = this.db.prepare('SELECT count(*) AS n, min(seq) AS lo, sum(seq IS NULL) AS nulls FROM siphon_log_consumers')
+        .get() as { n: number; lo: number | null; nulls: number | null };
+      if (m.n === 0 || (m.nulls ?? 0) > 0 || m.lo === null) return { deleted: 0, upTo: null };
+      const top = this.db.prepare('SELECT max(seq) AS s FROM siphon_log WHERE seq <= ? AND appended_at < ?').get(m.lo, cutoff) as { s: number | null };
+      if (top.s === null) return { deleted: 0, upTo: null };
+      const info = this.db.prepare('DELETE FROM siphon_log WHERE seq <= ?').run(top.s);
+      return { deleted: info.changes, upTo: String(top.s) };
+    }).immediate());
+  }
+
+  async stats(): Promise<LogStats> {
+    return this.guard('stats', () => {
+      const s = this.db.prepare('SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM siphon_log').get() as { n: number; lo: number | null; hi: number | null };
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      const size = this.db.pragma('page_size', { simple: true }) as number;
+      return { entries: s.n, firstOffset: s.lo === null ? null : String(s.lo), lastOffset: s.hi === null ? null : String(s.hi), bytes: pages * size };
+    });
+  }
+
+  compareOffsets(a: LogOffset, b: LogOffset): number {
+    return this.toSeq(a) - this.toSeq(b);
+  }
+
+  offsetBefore(offset: LogOffset): LogOffset | null {
+    const s = this.toSeq(offset);
+    return s <= 1 ? null : String(s - 1);
+  }
+
+  parseOffset(text: string): LogOffset {
+    return String(this.toSeq(text.trim()));
+  }
+
+  private toSeq(offset: LogOffset): number {
+    if (!OFFSET_RE.test(offset)) throw new InvalidOffsetError(offset, this.name, 'a non-negative integer (the entry sequence number)');
+    return Number(offset);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function toCheckpoint(r: ConsumerRow): ConsumerCheckpoint {
+  return { name: r.name, offset: r.seq === null ? null : String(r.seq), updatedAt: new Date(r.updated_at).toISOString() };
+}
