@@ -1,0 +1,70 @@
+import type { CleaningStep } from '../types.js';
+import { columnStep } from './step.js';
+
+// Windows-1252 bytes 0x80–0x9F; the five holes (0x81, 0x8D, 0x8F, 0x90, 0x9D) decode as the C1 control of the same
+// code, as browsers and MariaDB's latin1 (which is really cp1252) do.
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const TO_BYTE = new Map<number, number>();
+for (let i = 0; i < 256; i++) TO_BYTE.set(i >= 0x80 && i <= 0x9f ? CP1252_HIGH.charCodeAt(i - 0x80) : i, i);
+// Strings that were decoded as ISO-8859-1 rather than cp1252 carry raw C1 controls: accept those too.
+for (let i = 0x80; i <= 0x9f; i++) if (!TO_BYTE.has(i)) TO_BYTE.set(i, i);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The string's cp1252 bytes, or undefined when a character has no cp1252 byte (then it cannot be mojibake). */
+function cp1252Bytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const b = TO_BYTE.get(s.charCodeAt(i));
+    if (b === undefined) return undefined;
+    out[i] = b;
+  }
+  return out;
+}
+
+function cp1252Decode(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b);
+  return s;
+}
+
+/**
+ * Repairs one layer of mojibake: text whose UTF-8 bytes were read as cp1252/latin1 ("CrÃ©dit" → "Crédit").
+ * Only when the repair round-trips: the string's cp1252 bytes must be valid UTF-8, and encoding the repaired text
+ * back to UTF-8 and reading it as cp1252 must give the original. Plain ASCII and genuine latin text ("é" alone is
+ * not valid UTF-8) are left alone. Undefined when there is nothing to repair.
+ */
+export function repairMojibake(s: string): string | undefined {
+  if (!/[\u0080-\u00ff]/.test(s)) return undefined;
+  const bytes = cp1252Bytes(s);
+  if (!bytes) return undefined;
+  let fixed: string;
+  try { fixed = utf8.decode(bytes); } catch { return undefined; }
+  if (fixed === s) return undefined;
+  // with a latin1 (not cp1252) reading the original may hold C1 controls: compare on bytes instead of text
+  const back = cp1252Bytes(cp1252Decode(Buffer.from(fixed, 'utf8')));
+  if (!back || Buffer.compare(Buffer.from(back), Buffer.from(bytes)) !== 0) return undefined;
+  return fixed;
+}
+
+export interface RepairEncodingOptions {
+  /** Repair text that was double-encoded more than once (default 2 layers at most). */
+  readonly maxLayers?: number;
+}
+
+/** Repairs mojibake in text values (every text column, or the ones named). See repairMojibake. */
+export function repairEncoding(...args: (string | RepairEncodingOptions)[]): CleaningStep {
+  const columns = args.filter((a): a is string => typeof a === 'string');
+  const opts = args.find((a): a is RepairEncodingOptions => typeof a === 'object') ?? {};
+  const layers = opts.maxLayers ?? 2;
+  return columnStep('repairEncoding', columns, (v) => {
+    if (typeof v !== 'string') return v;
+    let s = v;
+    for (let i = 0; i < layers; i++) {
+      const r = repairMojibake(s);
+      if (r === undefined) break;
+      s = r;
+    }
+    return s;
+  });
+}

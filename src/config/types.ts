@@ -1,0 +1,129 @@
+import type { z } from 'zod';
+import type { PlainRow } from '../values/plain.js';
+
+export type { PlainRow };
+
+/** What a cleaning step knows about where it runs (for its error messages). */
+export interface CleanContext {
+  readonly table: string;
+  /** IANA zone of legacy's zone-less date-times, when configured. */
+  readonly timezone?: string;
+}
+
+/**
+ * A cleaning step: a pure function from a plain row to a plain row (it never mutates its input). Steps compose in
+ * the order given in `clean: [...]`. A step that cannot clean a value throws a CleaningError (table, column, value,
+ * reason), which becomes a quarantine reason.
+ */
+export interface CleaningStep {
+  /** Step name, used in reasons: `trim`, `codeMap`... */
+  readonly kind: string;
+  /** The columns it touches; undefined means every column it applies to. */
+  readonly columns?: readonly string[];
+  apply(row: PlainRow, ctx: CleanContext): PlainRow;
+}
+
+/** A hand-written step: any function of the row. */
+export type CleaningFunction = (row: PlainRow, ctx: CleanContext) => PlainRow;
+export type CleaningStepLike = CleaningStep | CleaningFunction;
+
+/** Any zod schema (zod 4). Validation duck-types `safeParse`, so a config may use its own copy of zod. */
+export type AnySchema = z.ZodType;
+export type Schemas = Record<string, AnySchema>;
+
+/** What `to(row)` returns: for each next table, zero or more rows (the input type of that table's schema). */
+export type NextRows<S extends Schemas> = { [K in keyof S]?: readonly z.input<S[K]>[] };
+
+/**
+ * A function type checked bivariantly in its parameter (the method-signature rule), so that a mapping written for a
+ * typed row (defineTable with a `row` schema) still fits where a plain-row mapping is expected.
+ */
+type Bivariant<A, B> = { fn(row: A): B }['fn'];
+
+/** The mapping of one legacy table. `R` is the row `to()` receives, `S` the zod schema of each next table. */
+export interface TableMapping<R = PlainRow, S extends Schemas = Schemas, E extends string = string> {
+  /** Primary or unique key columns in legacy, in key order. A single column may be given as a string. */
+  readonly key: string | readonly string[];
+  /** The entity this table's rows belong to (a key of `entities`). */
+  readonly entity?: E;
+  /**
+   * How a row gives its entity key: a column name, or a function of the (cleaned) row. Defaults to the table's key
+   * for an entity's root table.
+   */
+  readonly entityKey?: string | Bivariant<R, unknown>;
+  /** Cleaning steps, applied in order to the plain row before `row` validation and `to()`. */
+  readonly clean?: readonly CleaningStepLike[];
+  /**
+   * Optional zod schema of the cleaned legacy row. When given, the row is validated (failures are reasons too) and
+   * `to()` receives its typed output.
+   */
+  readonly row?: z.ZodType<R>;
+  /** The next rows this legacy row becomes: zero or more per next table. */
+  readonly to: Bivariant<R, NextRows<S>>;
+  /** A zod schema per next table that `to()` writes to; the keys name the next tables. */
+  readonly schemas: S;
+  /** Key columns of each next table (default: its primary key). */
+  readonly nextKeys?: { readonly [K in keyof S]?: readonly string[] };
+}
+
+export interface EntityDefinition<T extends string = string> {
+  /** The legacy table whose key identifies the entity (a key of `tables`). */
+  readonly root: T;
+}
+
+export interface LegacySide {
+  /** Connection URL: sqlite:PATH, postgres://…, mysql://… or mariadb://…; `${ENV}` references are expanded. */
+  readonly db: string;
+  /** Base URL of the legacy HTTP application, when the gateway fronts it. */
+  readonly http?: string;
+  /** IANA zone of legacy's zone-less date-times (e.g. 'Europe/Paris'). */
+  readonly timezone?: string;
+}
+
+export interface NextSide {
+  readonly db: string;
+  readonly http?: string;
+}
+
+/** The configuration as written by the user (see defineMigration). */
+export interface MigrationConfig<E extends string = string, T extends Record<string, Schemas> = Record<string, Schemas>> {
+  readonly name: string;
+  readonly legacy: LegacySide;
+  readonly next: NextSide;
+  /** State store: sqlite:PATH (default `sqlite:.siphon/state.sqlite`) or postgres://… */
+  readonly state?: string;
+  /** Change log: sqlite:PATH (default `sqlite:.siphon/log.sqlite`), postgres://… or nats://… */
+  readonly log?: string;
+  readonly entities?: { readonly [K in E]: EntityDefinition<Extract<keyof T, string>> };
+  readonly tables: { readonly [K in keyof T]: TableMapping<PlainRow, T[K], E> };
+}
+
+/** A table mapping after validation: normalised, defaults applied. */
+export interface ResolvedTable {
+  readonly name: string;
+  readonly key: readonly string[];
+  readonly entity?: string;
+  /** Gives the entity key of a (cleaned, validated) row; undefined when the table belongs to no entity. */
+  readonly entityKey?: (row: unknown) => unknown;
+  /** Where the entity key comes from, for messages: a column name or `function`. */
+  readonly entityKeySource?: string;
+  readonly clean: readonly CleaningStep[];
+  readonly row?: AnySchema;
+  readonly to: (row: unknown) => Record<string, readonly unknown[] | undefined>;
+  readonly schemas: Readonly<Record<string, AnySchema>>;
+  /** Explicit next keys only; the default (the next table's primary key) is found by introspection. */
+  readonly nextKeys: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A validated configuration, ready to use. Relative sqlite: paths are resolved against the config's folder. */
+export interface ResolvedConfig {
+  readonly name: string;
+  /** The file it was loaded from, when loaded from a file. */
+  readonly file?: string;
+  readonly legacy: LegacySide;
+  readonly next: NextSide;
+  readonly state: string;
+  readonly log: string;
+  readonly entities: Readonly<Record<string, EntityDefinition>>;
+  readonly tables: Readonly<Record<string, ResolvedTable>>;
+}
