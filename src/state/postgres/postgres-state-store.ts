@@ -1,0 +1,394 @@
+import pg from 'pg';
+import { chunks, mergeDiffDeltas, newestPerKey, routeSnapshot } from '../batch.js';
+import { CheckpointConflictError, RouteNotFoundError, StateInputError } from '../errors.js';
+import { MIGRATIONS, type Migration } from '../migrations/index.js';
+import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
+import type {
+  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
+  LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
+  QuarantineItem, QuarantineQuery, QuarantineState, Route, RouteChange, RouteInput, RouteTable, RouteWatchOptions,
+  StateStore, Unsubscribe,
+} from '../types.js';
+import * as v from '../validate.js';
+import { migratePostgres } from './migrate.js';
+import { watchPgRoutes } from './route-watch.js';
+import {
+  toAudit, toDiff, toLedger, toQuarantine, toRoute,
+  type AuditRow, type DiffRow, type LedgerRow, type QuarantineRow, type RouteRow,
+} from './rows.js';
+
+export interface PostgresStateStoreOptions {
+  /** Schema holding the tables; default `siphon_state`. Lower-case letters, digits and `_`. */
+  readonly schema?: string;
+  /** Pool size; default 4. */
+  readonly poolSize?: number;
+  /** For tests of the upgrade path: the migrations to apply (default: all). */
+  readonly migrations?: readonly Migration[];
+}
+
+type Db = pg.Pool | pg.PoolClient;
+const LEDGER_CHUNK = 5000;
+
+/**
+ * The shared state store on PostgreSQL, for several Siphon processes or hosts. Route table changes are also sent with
+ * NOTIFY (inside the changing transaction, so delivered exactly at commit) for `watchRoutes`.
+ */
+export class PostgresStateStore implements StateStore {
+  readonly kind = 'postgres' as const;
+  private readonly unsubscribers = new Set<Unsubscribe>();
+  private readonly s: string;
+  private readonly channel: string;
+
+  private constructor(
+    private readonly pool: pg.Pool, private readonly config: pg.ClientConfig, schema: string, readonly location: string,
+  ) {
+    this.s = `"${schema}"`;
+    this.channel = `siphon_routes_${schema}`.slice(0, 63);
+  }
+
+  static async open(config: pg.ClientConfig, location: string, options: PostgresStateStoreOptions = {}): Promise<PostgresStateStore> {
+    const schema = options.schema ?? 'siphon_state';
+    if (!/^[a-z_][a-z0-9_]{0,47}$/.test(schema)) throw new StateInputError('postgres state store schema', 'lower-case letters, digits and _ (at most 48)', schema);
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4, application_name: 'siphon-state' });
+    // an idle pooled connection that dies (server restart) must not crash the process; the next query reconnects
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      try { await migratePostgres(client, schema, location, options.migrations ?? MIGRATIONS); } finally { client.release(); }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+    return new PostgresStateStore(pool, config, schema, location);
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch((re: Error) => { broken = re; });
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private async rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await db.query<R>(sql, params)).rows;
+  }
+
+  async schemaVersion(): Promise<number> {
+    return (await this.rows<{ v: number }>(this.pool, `SELECT max(id) AS v FROM ${this.s}.schema_migrations`))[0]!.v;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- ledger
+
+  async upsertLedger(entries: readonly LedgerUpsert[]): Promise<LedgerUpsertResult> {
+    const checked = entries.map((e, i) => v.ledgerUpsert(`upsertLedger: entries[${i}]`, e));
+    const { entries: unique, dropped } = newestPerKey(checked);
+    // one lock order for every writer, so two appliers upserting overlapping batches cannot deadlock
+    unique.sort((a, b) => (a.entity === b.entity ? cmp(a.key, b.key) : cmp(a.entity, b.entity)));
+    if (unique.length === 0) return { applied: 0, stale: dropped };
+    const applied = await this.tx(async (c) => {
+      let n = 0;
+      for (const part of chunks(unique, LEDGER_CHUNK)) {
+        const r = await c.query(`
+          INSERT INTO ${this.s}.ledger AS l (entity, key, state, version, origin)
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+          ON CONFLICT (entity, key) DO UPDATE SET state = excluded.state, version = excluded.version,
+            origin = excluded.origin, updated_at = now()
+          WHERE excluded.version COLLATE "C" > l.version COLLATE "C"`,
+        [part.map((e) => e.entity), part.map((e) => e.key), part.map((e) => e.state), part.map((e) => e.version), part.map((e) => e.origin)]);
+        n += r.rowCount ?? 0;
+      }
+      return n;
+    });
+    return { applied, stale: unique.length - applied + dropped };
+  }
+
+  async setLedgerState(changes: readonly LedgerStateChange[]): Promise<number> {
+    changes.forEach((c, i) => v.ledgerStateChange(`setLedgerState: changes[${i}]`, c));
+    return this.tx(async (c) => {
+      let n = 0;
+      for (const ch of changes) {
+        const r = await c.query(`UPDATE ${this.s}.ledger SET state = $1, updated_at = now()
+          WHERE entity = $2 AND key = $3 AND ($4::text IS NULL OR version = $4) AND ($5::text[] IS NULL OR state = ANY($5))`,
+        [ch.state, ch.entity, ch.key, ch.ifVersion ?? null, ch.ifState ?? null]);
+        n += r.rowCount ?? 0;
+      }
+      return n;
+    });
+  }
+
+  async getLedger(entity: string, key: string): Promise<LedgerEntry | undefined> {
+    const r = await this.rows<LedgerRow>(this.pool, `SELECT * FROM ${this.s}.ledger WHERE entity = $1 AND key = $2`,
+      [v.text('getLedger: entity', entity), v.text('getLedger: key', key)]);
+    return r[0] && toLedger(r[0]);
+  }
+
+  async getLedgerMany(entity: string, keys: readonly string[]): Promise<LedgerEntry[]> {
+    v.text('getLedgerMany: entity', entity);
+    keys.forEach((k, i) => v.text(`getLedgerMany: keys[${i}]`, k));
+    const r = await this.rows<LedgerRow>(this.pool, `SELECT * FROM ${this.s}.ledger WHERE entity = $1 AND key = ANY($2::text[]) ORDER BY key`, [entity, keys]);
+    return r.map(toLedger);
+  }
+
+  async listLedger(q: LedgerPageQuery): Promise<Page<LedgerEntry, string>> {
+    const n = v.limit('listLedger: limit', q.limit, 1000, 10_000);
+    const r = await this.rows<LedgerRow>(this.pool, `SELECT * FROM ${this.s}.ledger
+      WHERE entity = $1 AND ($2::text IS NULL OR key > $2) AND ($3::text IS NULL OR state = $3) ORDER BY key LIMIT $4`, [
+      v.text('listLedger: entity', q.entity),
+      q.after === undefined ? null : v.text('listLedger: after', q.after),
+      q.state === undefined ? null : v.oneOf('listLedger: state', q.state, ['legacy', 'copied', 'verified', 'owned-by-next', 'quarantined']),
+      n + 1]);
+    const items = r.slice(0, n).map(toLedger);
+    return { items, next: r.length > n ? items[items.length - 1]!.key : null };
+  }
+
+  async ledgerCounts(entity?: string): Promise<LedgerCount[]> {
+    const r = await this.rows<{ entity: string; state: LedgerCount['state']; count: string }>(this.pool,
+      `SELECT entity, state, count(*) AS count FROM ${this.s}.ledger WHERE ($1::text IS NULL OR entity = $1)
+       GROUP BY entity, state ORDER BY entity, state`, [entity === undefined ? null : v.text('ledgerCounts: entity', entity)]);
+    return r.map((x) => ({ entity: x.entity, state: x.state, count: Number(x.count) }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------- routes
+
+  /** One statement, so one snapshot: the routes are exactly the table at the version returned. */
+  private async readRoutes(db: Db): Promise<RouteTable> {
+    const r = await this.rows<RouteRow & { table_version: string }>(db, `
+      SELECT rt.version AS table_version, r.* FROM ${this.s}.route_table rt LEFT JOIN ${this.s}.routes r ON true
+      WHERE rt.id = 1 ORDER BY r.position`);
+    return { version: Number(r[0]!.table_version), routes: r.filter((x) => x.id !== null).map(toRoute) };
+  }
+
+  private async bumpVersion(c: pg.PoolClient): Promise<number> {
+    // the row lock taken here serialises route changes until commit
+    const r = await this.rows<{ version: string }>(c, `UPDATE ${this.s}.route_table SET version = version + 1 WHERE id = 1 RETURNING version`);
+    const version = Number(r[0]!.version);
+    await c.query('SELECT pg_notify($1, $2)', [this.channel, String(version)]);
+    return version;
+  }
+
+  async getRoutes(): Promise<RouteTable> {
+    return this.readRoutes(this.pool);
+  }
+
+  async routeTableVersion(): Promise<number> {
+    return Number((await this.rows<{ version: string }>(this.pool, `SELECT version FROM ${this.s}.route_table WHERE id = 1`))[0]!.version);
+  }
+
+  async setRoutes(routes: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
+    const checked = v.routeInputs('setRoutes: routes', routes);
+    v.auditContext('setRoutes: audit', audit);
+    return this.tx(async (c) => {
+      const version = await this.bumpVersion(c);
+      const before = (await this.readRoutes(c)).routes;
+      await c.query(`DELETE FROM ${this.s}.routes`);
+      for (const [i, r] of checked.entries()) {
+        await c.query(`INSERT INTO ${this.s}.routes (id, position, match_json, mode, canary_percent, options_json)
+          VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb)`, [r.id, i, JSON.stringify(r.match), r.mode, r.canaryPercent ?? 0, JSON.stringify(r.options ?? {})]);
+      }
+      const after = (await this.readRoutes(c)).routes;
+      await this.insertAudit(c, {
+        actor: audit.actor, action: 'routes.set', subject: 'routes', reason: audit.reason,
+        before: { version: version - 1, routes: before.map(routeSnapshot) }, after: { version, routes: after.map(routeSnapshot) },
+      });
+      return { version, routes: after };
+    });
+  }
+
+  async updateRoute(id: string, change: RouteChange, audit: AuditContext): Promise<{ version: number; route: Route }> {
+    v.text('updateRoute: id', id, 200);
+    v.routeChange('updateRoute: change', change);
+    v.auditContext('updateRoute: audit', audit);
+    return this.tx(async (c) => {
+      const version = await this.bumpVersion(c);
+      const cur = await this.rows<RouteRow>(c, `SELECT * FROM ${this.s}.routes WHERE id = $1`, [id]);
+      if (!cur[0]) {
+        const ids = await this.rows<{ id: string }>(c, `SELECT id FROM ${this.s}.routes ORDER BY position`);
+        throw new RouteNotFoundError(id, ids.map((r) => r.id));
+      }
+      const before = toRoute(cur[0]);
+      const upd = await this.rows<RouteRow>(c, `UPDATE ${this.s}.routes SET match_json = $2::jsonb, mode = $3, canary_percent = $4,
+        options_json = $5::jsonb, updated_at = now() WHERE id = $1 RETURNING *`, [id, JSON.stringify(change.match ?? before.match),
+        change.mode ?? before.mode, change.canaryPercent ?? before.canaryPercent, JSON.stringify(change.options ?? before.options)]);
+      const route = toRoute(upd[0]!);
+      await this.insertAudit(c, {
+        actor: audit.actor, action: 'route.update', subject: id, reason: audit.reason,
+        before: { version: version - 1, route: routeSnapshot(before) }, after: { version, route: routeSnapshot(route) },
+      });
+      return { version, route };
+    });
+  }
+
+  async watchRoutes(onChange: (version: number) => void, options: RouteWatchOptions = {}): Promise<Unsubscribe> {
+    const stop = await watchPgRoutes({ client: this.config, channel: this.channel, readVersion: () => this.routeTableVersion() }, onChange, options);
+    const unsubscribe: Unsubscribe = async () => { this.unsubscribers.delete(unsubscribe); await stop(); };
+    this.unsubscribers.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- audit
+
+  private async insertAudit(db: Db, a: AuditInput): Promise<AuditEntry> {
+    const r = await this.rows<AuditRow>(db, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
+      VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING *`, [a.actor, a.action, a.subject,
+      a.before === undefined ? null : v.jsonText('audit.before', a.before),
+      a.after === undefined ? null : v.jsonText('audit.after', a.after), a.reason ?? null]);
+    return toAudit(r[0]!);
+  }
+
+  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    v.auditInput('appendAudit: entry', entry);
+    return this.insertAudit(this.pool, entry);
+  }
+
+  async listAudit(q: AuditQuery = {}): Promise<Page<AuditEntry, number>> {
+    const f = auditFilter(q, (d) => d);
+    const r = await this.rows<AuditRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.audit ${f.where} ORDER BY id DESC LIMIT ?`), [...f.params, f.limit + 1]);
+    const items = r.slice(0, f.limit).map(toAudit);
+    return { items, next: r.length > f.limit ? items[items.length - 1]!.id : null };
+  }
+
+  // ---------------------------------------------------------------------------------------------------- quarantine
+
+  async addQuarantine(items: readonly QuarantineInput[]): Promise<QuarantineItem[]> {
+    items.forEach((q, i) => v.quarantineInput(`addQuarantine: items[${i}]`, q));
+    return this.tx(async (c) => {
+      const out: QuarantineItem[] = [];
+      for (const q of items) {
+        const r = await this.rows<QuarantineRow>(c, `
+          INSERT INTO ${this.s}.quarantine AS q (source_table, key, payload_json, reason_code, message)
+          VALUES ($1, $2, $3::jsonb, $4, $5)
+          ON CONFLICT (source_table, key, reason_code) WHERE state = 'open' DO UPDATE SET attempts = q.attempts + 1,
+            payload_json = excluded.payload_json, message = excluded.message, last_seen = now()
+          RETURNING *`, [q.sourceTable, q.key, JSON.stringify(q.payload), q.reasonCode, q.message]);
+        out.push(toQuarantine(r[0]!));
+      }
+      return out;
+    });
+  }
+
+  async getQuarantine(id: number): Promise<QuarantineItem | undefined> {
+    const r = await this.rows<QuarantineRow>(this.pool, `SELECT * FROM ${this.s}.quarantine WHERE id = $1`, [v.idList('getQuarantine: id', [id])[0]]);
+    return r[0] && toQuarantine(r[0]);
+  }
+
+  async listQuarantine(q: QuarantineQuery = {}): Promise<Page<QuarantineItem, number>> {
+    const f = quarantineFilter(q);
+    const r = await this.rows<QuarantineRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.quarantine ${f.where} ORDER BY id LIMIT ?`), [...f.params, f.limit + 1]);
+    const items = r.slice(0, f.limit).map(toQuarantine);
+    return { items, next: r.length > f.limit ? items[items.length - 1]!.id : null };
+  }
+
+  async markQuarantine(ids: readonly number[], state: Exclude<QuarantineState, 'open'>, audit: AuditContext): Promise<number> {
+    const unique = v.idList('markQuarantine: ids', ids);
+    v.quarantineTarget('markQuarantine: state', state);
+    v.auditContext('markQuarantine: audit', audit);
+    if (unique.length === 0) return 0;
+    return this.tx(async (c) => {
+      const r = await this.rows<{ id: string }>(c, `UPDATE ${this.s}.quarantine SET state = $1
+        WHERE id = ANY($2::bigint[]) AND state <> 'resolved' AND state <> $1 RETURNING id`, [state, unique]);
+      const changed = r.map((x) => Number(x.id)).sort((a, b) => a - b);
+      if (changed.length > 0) {
+        await this.insertAudit(c, { actor: audit.actor, action: `quarantine.${state}`, subject: changed.join(','), reason: audit.reason, after: { ids: changed, state } });
+      }
+      return changed.length;
+    });
+  }
+
+  async quarantineCounts(filter: { state?: QuarantineState } = {}): Promise<QuarantineCount[]> {
+    const state = filter.state === undefined ? null : v.oneOf('quarantineCounts: state', filter.state, ['open', 'redriven', 'resolved']);
+    const r = await this.rows<{ source_table: string; reason_code: string; state: QuarantineState; count: string }>(this.pool,
+      `SELECT source_table, reason_code, state, count(*) AS count FROM ${this.s}.quarantine WHERE ($1::text IS NULL OR state = $1)
+       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, [state]);
+    return r.map((x) => ({ sourceTable: x.source_table, reasonCode: x.reason_code, state: x.state, count: Number(x.count) }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------- checkpoints
+
+  async getCheckpoint(name: string): Promise<string | null> {
+    const r = await this.rows<{ position: string }>(this.pool, `SELECT position FROM ${this.s}.checkpoints WHERE name = $1`, [v.text('getCheckpoint: name', name, 500)]);
+    return r[0]?.position ?? null;
+  }
+
+  /** One statement each way (insert-if-absent or update-if-equal), atomic without an explicit lock. */
+  async saveCheckpoint(name: string, expected: string | null, next: string): Promise<void> {
+    v.text('saveCheckpoint: name', name, 500);
+    if (expected !== null) v.text('saveCheckpoint: expected', expected);
+    v.text('saveCheckpoint: next', next);
+    const r = expected === null
+      ? await this.pool.query(`INSERT INTO ${this.s}.checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, next])
+      : await this.pool.query(`UPDATE ${this.s}.checkpoints SET position = $3, updated_at = now() WHERE name = $1 AND position = $2`, [name, expected, next]);
+    if ((r.rowCount ?? 0) === 0) throw new CheckpointConflictError(name, expected, await this.getCheckpoint(name));
+  }
+
+  async listCheckpoints(): Promise<{ name: string; position: string; updatedAt: Date }[]> {
+    const r = await this.rows<{ name: string; position: string; updated_at: Date }>(this.pool, `SELECT * FROM ${this.s}.checkpoints ORDER BY name`);
+    return r.map((x) => ({ name: x.name, position: x.position, updatedAt: x.updated_at }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------- settings
+
+  async getSetting(key: string): Promise<JsonValue | undefined> {
+    const r = await this.rows<{ value: JsonValue }>(this.pool, `SELECT value FROM ${this.s}.settings WHERE key = $1`, [v.text('getSetting: key', key, 500)]);
+    return r.length === 0 ? undefined : r[0]!.value;
+  }
+
+  async setSetting(key: string, value: JsonValue): Promise<void> {
+    const json = v.jsonText(`setSetting: ${key}`, value);
+    await this.pool.query(`INSERT INTO ${this.s}.settings (key, value) VALUES ($1, $2::jsonb)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, [v.text('setSetting: key', key, 500), json]);
+  }
+
+  async deleteSetting(key: string): Promise<boolean> {
+    return ((await this.pool.query(`DELETE FROM ${this.s}.settings WHERE key = $1`, [v.text('deleteSetting: key', key, 500)])).rowCount ?? 0) > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- diffs
+
+  async recordDiffs(deltas: readonly DiffDelta[], maxSamples = 5): Promise<void> {
+    deltas.forEach((d, i) => v.diffDelta(`recordDiffs: deltas[${i}]`, d));
+    v.limit('recordDiffs: maxSamples', maxSamples, 5, 1000);
+    const merged = mergeDiffDeltas(deltas).sort((a, b) => cmp(`${a.endpoint}\u0000${a.fieldPath}\u0000${a.kind}`, `${b.endpoint}\u0000${b.fieldPath}\u0000${b.kind}`));
+    if (merged.length === 0) return;
+    // the sample window is trimmed in SQL, so concurrent gateway processes never lose each other's counts
+    const latest = (expr: string) => `(SELECT COALESCE(jsonb_agg(e ORDER BY o), '[]'::jsonb) FROM
+      (SELECT e, o FROM jsonb_array_elements(${expr}) WITH ORDINALITY AS t(e, o) ORDER BY o DESC LIMIT $6) w)`;
+    await this.tx(async (c) => {
+      for (const d of merged) {
+        await c.query(`INSERT INTO ${this.s}.diff_aggregates AS d (endpoint, field_path, kind, count, samples_json)
+          VALUES ($1, $2, $3, $4, ${latest('$5::jsonb')})
+          ON CONFLICT (endpoint, field_path, kind) DO UPDATE SET count = d.count + excluded.count, last_seen = now(),
+            samples_json = ${latest('d.samples_json || excluded.samples_json')}`,
+        [d.endpoint, d.fieldPath, d.kind, d.count, v.jsonText('recordDiffs: samples', d.samples ?? []), maxSamples]);
+      }
+    });
+  }
+
+  async listDiffs(filter: { endpoint?: string } = {}): Promise<DiffAggregate[]> {
+    const r = await this.rows<DiffRow>(this.pool, `SELECT * FROM ${this.s}.diff_aggregates WHERE ($1::text IS NULL OR endpoint = $1)
+      ORDER BY endpoint, count DESC, field_path, kind`, [filter.endpoint ?? null]);
+    return r.map(toDiff);
+  }
+
+  async clearDiffs(filter: { endpoint?: string } = {}): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM ${this.s}.diff_aggregates WHERE ($1::text IS NULL OR endpoint = $1)`, [filter.endpoint ?? null]);
+    return r.rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    for (const u of [...this.unsubscribers]) await u();
+    await this.pool.end();
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
