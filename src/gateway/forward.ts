@@ -1,0 +1,107 @@
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { BodyCapture } from './capture.js';
+import type { FallbackReason } from './gateway-metrics.js';
+import { clientResponseHeaders } from './headers.js';
+
+export interface PrimaryHooks {
+  /** Once, when the user's answer is complete or failed. `status` is what the client got (0: connection cut). */
+  done(status: number, error?: Error): void;
+  /**
+   * When set (next-routed idempotent requests), a failure before any byte was sent to the client — connection error,
+   * timeout or 5xx status — is handed here instead of being answered: the caller answers from legacy.
+   */
+  failover?(reason: FallbackReason, error?: Error): void;
+}
+
+export function isTimeout(err: Error): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+/**
+ * undici dispatch handler (the raw-header callback API, undici's fastest) streaming the upstream answer to the
+ * client with backpressure both ways: a full client socket pauses the upstream read (`onData` returns false, then
+ * `resume` on drain). Nothing is buffered except the optional bounded capture for the mirror's exchange.
+ */
+export class PrimaryHandler implements Dispatcher.DispatchHandler {
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  #clientGone = false;
+  #failingOver = false;
+  #finished = false;
+  status = 0;
+  rawHeaders: Buffer[] | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly hooks: PrimaryHooks,
+    private readonly capture?: BodyCapture,
+  ) {}
+
+  /** The client left: abort the upstream request, even if it is still queued in the pool (else the pool stalls). */
+  clientGone(): void {
+    this.#clientGone = true;
+    this.#abort?.(new Error('client closed the connection'));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#clientGone) { abort(new Error('client closed the connection')); return; }
+    this.#abort = abort;
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // 1xx informational: Node answered 100-continue to the client itself
+    if (this.hooks.failover && status >= 500) {
+      // Let the failed body drain into nothing (keeps the connection reusable) while legacy answers.
+      this.#failingOver = true;
+      this.hooks.failover('status');
+      return true;
+    }
+    this.status = status;
+    this.#resume = resume;
+    if (this.capture) this.rawHeaders = raw;
+    if (this.#clientGone) return false;
+    this.res.writeHead(status, statusText, clientResponseHeaders(raw));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#failingOver) return true;
+    this.capture?.add(chunk);
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.#onDrain);
+    return false;
+  }
+
+  readonly #onDrain = (): void => { this.#resume?.(); };
+
+  onComplete(): void {
+    if (this.#failingOver) return;
+    this.res.end();
+    this.#finish(this.status);
+  }
+
+  onError(err: Error): void {
+    if (this.#failingOver) return;
+    if (this.#clientGone) { this.#finish(0, err); return; }
+    if (!this.res.headersSent) {
+      if (this.hooks.failover) { this.#failingOver = true; this.hooks.failover(isTimeout(err) ? 'timeout' : 'error', err); return; }
+      const status = isTimeout(err) ? 504 : 502;
+      const body = status === 504 ? 'upstream timed out\n' : 'upstream unavailable\n';
+      this.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      this.res.end(body);
+      this.#finish(status, err);
+      return;
+    }
+    // Headers already sent: the only honest signal left is cutting the connection.
+    this.res.destroy(err);
+    this.#finish(0, err);
+  }
+
+  #finish(status: number, err?: Error): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.hooks.done(status, err);
+  }
+}

@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) are meaningful for one connection only and never forwarded, nor are the
+ * headers a `Connection` header names. `expect` is answered by Node itself (100-continue) and undici refuses it.
+ * `host` is kept (upstreams see the client's host, like nginx `proxy_set_header Host $host`).
+ */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'expect',
+]);
+/** Replaced by the gateway on the way in. */
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent']);
+
+export interface ForwardInfo {
+  readonly traceparent: string;
+  /** Extra headers appended as is (e.g. the dry-run marker on mirrored writes). */
+  readonly extra?: readonly string[];
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const set = new Set<string>();
+  for (const t of text.split(',')) { const n = t.trim().toLowerCase(); if (n) set.add(n); }
+  return set.size ? set : undefined;
+}
+
+/** Upstream request headers as a flat [name, value, ...] array (undici's fastest form), built from rawHeaders. */
+export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo): string[] {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
+    if (lower.startsWith('proxy-')) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  const prior = req.headers['x-forwarded-for'];
+  const ip = req.socket.remoteAddress ?? 'unknown';
+  out.push('x-forwarded-for', prior ? `${prior}, ${ip}` : ip);
+  out.push('x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  const host = req.headers.host;
+  if (host) out.push('x-forwarded-host', host);
+  out.push('traceparent', info.traceparent);
+  if (info.extra) out.push(...info.extra);
+  return out;
+}
+
+/** Response headers from undici's raw Buffer array, minus hop-by-hop ones, as a flat string array for writeHead. */
+export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') { named = connectionTokens(raw[i + 1]!.toString('latin1')); continue; }
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (!named) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  return kept;
+}
+
+/** Lower-cased map of a flat header array (repeats joined with ", ", set-cookie with "\n"): for captured exchanges. */
+export function headerMap(flat: readonly (string | Buffer)[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i]!.toString().toLowerCase();
+    const v = flat[i + 1]!.toString();
+    const prev = map[k];
+    map[k] = prev === undefined ? v : `${prev}${k === 'set-cookie' ? '\n' : ', '}${v}`;
+  }
+  return map;
+}

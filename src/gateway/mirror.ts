@@ -1,0 +1,143 @@
+import type { Dispatcher } from 'undici';
+import { BodyCapture, capturedResponse } from './capture.js';
+import type { CapturedResponse, DiffSink, Exchange, HeaderMap } from './exchange.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { isTimeout } from './forward.js';
+import type { Side } from './routing/route.js';
+
+export interface MirrorSettings {
+  /** Copies waiting for a free slot; beyond it copies are dropped (counted). */
+  readonly queueMax: number;
+  /** Copies in flight at once (per target side). */
+  readonly concurrency: number;
+  /** Request bodies larger than this are not mirrored (counted). */
+  readonly requestBodyLimit: number;
+  /** Response bodies kept for the diff, per side (longer: cut, `truncated`). */
+  readonly responseBodyLimit: number;
+  /** Whole-copy deadline. */
+  readonly timeoutMs: number;
+}
+
+export interface MirrorTargets {
+  readonly legacy: Dispatcher;
+  readonly next: Dispatcher;
+  /** Second legacy instance for noise cancellation. */
+  readonly legacy2?: Dispatcher;
+}
+
+export interface MirrorJob {
+  readonly routeId: string;
+  readonly endpoint: string;
+  readonly method: string;
+  readonly url: string;
+  /** Headers for the copy (already with the child-span traceparent and the dry-run marker when needed). */
+  readonly headers: string[];
+  /** The client's request headers, for the exchange. */
+  readonly requestHeaders: HeaderMap;
+  readonly body?: Buffer;
+  readonly primarySide: Side;
+  /** Resolves when the user's answer is complete (bounded capture). */
+  readonly primary: Promise<CapturedResponse>;
+  readonly traceId: string;
+  readonly at: number;
+}
+
+/**
+ * Fire-and-forget copies of user requests to the side that did not answer (and legacy2), with their own pools and
+ * deadline, a bounded queue and bounded concurrency: a slow, hanging or dead side costs at most `concurrency`
+ * sockets and `queueMax` queued copies, never a user request. Exchanges go to the diff sink in `setImmediate`.
+ */
+export class Mirror {
+  readonly #queue: MirrorJob[] = [];
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+
+  constructor(
+    private readonly settings: MirrorSettings,
+    private readonly targets: MirrorTargets,
+    private readonly sink: DiffSink,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** Queues a copy; false (and counted) when the queue is full. */
+  offer(job: MirrorJob): boolean {
+    if (this.#inFlight < this.settings.concurrency) { this.#start(job); return true; }
+    if (this.#queue.length >= this.settings.queueMax) { this.metrics.mirrored(job.routeId, 'dropped_queue_full'); return false; }
+    this.#queue.push(job);
+    return true;
+  }
+
+  get pending(): number { return this.#inFlight + this.#queue.length; }
+
+  /** Resolves when no copy is queued or in flight, or after `ms`. */
+  drain(ms: number): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#idle.push(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  #start(job: MirrorJob): void {
+    this.#inFlight++;
+    const other: Side = job.primarySide === 'legacy' ? 'next' : 'legacy';
+    const copies: Promise<CapturedResponse>[] = [this.#send(job, this.targets[other], other)];
+    if (this.targets.legacy2) copies.push(this.#send(job, this.targets.legacy2, 'legacy'));
+    void Promise.all(copies).then(async ([otherAnswer, legacy2]) => {
+      this.#inFlight--;
+      this.#pump();
+      const primary = await job.primary;
+      const exchange: Exchange = {
+        routeId: job.routeId, endpoint: job.endpoint,
+        request: { method: job.method, url: job.url, headers: job.requestHeaders, ...(job.body ? { body: job.body } : {}) },
+        legacy: other === 'legacy' ? otherAnswer! : primary,
+        next: other === 'next' ? otherAnswer! : primary,
+        ...(legacy2 ? { legacy2 } : {}),
+        traceId: job.traceId, at: job.at,
+      };
+      setImmediate(() => {
+        this.metrics.exchanged(job.routeId);
+        try { this.sink.accept(exchange); } catch { /* a sink must not throw; never let it reach the proxy */ }
+      });
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.settings.concurrency && this.#queue.length > 0) this.#start(this.#queue.shift()!);
+    if (this.pending === 0 && this.#idle.length > 0) { const w = this.#idle; this.#idle = []; w.forEach((f) => f()); }
+  }
+
+  #send(job: MirrorJob, pool: Dispatcher, side: Side): Promise<CapturedResponse> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const capture = new BodyCapture(this.settings.responseBodyLimit);
+      let status = 0;
+      let raw: Buffer[] = [];
+      let abort: ((e?: Error) => void) | undefined;
+      let settled = false;
+      const finish = (error?: Error, timedOut = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.metrics.mirrored(job.routeId, error ? (timedOut || isTimeout(error) ? 'timeout' : 'failed') : 'sent');
+        this.metrics.mirrorLatency.labels(side).observe((performance.now() - started) / 1000);
+        resolve(capturedResponse(error ? 0 : status, error ? [] : raw, capture, started, error?.message));
+      };
+      const timer = setTimeout(() => {
+        const e = new Error(`mirror copy to ${side} timed out after ${this.settings.timeoutMs} ms`);
+        abort?.(e);
+        finish(e, true);
+      }, this.settings.timeoutMs);
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect: (a) => { if (settled) a(); else abort = a; },
+        onHeaders: (s, h) => { if (s >= 200) { status = s; raw = h; } return true; },
+        onData: (chunk) => { capture.add(chunk); return true; },
+        onComplete: () => finish(),
+        onError: (err) => finish(err),
+      };
+      pool.dispatch({
+        method: job.method as Dispatcher.HttpMethod, path: job.url, headers: job.headers, body: job.body ?? null,
+      }, handler);
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../observe/logger.js';
+import { BodyCapture, capturedResponse } from './capture.js';
+import type { CapturedResponse } from './exchange.js';
+import { PrimaryHandler, type PrimaryHooks } from './forward.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { headerMap, upstreamRequestHeaders } from './headers.js';
+import type { Mirror } from './mirror.js';
+import type { RouteTable } from './routing/compile.js';
+import { decide, type Decision } from './routing/decide.js';
+import { IDEMPOTENT_METHODS, type Side } from './routing/route.js';
+import type { GatewaySettings } from './settings.js';
+import { newSpanId, traceFrom, traceparent } from './trace.js';
+
+/** Route label for requests no route matched (they go to legacy). */
+export const UNMATCHED = '(unmatched)';
+const LEGACY: Decision = { primary: 'legacy', mirror: false, dryRun: false };
+const DRY_RUN = ['x-siphon-dry-run', '1'] as const;
+
+/** What the request handler shares with the server that owns it. */
+export interface ProxyState {
+  readonly settings: GatewaySettings;
+  readonly pools: { readonly legacy: Dispatcher; readonly next: Dispatcher };
+  readonly mirror: Mirror;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  /** The current compiled table: read once per request, swapped whole on change. */
+  table: RouteTable;
+  closing: boolean;
+  inFlight: number;
+  /** Called when inFlight drops to 0 during shutdown. */
+  onIdle?: () => void;
+}
+
+function reject(res: ServerResponse, status: number, message: string): void {
+  res.shouldKeepAlive = false; // the unread body makes the connection unusable
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
+  res.end(message);
+}
+
+export function handleRequest(state: ProxyState, req: IncomingMessage, res: ServerResponse): void {
+  const started = performance.now();
+  const { settings, metrics } = state;
+  const method = req.method!;
+  const url = req.url!;
+  if (url.charCodeAt(0) !== 47 /* / */) { reject(res, 400, 'request target must be a path (origin-form)\n'); return; }
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const headers = req.headers;
+  const input = { method, path, headers };
+  const hit = state.table.match(input);
+  const decision = hit ? decide(hit, input, settings) : LEGACY;
+  const spec = hit?.route.spec;
+  const routeId = spec ? spec.id : UNMATCHED;
+  const modeKind = spec ? spec.mode.kind : 'legacy';
+
+  const cl = headers['content-length'];
+  const chunked = headers['transfer-encoding'] !== undefined;
+  const hasBody = chunked || (cl !== undefined && cl !== '0');
+  if (cl !== undefined && Number(cl) > settings.limits.maxBodyBytes) {
+    metrics.refused('body_too_large');
+    reject(res, 413, `request body of ${cl} bytes exceeds the limit of ${settings.limits.maxBodyBytes}\n`);
+    return;
+  }
+  if (state.closing) res.shouldKeepAlive = false;
+
+  const trace = traceFrom(headers.traceparent);
+  const upHeaders = upstreamRequestHeaders(req, { traceparent: traceparent(trace, newSpanId()) });
+  state.inFlight++;
+  metrics.inFlight.inc();
+
+  let side: Side = decision.primary;
+  let capture: BodyCapture | undefined;
+  let resolvePrimary: ((c: CapturedResponse) => void) | undefined;
+  if (decision.mirror) {
+    if (cl !== undefined && Number(cl) > settings.mirror.requestBodyLimit) metrics.mirrored(routeId, 'skipped_too_large');
+    else {
+      capture = new BodyCapture(settings.mirror.responseBodyLimit);
+      const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
+      startMirror(state, req, routeId, hit!.route.endpoint, decision, trace, hasBody, primary, started);
+    }
+  } else if (modeKind === 'shadow' || (spec?.mode.kind === 'canary' && spec.canaryShadow)) {
+    metrics.mirrored(routeId, 'skipped_method');
+  }
+
+  let current: PrimaryHandler;
+  const hooks: PrimaryHooks = {
+    done: (status, err) => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.request(routeId, modeKind, side, status, seconds);
+      if (resolvePrimary && capture) {
+        resolvePrimary(capturedResponse(status, current.rawHeaders ?? [], capture, started, err?.message));
+      }
+    },
+  };
+  const canFallBack = side === 'next' && spec?.fallback !== false && !hasBody && IDEMPOTENT_METHODS.has(method);
+  if (canFallBack) {
+    hooks.failover = (reason, err) => {
+      metrics.fellBack(routeId, reason);
+      state.log.warn({ route: routeId, reason, error: err?.message, traceId: trace.traceId }, 'next failed: answered from legacy');
+      // The exchange records next's failure; the user's answer now comes from legacy.
+      resolvePrimary?.({ status: 0, headers: {}, body: Buffer.alloc(0), truncated: false, error: `fallback: ${reason}`,
+        durationMs: performance.now() - started });
+      resolvePrimary = undefined;
+      side = 'legacy';
+      current = new PrimaryHandler(res, { done: hooks.done });
+      state.pools.legacy.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body: null }, current);
+    };
+  }
+  current = new PrimaryHandler(res, hooks, capture);
+
+  res.on('close', () => {
+    if (!res.writableFinished) current.clientGone();
+    metrics.inFlight.dec();
+    if (--state.inFlight === 0 && state.closing) state.onIdle?.();
+  });
+  if (chunked) limitChunkedBody(state, req, res, () => current);
+
+  const pool = side === 'legacy' ? state.pools.legacy : state.pools.next;
+  pool.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body: hasBody ? req : null }, current);
+}
+
+/** Bodies without Content-Length are counted as they stream: past the limit the upstream call is cut (413). */
+function limitChunkedBody(state: ProxyState, req: IncomingMessage, res: ServerResponse, handler: () => PrimaryHandler): void {
+  const max = state.settings.limits.maxBodyBytes;
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= max) return;
+    req.off('data', onData);
+    state.metrics.refused('body_too_large');
+    if (!res.headersSent) reject(res, 413, `request body exceeds the limit of ${max} bytes\n`);
+    handler().clientGone();
+    req.destroy();
+  };
+  req.on('data', onData);
+}
+
+function startMirror(
+  state: ProxyState, req: IncomingMessage, routeId: string, endpoint: string, decision: Decision,
+  trace: ReturnType<typeof traceFrom>, hasBody: boolean, primary: Promise<CapturedResponse>, started: number,
+): void {
+  // The copy is a child span of the same trace: a fresh span id on the same trace id.
+  const headers = upstreamRequestHeaders(req, {
+    traceparent: traceparent(trace, newSpanId()), ...(decision.dryRun ? { extra: DRY_RUN } : {}),
+  });
+  const base = {
+    routeId, endpoint, method: req.method!, url: req.url!, headers, requestHeaders: headerMap(req.rawHeaders),
+    primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),
+  };
+  if (!hasBody) { state.mirror.offer(base); return; }
+  const limit = state.settings.mirror.requestBodyLimit;
+  const body = new BodyCapture(limit);
+  const onData = (chunk: Buffer) => {
+    body.add(chunk);
+    if (body.truncated) { req.off('data', onData); req.off('end', onEnd); state.metrics.mirrored(routeId, 'skipped_too_large'); }
+  };
+  const onEnd = () => { state.mirror.offer({ ...base, body: body.body() }); };
+  req.on('data', onData);
+  req.once('end', onEnd);
+}

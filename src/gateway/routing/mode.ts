@@ -1,0 +1,32 @@
+import { assertNever } from '../../errors.js';
+import { GatewayConfigError } from '../errors.js';
+import type { RouteMode } from './route.js';
+
+/** Parses `legacy`, `shadow`, `next`, `owner`, `canary:25`, `canary(2.5)` or `canary=25`. */
+export function parseMode(text: string, where = 'mode'): RouteMode {
+  const t = text.trim().toLowerCase();
+  switch (t) {
+    case 'legacy': case 'shadow': case 'next': case 'owner':
+      return { kind: t };
+  }
+  const m = /^canary\s*(?:[:=]\s*|\(\s*)([0-9]+(?:\.[0-9]+)?)\s*%?\s*\)?$/.exec(t);
+  if (m) return { kind: 'canary', percent: checkPercent(Number(m[1]), where) };
+  throw new GatewayConfigError(
+    `unknown mode "${text}" (expected legacy, shadow, next, owner or canary:PERCENT)`, where);
+}
+
+export function checkPercent(p: number, where: string): number {
+  if (!Number.isFinite(p) || p < 0 || p > 100) {
+    throw new GatewayConfigError(`canary percent must be between 0 and 100, got ${p}`, where);
+  }
+  // 10,000 buckets: two decimals is the finest share that means anything.
+  return Math.round(p * 100) / 100;
+}
+
+export function formatMode(mode: RouteMode): string {
+  switch (mode.kind) {
+    case 'legacy': case 'shadow': case 'next': case 'owner': return mode.kind;
+    case 'canary': return `canary:${mode.percent}`;
+    default: return assertNever(mode, 'route mode');
+  }
+}

@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { GatewayConfigError } from './errors.js';
+import { noopDiffSink } from './exchange.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { Mirror } from './mirror.js';
+import { handleRequest, type ProxyState } from './proxy.js';
+import { compileRoutes, type RouteTable } from './routing/compile.js';
+import type { RouteSpec } from './routing/route.js';
+import { withDefaults, type GatewayOverrides, type GatewaySettings } from './settings.js';
+
+export interface Gateway {
+  readonly server: Server;
+  readonly settings: GatewaySettings;
+  readonly metrics: GatewayMetrics;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Compiles and swaps the route table atomically; a bad table throws and the old one stays in use. */
+  setRoutes(routes: readonly RouteSpec[], version: number): RouteTable;
+  routeTable(): RouteTable;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), drains the mirror, closes pools. */
+  close(): Promise<void>;
+}
+
+function origin(url: string, what: string): string {
+  let u: URL;
+  try { u = new URL(url); } catch { throw new GatewayConfigError(`not a URL: ${JSON.stringify(url)}`, what); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new GatewayConfigError(`upstream must be http:// or https://, got ${u.protocol}`, what);
+  }
+  if (u.pathname !== '/' || u.search) throw new GatewayConfigError('upstream must be an origin without path', what);
+  return u.origin;
+}
+
+export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
+  const settings = withDefaults(overrides);
+  const t = settings.timeouts;
+  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number) =>
+    new Pool(origin(url, what), {
+      connections, pipelining: 1, keepAliveTimeout: t.idleMs, headersTimeout: headersMs, bodyTimeout: bodyMs,
+      connectTimeout: Math.min(headersMs, 10_000), maxHeaderSize: settings.limits.maxHeaderSize * 4,
+    });
+  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
+  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
+  // The mirror's own pools: a hanging side exhausts these, never the user-facing ones.
+  const m = settings.mirror;
+  const mirrorPools = {
+    legacy: pool(settings.legacy, 'gateway.legacy', m.connections, m.timeoutMs, m.timeoutMs),
+    next: pool(settings.next, 'gateway.next', m.connections, m.timeoutMs, m.timeoutMs),
+    ...(settings.legacy2 ? { legacy2: pool(settings.legacy2, 'gateway.legacy2', m.connections, m.timeoutMs, m.timeoutMs) } : {}),
+  };
+  const metrics = new GatewayMetrics();
+  const sink = settings.sink ?? noopDiffSink;
+  const state: ProxyState = {
+    settings, pools: { legacy, next }, mirror: new Mirror(m, mirrorPools, sink, metrics), metrics, log,
+    table: compileRoutes(settings.routes ?? [], 0), closing: false, inFlight: 0,
+  };
+  metrics.routeVersion.set(0);
+
+  // No `insecureHTTPParser`: llhttp rejects conflicting Content-Length/Transfer-Encoding and other smuggling forms.
+  const server = createServer({
+    maxHeaderSize: settings.limits.maxHeaderSize, headersTimeout: t.clientHeadersMs, requestTimeout: t.clientRequestMs,
+    keepAliveTimeout: t.idleMs, noDelay: true,
+  }, (req, res) => handleRequest(state, req, res));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) { socket.destroy(); return; }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server, settings, metrics,
+    listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
+    }),
+    setRoutes(routes, version) {
+      const table = compileRoutes(routes, version);
+      state.table = table;
+      metrics.routeVersion.set(version);
+      return table;
+    },
+    routeTable: () => state.table,
+    close() {
+      closing ??= (async () => {
+        state.closing = true;
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (state.inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, t.shutdownGraceMs);
+            state.onIdle = () => { clearTimeout(timer); resolve(); };
+          });
+        }
+        server.closeAllConnections();
+        await stopped;
+        await state.mirror.drain(m.timeoutMs);
+        await sink.close?.();
+        await Promise.all([legacy, next, ...Object.values(mirrorPools)].map((p) => p.close()));
+      })();
+      return closing;
+    },
+  };
+}
