@@ -11,7 +11,16 @@ function resp(status: number, body: unknown): CapturedResponse {
 }
 
 /** What every answer carries that changes on every call: the noise Diffy cancels. */
-const noisy = (): Record<string, unknown> => ({ generatedAt: new Date(Date.now() + Math.floor(Math.random() * 1e6)).toISOString(), requestId: randomUUID() });
+let clock = Date.UTC(2026, 10, 26, 11);
+const noisy = (): Record<string, unknown> => ({ generatedAt: new Date(clock++).toISOString(), requestId: randomUUID() });
+/** Deterministic coin (mulberry32) so the statistics in the assertions never flake. */
+let state = 42;
+function coin(): boolean {
+  state = (state + 0x6d2b79f5) | 0;
+  let t = Math.imul(state ^ (state >>> 15), 1 | state);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < 0.5;
+}
 
 let seq = 0;
 function exchange(endpoint: string, url: string, legacy: CapturedResponse, next: CapturedResponse, legacy2?: CapturedResponse): Exchange {
@@ -30,7 +39,7 @@ function exchange(endpoint: string, url: string, legacy: CapturedResponse, next:
 function simulate(n: number, withLegacy2: boolean): Exchange[] {
   const out: Exchange[] = [];
   for (let i = 0; i < n; i++) {
-    const cacheHit = (): boolean => Math.random() < 0.5;
+    const cacheHit = coin;
     const cust = { id: i, customerName: `Customer ${i}`, tier: 'gold' };
     const mk = (body: Record<string, unknown>): CapturedResponse => resp(200, { ...body, ...noisy(), cacheHit: cacheHit() });
     out.push(exchange('GET /customers/:id', `/customers/${i}`, mk(cust),
