@@ -43,8 +43,8 @@ function cmpDigits(a: string, b: string): number {
 }
 
 /**
- * Total order used for key ordering (keyset pagination, merge joins). NULL first; numbers numerically; text by UTF-16
- * code units (adapters read keys in binary collation so the database's order agrees with this one).
+ * Total order used for key ordering (keyset pagination, merge joins). NULL first; numbers numerically; text by Unicode
+ * code point (adapters read keys in binary collation so the database's order agrees with this one).
  */
 export function compareValues(a: Value, b: Value): number {
   if (a === b) return 0;
@@ -57,13 +57,32 @@ export function compareValues(a: Value, b: Value): number {
     return ka < kb ? -1 : 1;
   }
   if (typeof a === 'boolean') return Number(a) - Number(b as boolean);
-  if (typeof a === 'string') return a < (b as string) ? -1 : a > (b as string) ? 1 : 0;
+  if (typeof a === 'string') return compareText(a, b as string);
   switch (a.t) {
     case 'int': case 'dec': return cmpDigits(a.v, (b as { v: string }).v);
     case 'float': return a.v - (b as { v: number }).v;
     case 'invalid': return a.raw < (b as { raw: string }).raw ? -1 : a.raw > (b as { raw: string }).raw ? 1 : 0;
     default: { const x = a.v, y = (b as { v: string }).v; return x < y ? -1 : x > y ? 1 : 0; }
   }
+}
+
+/**
+ * Text in Unicode code-point order: the order of binary UTF-8 collations (SQLite BINARY, PostgreSQL "C", MariaDB
+ * utf8mb4_nopad_bin). Plain JS `<` compares UTF-16 code units, which puts U+10000.. (emoji) before U+E000..U+FFFF;
+ * at the first differing unit, shifting surrogates above U+FFFF restores code-point order.
+ */
+export function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x !== y) {
+      const fx = x >= 0xd800 ? (x >= 0xe000 ? x - 0x800 : x + 0x2000) : x;
+      const fy = y >= 0xd800 ? (y >= 0xe000 ? y - 0x800 : y + 0x2000) : y;
+      return fx < fy ? -1 : 1;
+    }
+  }
+  return a.length - b.length < 0 ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /** Compare two composite keys column by column. */

@@ -1,0 +1,45 @@
+import type { ColumnInfo } from '../types.js';
+import type { Value } from '../../values/value.js';
+import { WriteValueError } from '../errors.js';
+import type { LogicalType } from '../../values/logical-type.js';
+
+/**
+ * Checks shared by every encoder before a canonical value is written to a column: `invalid` values are never
+ * written, and instants and local date-times are never mixed silently (that needs an explicit zone).
+ */
+export function checkWritable(value: Value, column: ColumnInfo, table: string): void {
+  if (value === null || typeof value !== 'object') return;
+  if (value.t === 'invalid') {
+    throw new WriteValueError(table, column.name, `cannot write an invalid value (${value.reason}: ${value.raw}); clean it first`);
+  }
+  if (value.t === 'ts' && column.type === 'lts') {
+    throw new WriteValueError(table, column.name, `an instant (${value.v}) cannot go into a local date-time column without a zone; convert it explicitly`);
+  }
+  if (value.t === 'lts' && column.type === 'ts') {
+    throw new WriteValueError(table, column.name, `a local date-time (${value.v}) cannot go into an instant column without a zone; use localToInstant`);
+  }
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffff` → `YYYY-MM-DD HH:MM:SS[.ffffff]` (fraction dropped when zero), the SQL literal form. */
+export function sqlDateTime(v: string): string {
+  const [d, t = ''] = v.split('T');
+  const [hms = '', frac = ''] = t.replace(/Z$/, '').split('.');
+  return /^0*$/.test(frac) ? `${d} ${hms}` : `${d} ${hms}.${frac}`;
+}
+
+/** True when a logical type holds text on the engine (used by key collation choices). */
+export function isTextual(type: LogicalType): boolean {
+  return type === 'text' || type === 'unknown' || type === 'json';
+}
+
+/** Hex of bytes, for the `raw` of invalid-encoding values. */
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8: undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8(b: Uint8Array): string | undefined {
+  try { return utf8.decode(b); } catch { return undefined; }
+}

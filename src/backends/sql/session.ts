@@ -1,0 +1,40 @@
+import type { ColumnInfo, SqlParam } from '../types.js';
+import type { Row, Value } from '../../values/value.js';
+
+/**
+ * A parameter on its way to the driver. Values bound for a known column are encoded for that column's type
+ * (`purpose: 'write'` rejects `invalid` values; `'match'` turns them back into the source's raw form so that a row
+ * read with an invalid key can still be found again). Raw `query()` parameters are encoded by their own kind.
+ */
+export type Bound =
+  | { readonly kind: 'value'; readonly value: Value; readonly column: ColumnInfo; readonly table: string; readonly purpose: 'write' | 'match' }
+  | { readonly kind: 'param'; readonly param: SqlParam };
+
+/** One connection (or a pool for single statements), seen through `?` placeholders and canonical values. */
+export interface Session {
+  /** Rows of a table read; every selected expression is aliased by the column name and decoded for that column. */
+  readTable(sql: string, params: readonly Bound[], columns: readonly ColumnInfo[]): Promise<Row[]>;
+  /** Arbitrary SQL; result columns are decoded from the driver's field metadata. */
+  query(sql: string, params: readonly Bound[]): Promise<Row[]>;
+  /** A statement without a result; returns the number of affected rows. */
+  run(sql: string, params: readonly Bound[]): Promise<number>;
+  /** One or more statements without parameters (DDL, scripts). */
+  script(sql: string): Promise<void>;
+}
+
+/** The SQL differences between engines that the shared keyset/batch code needs. */
+export interface SqlDialect {
+  /** Most parameters one statement may carry. */
+  readonly maxParams: number;
+  /** `(a, b) > (?, ?)` uses the index on this engine; otherwise the expanded OR form is generated. */
+  readonly rowValueCompare: boolean;
+  quoteIdent(name: string): string;
+  /** Select-list expression reading a column (e.g. a CAST that keeps decimals exact). */
+  selectExpr(column: ColumnInfo): string;
+  /** Expression ordering/comparing a key column in binary order (the order of `compareKeys`). */
+  keyExpr(column: ColumnInfo): string;
+  /** Exact equality of a key column with one `?` parameter, binary for text. */
+  keyEquals(column: ColumnInfo): { readonly sql: string; readonly params: number };
+  /** Multi-row upsert statement with `?` placeholders for `rows` rows of `columns`. */
+  upsertSql(table: string, columns: readonly string[], key: readonly string[], rows: number): string;
+}

@@ -1,0 +1,36 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ColumnInfo, TableInfo } from '../types.js';
+import { precisionScale, sqliteLogicalType } from './types.js';
+
+interface XInfo { cid: number; name: string; type: string; notnull: number; pk: number; hidden: number }
+interface IndexList { name: string; unique: number; origin: string; partial: number }
+interface IndexInfo { seqno: number; cid: number; name: string | null }
+
+export function sqliteTables(db: BetterSqlite3.Database): string[] {
+  const rows = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+/** Columns, primary key and unique keys from the PRAGMAs. Table names are case-insensitive in SQLite. */
+export function sqliteDescribe(db: BetterSqlite3.Database, name: string): TableInfo | undefined {
+  const found = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`).get(name) as { name: string } | undefined;
+  if (!found) return undefined;
+  const q = `"${found.name.replace(/"/g, '""')}"`;
+  const xinfo = (db.prepare(`PRAGMA table_xinfo(${q})`).all() as XInfo[]).filter((c) => c.hidden !== 1);
+  const columns: ColumnInfo[] = xinfo.map((c) => {
+    const type = sqliteLogicalType(c.type);
+    const ps = type === 'dec' ? precisionScale(c.type) : {};
+    // an INTEGER PRIMARY KEY is the rowid: never NULL even when not declared NOT NULL
+    const rowid = c.pk > 0 && c.type.toUpperCase() === 'INTEGER';
+    return { name: c.name, type, nativeType: c.type, nullable: c.notnull === 0 && !rowid, ...ps };
+  });
+  const primaryKey = xinfo.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const uniqueKeys: string[][] = [];
+  for (const idx of db.prepare(`PRAGMA index_list(${q})`).all() as IndexList[]) {
+    if (idx.unique !== 1 || idx.origin === 'pk' || idx.partial === 1) continue;
+    const cols = (db.prepare(`PRAGMA index_info("${idx.name.replace(/"/g, '""')}")`).all() as IndexInfo[]).sort((a, b) => a.seqno - b.seqno);
+    if (cols.some((c) => c.name === null)) continue; // expression index: not a column key
+    uniqueKeys.push(cols.map((c) => c.name!));
+  }
+  return { name: found.name, columns, primaryKey, uniqueKeys };
+}
