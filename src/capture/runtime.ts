@@ -1,0 +1,135 @@
+import type { LogRecord } from '../log/change.js';
+import { captureMetrics } from './metrics.js';
+import type { CaptureCounts, CaptureMethod, CaptureSink, CaptureState, CaptureStatus } from './types.js';
+
+const emptyCounts = (): CaptureCounts => ({ insert: 0, update: 0, delete: 0, ddl: 0, watermark: 0 });
+
+/**
+ * The part every capture source shares: a bounded buffer of records with the checkpoint that covers them, appended
+ * to the sink one batch at a time (never two appends in flight, so checkpoints are stored in order), the counts and
+ * lag of what was appended, and the lifecycle (finished promise, fatal failure).
+ *
+ * Sources call `push(record, checkpoint)` for each record (the checkpoint being the position to resume after once
+ * this record is stored) and `advance(checkpoint)` when the position moves without a record. `flush()` appends what is
+ * buffered; it runs by itself when the batch is full or the flush interval elapses. `afterWrite` hooks run after each
+ * successful append (acknowledge a slot, prune a change table).
+ */
+export class CaptureRuntime {
+  state: CaptureState = 'idle';
+  error: Error | null = null;
+  position: string | null = null;
+  lagSeconds: number | null = null;
+  appended = 0;
+  readonly counts: Record<string, CaptureCounts> = {};
+  readonly finished: Promise<void>;
+
+  private buffer: LogRecord[] = [];
+  private pendingCheckpoint: string | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private resolveFinished!: () => void;
+  private rejectFinished!: (e: Error) => void;
+  private readonly metricChanges = captureMetrics.changes();
+  private readonly metricLag = captureMetrics.lagSeconds();
+  private sink: CaptureSink | null = null;
+  afterWrite: ((checkpoint: string) => Promise<void> | void) | null = null;
+
+  constructor(readonly source: string, readonly method: CaptureMethod, readonly batchSize = 2000,
+    readonly flushIntervalMs = 5) {
+    this.finished = new Promise<void>((res, rej) => { this.resolveFinished = res; this.rejectFinished = rej; });
+    // a failure nobody awaits must not crash the process as an unhandled rejection: status() reports it
+    this.finished.catch(() => undefined);
+  }
+
+  begin(sink: CaptureSink): void {
+    this.sink = sink;
+    this.state = 'running';
+  }
+
+  /** Number of records buffered, not yet appended (sources pause their stream above a bound). */
+  get buffered(): number { return this.buffer.length; }
+
+  push(record: LogRecord, checkpoint: string): void {
+    this.buffer.push(record);
+    this.pendingCheckpoint = checkpoint;
+    if (this.buffer.length >= this.batchSize) void this.flush();
+    else this.schedule();
+  }
+
+  /** The position moved without a record (e.g. a commit): stored with the next append. */
+  advance(checkpoint: string): void {
+    this.pendingCheckpoint = checkpoint;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.state !== 'running') return;
+    this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.flushIntervalMs);
+  }
+
+  /** Append what is buffered (resolves when it and every earlier append are stored). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushOnce());
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.state === 'failed' || !this.sink) return;
+    const checkpoint = this.pendingCheckpoint;
+    if (checkpoint === null || (checkpoint === this.position && this.buffer.length === 0)) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      await this.sink.write(batch, checkpoint);
+      this.position = checkpoint;
+      if (this.pendingCheckpoint === checkpoint) this.pendingCheckpoint = checkpoint;
+      this.account(batch);
+      if (this.afterWrite) await this.afterWrite(checkpoint);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private account(batch: readonly LogRecord[]): void {
+    const now = Date.now();
+    for (const r of batch) {
+      const c = (this.counts[r.table ?? ''] ??= emptyCounts());
+      const op = r.kind === 'change' ? (r.op === 'read' ? 'insert' : r.op) : r.kind;
+      c[op]++;
+      this.metricChanges.inc({ source: this.source, table: r.table ?? '', op });
+    }
+    this.appended += batch.length;
+    const last = batch[batch.length - 1];
+    if (last) {
+      this.lagSeconds = Math.max(0, (now - Date.parse(last.at)) / 1000);
+      this.metricLag.set({ source: this.source }, this.lagSeconds);
+    }
+  }
+
+  fail(e: Error): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.state = 'failed';
+    this.error = e;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    this.rejectFinished(e);
+  }
+
+  /** Final flush, then mark stopped (no-op after a failure, which already settled `finished`). */
+  async end(): Promise<void> {
+    if (this.state === 'running') await this.flush();
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.state === 'running' || this.state === 'idle') {
+      this.state = 'stopped';
+      this.resolveFinished();
+    }
+  }
+
+  status(lagPositions: number | null, details: Record<string, string | number | boolean | null> = {}): CaptureStatus {
+    if (lagPositions !== null) captureMetrics.lagPositions().set({ source: this.source }, lagPositions);
+    return {
+      source: this.source, method: this.method, state: this.state, error: this.error?.message ?? null,
+      position: this.position, lagSeconds: this.lagSeconds, lagPositions, counts: structuredClone(this.counts),
+      appended: this.appended, details,
+    };
+  }
+}

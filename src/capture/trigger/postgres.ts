@@ -1,0 +1,86 @@
+import type { Database } from '../../backends/types.js';
+import type { Row, Value } from '../../values/index.js';
+import { toPlain } from '../../values/index.js';
+import type { CapturedTable } from '../tables.js';
+import { decodePostgresText } from '../decode/postgres.js';
+import { CHANGE_TABLE, type TriggerDialect, lit, rowsToChanges, triggerName } from './dialect.js';
+
+const SEQ = 'siphon_changes_seq';
+const FN = 'siphon_capture_row';
+
+/**
+ * PostgreSQL: one generic trigger function for every table. The image is built from to_jsonb(NEW/OLD) with each
+ * value kept as its JSON text (jsonb_each → value::text) so numbers keep every digit, timestamps come in ISO form
+ * regardless of the session's DateStyle, and new columns appear without regenerating anything.
+ *
+ * Commit order: ids come from a sequence at insert time, so a later id can commit before an earlier one. The drainer
+ * reads only up to a bound B that is known final: at each poll it reads the sequence's last value S and then the
+ * snapshot's xmax X (every id <= S was taken by a transaction whose xid < X: the row write gave it an xid before the
+ * trigger called nextval). Once a later snapshot's xmin >= X, all those transactions have ended, so every id <= S is
+ * committed or gone for good, and B = S. Cost: one poll of extra latency, and a long-open transaction holds draining
+ * back (correctly: its changes come first).
+ */
+const image = (ref: 'NEW' | 'OLD') =>
+  `(SELECT jsonb_object_agg(key, value::text) FROM jsonb_each(to_jsonb(${ref})))::text`;
+
+export const postgresTriggers: TriggerDialect = {
+  changeTableDdl: (db) => [
+    `CREATE SEQUENCE IF NOT EXISTS ${db.quoteIdent(SEQ)}`,
+    `CREATE TABLE IF NOT EXISTS ${db.quoteIdent(CHANGE_TABLE)} (id BIGINT PRIMARY KEY DEFAULT nextval('${SEQ}'), ` +
+    `tbl TEXT NOT NULL, op TEXT NOT NULL, before_img TEXT, after_img TEXT, ` +
+    `txid TEXT NOT NULL DEFAULT pg_current_xact_id()::text, ` +
+    `at TEXT NOT NULL DEFAULT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))`,
+    `CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO ${db.quoteIdent(CHANGE_TABLE)} (tbl, op, before_img, after_img) VALUES (TG_ARGV[0], lower(TG_OP),
+    CASE WHEN TG_OP <> 'INSERT' THEN ${image('OLD')} END,
+    CASE WHEN TG_OP <> 'DELETE' THEN ${image('NEW')} END);
+  RETURN NULL;
+END $fn$`,
+  ],
+  dropChangeTableDdl: (db) => [
+    `DROP TABLE IF EXISTS ${db.quoteIdent(CHANGE_TABLE)}`, `DROP SEQUENCE IF EXISTS ${db.quoteIdent(SEQ)}`,
+    `DROP FUNCTION IF EXISTS ${FN}()`,
+  ],
+  installDdl: (db, t) => [
+    `DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(t.name, 'cdc'))} ON ${db.quoteIdent(t.name)}`,
+    `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'cdc'))} AFTER INSERT OR UPDATE OR DELETE ON ${db.quoteIdent(t.name)} ` +
+    `FOR EACH ROW EXECUTE FUNCTION ${FN}(${lit(t.name)})`,
+  ],
+  uninstallDdl: (db, table) => [`DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(table, 'cdc'))} ON ${db.quoteIdent(table)}`],
+  decodeImage(text, t: CapturedTable): Row {
+    const parsed = JSON.parse(text) as Record<string, string>;
+    const row: Row = {};
+    for (const [name, jsonText] of Object.entries(parsed)) {
+      const c = t.columns.get(name);
+      if (jsonText === 'null') { row[name] = null; continue; }
+      if (c?.type === 'json') { row[name] = decodePostgresText(jsonText, c); continue; }
+      let textForm: string;
+      if (jsonText.startsWith('"')) textForm = JSON.parse(jsonText) as string;
+      else if (jsonText === 'true' || jsonText === 'false') textForm = jsonText[0]!; // PostgreSQL's text form: t / f
+      else textForm = jsonText;
+      row[name] = decodePostgresText(textForm, c ?? { name, type: 'unknown', nativeType: 'unknown', nullable: true });
+    }
+    return row;
+  },
+  boundTracker() {
+    const pending: { seq: bigint; xmax: bigint }[] = [];
+    let safe = 0n;
+    const big = (v: Value | undefined): bigint => BigInt(String(toPlain(v ?? null) ?? '0'));
+    return async (db: Database) => {
+      const s = await db.query(`SELECT last_value, is_called FROM ${db.quoteIdent(SEQ)}`);
+      const x = await db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+      const seq = big(s[0]?.['last_value']) - (s[0]?.['is_called'] === true ? 0n : 1n);
+      const xmin = big(x[0]?.['xmin']), xmax = big(x[0]?.['xmax']);
+      if (pending.length === 0 || pending[pending.length - 1]!.seq !== seq) pending.push({ seq, xmax });
+      while (pending.length > 0 && pending[0]!.xmax <= xmin) { safe = pending[0]!.seq > safe ? pending[0]!.seq : safe; pending.shift(); }
+      return safe;
+    };
+  },
+  async read(db, last, bound, limit) {
+    const rows = await db.query(
+      `SELECT id, tbl, op, before_img, after_img, txid, at FROM ${db.quoteIdent(CHANGE_TABLE)} WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+      [last, bound ?? last, limit]);
+    return rowsToChanges(rows);
+  },
+};
