@@ -32,3 +32,11 @@ export class WriteValueError extends BackendError {
     super('BACKEND_WRITE_VALUE', `${table}.${column}: ${message}`, { table, column });
   }
 }
+
+/** A statement failed on the engine; the message is the engine's, the context says which statement. */
+export class QueryError extends BackendError {
+  constructor(displayUrl: string, sql: string, cause: unknown) {
+    const short = sql.length > 300 ? `${sql.slice(0, 300)}…` : sql;
+    super('BACKEND_QUERY', `${(cause as Error)?.message ?? String(cause)} (on ${displayUrl}, in: ${short})`, { url: displayUrl, sql: short, engineCode: (cause as { code?: string })?.code ?? null }, { cause });
+  }
+}

@@ -29,7 +29,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       return SqliteDatabase.open(parsed.path, redactUrl(url), options);
     }
     case 'postgres': {
-      throw new BackendError('BACKEND_NOT_IMPLEMENTED', `the PostgreSQL adapter is not there yet (${redactUrl(url)})`, {});
+      const { PostgresDatabase } = await import('./postgres/database.js');
+      return PostgresDatabase.open(parsed.url, redactUrl(url), options);
     }
     case 'mysql': {
       throw new BackendError('BACKEND_NOT_IMPLEMENTED', `the MariaDB/MySQL adapter is not there yet (${redactUrl(url)})`, {});

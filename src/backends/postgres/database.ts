@@ -1,0 +1,183 @@
+import pg from 'pg';
+import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } from '../types.js';
+import type { Row } from '../../values/value.js';
+import { BackendError, ConnectionError } from '../errors.js';
+import { SqlDatabase, TableCache } from '../sql/sql-database.js';
+import type { Bound, Session, SqlDialect } from '../sql/session.js';
+import { toDollarPlaceholders } from '../sql/placeholders.js';
+import { wrapDriverError } from '../sql/connection-errors.js';
+import { postgresDescribe, postgresTables, type CatalogQuery } from './introspect.js';
+import { postgresReadiness } from './readiness.js';
+import { fromPostgresText, postgresOidType, postgresParam, toPostgres, type PostgresParam } from './values.js';
+
+export interface PostgresOptions {
+  readonly poolSize?: number;
+  readonly schema?: string;
+  readonly connectTimeoutMs?: number;
+}
+
+// Every value arrives as PostgreSQL's text output; this adapter converts it (no driver Date/number lossy parsing).
+const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (v: string) => v) as unknown as pg.CustomTypesConfig['getTypeParser'] };
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const COLLATABLE = /^(text|character varying|varchar|character|bpchar|name|citext)\b/;
+
+const DIALECT: SqlDialect = {
+  maxParams: 65535,
+  rowValueCompare: true,
+  quoteIdent: quote,
+  selectExpr: (c: ColumnInfo) => quote(c.name),
+  // COLLATE "C": byte order of UTF-8, i.e. code-point order, the order of compareKeys
+  keyExpr: (c: ColumnInfo) => (COLLATABLE.test(c.nativeType) ? `${quote(c.name)} COLLATE "C"` : quote(c.name)),
+  keyEquals: (c: ColumnInfo) => ({ sql: `${quote(c.name)} = ?`, params: 1 }),
+  upsertSql(table, columns, key, rows) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const rest = columns.filter((c) => !key.includes(c));
+    const action = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
+    return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`
+      + ` ON CONFLICT (${key.map(quote).join(', ')}) ${action}`;
+  },
+};
+
+interface Shared {
+  readonly pool: pg.Pool;
+  readonly cache: TableCache;
+  readonly schema: string;
+  savepoints: number;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * PostgreSQL through a pg Pool. Sessions run with search_path = the configured schema (so raw SQL can name tables
+ * without it), TimeZone = UTC and DateStyle = ISO (one text form for dates and instants).
+ */
+export class PostgresDatabase extends SqlDatabase {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: Capabilities = { dialect: 'postgres', transactionalDdl: true, logCapture: 'pgoutput', triggers: true, concurrentWriters: true };
+  protected readonly sql = DIALECT;
+  protected readonly cache: TableCache;
+  private finished = false;
+
+  private constructor(private readonly shared: Shared, readonly displayUrl: string, private readonly client: pg.PoolClient | null) {
+    super();
+    this.cache = shared.cache;
+  }
+
+  static async open(url: string, displayUrl: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
+    const u = new URL(url);
+    const fromUrl = u.searchParams.get('schema') ?? u.searchParams.get('search_path')?.split(',')[0]?.trim();
+    u.searchParams.delete('schema');
+    u.searchParams.delete('search_path');
+    const schema = options.schema ?? fromUrl ?? 'public';
+    const pool = new pg.Pool({
+      connectionString: u.toString(),
+      max: options.poolSize ?? 5,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      types: RAW_TEXT,
+      options: `-c search_path=${quote(schema).replace(/([ \\])/g, '\\$1')} -c TimeZone=UTC -c DateStyle=ISO,YMD -c bytea_output=hex`,
+      application_name: 'siphon',
+    });
+    // an idle connection that dies emits here; the next query reports the problem to its caller
+    pool.on('error', () => undefined);
+    const db = new PostgresDatabase({ pool, cache: new TableCache(), schema, savepoints: 0 }, displayUrl, null);
+    try {
+      await pool.query('SELECT 1');
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new ConnectionError(displayUrl, e);
+    }
+    return db;
+  }
+
+  get schema(): string { return this.shared.schema; }
+
+  protected async withSession<T>(atomic: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
+    if (this.finished) throw new BackendError('BACKEND_TX_FINISHED', 'this transaction handle was used after its transaction ended', {});
+    if (this.client) return fn(this.session(this.client));
+    if (!atomic) return fn(this.session(this.shared.pool));
+    return this.inNewTransaction((c) => fn(this.session(c)));
+  }
+
+  private async inNewTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try { client = await this.shared.pool.connect(); } catch (e) { throw wrapDriverError(this.displayUrl, 'BEGIN', e); }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((re: Error) => { broken = re; });
+      throw wrapDriverError(this.displayUrl, 'transaction', e);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    if (this.client) {
+      const sp = `siphon_sp_${++this.shared.savepoints}`;
+      await this.client.query(`SAVEPOINT ${sp}`);
+      try {
+        const out = await fn(this);
+        await this.client.query(`RELEASE SAVEPOINT ${sp}`);
+        return out;
+      } catch (e) {
+        await this.client.query(`ROLLBACK TO SAVEPOINT ${sp}`);
+        throw e;
+      }
+    }
+    return this.inNewTransaction(async (c) => {
+      const tx = new PostgresDatabase(this.shared, this.displayUrl, c);
+      try { return await fn(tx); } finally { tx.finished = true; }
+    });
+  }
+
+  protected introspect(_s: Session, name: string): Promise<TableInfo | undefined> { return postgresDescribe(this.catalog(), this.shared.schema, name); }
+  protected tablesIn(): Promise<string[]> { return postgresTables(this.catalog(), this.shared.schema); }
+  captureReadiness(): Promise<CaptureReadiness[]> { return postgresReadiness(this.catalog(), this.shared.schema); }
+
+  async close(): Promise<void> {
+    if (this.client) return;
+    await this.shared.pool.end();
+  }
+
+  private catalog(): CatalogQuery {
+    return async (sql, params) => (await this.raw(this.client ?? this.shared.pool, sql, [...params])).rows as (string | null)[][];
+  }
+
+  private async raw(q: Queryable, sql: string, values: PostgresParam[]): Promise<pg.QueryResult<unknown[]>> {
+    try {
+      return await q.query<unknown[]>({ text: sql, values, rowMode: 'array', types: RAW_TEXT });
+    } catch (e) { throw wrapDriverError(this.displayUrl, sql, e); }
+  }
+
+  private session(q: Queryable): Session {
+    const bind = (params: readonly Bound[]): PostgresParam[] => params.map((p) => p.kind === 'param' ? postgresParam(p.param) : toPostgres(p.value, p.column, p.table, p.purpose));
+    const dollars = (sql: string) => toDollarPlaceholders(sql).sql;
+    return {
+      readTable: async (sql, params, columns) => {
+        const r = await this.raw(q, dollars(sql), bind(params));
+        return (r.rows as (string | null)[][]).map((vals) => {
+          const row: Row = {};
+          columns.forEach((c, i) => { row[c.name] = fromPostgresText(vals[i] ?? null, c); });
+          return row;
+        });
+      },
+      query: async (sql, params) => {
+        const r = await this.raw(q, params.length ? dollars(sql) : sql, bind(params));
+        if (!r.fields) return [];
+        const types = r.fields.map((f) => postgresOidType(f.dataTypeID));
+        return (r.rows as (string | null)[][]).map((vals) => {
+          const row: Row = {};
+          r.fields.forEach((f, i) => { row[f.name] = fromPostgresText(vals[i] ?? null, types[i]!); });
+          return row;
+        });
+      },
+      run: async (sql, params) => (await this.raw(q, dollars(sql), bind(params))).rowCount ?? 0,
+      script: async (sql) => { await this.raw(q, sql, []); },
+    };
+  }
+}

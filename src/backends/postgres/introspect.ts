@@ -1,0 +1,48 @@
+import type { ColumnInfo, TableInfo } from '../types.js';
+import { postgresLogicalType } from './values.js';
+
+/** Runs a catalog query: every value arrives as text (or null), as with all queries of this adapter. */
+export type CatalogQuery = (sql: string, params: readonly string[]) => Promise<(string | null)[][]>;
+
+export async function postgresTables(q: CatalogQuery, schema: string): Promise<string[]> {
+  const rows = await q(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname COLLATE "C"`, [schema]);
+  return rows.map((r) => r[0]!);
+}
+
+/** Columns from pg_attribute (domains resolved to their base type), keys from pg_index. */
+export async function postgresDescribe(q: CatalogQuery, schema: string, name: string): Promise<TableInfo | undefined> {
+  const cols = await q(`SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text,
+      COALESCE(bt.typname, t.typname), COALESCE(bt.typtype, t.typtype)::text,
+      (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+    WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attnum`, [schema, name]);
+  if (cols.length === 0) return undefined;
+  const columns: ColumnInfo[] = cols.map(([attname, native, notnull, typname, typtype, typmod]) => {
+    const type = postgresLogicalType(typname!, typtype!);
+    const mod = Number(typmod);
+    const ps = type === 'dec' && mod >= 4 ? { precision: ((mod - 4) >> 16) & 0xffff, scale: (mod - 4) & 0xffff } : {};
+    return { name: attname!, type, nativeType: native!, nullable: notnull !== 'true', ...ps };
+  });
+  const keys = await q(`SELECT i.indisprimary::text,
+      (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)::text
+    FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relname = $2 AND (i.indisprimary OR i.indisunique)
+      AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid
+    ORDER BY i.indisprimary DESC, i.indexrelid`, [schema, name]);
+  let primaryKey: string[] = [];
+  const uniqueKeys: string[][] = [];
+  for (const [primary, list] of keys) {
+    const names = JSON.parse(list ?? '[]') as string[];
+    if (primary === 'true') primaryKey = names; else uniqueKeys.push(names);
+  }
+  return { name, columns, primaryKey, uniqueKeys };
+}
