@@ -5,3 +5,4 @@ export * from './types.js';
 export { openLog, DEFAULT_LOG_URL, type OpenLogOptions } from './open.js';
 export { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
 export { checkRecord } from './check.js';
+export { PostgresLog } from './postgres/postgres-log.js';

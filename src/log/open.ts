@@ -22,9 +22,12 @@ export async function openLog(url: string, options: OpenLogOptions = {}): Promis
   switch (parsed.kind) {
     case 'sqlite':
       return new SqliteLog(parsed.path, options.fsync === undefined ? {} : { fsync: options.fsync });
-    case 'postgres': // adapter lands in the next commit
-    case 'nats':
-      throw new UnsupportedUrlError(redactUrl(url), 'sqlite:PATH (the PostgreSQL and NATS logs are not available yet)');
+    case 'postgres': {
+      const { PostgresLog } = await import('./postgres/postgres-log.js');
+      return PostgresLog.open(parsed.url);
+    }
+    case 'nats': // adapter lands in a later commit
+      throw new UnsupportedUrlError(redactUrl(url), 'sqlite:PATH or postgres://… (the NATS log is not available yet)');
     case 'mysql':
       throw new UnsupportedUrlError(redactUrl(url), 'a log URL: sqlite:PATH, postgres://… or nats://… (MariaDB/MySQL is not a log backend)');
     default:
