@@ -86,6 +86,8 @@ function temporal(raw: SqliteRaw, make: (s: string) => Value): Value {
   if (raw === null) return null;
   const s = typeof raw === 'bigint' || typeof raw === 'number' ? String(raw) : text(raw);
   if (typeof s !== 'string') return s;
+  // a legacy copy of a MariaDB database keeps its zero dates as text: read them as MariaDB's adapter does
+  if (/^0000-00-00( 00:00:00(\.0+)?)?$/.test(s.trim())) return invalid('zero-date', s);
   try { return make(s.trim()); } catch { return invalid('invalid-date', s); }
 }
 
