@@ -37,6 +37,13 @@ export class StateMigrationError extends StateError {
   }
 }
 
+/** The store could not be opened (unreachable server, missing database, unwritable file...). */
+export class StateOpenError extends StateError {
+  constructor(location: string, cause: unknown) {
+    super('STATE_OPEN_FAILED', `cannot open state store ${location}: ${(cause as Error)?.message ?? String(cause)}`, { location }, { cause });
+  }
+}
+
 export class RouteNotFoundError extends StateError {
   constructor(id: string, existing: readonly string[]) {
     super('STATE_ROUTE_NOT_FOUND', `route "${id}" does not exist; routes are ${existing.join(', ') || '(none)'}`, { id, existing });

@@ -2,7 +2,8 @@ export type * from './types.js';
 export { LEDGER_ORIGINS, LEDGER_STATES, QUARANTINE_STATES, ROUTE_MODES } from './types.js';
 export { DEFAULT_STATE_URL, openStateStore, type OpenStateStoreOptions } from './open.js';
 export {
-  CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateMigrationError, StateSchemaTooNewError,
+  CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateMigrationError, StateOpenError,
+  StateSchemaTooNewError,
   UnsupportedStateUrlError,
 } from './errors.js';
 export { compareVersions, sortableBinlog, sortableCounter, sortableLsn, sortableTuple } from './version-order.js';

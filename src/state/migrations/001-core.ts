@@ -16,7 +16,7 @@ export const m001Core: Migration = {
       updated_at INTEGER NOT NULL,
       PRIMARY KEY (entity, key)
     ) WITHOUT ROWID;
-    CREATE INDEX ledger_entity_state ON ledger (entity, state);
+    CREATE INDEX ledger_entity_state ON ledger (entity, state, key);
     CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at INTEGER NOT NULL);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
@@ -31,7 +31,7 @@ export const m001Core: Migration = {
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (entity, key)
     );
-    CREATE INDEX ledger_entity_state ON ledger (entity, state);
+    CREATE INDEX ledger_entity_state ON ledger (entity, state, key);
     CREATE TABLE checkpoints (name text PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
     CREATE TABLE settings (key text PRIMARY KEY, value jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
   `,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { chunks, mergeDiffDeltas, newestPerKey, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError, StateInputError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
 import type {
@@ -57,7 +57,7 @@ export class PostgresStateStore implements StateStore {
       try { await migratePostgres(client, schema, location, options.migrations ?? MIGRATIONS); } finally { client.release(); }
     } catch (e) {
       await pool.end().catch(() => undefined);
-      throw e;
+      throw e instanceof StateError ? e : new StateOpenError(location, e);
     }
     return new PostgresStateStore(pool, config, schema, location);
   }

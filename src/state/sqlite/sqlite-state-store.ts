@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { mergeDiffDeltas, newestPerKey, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
 import type {
@@ -34,19 +34,24 @@ export class SqliteStateStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly watchers = new Set<ReturnType<typeof setInterval>>();
 
-  private constructor(private readonly db: Database.Database, readonly location: string, private readonly version: number) {}
+  private constructor(private readonly db: Database.Database, readonly location: string) {}
 
   static async open(path: string, options: SqliteStateStoreOptions = {}): Promise<SqliteStateStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    const location = `sqlite:${path}`;
+    let db: Database.Database;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    } catch (e) {
+      throw new StateOpenError(location, e);
+    }
     try {
       db.pragma('journal_mode = WAL');
-      const location = `sqlite:${path}`;
-      const version = migrateSqlite(db, location, options.migrations ?? MIGRATIONS);
-      return new SqliteStateStore(db, location, version);
+      migrateSqlite(db, location, options.migrations ?? MIGRATIONS);
+      return new SqliteStateStore(db, location);
     } catch (e) {
       db.close();
-      throw e;
+      throw e instanceof StateError ? e : new StateOpenError(location, e);
     }
   }
 
