@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { GatewayConfigError } from '../../gateway/errors.js';
+import { runGateway } from '../../gateway/run.js';
+import { parseRoutes } from '../../gateway/routing/schema.js';
+import type { GatewayOverrides } from '../../gateway/settings.js';
+import { DEFAULT_STATE_URL } from '../../state/open.js';
+
+function int(name: string, min = 0) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+interface StartFlags {
+  config?: string; legacy?: string; next?: string; legacy2?: string; port: number; host: string; adminPort?: number;
+  adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
+  maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
+  jwtSecretEnv?: string;
+}
+
+function readRoutesFile(file: string) {
+  let data: unknown;
+  try { data = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+    throw new GatewayConfigError(`cannot read routes JSON: ${(e as Error).message}`, file);
+  }
+  return parseRoutes(data, file);
+}
+
+export function registerGateway(program: Command): void {
+  const gateway = program.command('gateway').description('the HTTP gateway in front of legacy and next');
+  gateway.command('start')
+    .description('run the gateway (routes from the state store, changes applied live)')
+    .option('-c, --config <file>', 'migration config: legacy.http, next.http and state are read from it')
+    .option('--legacy <url>', 'legacy HTTP origin (overrides the config)')
+    .option('--next <url>', 'next HTTP origin (overrides the config)')
+    .option('--legacy2 <url>', 'second legacy instance, mirrored to for diff noise cancellation')
+    .option('--port <n>', 'listen port', int('--port'), 8080)
+    .option('--host <addr>', 'listen address', '127.0.0.1')
+    .option('--admin-port <n>', 'admin port for /metrics and /status (bearer token)', int('--admin-port'))
+    .option('--admin-token-file <file>', 'admin token file (generated, mode 0600, when missing; or set SIPHON_ADMIN_TOKEN)', '.siphon/admin-token')
+    .option('--state <url>', `state store to follow routes from (default: the config's, else ${DEFAULT_STATE_URL})`)
+    .option('--routes <file>', 'static route table (JSON array) instead of the state store')
+    .option('--workers <n>', 'worker processes behind the one port', int('--workers', 1), 1)
+    .option('--no-diff', 'do not compare mirrored exchanges')
+    .option('--max-body <bytes>', 'request body limit (413 beyond)', int('--max-body', 1))
+    .option('--max-header <bytes>', 'request header limit (431 beyond)', int('--max-header', 1024))
+    .option('--upstream-timeout <ms>', 'upstream headers and body timeout', int('--upstream-timeout', 1))
+    .option('--mirror-timeout <ms>', 'deadline of a mirror copy', int('--mirror-timeout', 1))
+    .option('--mirror-queue <n>', 'mirror copies queued before dropping', int('--mirror-queue'))
+    .option('--mirror-body-limit <bytes>', 'request bodies larger are not mirrored', int('--mirror-body-limit'))
+    .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
+    .action(async (flags: StartFlags) => {
+      const config = flags.config ? await loadConfig(flags.config) : undefined;
+      const legacy = flags.legacy ?? config?.legacy.http;
+      const next = flags.next ?? config?.next.http;
+      if (!legacy) throw new GatewayConfigError('no legacy origin: give --legacy URL or legacy.http in the config', 'gateway start');
+      if (!next) throw new GatewayConfigError('no next origin: give --next URL or next.http in the config', 'gateway start');
+      const jwtSecret = flags.jwtSecretEnv ? process.env[flags.jwtSecretEnv] : undefined;
+      if (flags.jwtSecretEnv && !jwtSecret) {
+        throw new GatewayConfigError(`environment variable ${flags.jwtSecretEnv} is not set`, '--jwt-secret-env');
+      }
+      const settings: GatewayOverrides = {
+        legacy, next, ...(flags.legacy2 ? { legacy2: flags.legacy2 } : {}), ...(jwtSecret ? { jwtSecret } : {}),
+        limits: { ...(flags.maxBody ? { maxBodyBytes: flags.maxBody } : {}), ...(flags.maxHeader ? { maxHeaderSize: flags.maxHeader } : {}) },
+        timeouts: flags.upstreamTimeout ? { upstreamHeadersMs: flags.upstreamTimeout, upstreamBodyMs: flags.upstreamTimeout } : {},
+        mirror: {
+          ...(flags.mirrorTimeout ? { timeoutMs: flags.mirrorTimeout } : {}),
+          ...(flags.mirrorQueue !== undefined ? { queueMax: flags.mirrorQueue } : {}),
+          ...(flags.mirrorBodyLimit !== undefined ? { requestBodyLimit: flags.mirrorBodyLimit } : {}),
+        },
+      };
+      const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
+      const stateUrl = staticRoutes ? undefined : (flags.state ?? config?.state ?? DEFAULT_STATE_URL);
+      const running = await runGateway({
+        gateway: settings, port: flags.port, host: flags.host, adminTokenFile: flags.adminTokenFile,
+        ...(flags.adminPort !== undefined ? { adminPort: flags.adminPort } : {}),
+        ...(process.env.SIPHON_ADMIN_TOKEN ? { adminToken: process.env.SIPHON_ADMIN_TOKEN } : {}),
+        ...(stateUrl ? { stateUrl } : {}), ...(staticRoutes ? { staticRoutes } : {}),
+        workers: flags.workers, diff: flags.diff,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = () => { void running.stop().then(resolve); };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}
