@@ -4,6 +4,8 @@ import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
 import { registerVersion } from './commands/version.js';
 import { registerInit } from './commands/init.js';
 import { registerCheck } from './commands/check.js';
+import { registerInit } from './commands/init.js';
+import { registerCheck } from './commands/check.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerRoute } from './commands/route.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerVersion(program);
+  registerInit(program);
+  registerCheck(program);
   registerInit(program);
   registerCheck(program);
   registerGateway(program);

@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { ConfigError } from '../../config/errors.js';
+import { inspectConfig, type CheckReport, type TableReport } from '../../config/inspect.js';
+import type { TableSample } from '../../config/sample.js';
+import { EXIT_USAGE } from '../exit-codes.js';
+import { err, formatCount, formatShare, formatTable, out, printJson, progress, type Progress } from '../output.js';
+
+interface CheckOptions { config: string; json?: boolean; sample?: number }
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number of rows, found "${v}"`);
+  return n;
+}
+
+const keyText = (k: readonly string[]) => `(${k.join(', ')})`;
+
+function renderTables(title: string, tables: readonly TableReport[], lines: string[]): void {
+  lines.push('', title);
+  if (tables.length === 0) { lines.push('  (none)'); return; }
+  for (const t of tables) {
+    const keys = [`primary key ${t.primaryKey.length ? keyText(t.primaryKey) : 'none'}`, ...t.uniqueKeys.map((u) => `unique ${keyText(u)}`)];
+    if (t.key && keyText(t.key) !== keyText(t.primaryKey)) keys.push(`mapped by ${keyText(t.key)}`);
+    lines.push(`  ${t.name}  ${t.rows === null ? '? rows' : `${formatCount(t.rows)} rows`}  ${keys.join(', ')}`);
+    lines.push(formatTable(null, t.columns.map((c) => [c.name, c.type, c.nativeType, c.nullable ? 'null' : 'not null']), { indent: '    ' }));
+  }
+}
+
+function renderSample(tables: readonly TableSample[], limit: number, lines: string[]): void {
+  lines.push('', `Sample dry run (first ${formatCount(limit)} rows per table, in key order)`);
+  lines.push(formatTable(['TABLE', 'READ', 'CLEAN', 'SHARE', 'PRODUCED'], tables.map((t) => [
+    t.table, formatCount(t.read), formatCount(t.clean), formatShare(t.share),
+    Object.entries(t.produced).map(([n, c]) => `${n} ${formatCount(c)}`).join(', ') || '-',
+  ]), { indent: '  ', right: [1, 2, 3] }));
+  for (const t of tables) {
+    if (t.failures.length === 0) continue;
+    lines.push('', `  ${t.table}: ${formatCount(t.read - t.clean)} rows would not migrate cleanly`);
+    lines.push(formatTable(['ROWS', 'REASON', 'EXAMPLE KEYS'], t.failures.map((f) => [formatCount(f.count), f.reason, f.exampleKeys.join('; ')]), { indent: '    ', right: [0] }));
+  }
+}
+
+/** The human form of the report: readable sections and tables. */
+export function renderCheckReport(r: CheckReport): string {
+  const lines: string[] = [`siphon check: migration "${r.config.name}"${r.config.file ? ` (${r.config.file})` : ''}`, '', 'Backends'];
+  lines.push(formatTable(['ROLE', 'URL', 'STATUS'], r.backends.map((b) => [
+    b.role, b.url, b.reachable ? `ok${b.kind !== 'unknown' ? ` (${b.kind}${b.note ? `, ${b.note}` : ''})` : ''}` : `UNREACHABLE: ${b.error}`,
+  ]), { indent: '  ' }));
+  if (r.legacy) {
+    renderTables(`Legacy tables (${r.legacy.tables.length} mapped${r.legacy.unmapped.length ? `; not mapped: ${r.legacy.unmapped.join(', ')}` : ''})`, r.legacy.tables, lines);
+    lines.push('', `Capture on legacy: ${r.legacy.captureReady ? 'possible' : 'NOT POSSIBLE'}`);
+    for (const c of r.legacy.capture) {
+      const details = Object.entries(c.details).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+      lines.push(`  ${c.method}: ${c.ready ? 'ready' : 'not ready'}${details ? `  (${details})` : ''}`);
+      for (const p of c.problems) lines.push(`    - ${p}`);
+    }
+  }
+  if (r.next) renderTables('Next tables', r.next.tables, lines);
+  if (r.sample) renderSample(r.sample.tables, r.sample.limit, lines);
+  if (r.warnings.length) { lines.push('', 'Warnings'); for (const w of r.warnings) lines.push(`  ${w.message}`); }
+  if (r.configErrors.length) { lines.push('', 'Config errors'); for (const e of r.configErrors) lines.push(`  ${e.message}`); }
+  if (r.problems.length) { lines.push('', 'Problems'); for (const p of r.problems) lines.push(`  ${p}`); }
+  const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 2 ? 'the config does not match the databases' : `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} found`;
+  lines.push('', `Result: ${verdict} (exit ${r.exitCode})`);
+  return lines.join('\n');
+}
+
+async function check(opts: CheckOptions): Promise<number> {
+  let config;
+  try {
+    config = await loadConfig(opts.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (opts.json) printJson({ ok: false, exitCode: EXIT_USAGE, config: { file: opts.config }, configErrors: e.issues, code: e.code, message: e.message });
+    else err(`siphon: ${e.message}`);
+    return EXIT_USAGE;
+  }
+  let bar: Progress | undefined;
+  const report = await inspectConfig(config, {
+    ...(opts.sample ? { sample: opts.sample } : {}),
+    onSampleStart: (table, total) => { bar = progress(`sampling ${table}`, total); },
+    onSampleRow: () => bar?.tick(),
+    onSampleEnd: () => bar?.done(),
+  });
+  if (opts.json) printJson(report);
+  else out(renderCheckReport(report));
+  return report.exitCode;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('load and validate the config, connect to every backend and report tables, keys, row counts and capture readiness')
+    .requiredOption('-c, --config <file>', 'the config file (.ts, .mts, .js or .mjs)')
+    .option('--json', 'print one JSON document instead of text')
+    .option('--sample <n>', 'dry-run cleaning, to() and the schemas on the first N legacy rows of each mapped table', positiveInt)
+    .action(async (opts: CheckOptions) => {
+      // always set, so that a previous in-process run cannot leak its code into this one
+      process.exitCode = await check(opts);
+    });
+}

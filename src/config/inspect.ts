@@ -1,0 +1,131 @@
+import type { CaptureReadiness, Database, TableInfo } from '../backends/types.js';
+import type { ConfigIssue } from './errors.js';
+import { openRole, probeStore, type BackendReport, type OpenedBackend } from './inspect-backends.js';
+import { sampleTable, type TableSample } from './sample.js';
+import type { ResolvedConfig } from './types.js';
+import { validateAgainstDatabases } from './validate-against-db.js';
+
+export interface ColumnReport {
+  readonly name: string;
+  readonly type: string;
+  readonly nativeType: string;
+  readonly nullable: boolean;
+}
+
+export interface TableReport {
+  readonly name: string;
+  /** Row count, or null when counting failed. */
+  readonly rows: number | null;
+  readonly primaryKey: readonly string[];
+  readonly uniqueKeys: readonly (readonly string[])[];
+  readonly columns: readonly ColumnReport[];
+  /** Legacy: the key the mapping uses. Next: the key apply will upsert by. */
+  readonly key?: readonly string[];
+}
+
+/** Everything `siphon check` found. Serialised as is by `--json`. */
+export interface CheckReport {
+  readonly ok: boolean;
+  /** 0 ok, 1 problems (unreachable backend, capture impossible), 2 bad config. */
+  readonly exitCode: 0 | 1 | 2;
+  readonly config: { readonly file?: string; readonly name: string };
+  readonly backends: readonly BackendReport[];
+  readonly legacy?: {
+    readonly tables: readonly TableReport[];
+    /** Legacy tables no mapping mentions. */
+    readonly unmapped: readonly string[];
+    readonly capture: readonly CaptureReadiness[];
+    /** At least one capture method is ready. */
+    readonly captureReady: boolean;
+  };
+  readonly next?: { readonly tables: readonly TableReport[] };
+  readonly configErrors: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigIssue[];
+  /** Problems that make the exit code 1, one line each. */
+  readonly problems: readonly string[];
+  readonly sample?: { readonly limit: number; readonly tables: readonly TableSample[] };
+}
+
+export interface InspectOptions {
+  /** Rows to dry-run per mapped table (0 or undefined: no sample). */
+  readonly sample?: number;
+  /** Called before sampling a table, and per row read (progress display). */
+  readonly onSampleStart?: (table: string, total: number) => void;
+  readonly onSampleRow?: () => void;
+  readonly onSampleEnd?: () => void;
+}
+
+async function tableReport(db: Database, info: TableInfo, key: readonly string[] | undefined): Promise<TableReport> {
+  let rows: number | null = null;
+  try { rows = await db.countRows(info.name); } catch { rows = null; }
+  return {
+    name: info.name, rows, primaryKey: info.primaryKey, uniqueKeys: info.uniqueKeys,
+    columns: info.columns.map((c) => ({ name: c.name, type: c.type, nativeType: c.nativeType, nullable: c.nullable })),
+    ...(key ? { key } : {}),
+  };
+}
+
+/**
+ * Connects to every backend of a validated config and gathers what `siphon check` reports: reachability, the
+ * mapped legacy tables and the next tables (columns, keys, row counts), capture readiness, the config's fit with the
+ * databases and, optionally, a sample dry run. Never throws for a backend or data problem; closes what it opened.
+ */
+export async function inspectConfig(config: ResolvedConfig, options: InspectOptions = {}): Promise<CheckReport> {
+  const problems: string[] = [];
+  const configErrors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const opened: OpenedBackend[] = await Promise.all([
+    openRole('legacy', config.legacy.db), openRole('next', config.next.db),
+    probeStore('state', config.state), probeStore('log', config.log),
+  ]);
+  const [legacy, next] = opened as [OpenedBackend, OpenedBackend, OpenedBackend, OpenedBackend];
+  for (const o of opened) {
+    if (o.configIssue) configErrors.push(o.configIssue);
+    else if (!o.report.reachable) problems.push(`${o.report.role} ${o.report.url} is not usable: ${o.report.error}`);
+  }
+  let legacyPart: CheckReport['legacy'];
+  let nextPart: CheckReport['next'];
+  let sample: CheckReport['sample'];
+  try {
+    if (legacy.db) {
+      const v = await validateAgainstDatabases(config, legacy.db, next.db);
+      configErrors.push(...v.errors);
+      warnings.push(...v.warnings);
+      const legacyTables = await Promise.all(Object.values(v.legacyTables).map((info) => tableReport(legacy.db!, info, config.tables[info.name]?.key)));
+      const all = await legacy.db.listTables();
+      let capture: CaptureReadiness[] = [];
+      try { capture = await legacy.db.captureReadiness(); } catch (e) {
+        problems.push(`capture readiness of legacy could not be determined: ${(e as Error).message}`);
+      }
+      const captureReady = capture.some((c) => c.ready);
+      if (capture.length > 0 && !captureReady) {
+        problems.push(`capture is not possible on legacy: ${capture.flatMap((c) => c.problems.map((p) => `${c.method}: ${p}`)).join('; ')}`);
+      }
+      legacyPart = { tables: legacyTables, unmapped: all.filter((t) => !(t in config.tables)), capture, captureReady };
+      if (next.db) {
+        nextPart = { tables: await Promise.all(Object.values(v.nextTables).map((info) => tableReport(next.db!, info, v.nextKeys[info.name]))) };
+      }
+      if (options.sample && options.sample > 0 && configErrors.length === 0) {
+        const tables: TableSample[] = [];
+        for (const t of Object.values(config.tables)) {
+          options.onSampleStart?.(t.name, Math.min(options.sample, legacyTables.find((r) => r.name === t.name)?.rows ?? options.sample));
+          try { tables.push(await sampleTable(legacy.db, config, t, options.sample, v.nextTables, options.onSampleRow)); }
+          finally { options.onSampleEnd?.(); }
+        }
+        sample = { limit: options.sample, tables };
+      }
+    }
+  } finally {
+    await Promise.all(opened.map((o) => o.db?.close().catch(() => undefined)));
+  }
+  const exitCode = configErrors.length > 0 ? 2 : problems.length > 0 ? 1 : 0;
+  return {
+    ok: exitCode === 0, exitCode,
+    config: { ...(config.file ? { file: config.file } : {}), name: config.name },
+    backends: opened.map((o) => o.report),
+    ...(legacyPart ? { legacy: legacyPart } : {}),
+    ...(nextPart ? { next: nextPart } : {}),
+    configErrors, warnings, problems,
+    ...(sample ? { sample } : {}),
+  };
+}

@@ -1,0 +1,126 @@
+import type { ColumnInfo, TableInfo } from '../backends/types.js';
+import { fromPlain } from '../values/plain.js';
+import { ValueError } from '../values/errors.js';
+import { CleaningError } from './cleaning/errors.js';
+import { applyCleaning } from './cleaning/step.js';
+import type { AnySchema, PlainRow, ResolvedTable } from './types.js';
+import { formatPath } from './describe-value.js';
+
+/** Where in the mapping pipeline a row failed. */
+export type MapStage = 'clean' | 'row' | 'entity-key' | 'to' | 'schema' | 'invalid-value' | 'write';
+
+/**
+ * One reason a row does not migrate cleanly. `reason` is the grouping key: it names the step, column, schema path
+ * and issue code, never a data value (except a codeMap's unknown code, which is an enumeration, not personal data).
+ */
+export interface MapFailure {
+  readonly stage: MapStage;
+  readonly reason: string;
+}
+
+export type MapResult =
+  | { readonly ok: true; readonly entityKey: unknown; readonly rows: Readonly<Record<string, readonly PlainRow[]>> }
+  | { readonly ok: false; readonly failures: readonly MapFailure[] };
+
+export interface MapContext {
+  readonly timezone?: string;
+  /** Introspected next tables: when given, output rows are also checked against the columns they will be written to. */
+  readonly nextTables?: Readonly<Record<string, TableInfo>>;
+}
+
+interface ZodIssueLike { readonly code: string; readonly path: readonly PropertyKey[]; readonly message: string }
+
+function safeParse(schema: AnySchema, value: unknown): { ok: true; data: unknown } | { ok: false; issues: readonly ZodIssueLike[] } {
+  const r = schema.safeParse(value) as { success: boolean; data?: unknown; error?: { issues: readonly ZodIssueLike[] } };
+  return r.success ? { ok: true, data: r.data } : { ok: false, issues: r.error?.issues ?? [] };
+}
+
+/** Issue paths without array indexes: one reason per field, however many rows of that table fail on it. */
+const issuePath = (p: readonly PropertyKey[]) => formatPath(p.filter((x) => typeof x !== 'number')).replace('(root)', '');
+
+function isInvalidValue(v: unknown): v is { t: 'invalid'; reason: string } {
+  return typeof v === 'object' && v !== null && (v as { t?: unknown }).t === 'invalid' && typeof (v as { reason?: unknown }).reason === 'string';
+}
+
+function checkWrite(table: string, row: PlainRow, info: TableInfo, failures: MapFailure[]): void {
+  const columns = new Map<string, ColumnInfo>(info.columns.map((c) => [c.name, c]));
+  for (const [name, v] of Object.entries(row)) {
+    const col = columns.get(name);
+    if (!col) { failures.push({ stage: 'write', reason: `write ${table}.${name}: no such column in next table ${table}` }); continue; }
+    if ((v === null || v === undefined) && !col.nullable) { failures.push({ stage: 'write', reason: `write ${table}.${name}: NULL in a NOT NULL column` }); continue; }
+    try { fromPlain(v, col.type); } catch (e) {
+      if (e instanceof ValueError) failures.push({ stage: 'write', reason: `write ${table}.${name}: ${e.reason} for ${col.type} column (${col.nativeType})` });
+      else throw e;
+    }
+  }
+}
+
+/**
+ * Runs one legacy row through the mapping: cleaning steps, the optional row schema, the entity key, `to()`, the
+ * schema of each next table, a scan for `invalid` values left in the output and, when next tables are known, a check
+ * that every output value fits its next column. Never throws for a data problem: returns every reason found.
+ */
+export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = {}): MapResult {
+  const failures: MapFailure[] = [];
+  let row: unknown;
+  try {
+    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}) });
+  } catch (e) {
+    if (!CleaningError.is(e)) throw e;
+    const code = e.reason === 'unknown-code' && (typeof e.value === 'number' || typeof e.value === 'string' || typeof e.value === 'bigint') ? ` ${String(e.value)}` : '';
+    return { ok: false, failures: [{ stage: 'clean', reason: `clean ${e.step}(${e.column}): ${e.reason}${code}` }] };
+  }
+  if (table.row) {
+    const r = safeParse(table.row, row);
+    if (!r.ok) return { ok: false, failures: r.issues.map((i) => ({ stage: 'row' as const, reason: `row ${issuePath(i.path)}: ${i.code} (${i.message})` })) };
+    row = r.data;
+  }
+  let entityKey: unknown;
+  if (table.entityKey) {
+    try { entityKey = table.entityKey(row); } catch (e) {
+      failures.push({ stage: 'entity-key', reason: `entityKey threw ${(e as Error)?.name ?? 'error'}` });
+    }
+    if (failures.length === 0 && (entityKey === null || entityKey === undefined)) {
+      failures.push({ stage: 'entity-key', reason: `entityKey (${table.entityKeySource}) is null` });
+    }
+  }
+  let produced: unknown;
+  try { produced = table.to(row); } catch (e) {
+    const err = e as Error;
+    const msg = (err?.message ?? String(e)).split('\n')[0]!.slice(0, 120);
+    return { ok: false, failures: [...failures, { stage: 'to', reason: `to() threw ${err?.name ?? 'error'}: ${msg}` }] };
+  }
+  if (typeof produced !== 'object' || produced === null || Array.isArray(produced)) {
+    return { ok: false, failures: [...failures, { stage: 'to', reason: 'to() must return an object { nextTable: [rows] }' }] };
+  }
+  const rows: Record<string, PlainRow[]> = {};
+  for (const [next, value] of Object.entries(produced as Record<string, unknown>)) {
+    if (value === undefined) continue;
+    const schema = table.schemas[next];
+    if (!schema) { failures.push({ stage: 'to', reason: `to() returned rows for "${next}", which has no schema in tables.${table.name}.schemas` }); continue; }
+    if (!Array.isArray(value)) { failures.push({ stage: 'to', reason: `to() must return an array of rows for "${next}"` }); continue; }
+    const out: PlainRow[] = [];
+    for (const item of value) {
+      const r = safeParse(schema, item);
+      if (!r.ok) {
+        for (const i of r.issues) failures.push({ stage: 'schema', reason: `schema ${next}${issuePath(i.path) ? `.${issuePath(i.path)}` : ''}: ${i.code} (${i.message})` });
+        continue;
+      }
+      const parsed = r.data as PlainRow;
+      for (const [col, v] of Object.entries(parsed ?? {})) {
+        if (isInvalidValue(v)) failures.push({ stage: 'invalid-value', reason: `invalid value left in ${next}.${col} (${v.reason})` });
+      }
+      const info = ctx.nextTables?.[next];
+      if (info && parsed && typeof parsed === 'object') checkWrite(next, parsed, info, failures);
+      out.push(parsed);
+    }
+    rows[next] = out;
+  }
+  if (failures.length > 0) return { ok: false, failures: dedupe(failures) };
+  return { ok: true, entityKey, rows };
+}
+
+function dedupe(failures: MapFailure[]): MapFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => (seen.has(f.reason) ? false : (seen.add(f.reason), true)));
+}
