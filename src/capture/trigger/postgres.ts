@@ -1,5 +1,5 @@
 import type { Database } from '../../backends/types.js';
-import type { Row, Value } from '../../values/index.js';
+import type { Row } from '../../values/index.js';
 import { toPlain } from '../../values/index.js';
 import type { CapturedTable } from '../tables.js';
 import { decodePostgresText } from '../decode/postgres.js';
@@ -14,11 +14,14 @@ const FN = 'siphon_capture_row';
  * regardless of the session's DateStyle, and new columns appear without regenerating anything.
  *
  * Commit order: ids come from a sequence at insert time, so a later id can commit before an earlier one. The drainer
- * reads only up to a bound B that is known final: at each poll it reads the sequence's last value S and then the
- * snapshot's xmax X (every id <= S was taken by a transaction whose xid < X: the row write gave it an xid before the
- * trigger called nextval). Once a later snapshot's xmin >= X, all those transactions have ended, so every id <= S is
- * committed or gone for good, and B = S. Cost: one poll of extra latency, and a long-open transaction holds draining
- * back (correctly: its changes come first).
+ * reads only up to a bound B that is known final: at each poll it reads the sequence's last value S, then the set R
+ * of transaction ids open in this database (pg_stat_activity.backend_xid, plus prepared transactions). Every id <= S
+ * was taken by a transaction that had an xid before the trigger called nextval (the row write gave it one), so it
+ * has ended or is in R. Once none of R is still open, every id <= S is committed or gone for good, and B = S.
+ * Restricting R to this database keeps long transactions elsewhere in the cluster from holding capture back (a
+ * cluster-wide snapshot xmin would). Cost: about one poll of extra latency; a long-open transaction in legacy holds
+ * draining back (correctly: its changes come first). Seeing other sessions' backend_xid needs superuser or the
+ * pg_read_all_stats role.
  */
 const image = (ref: 'NEW' | 'OLD') =>
   `(SELECT jsonb_object_agg(key, value::text) FROM jsonb_each(to_jsonb(${ref})))::text`;
@@ -64,16 +67,20 @@ END $fn$`,
     return row;
   },
   boundTracker() {
-    const pending: { seq: bigint; xmax: bigint }[] = [];
+    const pending: { seq: bigint; open: Set<string> }[] = [];
     let safe = 0n;
-    const big = (v: Value | undefined): bigint => BigInt(String(toPlain(v ?? null) ?? '0'));
     return async (db: Database) => {
       const s = await db.query(`SELECT last_value, is_called FROM ${db.quoteIdent(SEQ)}`);
-      const x = await db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
-      const seq = big(s[0]?.['last_value']) - (s[0]?.['is_called'] === true ? 0n : 1n);
-      const xmin = big(x[0]?.['xmin']), xmax = big(x[0]?.['xmax']);
-      if (pending.length === 0 || pending[pending.length - 1]!.seq !== seq) pending.push({ seq, xmax });
-      while (pending.length > 0 && pending[0]!.xmax <= xmin) { safe = pending[0]!.seq > safe ? pending[0]!.seq : safe; pending.shift(); }
+      const x = await db.query(
+        `SELECT backend_xid::text AS x FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL ` +
+        `UNION ALL SELECT transaction::text FROM pg_prepared_xacts WHERE database = current_database()`);
+      const seq = BigInt(String(toPlain(s[0]?.['last_value'] ?? null) ?? '0')) - (s[0]?.['is_called'] === true ? 0n : 1n);
+      const open = new Set(x.map((r) => String(r['x'])));
+      if (pending.length === 0 || pending[pending.length - 1]!.seq !== seq) pending.push({ seq, open });
+      while (pending.length > 0 && ![...pending[0]!.open].some((xid) => open.has(xid))) {
+        if (pending[0]!.seq > safe) safe = pending[0]!.seq;
+        pending.shift();
+      }
       return safe;
     };
   },
