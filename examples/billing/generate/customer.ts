@@ -10,7 +10,7 @@ import type { DefectKind } from './defects.js';
 import { DEFECTS_BY_TABLE } from './defects.js';
 import { ACCENTED_FIRST_NAMES, ADDRESS_COMPLEMENTS, CITIES, EXTRA_LINES, FIRST_NAMES, MAIL_DOMAINS, MONTHS_FR, OFFERS, STREET_NAMES, STREET_TYPES, SURNAMES } from './pools.js';
 import { centsFrench, centsText, dayOf, divRound, formatDateTime, formatDay } from './dates.js';
-import { toMojibake } from '../mapping/mojibake.js';
+import { toMojibake } from './mojibake.js';
 
 export type LegacyCell = string | number | null;
 export type LegacyRow = Record<string, LegacyCell>;
