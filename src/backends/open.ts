@@ -1,6 +1,6 @@
 import type { Database } from './types.js';
 import { parseConnectionUrl, redactUrl } from './url.js';
-import { BackendError, UnsupportedUrlError } from './errors.js';
+import { UnsupportedUrlError } from './errors.js';
 import { assertNever } from '../errors.js';
 
 export interface OpenOptions {
@@ -33,7 +33,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       return PostgresDatabase.open(parsed.url, redactUrl(url), options);
     }
     case 'mysql': {
-      throw new BackendError('BACKEND_NOT_IMPLEMENTED', `the MariaDB/MySQL adapter is not there yet (${redactUrl(url)})`, {});
+      const { MysqlDatabase } = await import('./mysql/database.js');
+      return MysqlDatabase.open(parsed.url, redactUrl(url), options);
     }
     case 'nats':
       throw new UnsupportedUrlError(redactUrl(url), 'a database URL (sqlite:PATH, postgres://…, mysql://… or mariadb://…); nats:// is a log backend, not a database');

@@ -1,13 +1,16 @@
 import type { Dialect } from '../../src/backends/types.js';
 
 /** Native column types per engine for the same logical column, so one test creates the same table everywhere. */
-export type Col = 'int' | 'bigint' | 'key_text' | 'text' | 'dec12_2' | 'dec18_4' | 'float' | 'char5' | 'date' | 'time'
+export type Col = 'int' | 'bigint' | 'key_text' | 'ci_text' | 'text' | 'dec12_2' | 'dec18_4' | 'float' | 'char5' | 'date' | 'time'
   | 'tstz' | 'lts' | 'bytes' | 'json' | 'bool';
 
 const TYPES: Record<Col, Record<Dialect, string>> = {
   int: { sqlite: 'INTEGER', postgres: 'integer', mysql: 'int' },
   bigint: { sqlite: 'BIGINT', postgres: 'bigint', mysql: 'bigint' },
-  key_text: { sqlite: 'TEXT', postgres: 'varchar(100)', mysql: 'varchar(100)' },
+  // MariaDB: a binary NO PAD collation, so that 'a'/'A'/'a ' are distinct keys as on the other engines
+  key_text: { sqlite: 'TEXT', postgres: 'varchar(100)', mysql: 'varchar(100) COLLATE utf8mb4_nopad_bin' },
+  // the engine's case-insensitive collation, as legacy schemas often have
+  ci_text: { sqlite: 'TEXT COLLATE NOCASE', postgres: 'varchar(100)', mysql: 'varchar(100) COLLATE utf8mb4_general_ci' },
   text: { sqlite: 'TEXT', postgres: 'text', mysql: 'text' },
   dec12_2: { sqlite: 'DECIMAL(12,2)', postgres: 'numeric(12,2)', mysql: 'decimal(12,2)' },
   // TEXT affinity keeps all 18 digits in SQLite (a NUMERIC-affinity column would round past 15)

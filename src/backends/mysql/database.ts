@@ -1,0 +1,217 @@
+import mysql from 'mysql2/promise';
+import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } from '../types.js';
+import type { Row } from '../../values/value.js';
+import { BackendError, ConnectionError } from '../errors.js';
+import { SqlDatabase, TableCache } from '../sql/sql-database.js';
+import type { Bound, Session, SqlDialect } from '../sql/session.js';
+import { scanPlaceholders } from '../sql/placeholders.js';
+import { wrapDriverError } from '../sql/connection-errors.js';
+import { decodeUtf8 } from '../sql/encode-common.js';
+import { mysqlDescribe, mysqlTables, type CatalogQuery } from './introspect.js';
+import { mysqlReadiness } from './readiness.js';
+import { fromMysql, mysqlParam, toMysql, type MysqlParam } from './values.js';
+import { mysqlFieldType } from './types.js';
+
+export interface MysqlOptions {
+  readonly poolSize?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Every session: raw column bytes (decoded here by the column's charset), TIMESTAMP read and written as UTC, and a
+ * sql_mode that is strict for writes (no silent truncation) but admits zero dates (legacy data has them).
+ */
+const SESSION_SETUP = "SET time_zone = '+00:00', character_set_results = NULL, sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
+
+const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+function dialectFor(binaryCollation: string): SqlDialect {
+  // text keys compare as code points whatever the column's charset and collation: the order of compareKeys.
+  // NO PAD matters: with a PAD SPACE collation 'a' and 'a ' would be equal keys.
+  const bin = (c: ColumnInfo) => `CONVERT(${quote(c.name)} USING utf8mb4) COLLATE ${binaryCollation}`;
+  const textual = (c: ColumnInfo) => c.type === 'text' && c.charset !== undefined;
+  return {
+    maxParams: 65535,
+    rowValueCompare: false,
+    quoteIdent: quote,
+    selectExpr: (c) => quote(c.name),
+    keyExpr: (c) => (textual(c) ? bin(c) : quote(c.name)),
+    // the plain comparison lets the index find candidates, the binary one makes the match exact
+    keyEquals: (c) => (textual(c) ? { sql: `(${quote(c.name)} = ? AND ${bin(c)} = ?)`, params: 2 } : { sql: `${quote(c.name)} = ?`, params: 1 }),
+    upsertSql(table, columns, key, rows) {
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const rest = columns.filter((c) => !key.includes(c));
+      const set = (rest.length ? rest : [key[0]!]).map((c) => `${quote(c)} = VALUES(${quote(c)})`).join(', ');
+      return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ON DUPLICATE KEY UPDATE ${set}`;
+    },
+  };
+}
+
+interface Shared {
+  readonly pool: mysql.Pool;
+  readonly cache: TableCache;
+  readonly sql: SqlDialect;
+  /** collation id → character set name, for result fields of raw queries */
+  readonly charsets: Map<number, string>;
+  savepoints: number;
+}
+
+type Queryable = mysql.Pool | mysql.PoolConnection;
+
+/** MariaDB/MySQL through a mysql2 pool, text protocol, parameters inlined with the driver's escaping. */
+export class MysqlDatabase extends SqlDatabase {
+  readonly dialect = 'mysql' as const;
+  readonly capabilities: Capabilities = { dialect: 'mysql', transactionalDdl: false, logCapture: 'binlog', triggers: true, concurrentWriters: true };
+  protected readonly sql: SqlDialect;
+  protected readonly cache: TableCache;
+  private finished = false;
+
+  private constructor(private readonly shared: Shared, readonly displayUrl: string, private readonly conn: mysql.PoolConnection | null) {
+    super();
+    this.cache = shared.cache;
+    this.sql = shared.sql;
+  }
+
+  static async open(url: string, displayUrl: string, options: MysqlOptions = {}): Promise<MysqlDatabase> {
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: options.poolSize ?? 5,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      decimalNumbers: false,
+      multipleStatements: true,
+      rowsAsArray: true,
+      // the raw bytes of every value: this adapter decodes them (by column charset, zero dates kept as such)
+      typeCast: (field) => field.buffer(),
+    });
+    pool.on('connection', (conn) => { (conn as unknown as { query(sql: string, cb: () => void): void }).query(SESSION_SETUP, () => undefined); });
+    try {
+      const [rows] = await pool.query({ sql: 'SELECT VERSION(), @@time_zone', rowsAsArray: true });
+      const [version, tz] = (rows as Buffer[][])[0]!.map((b) => b.toString());
+      if (tz !== '+00:00') throw new Error(`session time_zone is ${tz}, expected +00:00`);
+      const [cs] = await pool.query({ sql: 'SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS', rowsAsArray: true });
+      const charsets = new Map((cs as (Buffer | null)[][]).filter((r) => r[0] && r[1]).map((r) => [Number(r[0]!.toString()), r[1]!.toString()] as const));
+      const binary = /mariadb/i.test(version ?? '') ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
+      return new MysqlDatabase({ pool, cache: new TableCache(), sql: dialectFor(binary), charsets, savepoints: 0 }, displayUrl, null);
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new ConnectionError(displayUrl, e);
+    }
+  }
+
+  protected async withSession<T>(atomic: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
+    if (this.finished) throw new BackendError('BACKEND_TX_FINISHED', 'this transaction handle was used after its transaction ended', {});
+    if (this.conn) return fn(this.session(this.conn));
+    if (!atomic) return fn(this.session(this.shared.pool));
+    return this.inNewTransaction((c) => fn(this.session(c)));
+  }
+
+  private async inNewTransaction<T>(fn: (c: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    let conn: mysql.PoolConnection;
+    try { conn = await this.shared.pool.getConnection(); } catch (e) { throw wrapDriverError(this.displayUrl, 'BEGIN', e); }
+    let broken = false;
+    try {
+      await conn.query('START TRANSACTION');
+      const out = await fn(conn);
+      await conn.query('COMMIT');
+      return out;
+    } catch (e) {
+      await conn.query('ROLLBACK').catch(() => { broken = true; });
+      throw wrapDriverError(this.displayUrl, 'transaction', e);
+    } finally {
+      if (broken) conn.destroy(); else conn.release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    if (this.conn) {
+      const sp = `siphon_sp_${++this.shared.savepoints}`;
+      await this.conn.query(`SAVEPOINT ${sp}`);
+      try {
+        const out = await fn(this);
+        await this.conn.query(`RELEASE SAVEPOINT ${sp}`);
+        return out;
+      } catch (e) {
+        await this.conn.query(`ROLLBACK TO SAVEPOINT ${sp}`);
+        throw e;
+      }
+    }
+    return this.inNewTransaction(async (c) => {
+      const tx = new MysqlDatabase(this.shared, this.displayUrl, c);
+      try { return await fn(tx); } finally { tx.finished = true; }
+    });
+  }
+
+  protected introspect(_s: Session, name: string): Promise<TableInfo | undefined> { return mysqlDescribe(this.catalog(), name); }
+  protected tablesIn(): Promise<string[]> { return mysqlTables(this.catalog()); }
+  captureReadiness(): Promise<CaptureReadiness[]> { return mysqlReadiness(this.catalog()); }
+
+  async close(): Promise<void> {
+    if (this.conn) return;
+    await this.shared.pool.end();
+  }
+
+  /** `?` → escaped literal, skipping string literals, identifiers and comments. */
+  private format(sql: string, params: readonly MysqlParam[]): string {
+    const { positions } = scanPlaceholders(sql, { backslashEscapes: true });
+    if (positions.length !== params.length) {
+      throw new BackendError('BACKEND_PARAMS', `statement has ${positions.length} ? placeholders but ${params.length} parameters were given`, { sql: sql.slice(0, 300) });
+    }
+    if (positions.length === 0) return sql;
+    let out = '';
+    let last = 0;
+    positions.forEach((p, i) => { out += sql.slice(last, p) + mysql.escape(params[i]); last = p + 1; });
+    return out + sql.slice(last);
+  }
+
+  private async raw(q: Queryable, sql: string, params: readonly MysqlParam[]): Promise<[unknown, mysql.FieldPacket[] | undefined]> {
+    const text = this.format(sql, params);
+    try {
+      const [rows, fields] = await q.query({ sql: text, rowsAsArray: true });
+      return [rows, fields as mysql.FieldPacket[] | undefined];
+    } catch (e) { throw wrapDriverError(this.displayUrl, text, e); }
+  }
+
+  private catalog(): CatalogQuery {
+    return async (sql, params) => {
+      const [rows] = await this.raw(this.conn ?? this.shared.pool, sql, params);
+      return (rows as (Buffer | null)[][]).map((r) => r.map((b) => (b === null ? null : decodeUtf8(b) ?? b.toString('latin1'))));
+    };
+  }
+
+  private session(q: Queryable): Session {
+    const bind = (params: readonly Bound[]): MysqlParam[] => params.map((p) => p.kind === 'param' ? mysqlParam(p.param) : toMysql(p.value, p.column, p.table, p.purpose));
+    return {
+      readTable: async (sql, params, columns) => {
+        const [rows] = await this.raw(q, sql, bind(params));
+        return (rows as (Buffer | null)[][]).map((vals) => {
+          const row: Row = {};
+          columns.forEach((c, i) => { row[c.name] = fromMysql(vals[i] ?? null, c); });
+          return row;
+        });
+      },
+      query: async (sql, params) => {
+        const [rows, fields] = await this.raw(q, sql, bind(params));
+        if (!Array.isArray(rows) || !fields) return [];
+        const cols = fields.map((f) => {
+          const t = mysqlFieldType(f.columnType ?? 253, f.columnLength ?? 0, f.characterSet ?? 63);
+          const charset = this.shared.charsets.get(f.characterSet ?? 0);
+          return { ...t, ...(charset ? { charset } : {}) };
+        });
+        return (rows as (Buffer | null)[][]).map((vals) => {
+          const row: Row = {};
+          fields.forEach((f, i) => { row[f.name] = fromMysql(vals[i] ?? null, cols[i]!); });
+          return row;
+        });
+      },
+      run: async (sql, params) => {
+        const [res] = await this.raw(q, sql, bind(params));
+        return (res as { affectedRows?: number }).affectedRows ?? 0;
+      },
+      script: async (sql) => { await this.raw(q, sql, []); },
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import type { CaptureReadiness } from '../types.js';
+import type { CatalogQuery } from './introspect.js';
+
+/**
+ * Binary-log capture needs log_bin ON, binlog_format ROW, binlog_row_image FULL and a user with REPLICATION SLAVE
+ * plus REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR); trigger capture needs the TRIGGER privilege.
+ */
+export async function mysqlReadiness(q: CatalogQuery): Promise<CaptureReadiness[]> {
+  const [row] = await q(`SELECT @@log_bin, @@binlog_format, @@binlog_row_image, @@server_id, CURRENT_USER(), VERSION(), DATABASE()`, []);
+  const [logBin, format, image, serverId, user, version, db] = row ?? [];
+  const grants = (await q('SHOW GRANTS', [])).map((r) => r[0] ?? '');
+  const has = (priv: RegExp) => grants.some((g) => /GRANT ALL PRIVILEGES ON \*\.\*/i.test(g) || (priv.test(g) && /ON (\*\.\*|`?[^ ]*`?\.\*)/i.test(g)));
+  const slave = has(/REPLICATION (SLAVE|REPLICA)\b/i);
+  const client = has(/REPLICATION CLIENT|BINLOG MONITOR/i);
+  const trigger = has(/\bTRIGGER\b/i);
+  const who = user ?? 'the user';
+  const binlog: string[] = [];
+  if (logBin !== '1') binlog.push('binary log is off: set log_bin (a relative name) and server_id in the server config, then restart');
+  if (format !== 'ROW') binlog.push(`binlog_format is ${format}: SET GLOBAL binlog_format = 'ROW' (and in the config file)`);
+  if (image !== 'FULL') binlog.push(`binlog_row_image is ${image}: SET GLOBAL binlog_row_image = 'FULL' (and in the config file)`);
+  if (!slave) binlog.push(`${who} lacks REPLICATION SLAVE: GRANT REPLICATION SLAVE ON *.* TO ${who};`);
+  if (!client) binlog.push(`${who} lacks REPLICATION CLIENT (BINLOG MONITOR on MariaDB 10.5+): GRANT REPLICATION CLIENT ON *.* TO ${who};`);
+  const trig = trigger ? [] : [`${who} lacks the TRIGGER privilege: GRANT TRIGGER, CREATE ON ${db ?? '<db>'}.* TO ${who};`];
+  const details = { logBin: logBin === '1', binlogFormat: format ?? null, binlogRowImage: image ?? null, serverId: Number(serverId), user: user ?? null, version: version ?? null, replicationSlave: slave, replicationClient: client };
+  return [
+    { method: 'binlog', ready: binlog.length === 0, problems: binlog, details },
+    { method: 'trigger', ready: trig.length === 0, problems: trig, details: { triggerPrivilege: trigger, user: user ?? null } },
+  ];
+}
