@@ -16,7 +16,7 @@ export interface CodeMapOptions<V> {
 export function codeMap<const M extends Readonly<Record<string | number, unknown>>>(
   column: string,
   map: M,
-  options: CodeMapOptions<M[keyof M]> = {},
+  options: CodeMapOptions<unknown> = {},
 ): CleaningStep {
   const table = new Map<string, unknown>(Object.entries(map));
   const known = [...table.keys()].join(', ');
