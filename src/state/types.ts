@@ -299,8 +299,10 @@ export interface StateStore {
   /** Change one route, bump the version and write the audit entry, in one transaction. */
   updateRoute(id: string, change: RouteChange, audit: AuditContext): Promise<{ version: number; route: Route }>;
   /**
-   * Calls `onChange(version)` whenever the route table version moves past the version at subscription. Resolves
-   * once the watch is in place, so a change committed after it resolves is always reported.
+   * Calls `onChange(version)` whenever the route table version moves past the last one reported (starting from the
+   * version at subscription). Resolves once the watch is in place, so a change committed after it resolves is always
+   * reported. Several quick changes may be reported once, with the latest version: reload the table with
+   * `getRoutes()` on each call. The watch keeps the process alive until unsubscribed or the store is closed.
    */
   watchRoutes(onChange: (version: number) => void, options?: RouteWatchOptions): Promise<Unsubscribe>;
 

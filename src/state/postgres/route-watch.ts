@@ -46,7 +46,7 @@ export async function watchPgRoutes(
       connect()
         .then(async () => { reconnecting = false; seen(await setup.readVersion()); })
         .catch((e) => { report(e); retry(Math.min(delay * 2, 5000)); });
-    }, delay).unref();
+    }, delay);
     retry(100);
   };
 
@@ -57,7 +57,6 @@ export async function watchPgRoutes(
     polling = true;
     setup.readVersion().then(seen, report).finally(() => { polling = false; });
   }, options.pollMs ?? 1000);
-  timer.unref();
 
   return async () => {
     if (closed) return;

@@ -203,7 +203,6 @@ export class SqliteStateStore implements StateStore {
         if (now !== last) { last = now; onChange(now); }
       } catch (e) { options.onError?.(e as Error); }
     }, options.pollMs ?? 20);
-    timer.unref();
     this.watchers.add(timer);
     return async () => { clearInterval(timer); this.watchers.delete(timer); };
   }

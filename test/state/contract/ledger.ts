@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { ledgerEntries } from '../../../src/state/iterate.js';
 import { compareVersions, sortableCounter } from '../../../src/state/version-order.js';
 import { LEDGER_STATES, type LedgerUpsert } from '../../../src/state/types.js';
 import { rejection, type ContractContext } from './context.js';
@@ -50,6 +51,9 @@ export function ledgerContract(ctx: ContractContext): void {
       after = page.next;
     }
     expect(seen).toEqual([...keys].sort(compareVersions));
+    const iterated: string[] = [];
+    for await (const e of ledgerEntries(s, { entity: 'paged', limit: 7 })) iterated.push(e.key);
+    expect(iterated).toEqual(seen);
     const verified = await s.listLedger({ entity: 'paged', state: 'verified', limit: 10_000 });
     expect(verified.items.every((e) => e.state === 'verified')).toBe(true);
     expect(verified.next).toBeNull();
