@@ -42,13 +42,16 @@ export function generateCustomer(seed: string | number, id: number, dirty: numbe
   const rng = new Prng(`${seed}:${id}`);
   const dirt = new Prng(`${seed}:${id}:dirt`);
   const out: GeneratedRow[] = [];
-  /** One draw per row whatever the ratio; the kind is drawn only for dirty rows, from the dirt stream. */
-  const drawDefect = (table: LegacyTableName, parentGone: boolean): DefectKind | undefined => {
-    const u = dirt.next();
+  /**
+   * Three draws per row whatever the ratio (dirty?, which kind, its parameters), so the dirt stream stays aligned
+   * across ratios: a higher ratio dirties a superset of rows and leaves the other rows untouched.
+   */
+  const drawDefect = (table: LegacyTableName, parentGone: boolean): { kind: DefectKind; params: Prng } | undefined => {
+    const u = dirt.next(), k = dirt.next(), p = dirt.next();
     const kinds = DEFECTS_BY_TABLE[table];
-    if (parentGone) return 'orphan';
+    if (parentGone) return { kind: 'orphan', params: dirt };
     if (u >= dirty || kinds.length === 0) return undefined;
-    return kinds[Math.floor(dirt.next() * kinds.length)];
+    return { kind: kinds[Math.floor(k * kinds.length)]!, params: new Prng(p) };
   };
 
   // ---- the customer
@@ -76,8 +79,9 @@ export function generateCustomer(seed: string | number, id: number, dirty: numbe
     CLI_DT_CREA: formatDateTime(created, rng.int(8 * 3600, 19 * 3600)),
     CLI_DT_MAJ: updated === null ? null : formatDateTime(updated, rng.int(8 * 3600, 19 * 3600)),
   };
-  const clientDefect = drawDefect('CLIENT', false);
-  if (clientDefect) applyClientDefect(client, clientDefect, dirt);
+  const drawn = drawDefect('CLIENT', false);
+  const clientDefect = drawn?.kind;
+  if (drawn) applyClientDefect(client, drawn.kind, drawn.params);
   const customerGone = clientDefect === 'deleted';
   if (customerGone) out.push({ table: 'CLIENT', row: client, defect: 'deleted' });
   else out.push(clientDefect ? { table: 'CLIENT', row: client, defect: clientDefect } : { table: 'CLIENT', row: client });
@@ -96,7 +100,7 @@ export function generateCustomer(seed: string | number, id: number, dirty: numbe
       CTR_NUM: ctrNum, CLI_ID: id, CTR_TYPE: offer, CTR_DT_DEB: formatDay(start), CTR_DT_FIN: end === null ? null : formatDay(end),
       CTR_MT_MENS: centsText(monthly), CTR_STATUT: ctrStatus,
     };
-    pushRow(out, 'CONTRAT', contract, drawDefect('CONTRAT', customerGone), dirt);
+    pushRow(out, 'CONTRAT', contract, drawDefect('CONTRAT', customerGone));
     if (ctrStatus === 'E') continue;
 
     for (let month = 1; month <= 12; month++) {
@@ -120,9 +124,9 @@ export function generateCustomer(seed: string | number, id: number, dirty: numbe
         FAC_MT_HT: centsText(ht), FAC_TX_TVA: VAT_PERCENT.toFixed(2), FAC_MT_TTC: centsText(ttc), FAC_STATUT: facStatus,
       };
       const invDefect = drawDefect('FACTURE', customerGone);
-      pushRow(out, 'FACTURE', invoice, invDefect, dirt);
-      const invoiceGone = customerGone || invDefect === 'deleted';
-      for (const line of lines) pushRow(out, 'LIGNE_FACT', line, drawDefect('LIGNE_FACT', invoiceGone), dirt);
+      pushRow(out, 'FACTURE', invoice, invDefect);
+      const invoiceGone = customerGone || invDefect?.kind === 'deleted';
+      for (const line of lines) pushRow(out, 'LIGNE_FACT', line, drawDefect('LIGNE_FACT', invoiceGone));
 
       const payments: number[] = facStatus === 2 ? [ttc] : facStatus === 3 && rng.chance(0.4) ? [divRound(ttc, 2)] : [];
       for (const amount of payments) {
@@ -131,15 +135,16 @@ export function generateCustomer(seed: string | number, id: number, dirty: numbe
           REG_REF: ref, FAC_NUM: facNum, CLI_ID: id, REG_DT: formatDateTime(billDay + rng.int(1, 30), rng.int(6 * 3600, 22 * 3600)),
           REG_MT: centsText(amount), REG_MODE: rng.weighted([['PRE', 60], ['CB', 20], ['CHQ', 12], ['VIR', 7], ['ESP', 1]] as const),
         };
-        pushRow(out, 'REGLEMENT', payment, drawDefect('REGLEMENT', invoiceGone), dirt);
+        pushRow(out, 'REGLEMENT', payment, drawDefect('REGLEMENT', invoiceGone));
       }
     }
   }
   return out;
 }
 
-function pushRow(out: GeneratedRow[], table: LegacyTableName, row: LegacyRow, defect: DefectKind | undefined, dirt: Prng): void {
-  if (defect && defect !== 'orphan' && defect !== 'deleted') applyDefect(table, row, defect, dirt);
+function pushRow(out: GeneratedRow[], table: LegacyTableName, row: LegacyRow, drawn: { kind: DefectKind } | undefined): void {
+  const defect = drawn?.kind;
+  if (defect && defect !== 'orphan' && defect !== 'deleted') applyDefect(table, row, defect);
   out.push(defect ? { table, row, defect } : { table, row });
 }
 
@@ -171,7 +176,7 @@ function applyClientDefect(row: LegacyRow, kind: DefectKind, dirt: Prng): void {
   }
 }
 
-function applyDefect(table: LegacyTableName, row: LegacyRow, kind: DefectKind, dirt: Prng): void {
+function applyDefect(table: LegacyTableName, row: LegacyRow, kind: DefectKind): void {
   const key = `${table}:${kind}`;
   switch (key) {
     case 'CONTRAT:zero-date': row.CTR_DT_FIN = '0000-00-00'; return;
@@ -180,6 +185,6 @@ function applyDefect(table: LegacyTableName, row: LegacyRow, kind: DefectKind, d
     case 'FACTURE:zero-date': row.FAC_DT_ECH = '0000-00-00'; return;
     case 'FACTURE:unknown-status': row.FAC_STATUT = 6; return;
     case 'LIGNE_FACT:mojibake': row.LIG_LIB = toMojibake(String(row.LIG_LIB)); return;
-    default: void dirt; throw new Error(`defect ${kind} does not apply to ${table}`);
+    default: throw new Error(`defect ${kind} does not apply to ${table}`);
   }
 }
