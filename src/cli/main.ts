@@ -8,6 +8,8 @@ import { registerInit } from './commands/init.js';
 import { registerCheck } from './commands/check.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerRoute } from './commands/route.js';
+import { registerRecord } from './commands/record.js';
+import { registerReplay } from './commands/replay.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerGateway(program);
   registerRoute(program);
+  registerRecord(program);
+  registerReplay(program);
   return program;
 }
 
