@@ -153,6 +153,12 @@ export interface RouteWatchOptions {
    * LISTEN/NOTIFY for notifications lost while reconnecting, default 1000 ms).
    */
   readonly pollMs?: number;
+  /**
+   * The version the caller already has (e.g. from a `getRoutes()` done before subscribing): if the table has moved
+   * past it by the time the watch is in place, `onChange` is called at once, so nothing slips between load and watch.
+   * Default: the version at subscription.
+   */
+  readonly sinceVersion?: number;
   /** Errors of the watcher (connection lost...). It keeps retrying; default: ignored. */
   readonly onError?: (error: Error) => void;
 }

@@ -51,7 +51,10 @@ export async function watchPgRoutes(
   };
 
   await connect();
-  last = await setup.readVersion(); // after LISTEN: a change committed from now on is notified or polled
+  // after LISTEN: a change committed from now on is notified or polled
+  const current = await setup.readVersion();
+  last = options.sinceVersion ?? current;
+  seen(current);
   const timer = setInterval(() => {
     if (polling || closed) return;
     polling = true;

@@ -196,13 +196,15 @@ export class SqliteStateStore implements StateStore {
 
   /** SQLite has no notifications: poll the one-row version table (a cheap indexed read, also across processes). */
   async watchRoutes(onChange: (version: number) => void, options: RouteWatchOptions = {}): Promise<Unsubscribe> {
-    let last = this.readVersion();
-    const timer = setInterval(() => {
+    let last = options.sinceVersion ?? this.readVersion();
+    const poll = () => {
       try {
         const now = this.readVersion();
-        if (now !== last) { last = now; onChange(now); }
+        if (now > last) { last = now; onChange(now); }
       } catch (e) { options.onError?.(e as Error); }
-    }, options.pollMs ?? 20);
+    };
+    const timer = setInterval(poll, options.pollMs ?? 20);
+    if (options.sinceVersion !== undefined) poll();
     this.watchers.add(timer);
     return async () => { clearInterval(timer); this.watchers.delete(timer); };
   }

@@ -104,4 +104,15 @@ export function routesContract(ctx: ContractContext): void {
     expect(seen).not.toContain(after.version);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen); // versions only grow
   });
+
+  it('watchRoutes with sinceVersion reports a change made between loading the table and subscribing', async () => {
+    const s = ctx.store();
+    const loaded = await s.getRoutes();
+    const { version } = await ctx.other().updateRoute('rest', { mode: 'next' }, { actor: 'dave' });
+    const seen: number[] = [];
+    const unsubscribe = await s.watchRoutes((v) => seen.push(v), { sinceVersion: loaded.version, pollMs: ctx.dialect === 'postgres' ? 60_000 : 20 });
+    try {
+      await vi.waitFor(() => expect(seen).toEqual([version]), { timeout: 5000, interval: 10 });
+    } finally { await unsubscribe(); }
+  });
 }
