@@ -1,5 +1,6 @@
 /**
- * The commented starter config `siphon init` writes. It must stay valid: test/cli/init tests load and type-check it.
+ * The commented starter config `siphon init` writes. It must stay valid: test/cli/fixtures/starter.config.ts is a copy
+ * that the project's type check covers, and test/cli/init.int.test.ts checks the copy is identical and loads it.
  * Written raw (so regular expressions keep their backslashes); `\${NAME}` are Siphon's environment references, escaped
  * here so they are not template substitutions, then unescaped.
  */
@@ -67,7 +68,7 @@ export default defineMigration({
           name: z.string().min(1),
           country: z.string().length(2).nullable(),
           email: z.string().email().nullable(),
-          status: z.enum(['active', 'suspended', 'closed']),
+          status: z.string().pipe(z.enum(['active', 'suspended', 'closed'])),
         }),
       },
       // nextKeys: { customers: ['id'] },   // default: the next table's primary key
