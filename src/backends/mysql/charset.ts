@@ -3,11 +3,24 @@ import { decodeUtf8, hex } from '../sql/encode-common.js';
 import { invalid } from '../../values/construct.js';
 import type { InvalidValue } from '../../values/value.js';
 
-// MariaDB/MySQL character set names → WHATWG decoder labels. MariaDB's `latin1` is really cp1252 (0x80 is €), with
-// the five bytes cp1252 leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) mapped to the C1 controls U+0081...: exactly
-// the WHATWG windows-1252 table that TextDecoder implements.
+// MariaDB's `latin1` is really cp1252 (0x80 is €), with the five bytes cp1252 leaves undefined (0x81 0x8D 0x8F 0x90
+// 0x9D) mapped to the C1 controls U+0081... Node's TextDecoder('windows-1252') decodes 0x80-0x9F as ISO-8859-1
+// (U+0080...), so the table is spelt out here.
+const CP1252_80_9F = [
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+];
+
+/** MariaDB latin1 (cp1252) bytes → text. Every byte has a character: this never fails. */
+export function decodeCp1252(buf: Uint8Array): string {
+  let out = '';
+  for (const b of buf) out += String.fromCharCode(b >= 0x80 && b <= 0x9f ? CP1252_80_9F[b - 0x80]! : b);
+  return out;
+}
+
+// Other MariaDB/MySQL character set names → WHATWG decoder labels.
 const LABELS: Record<string, string> = {
-  latin1: 'windows-1252', cp1250: 'windows-1250', cp1251: 'windows-1251', cp1256: 'windows-1256', cp1257: 'windows-1257',
+  cp1250: 'windows-1250', cp1251: 'windows-1251', cp1256: 'windows-1256', cp1257: 'windows-1257',
   latin2: 'iso-8859-2', greek: 'iso-8859-7', hebrew: 'iso-8859-8', latin5: 'windows-1254', latin7: 'iso-8859-13',
   koi8r: 'koi8-r', koi8u: 'koi8-u', sjis: 'shift_jis', cp932: 'shift_jis', ujis: 'euc-jp', eucjpms: 'euc-jp',
   gbk: 'gbk', gb2312: 'gbk', gb18030: 'gb18030', big5: 'big5', euckr: 'euc-kr', ucs2: 'utf-16be', utf16: 'utf-16be',
@@ -37,7 +50,10 @@ export function decodeMysqlText(buf: Uint8Array, charset: string | undefined, op
   if (cs === 'ascii') {
     return buf.every((b) => b < 0x80) ? Buffer.from(buf).toString('latin1') : invalid('invalid-encoding', hex(buf));
   }
-  if (cs === 'latin1' && (options.flagLatin1Mojibake ?? true) && looksLikeUtf8(buf)) return invalid('invalid-encoding', hex(buf));
+  if (cs === 'latin1') {
+    if ((options.flagLatin1Mojibake ?? true) && looksLikeUtf8(buf)) return invalid('invalid-encoding', hex(buf));
+    return decodeCp1252(buf);
+  }
   const label = LABELS[cs];
   if (!label) return invalid('invalid-encoding', hex(buf));
   let d = decoders.get(label);

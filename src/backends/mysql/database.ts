@@ -53,6 +53,8 @@ interface Shared {
   readonly sql: SqlDialect;
   /** collation id → character set name, for result fields of raw queries */
   readonly charsets: Map<number, string>;
+  /** the connection's default database */
+  readonly database: string | null;
   savepoints: number;
 }
 
@@ -89,13 +91,13 @@ export class MysqlDatabase extends SqlDatabase {
     });
     pool.on('connection', (conn) => { (conn as unknown as { query(sql: string, cb: () => void): void }).query(SESSION_SETUP, () => undefined); });
     try {
-      const [rows] = await pool.query({ sql: 'SELECT VERSION(), @@time_zone', rowsAsArray: true });
-      const [version, tz] = (rows as Buffer[][])[0]!.map((b) => b.toString());
+      const [rows] = await pool.query({ sql: 'SELECT VERSION(), @@time_zone, DATABASE()', rowsAsArray: true });
+      const [version, tz, database] = (rows as (Buffer | null)[][])[0]!.map((b) => b?.toString() ?? null);
       if (tz !== '+00:00') throw new Error(`session time_zone is ${tz}, expected +00:00`);
       const [cs] = await pool.query({ sql: 'SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS', rowsAsArray: true });
       const charsets = new Map((cs as (Buffer | null)[][]).filter((r) => r[0] && r[1]).map((r) => [Number(r[0]!.toString()), r[1]!.toString()] as const));
       const binary = /mariadb/i.test(version ?? '') ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
-      return new MysqlDatabase({ pool, cache: new TableCache(), sql: dialectFor(binary), charsets, savepoints: 0 }, displayUrl, null);
+      return new MysqlDatabase({ pool, cache: new TableCache(), sql: dialectFor(binary), charsets, database: database ?? null, savepoints: 0 }, displayUrl, null);
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw new ConnectionError(displayUrl, e);
@@ -196,11 +198,17 @@ export class MysqlDatabase extends SqlDatabase {
       query: async (sql, params) => {
         const [rows, fields] = await this.raw(q, sql, bind(params));
         if (!Array.isArray(rows) || !fields) return [];
-        const cols = fields.map((f) => {
+        const cols = await Promise.all(fields.map(async (f) => {
           const t = mysqlFieldType(f.columnType ?? 253, f.columnLength ?? 0, f.characterSet ?? 63);
           const charset = this.shared.charsets.get(f.characterSet ?? 0);
+          // MariaDB's JSON is LONGTEXT in result metadata: a plain table column takes its introspected type instead
+          if (t.type === 'text' && f.orgTable && f.orgName && f.db === this.shared.database) {
+            const info = await this.describeTable(f.orgTable).catch(() => undefined);
+            const col = info?.columns.find((c) => c.name === f.orgName);
+            if (col) return col;
+          }
           return { ...t, ...(charset ? { charset } : {}) };
-        });
+        }));
         return (rows as (Buffer | null)[][]).map((vals) => {
           const row: Row = {};
           fields.forEach((f, i) => { row[f.name] = fromMysql(vals[i] ?? null, cols[i]!); });

@@ -3,7 +3,7 @@ import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, json, localTimestamp, time } from '../../values/construct.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
-import { checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
+import { checkPrecision, checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
 import { decodeMysqlText, type DecodeTextOptions } from './charset.js';
 
 export type MysqlColumn = Pick<ColumnInfo, 'type' | 'nativeType' | 'charset'>;
@@ -80,6 +80,7 @@ export function toMysql(value: Value, column: ColumnInfo, table: string, purpose
     return value.reason === 'invalid-encoding' ? Buffer.from(value.raw, 'hex') : value.raw;
   }
   checkWritable(value, column, table);
+  checkPrecision(value, column, table, 0);
   if (value !== null && typeof value === 'object' && value.t === 'float' && !Number.isFinite(value.v)) {
     throw new WriteValueError(table, column.name, `${value.v} cannot be stored in MariaDB/MySQL`);
   }

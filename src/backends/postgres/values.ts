@@ -3,7 +3,7 @@ import type { LogicalType } from '../../values/logical-type.js';
 import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, json, localTimestamp, time } from '../../values/construct.js';
 import { assertNever } from '../../errors.js';
-import { checkWritable, sqlDateTime } from '../sql/encode-common.js';
+import { checkPrecision, checkWritable, sqlDateTime } from '../sql/encode-common.js';
 
 /** Logical type of a PostgreSQL base type (by `pg_type.typname`; domains resolved to their base type first). */
 export function postgresLogicalType(typname: string, typtype = 'b'): LogicalType {
@@ -88,6 +88,7 @@ export type PostgresParam = null | string | boolean | Buffer;
 export function toPostgres(value: Value, column: ColumnInfo, table: string, purpose: 'write' | 'match' = 'write'): PostgresParam {
   if (purpose === 'match' && value !== null && typeof value === 'object' && value.t === 'invalid') return value.raw;
   checkWritable(value, column, table);
+  checkPrecision(value, column, table, 6);
   return encodePostgres(value);
 }
 

@@ -43,3 +43,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function decodeUtf8(b: Uint8Array): string | undefined {
   try { return utf8.decode(b); } catch { return undefined; }
 }
+
+/**
+ * Engines round or truncate what does not fit a column's declared precision, silently: a DECIMAL(12,2) takes 1.005
+ * as 1.01, a DATETIME (no fraction) takes 08:00:00.5 as 08:00:00 or 08:00:01. Refuse instead of losing digits.
+ * `defaultFsp`: fractional-second digits when the type text gives none (MariaDB 0, PostgreSQL 6).
+ */
+export function checkPrecision(value: Value, column: ColumnInfo, table: string, defaultFsp: number): void {
+  if (value === null || typeof value !== 'object') return;
+  if (value.t === 'dec' && column.type === 'dec' && column.scale !== undefined) {
+    const frac = value.v.split('.')[1] ?? '';
+    if (frac.length > column.scale) {
+      throw new WriteValueError(table, column.name, `decimal ${value.v} has ${frac.length} fractional digits, column ${column.nativeType} keeps ${column.scale}: round it explicitly first`);
+    }
+  }
+  if ((value.t === 'lts' || value.t === 'ts' || value.t === 'time') && (column.type === 'lts' || column.type === 'ts' || column.type === 'time')) {
+    const m = /\((\d)\)/.exec(column.nativeType);
+    const fsp = m ? Number(m[1]) : defaultFsp;
+    const frac = (/\.(\d+)/.exec(value.v)?.[1] ?? '').replace(/0+$/, '');
+    if (frac.length > fsp) {
+      throw new WriteValueError(table, column.name, `${value.v} has ${frac.length} fractional-second digits, column ${column.nativeType} keeps ${fsp}`);
+    }
+  }
+}
