@@ -2,7 +2,7 @@
  * The mappings legacy → next of the billing system, shared by both configs (MariaDB → PostgreSQL and SQLite →
  * SQLite). Each legacy table: its key, its entity (`customer`, rooted at CLIENT, every child carries CLI_ID), the
  * cleaning its dirty data needs, and `to()`. Cleaning answers the generator's defects:
- *   padding → trim, mojibake → repairEncoding, zero dates → zeroDatesToNull, amounts as text → parseDecimal,
+ *   padding → trim, mojibake → utf8InLatin1 (MariaDB) / repairEncoding (SQLite), zero dates → zeroDatesToNull, amounts as text → parseDecimal,
  *   magic statuses → codeMap (an undocumented code fails the row: quarantined with the code as reason),
  *   bad e-mails → rejected by the customers schema. Orphans map cleanly here: they are caught when written / verified.
  */
@@ -21,13 +21,30 @@ const ldt = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 1
 /** Civility: the three codes of the old screens; anything else was never shown, so it migrates as no title. */
 const titleOrNull = (row: PlainRow): PlainRow => ({ ...row, CLI_CIV: typeof row.CLI_CIV === 'string' ? TITLE[row.CLI_CIV] ?? null : null });
 
+/**
+ * MariaDB's adapter reads a latin1 value whose bytes are well-formed UTF-8 as invalid('invalid-encoding', hex):
+ * ambiguous, so it does not guess. Here we know: the old web portal wrote UTF-8 through a latin1 connection, so those
+ * bytes are UTF-8. (On SQLite the same text arrives as "Ã©" mojibake, which repairEncoding undoes.)
+ */
+export function utf8InLatin1(row: PlainRow): PlainRow {
+  let out: PlainRow | undefined;
+  for (const [col, v] of Object.entries(row)) {
+    if (typeof v !== 'object' || v === null || (v as { t?: unknown }).t !== 'invalid' || (v as { reason?: unknown }).reason !== 'invalid-encoding') continue;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from((v as { raw: string }).raw, 'hex'));
+      (out ??= { ...row })[col] = text;
+    } catch { /* not UTF-8 either: left invalid, the row is quarantined with the reason */ }
+  }
+  return out ?? row;
+}
+
 export const billingEntities = { customer: { root: 'CLIENT' } } as const;
 
 export function billingTables() {
   const CLIENT: TableMapping<PlainRow, { customers: typeof next.customers }, 'customer'> = {
     key: 'CLI_ID',
     entity: 'customer',
-    clean: [trim(), repairEncoding(), zeroDatesToNull(), codeMap('CLI_STATUT', CUSTOMER_STATUS), titleOrNull],
+    clean: [utf8InLatin1, trim(), repairEncoding(), zeroDatesToNull(), codeMap('CLI_STATUT', CUSTOMER_STATUS), titleOrNull],
     to: (r) => ({
       customers: [{
         id: n(r.CLI_ID), title: s(r.CLI_CIV) as 'mr' | 'mrs' | 'miss' | null, last_name: s(r.CLI_NOM), first_name: s(r.CLI_PRENOM),
@@ -67,7 +84,7 @@ export function billingTables() {
     key: ['FAC_NUM', 'LIG_NO'],
     entity: 'customer',
     entityKey: 'CLI_ID',
-    clean: [trim(), repairEncoding('LIG_LIB')],
+    clean: [utf8InLatin1, trim(), repairEncoding('LIG_LIB')],
     to: (r) => ({
       invoice_lines: [{
         invoice_number: n(r.FAC_NUM), line_number: n(r.LIG_NO), customer_id: n(r.CLI_ID), label: s(r.LIG_LIB), quantity: d(r.LIG_QTE),
