@@ -125,8 +125,8 @@ export class Mirror {
       };
       const timer = setTimeout(() => {
         const e = new Error(`mirror copy to ${side} timed out after ${this.settings.timeoutMs} ms`);
+        finish(e, true); // first: aborting calls onError synchronously
         abort?.(e);
-        finish(e, true);
       }, this.settings.timeoutMs);
       const handler: Dispatcher.DispatchHandler = {
         onConnect: (a) => { if (settled) a(); else abort = a; },

@@ -97,9 +97,11 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
         }
         server.closeAllConnections();
         await stopped;
-        await state.mirror.drain(m.timeoutMs);
+        // Mirror copies get a short grace only: they are best effort, and a hanging side must not hold a shutdown.
+        await state.mirror.drain(Math.min(m.timeoutMs, 1_000));
         await sink.close?.();
-        await Promise.all([legacy, next, ...Object.values(mirrorPools)].map((p) => p.close()));
+        await Promise.all([legacy, next].map((p) => p.close()));
+        await Promise.all(Object.values(mirrorPools).map((p) => p.destroy()));
       })();
       return closing;
     },
