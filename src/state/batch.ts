@@ -39,3 +39,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Audit subject for a batch of quarantine items: the ids while short, else the range (all ids are in `after`). */
+export function quarantineSubject(ids: readonly number[]): string {
+  const all = `quarantine:${ids.join(',')}`;
+  return all.length <= 200 ? all : `quarantine:${ids[0]}..${ids[ids.length - 1]} (${ids.length} items)`;
+}

@@ -9,6 +9,9 @@ import {
   type MatchCondition, type QuarantineInput, type RouteChange, type RouteInput, type RouteMatch,
 } from './types.js';
 
+/** Longest text in an indexed column: PostgreSQL B-tree entries must stay under ~2,700 bytes (4 bytes a character). */
+export const INDEXED_TEXT = 500;
+
 export function text(where: string, v: unknown, maxLength = 10_000): string {
   // NUL cannot be stored in PostgreSQL text; refuse it on both engines alike
   if (typeof v !== 'string' || v.length === 0 || v.length > maxLength || v.includes('\u0000')) {
@@ -52,7 +55,7 @@ export function jsonText(where: string, v: unknown): string {
 export function ledgerUpsert(where: string, e: LedgerUpsert): LedgerUpsert {
   return {
     entity: text(`${where}.entity`, e?.entity, 200),
-    key: text(`${where}.key`, e.key),
+    key: text(`${where}.key`, e.key, INDEXED_TEXT),
     state: oneOf(`${where}.state`, e.state, LEDGER_STATES),
     version: text(`${where}.version`, e.version, 1000),
     origin: oneOf(`${where}.origin`, e.origin, LEDGER_ORIGINS),
@@ -61,7 +64,7 @@ export function ledgerUpsert(where: string, e: LedgerUpsert): LedgerUpsert {
 
 export function ledgerStateChange(where: string, c: LedgerStateChange): LedgerStateChange {
   text(`${where}.entity`, c?.entity, 200);
-  text(`${where}.key`, c.key);
+  text(`${where}.key`, c.key, INDEXED_TEXT);
   oneOf(`${where}.state`, c.state, LEDGER_STATES);
   if (c.ifVersion !== undefined) text(`${where}.ifVersion`, c.ifVersion, 1000);
   if (c.ifState !== undefined) {
@@ -146,14 +149,14 @@ export function auditContext(where: string, a: AuditContext): AuditContext {
 export function auditInput(where: string, a: AuditInput): AuditInput {
   auditContext(where, a);
   text(`${where}.action`, a.action, 200);
-  text(`${where}.subject`, a.subject, 2000);
+  text(`${where}.subject`, a.subject, INDEXED_TEXT);
   return a;
 }
 
 export function quarantineInput(where: string, q: QuarantineInput): QuarantineInput {
   if (q === null || typeof q !== 'object') throw new StateInputError(where, 'a quarantine item', q);
   text(`${where}.sourceTable`, q.sourceTable, 200);
-  text(`${where}.key`, q.key);
+  text(`${where}.key`, q.key, INDEXED_TEXT);
   text(`${where}.reasonCode`, q.reasonCode, 200);
   text(`${where}.message`, q.message);
   jsonText(`${where}.payload`, q.payload);
@@ -166,9 +169,9 @@ export function quarantineTarget(where: string, v: unknown): 'redriven' | 'resol
 
 export function diffDelta(where: string, d: DiffDelta): DiffDelta {
   if (d === null || typeof d !== 'object') throw new StateInputError(where, 'a diff delta', d);
-  text(`${where}.endpoint`, d.endpoint, 2000);
-  text(`${where}.fieldPath`, d.fieldPath, 2000);
-  text(`${where}.kind`, d.kind, 200);
+  text(`${where}.endpoint`, d.endpoint, INDEXED_TEXT);
+  text(`${where}.fieldPath`, d.fieldPath, INDEXED_TEXT);
+  text(`${where}.kind`, d.kind, 100);
   if (!Number.isSafeInteger(d.count) || d.count < 0) throw new StateInputError(`${where}.count`, 'a non-negative integer', d.count);
   if (d.samples !== undefined && !Array.isArray(d.samples)) throw new StateInputError(`${where}.samples`, 'an array', d.samples);
   return d;
@@ -177,5 +180,5 @@ export function diffDelta(where: string, d: DiffDelta): DiffDelta {
 export function idList(where: string, ids: readonly number[]): number[] {
   if (!Array.isArray(ids)) throw new StateInputError(where, 'an array of ids', ids);
   ids.forEach((x, i) => { if (!Number.isSafeInteger(x) || x < 1) throw new StateInputError(`${where}[${i}]`, 'a positive integer id', x); });
-  return [...new Set(ids)];
+  return [...new Set(ids)].sort((a, b) => a - b);
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { chunks, mergeDiffDeltas, newestPerKey, routeSnapshot } from '../batch.js';
+import { chunks, mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
@@ -297,7 +297,7 @@ export class PostgresStateStore implements StateStore {
         WHERE id = ANY($2::bigint[]) AND state <> 'resolved' AND state <> $1 RETURNING id`, [state, unique]);
       const changed = r.map((x) => Number(x.id)).sort((a, b) => a - b);
       if (changed.length > 0) {
-        await this.insertAudit(c, { actor: audit.actor, action: `quarantine.${state}`, subject: changed.join(','), reason: audit.reason, after: { ids: changed, state } });
+        await this.insertAudit(c, { actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason, after: { ids: changed, state } });
       }
       return changed.length;
     });

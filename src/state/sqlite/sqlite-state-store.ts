@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { mergeDiffDeltas, newestPerKey, routeSnapshot } from '../batch.js';
+import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
@@ -269,7 +269,7 @@ export class SqliteStateStore implements StateStore {
       const upd = this.db.prepare("UPDATE quarantine SET state = ? WHERE id = ? AND state <> 'resolved' AND state <> ? RETURNING id");
       const changed = unique.filter((id) => upd.get(state, id, state) !== undefined);
       if (changed.length > 0) {
-        this.insertAudit({ actor: audit.actor, action: `quarantine.${state}`, subject: changed.join(','), reason: audit.reason, after: { ids: changed, state } });
+        this.insertAudit({ actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason, after: { ids: changed, state } });
       }
       return changed.length;
     });

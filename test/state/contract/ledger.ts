@@ -74,6 +74,7 @@ export function ledgerContract(ctx: ContractContext): void {
     expect(e.message).toContain('"done"');
     expect(await s.getLedger('badinput', 'ok')).toBeUndefined();
     expect((await rejection(s.listLedger({ entity: 'badinput', limit: 0 }))).message).toContain('listLedger: limit');
+    expect((await rejection(s.upsertLedger([up('k'.repeat(501), 1, 'copied', 'badinput')]))).message).toContain('entries[0].key');
   });
 
   it('property: batches in any order, even concurrently from two connections, leave the max version per key', async () => {

@@ -56,11 +56,21 @@ export function quarantineContract(ctx: ContractContext): void {
     expect((await s.quarantineCounts({ state: 'resolved' }))).toEqual([{ sourceTable: 'CLIENT', reasonCode: 'schema_invalid', state: 'resolved', count: 2 }]);
   });
 
+  it('marks a large batch with one audit entry whose subject stays short and whose after lists every id', async () => {
+    const s = ctx.store();
+    const added = await s.addQuarantine(Array.from({ length: 100 }, (_, i) => item(`b${i}`, 'write_failed', 'BULK')));
+    expect(await s.markQuarantine(added.map((q) => q.id).reverse(), 'resolved', { actor: 'ops', reason: 'bulk fix' })).toBe(100);
+    const [entry] = (await s.listAudit({ action: 'quarantine.resolved', limit: 1 })).items;
+    expect(entry!.subject).toMatch(/\(100 items\)$/);
+    expect((entry!.after as { ids: number[] }).ids).toEqual(added.map((q) => q.id).sort((a, b) => a - b));
+  });
+
   it('refuses bad quarantine input with the field path', async () => {
     const s = ctx.store();
     expect((await rejection(s.addQuarantine([item('ok'), { ...item('x'), reasonCode: '' }]))).message).toContain('addQuarantine: items[1].reasonCode');
     expect((await s.listQuarantine({ key: 'ok' })).items).toHaveLength(0);
     expect((await rejection(s.markQuarantine([1], 'open' as never, { actor: 'a' }))).message).toContain('markQuarantine: state');
+    expect((await rejection(s.addQuarantine([item('k'.repeat(501))]))).message).toContain('addQuarantine: items[0].key: expected a non-empty string of at most 500');
     expect((await rejection(s.listQuarantine({ state: 'closed' as never }))).message).toContain('listQuarantine: state');
   });
 }
