@@ -80,7 +80,7 @@ describe('noise cancellation (Diffy)', () => {
     expect(realFields(ep(r, 'GET /payments/:id'))).toEqual(['value status']);
     // the noise was seen, counted as noise and judged within it
     const gen = ep(r, 'GET /invoices/:id').fields.find((f) => f.path === '$.generatedAt');
-    expect(gen).toMatchObject({ real: false, reason: 'within-noise', raw: 200, noise: 200 });
+    expect(gen).toMatchObject({ real: false, reason: 'nondeterministic', raw: 200, noise: 200 });
     const flag = ep(r, 'GET /invoices/:id').fields.find((f) => f.path === '$.cacheHit');
     expect(flag?.real).toBe(false);
     expect(flag?.raw).toBeGreaterThan(0);
@@ -114,6 +114,24 @@ describe('noise cancellation (Diffy)', () => {
     expect(realFields(ep(r, 'GET /payments/:id'))).toEqual(['value status']);
     expect(ep(r, 'GET /invoices/:id').ignoredDifferences).toBeGreaterThan(80);
     expect(ep(r, 'GET /invoices/:id').compatibility).toBe(0.75);
+  });
+
+  it('a field legacy disagrees with itself on is non-deterministic: value noise cancelled even when asymmetric, new kinds still real', () => {
+    const exchanges: Exchange[] = [];
+    for (let i = 0; i < 100; i++) {
+      // legacy2 often answers in the same millisecond as legacy; next (slower) never does; on 10 requests next omits it
+      const at = `2026-01-01T00:00:00.${String(i).padStart(3, '0')}Z`;
+      const l = resp(200, { id: i, at });
+      const l2 = resp(200, { id: i, at: i % 3 === 0 ? `${at.slice(0, -1)}9Z` : at });
+      const n = resp(200, i % 10 === 0 ? { id: i } : { id: i, at: 'later' });
+      exchanges.push(exchange('GET /x/:id', `/x/${i}`, l, n, l2));
+    }
+    const f = ep(run(exchanges), 'GET /x/:id').fields.find((x) => x.path === '$.at');
+    expect(f).toMatchObject({ real: true, reason: 'above-noise', differing: 100, noise: 34 });
+    expect(f?.kinds.map((k) => [k.kind, k.count]).sort()).toEqual([['missing', 10], ['value', 90]]);
+    const onlyValues = exchanges.map((e, i) => (i % 10 === 0 ? { ...e, next: resp(200, { id: i, at: 'later' }) } : e));
+    expect(ep(run(onlyValues), 'GET /x/:id').fields.find((x) => x.path === '$.at')).toMatchObject({ real: false, reason: 'nondeterministic' });
+    expect(ep(run(onlyValues, { noise: { nondeterministicFloor: 50 } }), 'GET /x/:id').fields.find((x) => x.path === '$.at')?.real).toBe(true);
   });
 
   it('thresholds follow Diffy: raw > noise, relative and absolute percentages', () => {

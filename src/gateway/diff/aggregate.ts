@@ -32,7 +32,7 @@ export interface ObserveOutcome {
 }
 
 interface KindAgg { count: number; first: number; last: number; samples: DiffSample[] }
-interface FieldAgg { rawAll: number; raw: number; noise: number; kinds: Map<DiffKind, KindAgg> }
+interface FieldAgg { rawAll: number; raw: number; noise: number; noiseKinds: Set<DiffKind>; kinds: Map<DiffKind, KindAgg> }
 interface EndpointAgg {
   routeId: string;
   compared: number;
@@ -121,11 +121,17 @@ export class DiffAggregator {
       }
     }
     if (noise) {
-      const noisy = new Set(noise.differences.map((d) => d.normPath));
-      for (const path of noisy) {
+      const noisy = new Map<string, Set<DiffKind>>();
+      for (const d of noise.differences) {
+        const kinds = noisy.get(d.normPath);
+        if (kinds) kinds.add(d.kind); else noisy.set(d.normPath, new Set([d.kind]));
+      }
+      for (const [path, kinds] of noisy) {
         if (this.rules.isIgnored(ex.routeId, ex.endpoint, path)) continue;
         const f = this.field(ep, path);
-        if (f) f.noise++;
+        if (!f) continue;
+        f.noise++;
+        for (const k of kinds) f.noiseKinds.add(k);
       }
     }
     if (sigPaths.length > 0) {
@@ -150,7 +156,7 @@ export class DiffAggregator {
     let f = ep.fields.get(path);
     if (!f) {
       if (ep.fields.size >= this.caps.maxFieldsPerEndpoint) { this.droppedFields++; return undefined; }
-      f = { rawAll: 0, raw: 0, noise: 0, kinds: new Map() };
+      f = { rawAll: 0, raw: 0, noise: 0, noiseKinds: new Set(), kinds: new Map() };
       ep.fields.set(path, f);
     }
     return f;
@@ -191,14 +197,15 @@ export class DiffAggregator {
       const fields: FieldReport[] = [];
       const real = new Set<string>([OVERFLOW]);
       for (const [path, f] of ep.fields) {
-        const v = this.rules.classify({ raw: f.raw, noise: f.noise, total: ep.withNoise, rawAll: f.rawAll });
+        const kindsSeenInNoise = [...f.kinds.keys()].every((k) => f.noiseKinds.has(k));
+        const v = this.rules.classify({ raw: f.raw, noise: f.noise, total: ep.withNoise, rawAll: f.rawAll, kindsSeenInNoise });
         if (v.real) real.add(path);
         if (f.rawAll === 0) continue;
         const kinds: KindReport[] = [...f.kinds].map(([kind, k]) => ({
           kind, count: k.count, firstSeen: new Date(k.first).toISOString(), lastSeen: new Date(k.last).toISOString(), samples: k.samples,
         }));
         const fr: { -readonly [K in keyof FieldReport]: FieldReport[K] } = {
-          path: this.redactor.text(path), real: v.real, reason: v.reason === 'ignored' ? 'within-noise' : v.reason, differing: f.rawAll, raw: f.raw, noise: f.noise, kinds,
+          path: this.redactor.text(path), real: v.real, reason: v.reason, differing: f.rawAll, raw: f.raw, noise: f.noise, kinds,
         };
         if (v.relative !== undefined) fr.relative = v.relative;
         if (v.absolute !== undefined) fr.absolute = v.absolute;

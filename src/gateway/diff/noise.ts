@@ -13,12 +13,21 @@ import { checkPrefix, isUnderPrefix } from './path.js';
  * and the field is not under an ignored prefix. Without any legacy2 answer for the endpoint, only the prefixes apply:
  * every non-ignored difference is real. The relative form is bounded (0–100) where `(raw − noise)/noise` is infinite
  * at zero noise, which is why Diffy (and we) use it.
+ *
+ * One addition to Diffy: a field where legacy disagrees with itself on at least `nondeterministicFloor` % of the
+ * requests (a timestamp, a generated id) is non-deterministic: its value differences are noise even when next differs
+ * there more often than legacy2 does. That happens with timestamps because the primary call and the mirror copies do
+ * not run at the same instant and the two sides have different latencies, so equal-by-chance timestamps are more
+ * frequent between the two legacies than between legacy and next. Kinds legacy never showed at that field (a missing
+ * or retyped timestamp) still count.
  */
 export interface NoiseConfig {
   /** Percent, default 20 (Diffy's default). */
   readonly relativeThreshold?: number;
   /** Percent of compared requests, default 0.03 (Diffy's default). */
   readonly absoluteThreshold?: number;
+  /** Percent of requests with legacy ≠ legacy2 at a field above which it is non-deterministic (default 10). */
+  readonly nondeterministicFloor?: number;
   /** Prefixes ignored on every route: `$.requestId`, `header:date`, `status`. */
   readonly ignore?: readonly string[];
   /** Prefixes ignored per route id or per endpoint (`GET /invoices/:id`). */
@@ -34,6 +43,8 @@ export interface FieldCounts {
   readonly total: number;
   /** Requests where legacy ≠ next at this field, legacy2 or not. */
   readonly rawAll: number;
+  /** True when every kind of legacy↔next difference seen at this field was also seen between the two legacies. */
+  readonly kindsSeenInNoise?: boolean;
 }
 
 export interface FieldVerdict {
@@ -41,18 +52,20 @@ export interface FieldVerdict {
   /** Percent; undefined without noise data. */
   readonly relative?: number;
   readonly absolute?: number;
-  readonly reason: 'no-noise-data' | 'above-noise' | 'within-noise' | 'ignored';
+  readonly reason: 'no-noise-data' | 'above-noise' | 'within-noise' | 'nondeterministic';
 }
 
 export class NoiseRules {
   readonly relativeThreshold: number;
   readonly absoluteThreshold: number;
+  readonly nondeterministicFloor: number;
   private readonly global: string[];
   private readonly byRoute = new Map<string, string[]>();
 
   constructor(config: NoiseConfig = {}) {
     this.relativeThreshold = threshold(config.relativeThreshold, 20, 'noise.relativeThreshold');
     this.absoluteThreshold = threshold(config.absoluteThreshold, 0.03, 'noise.absoluteThreshold');
+    this.nondeterministicFloor = threshold(config.nondeterministicFloor, 10, 'noise.nondeterministicFloor');
     this.global = (config.ignore ?? []).map((p, i) => checkPrefix(p, `noise.ignore[${i}]`));
     for (const [route, prefixes] of Object.entries(config.ignoreByRoute ?? {})) {
       if (!Array.isArray(prefixes)) throw new DiffConfigError(`noise.ignoreByRoute["${route}"]`, 'must be a list of paths');
@@ -70,8 +83,10 @@ export class NoiseRules {
     const diff = c.raw - c.noise;
     const relative = c.raw + c.noise === 0 ? 0 : (Math.abs(diff) / (c.raw + c.noise)) * 100;
     const absolute = (Math.abs(diff) / c.total) * 100;
+    const verdict = { relative: round(relative), absolute: round(absolute) };
+    if (c.kindsSeenInNoise && (c.noise / c.total) * 100 >= this.nondeterministicFloor) return { real: false, ...verdict, reason: 'nondeterministic' };
     const real = c.raw > c.noise && relative > this.relativeThreshold && absolute > this.absoluteThreshold;
-    return { real, relative: round(relative), absolute: round(absolute), reason: real ? 'above-noise' : 'within-noise' };
+    return { real, ...verdict, reason: real ? 'above-noise' : 'within-noise' };
   }
 }
 

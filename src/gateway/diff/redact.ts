@@ -20,7 +20,7 @@ export interface RedactionConfig {
 }
 
 export const DEFAULT_PII_FIELDS = [
-  'email', 'phone', 'mobile', 'fax', 'name', 'firstname', 'lastname', 'fullname', 'address', 'street', 'zip',
+  'email', 'phone', 'mobile', 'fax', 'name', 'firstname', 'lastname', 'fullname', 'address', 'street', 'zip', 'zipcode',
   'postcode', 'postalcode', 'iban', 'bic', 'card', 'cardnumber', 'cvv', 'ssn', 'birthdate', 'dateofbirth',
   'dob', 'password', 'secret', 'token', 'apikey',
 ];

@@ -47,7 +47,7 @@ export interface FieldReport {
   /** Normalised path, e.g. `$.invoices[*].amount`, `status`, `header:content-type`. */
   readonly path: string;
   readonly real: boolean;
-  readonly reason: 'no-noise-data' | 'above-noise' | 'within-noise' | 'overflow';
+  readonly reason: 'no-noise-data' | 'above-noise' | 'within-noise' | 'nondeterministic';
   /** Requests (all) where legacy ≠ next here. */
   readonly differing: number;
   /** Among requests with a legacy2 answer: legacy ≠ next (raw) and legacy ≠ legacy2 (noise). */
