@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import { eventually } from './support/raw.js';
+import { jsonAnswer, startUpstream, type TestUpstream } from './support/upstream.js';
+
+// `siphon gateway start --workers 2` as a real process tree following the state store, driven by `siphon route`.
+const BIN = join(import.meta.dirname, '../../bin/siphon.js');
+let db: FreshDatabase;
+let legacy: TestUpstream;
+let next: TestUpstream;
+let child: ChildProcess;
+let port: number;
+let adminPort: number;
+let stderr = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+async function side(path: string): Promise<string> {
+  const res = await request(`http://127.0.0.1:${port}${path}`);
+  return ((await res.body.json()) as { side: string }).side;
+}
+
+beforeAll(async () => {
+  db = await freshDatabase('sqlite', 'gw_cli');
+  legacy = await startUpstream(jsonAnswer('legacy'));
+  next = await startUpstream(jsonAnswer('next'));
+  expect(await run(['node', 'siphon', 'route', 'set', 'api', '--path', '/api/*', '--mode', 'legacy', '--state', db.url, '--reason', 'setup'])).toBe(0);
+  port = await freePort();
+  adminPort = await freePort();
+  child = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy', legacy.url, '--next', next.url, '--port', String(port),
+    '--admin-port', String(adminPort), '--state', db.url, '--workers', '2'], {
+    env: { ...process.env, SIPHON_ADMIN_TOKEN: 'tok', SIPHON_LOG_LEVEL: 'warn', VITEST: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  // the admin port opens once every worker listens
+  await eventually(async () => {
+    try { return (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200; } catch { return false; }
+  }, 45_000, 'the gateway cluster to start');
+  expect(await side('/api/ping')).toBe('legacy');
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) { child.kill('SIGKILL'); }
+  await legacy?.close(); await next?.close(); await db?.drop();
+});
+
+describe('siphon gateway start (cluster)', () => {
+  it('serves through 2 workers, applies `siphon route set` live, aggregates metrics, stops on SIGTERM', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => side(`/api/a${i}`)));
+    expect(answers.every((s) => s === 'legacy')).toBe(true);
+
+    expect(await run(['node', 'siphon', 'route', 'set', 'api', '--mode', 'next', '--state', db.url, '--reason', 'go'])).toBe(0);
+    // every worker follows the store: many requests in a row all reach next once both have switched
+    await eventually(async () => (await Promise.all(Array.from({ length: 20 }, () => side('/api/x')))).every((s) => s === 'next'),
+      10_000, 'all workers on next');
+    expect(await run(['node', 'siphon', 'route', 'rollback', '--state', db.url, '--reason', 'test rollback'])).toBe(0);
+    await eventually(async () => (await Promise.all(Array.from({ length: 20 }, () => side('/api/y')))).every((s) => s === 'legacy'),
+      10_000, 'all workers back on legacy');
+
+    const denied = await request(`http://127.0.0.1:${adminPort}/metrics`);
+    expect(denied.statusCode).toBe(401);
+    await denied.body.dump();
+    const metrics = await (await request(`http://127.0.0.1:${adminPort}/metrics`, { headers: { authorization: 'Bearer tok' } })).body.text();
+    const served = [...metrics.matchAll(/^siphon_gateway_requests_total\{route="api",mode="legacy",side="legacy",status_class="2xx"\} (\d+)/gm)]
+      .reduce((s, m) => s + Number(m[1]), 0);
+    expect(served).toBeGreaterThanOrEqual(41); // summed over both workers
+
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
