@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import { openDatabase } from '../../src/backends/open.js';
+import type { Database } from '../../src/backends/types.js';
+import { WriteValueError } from '../../src/backends/errors.js';
+import { dec, float, int, invalid, localTimestamp } from '../../src/values/index.js';
+
+describe('PostgreSQL types beyond the common ground', () => {
+  let fresh: FreshDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    fresh = await freshDatabase('postgres');
+    db = await openDatabase(fresh.url);
+    await db.execute(`CREATE TYPE mood AS ENUM ('sad', 'happy');
+      CREATE DOMAIN money2 AS numeric(10,2);
+      CREATE TABLE odd (id int PRIMARY KEY, n numeric, f real, d double precision, ts timestamp(0), c char(4), m mood,
+        arr int[], u uuid, price money2, iv interval);
+      INSERT INTO odd VALUES (1, 'NaN', 'NaN', '-Infinity', 'infinity', 'ab', 'happy', '{1,2}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 12.5, '1 day'),
+        (2, '1e-20', 1.5, 'Infinity', '2024-01-01 10:00:00', 'abcd', 'sad', NULL, NULL, NULL, NULL);
+      CREATE SCHEMA other; CREATE TABLE other.things (id int PRIMARY KEY, name text);
+      INSERT INTO other.things VALUES (1, 'in other');`);
+  });
+  afterAll(async () => { await db?.close(); await fresh?.drop(); });
+
+  it('introspects domains by their base type, enums as text, arrays and intervals as unknown', async () => {
+    const t = await db.describeTable('odd');
+    const c = (n: string) => t.columns.find((x) => x.name === n)!;
+    expect(c('price')).toMatchObject({ type: 'dec', precision: 10, scale: 2 });
+    expect(c('m').type).toBe('text');
+    expect(c('arr')).toMatchObject({ type: 'unknown', nativeType: 'integer[]' });
+    expect(c('iv').type).toBe('unknown');
+    expect(c('ts').nativeType).toBe('timestamp(0) without time zone');
+  });
+
+  it('NaN and infinities: floats keep them, numeric and timestamps report them as invalid', async () => {
+    const [r1, r2] = await db.readPage({ table: 'odd', key: ['id'], limit: 10 });
+    expect(r1).toMatchObject({ n: invalid('invalid-number', 'NaN'), f: float(NaN), d: float(-Infinity), ts: invalid('invalid-date', 'infinity') });
+    expect(Number.isNaN((r1!.f as { v: number }).v)).toBe(true);
+    expect(r1).toMatchObject({ c: 'ab', m: 'happy', arr: '{1,2}', u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', price: dec('12.5'), iv: '1 day' });
+    expect(r2).toMatchObject({ n: dec('0.00000000000000000001'), f: float(1.5), d: float(Infinity), ts: localTimestamp('2024-01-01T10:00:00'), c: 'abcd' });
+  });
+
+  it('floats NaN/±Infinity round-trip through upsert', async () => {
+    await db.upsert('odd', ['id'], [{ id: int(3), f: float(NaN), d: float(-Infinity) }]);
+    const [r] = await db.readByKeys('odd', ['id'], [[int(3)]]);
+    expect(Number.isNaN((r!.f as { v: number }).v)).toBe(true);
+    expect(r!.d).toEqual(float(-Infinity));
+  });
+
+  it('refuses digits a column would round away (numeric scale, timestamp precision)', async () => {
+    await expect(db.upsert('odd', ['id'], [{ id: int(4), price: dec('1.005') }])).rejects.toThrow(WriteValueError);
+    await expect(db.upsert('odd', ['id'], [{ id: int(4), ts: localTimestamp('2024-01-01 10:00:00.25') }])).rejects.toThrow(/odd\.ts/);
+  });
+
+  it('reads another schema with ?schema= in the URL', async () => {
+    const other = await openDatabase(`${fresh.url}?schema=other`);
+    try {
+      expect(await other.listTables()).toEqual(['things']);
+      expect(await other.query('SELECT name FROM things WHERE id = ?', [1])).toEqual([{ name: 'in other' }]);
+      expect((await other.describeTable('things')).primaryKey).toEqual(['id']);
+    } finally { await other.close(); }
+  });
+
+  it('capture readiness: pgoutput ready for a superuser with wal_level=logical; problems name the fix', async () => {
+    const r = await db.captureReadiness();
+    const pgo = r.find((x) => x.method === 'pgoutput')!;
+    expect(pgo).toMatchObject({ ready: true, problems: [], details: { walLevel: 'logical', superuser: true } });
+    const u = new URL(fresh.url);
+    u.username = 'siphon_repl'; u.password = 'siphon_repl';
+    const repl = await openDatabase(u.toString());
+    try {
+      const rr = await repl.captureReadiness();
+      const p = rr.find((x) => x.method === 'pgoutput')!;
+      expect(p.details.replicationRole).toBe(true);
+      for (const line of p.problems) expect(line).toMatch(/GRANT|ALTER|drop|SET/);
+    } finally { await repl.close(); }
+  });
+
+  it('leaves ? inside dollar-quoted and E-strings alone', async () => {
+    const rows = await db.query(`SELECT $$a?b$$ AS x, E'it\\'s?' AS y, ?::int AS z`, [7]);
+    expect(rows).toEqual([{ x: 'a?b', y: "it's?", z: int(7) }]);
+  });
+});
