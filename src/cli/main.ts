@@ -4,12 +4,11 @@ import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
 import { registerVersion } from './commands/version.js';
 import { registerInit } from './commands/init.js';
 import { registerCheck } from './commands/check.js';
-import { registerInit } from './commands/init.js';
-import { registerCheck } from './commands/check.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerRoute } from './commands/route.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
+import { registerState } from './commands/state.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -21,12 +20,11 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerInit(program);
   registerCheck(program);
-  registerInit(program);
-  registerCheck(program);
   registerGateway(program);
   registerRoute(program);
   registerRecord(program);
   registerReplay(program);
+  registerState(program);
   return program;
 }
 

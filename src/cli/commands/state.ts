@@ -1,0 +1,64 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
+import type { AuditEntry, StateStore } from '../../state/types.js';
+
+interface Flags { config?: string; state?: string; json?: boolean }
+
+async function withStore<T>(flags: Flags, fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
+  const store = await openStateStore(url);
+  try { return await fn(store); } finally { await store.close(); }
+}
+
+function limitArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError(`expected an integer in 1..1000, found "${v}"`);
+  return n;
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+function auditLine(e: AuditEntry): string {
+  return `${e.at.toISOString()}  #${e.id}  ${e.actor}  ${e.action}  ${e.subject}${e.reason ? `  — ${e.reason}` : ''}`;
+}
+
+/** `siphon state status|audit`: what the state store holds (opening it applies pending schema migrations). */
+export function registerState(program: Command): void {
+  const state = program.command('state').description('inspect the state store (ledger, routes, quarantine, checkpoints, audit trail)');
+  const common = (c: Command) => c
+    .option('-c, --config <file>', 'migration config (its state store is used)')
+    .option('--state <url>', `state store URL (default ${DEFAULT_STATE_URL})`)
+    .option('--json', 'print JSON');
+
+  common(state.command('status').description('schema version, route table version, ledger and quarantine counts, checkpoints'))
+    .action(async (flags: Flags) => withStore(flags, async (s) => {
+      const [schemaVersion, routes, ledger, quarantine, checkpoints] = await Promise.all([
+        s.schemaVersion(), s.getRoutes(), s.ledgerCounts(), s.quarantineCounts({ state: 'open' }), s.listCheckpoints()]);
+      if (flags.json) {
+        out(JSON.stringify({ location: s.location, schemaVersion, routeTableVersion: routes.version, routes: routes.routes.length, ledger, openQuarantine: quarantine, checkpoints }, null, 2));
+        return;
+      }
+      out(`state store ${s.location} (schema version ${schemaVersion})`);
+      out(`route table version ${routes.version}, ${routes.routes.length} route(s)`);
+      out(ledger.length ? 'ledger:' : 'ledger: empty');
+      for (const c of ledger) out(`  ${c.entity.padEnd(24)} ${c.state.padEnd(14)} ${c.count}`);
+      out(quarantine.length ? 'open quarantine:' : 'open quarantine: none');
+      for (const q of quarantine) out(`  ${q.sourceTable.padEnd(24)} ${q.reasonCode.padEnd(24)} ${q.count}`);
+      out(checkpoints.length ? 'checkpoints:' : 'checkpoints: none');
+      for (const c of checkpoints) out(`  ${c.name.padEnd(24)} ${c.position}  (${c.updatedAt.toISOString()})`);
+    }));
+
+  common(state.command('audit').description('the audit trail, newest first'))
+    .option('--actor <name>', 'only this actor')
+    .option('--action <action>', 'only this action, or a prefix ending with * (route.*)')
+    .option('--subject <subject>', 'only this subject')
+    .option('--limit <n>', 'how many entries (1..1000)', limitArg, 50)
+    .action(async (flags: Flags & { actor?: string; action?: string; subject?: string; limit: number }) => withStore(flags, async (s) => {
+      const page = await s.listAudit({ actor: flags.actor, action: flags.action, subject: flags.subject, limit: flags.limit });
+      if (flags.json) { out(JSON.stringify(page.items, null, 2)); return; }
+      if (page.items.length === 0) out('audit trail: no entries');
+      for (const e of page.items) out(auditLine(e));
+      if (page.next !== null) out(`… older entries exist (raise --limit)`);
+    }));
+}
