@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { Redactor } from '../../src/gateway/diff/redact.js';
@@ -181,4 +182,73 @@ describe('record → replay round trip', () => {
     expect(r).toMatchObject({ sent: 2, invalidLines: 1 });
     expect(r.errors[0]).toMatch(/bad\.jsonl:2: not JSON/);
   });
+
+  it('siphon record CLI: runs the gateway in record mode until stopped and prints its counts', async () => {
+    const out = join(dir, 'cli.jsonl');
+    const port = await freePort();
+    const stdout: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout.push(String(s)); return true; });
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const before = process.listenerCount('SIGTERM');
+    try {
+      process.exitCode = undefined;
+      const done = run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', out, '--port', String(port), '--sample', '1/2', '--duration', '120']);
+      await waitForPort(port);
+      for (let i = 1; i <= 6; i++) await (await request(`http://127.0.0.1:${port}/invoices/${i}`)).body.text();
+      // stop it as an operator would (SIGTERM), without a real signal to the test process
+      expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+      process.emit('SIGTERM');
+      expect(await done).toBe(0);
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ out, seen: 6, recorded: 3, sampledOut: 3, dropped: 0 });
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l, i) => parseRecordedLine(l, out, i + 1));
+    // one in two, in the order the mirror completed them
+    const urls = lines.map((l) => l.request.url);
+    expect(new Set(urls).size).toBe(3);
+    for (const u of urls) expect(u).toMatch(/^\/invoices\/[1-6]$/);
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
+  it('siphon record CLI: bad flags are usage errors naming the flag', async () => {
+    const err: string[] = [];
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
+    try {
+      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--sample', '5'])).toBe(2);
+      expect(err.join('')).toMatch(/--sample: "5" is neither a rate/);
+      expect(await run(['node', 'siphon', 'record', '--out', join(dir, 'x.jsonl')])).toBe(2);
+      expect(err.join('')).toMatch(/no legacy origin/);
+      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--mirror-to', 'nowhere'])).toBe(2);
+      expect(err.join('')).toMatch(/--mirror-to: must be "legacy" or "next"/);
+    } finally {
+      se.mockRestore();
+      process.exitCode = undefined;
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
