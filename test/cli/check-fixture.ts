@@ -25,6 +25,8 @@ export interface CheckFixture {
   readonly legacy: FreshDatabase;
   readonly next: FreshDatabase;
   readonly user: string;
+  /** A user that may only SELECT: no binlog replication, no triggers, so capture is impossible. */
+  readonly readOnlyUser: string;
   readonly password: string;
   readonly pgPassword: string;
   /** Writes a config file (name ends .mts) with `edit` applied to its source text; returns its path. */
@@ -88,6 +90,8 @@ export async function createCheckFixture(): Promise<CheckFixture> {
     await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
     await admin.query(`GRANT ALL PRIVILEGES ON \`${legacy.name}\`.* TO '${user}'@'%'`);
     await admin.query(`GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '${user}'@'%'`);
+    await admin.query(`CREATE USER '${user}_ro'@'%' IDENTIFIED BY '${password}'`);
+    await admin.query(`GRANT SELECT ON \`${legacy.name}\`.* TO '${user}_ro'@'%'`);
     await admin.query(`USE \`${legacy.name}\``);
     for (const ddl of LEGACY_DDL) await admin.query(ddl);
     await admin.query(`SET SESSION sql_mode = ''`); // lets the zero dates in, as old MariaDB setups did
@@ -117,7 +121,7 @@ export async function createCheckFixture(): Promise<CheckFixture> {
   const nextUrl = new URL(next.url);
   nextUrl.password = pgPassword;
   return {
-    dir, legacy, next, user, password, pgPassword,
+    dir, legacy, next, user, readOnlyUser: `${user}_ro`, password, pgPassword,
     writeConfig(name, edit = (t) => t) {
       const text = CONFIG.replace('@USER@', user).replace('@HOST@', host).replace('@LEGACY@', legacy.name)
         .replace('@NEXT_URL@', nextUrl.toString()).replace('@NATS@', NATS_URL);
@@ -127,7 +131,7 @@ export async function createCheckFixture(): Promise<CheckFixture> {
     },
     async cleanup() {
       const a = await mysql.createConnection(MY_ADMIN_URL);
-      try { await a.query(`DROP USER IF EXISTS '${user}'@'%'`); } finally { await a.end(); }
+      try { await a.query(`DROP USER IF EXISTS '${user}'@'%', '${user}_ro'@'%'`); } finally { await a.end(); }
       await Promise.all([legacy.drop(), next.drop()]);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -155,4 +155,29 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     expect(report.backends.find((b) => b.role === 'next')).toMatchObject({ reachable: false, url: 'postgres://postgres:***@127.0.0.1:1/none' });
     expect(report.problems[0]).toMatch(/^next postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none is not usable: /);
   });
+
+  it('capture impossible on legacy exits 1 and says how to fix it', async () => {
+    const file = fx.writeConfig('ro.mts', (t) => t.replace(`mysql://${fx.user}:`, `mysql://${fx.readOnlyUser}:`));
+    const r = await runCli(['check', '-c', file, '--json']);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    expect(r.code).toBe(1);
+    expect(report.legacy!.captureReady).toBe(false);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toMatch(/^capture is not possible on legacy: binlog: .*lacks REPLICATION SLAVE.*trigger: .*lacks the TRIGGER privilege/);
+  });
+
+  it('a key that is neither primary nor unique is a warning, not an error', async () => {
+    const file = fx.writeConfig('nonunique.mts', (t) => t.replace("key: ['FAC_ID']", "key: ['CLI_ID', 'EMIS_LE']"));
+    const r = await runCli(['check', '-c', file, '--json']);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    expect(r.code).toBe(0);
+    expect(report.warnings.map((w) => w.message)).toEqual([
+      'tables.FACTURE.key: (CLI_ID, EMIS_LE) is neither the primary key nor a unique key of legacy table FACTURE (primary key: (FAC_ID)); rows with equal keys would overwrite each other',
+    ]);
+  });
+
+  it('bad usage exits 2', async () => {
+    expect((await runCli(['check', '-c', config, '--sample', 'lots'])).code).toBe(2);
+    expect((await runCli(['check'])).code).toBe(2);
+  });
 });

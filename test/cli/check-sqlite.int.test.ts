@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/backends/open.js';
+import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import type { CheckReport } from '../../src/config/inspect.js';
+import { runCli } from './run-cli.js';
+
+// The embedded setup: SQLite legacy and next, a .mjs config, relative paths anchored at the config's folder.
+let legacy: FreshDatabase, next: FreshDatabase, file: string;
+
+beforeAll(async () => {
+  legacy = await freshDatabase('sqlite');
+  next = await freshDatabase('sqlite');
+  const l = await openDatabase(legacy.url);
+  await l.execute(`CREATE TABLE CLIENT (CLI_ID INTEGER PRIMARY KEY, NOM TEXT NOT NULL, STATUT INTEGER NOT NULL)`);
+  await l.execute(`INSERT INTO CLIENT VALUES (1, 'Crédit', 1), (2, 'CrÃ©dit', 2), (3, 'X', 5)`);
+  await l.close();
+  const n = await openDatabase(next.url);
+  await n.execute(`CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL)`);
+  await n.close();
+  const dir = dirname(legacy.name);
+  mkdirSync(join(dir, '.siphon'));
+  const state = await openDatabase(`sqlite:${join(dir, '.siphon', 'state.sqlite')}`);
+  await state.execute('CREATE TABLE t (x INTEGER)');
+  await state.close();
+  file = join(dir, 'siphon.config.mjs');
+  writeFileSync(file, `import { defineMigration, z, clean } from 'siphon';
+export default defineMigration({
+  name: 'embedded',
+  legacy: { db: 'sqlite:${legacy.name.split('/').pop()}' },
+  next: { db: '${next.url}' },
+  tables: {
+    CLIENT: {
+      key: 'CLI_ID',
+      clean: [clean.repairEncoding('NOM'), clean.codeMap('STATUT', { 1: 'active', 2: 'closed' })],
+      to: (row) => ({ customers: [{ id: row.CLI_ID, name: row.NOM, status: row.STATUT }] }),
+      schemas: { customers: z.object({ id: z.number(), name: z.string(), status: z.string() }) },
+    },
+  },
+});
+`);
+});
+afterAll(async () => { await legacy?.drop(); await next?.drop(); });
+
+describe('siphon check on an embedded (SQLite) setup', () => {
+  it('reports tables, trigger capture readiness and store files, and samples', async () => {
+    const r = await runCli(['check', '-c', file, '--json', '--sample', '10']);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    expect(report.problems).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(report.backends.map((b) => [b.role, b.reachable, b.note ?? ''])).toEqual([
+      ['legacy', true, ''], ['next', true, ''], ['state', true, 'exists (1 tables)'], ['log', true, 'will be created on first use'],
+    ]);
+    expect(report.legacy!.tables[0]).toMatchObject({ name: 'CLIENT', rows: 3, primaryKey: ['CLI_ID'] });
+    expect(report.legacy!.capture).toEqual([expect.objectContaining({ method: 'trigger', ready: true })]);
+    expect(report.sample!.tables[0]).toMatchObject({
+      table: 'CLIENT', read: 3, clean: 2, produced: { customers: 2 },
+      failures: [{ stage: 'clean', reason: 'clean codeMap(STATUT): unknown-code 5', count: 1, exampleKeys: ['CLI_ID=3'] }],
+    });
+  });
+
+  it('a missing legacy file is unreachable (check never creates a database)', async () => {
+    const bad = file.replace('.mjs', '-missing.mjs');
+    writeFileSync(bad, `export default { name: 'm', legacy: { db: 'sqlite:nope.sqlite' }, next: { db: '${next.url}' }, tables: {} };`);
+    const r = await runCli(['check', '-c', bad, '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    expect(report.backends[0]).toMatchObject({ role: 'legacy', reachable: false });
+  });
+});
