@@ -53,9 +53,9 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** 0.9412 → "94.1%" */
+/** 0.9412 → "94.1%". Rounded down, so that 99.99% clean never reads as 100.0%. */
 export function formatShare(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
+  return `${(Math.floor(share * 1000 + 1e-9) / 10).toFixed(1)}%`;
 }
 
 function formatDuration(ms: number): string {
