@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   applyCleaning, codeMap, emptyToNull, lower, parseDecimal, parseDecimalText, repairEncoding, repairMojibake, title,
-  toStep, trim, upper, zeroDatesToNull, CleaningError,
+  toInstant, toStep, trim, upper, zeroDatesToNull, CleaningError,
 } from '../../src/config/cleaning/index.js';
 import { invalid } from '../../src/values/construct.js';
 import type { CleaningStep, PlainRow } from '../../src/config/types.js';
@@ -147,5 +147,20 @@ describe('applyCleaning', () => {
     const e = cleaningError(() => applyCleaning([custom], { A: 1 }, ctx));
     expect(e).toMatchObject({ step: 'custom:splitName', table: 'CLIENT', reason: 'step-failed', code: 'CLEAN_STEP_FAILED' });
     expect(e.message).toContain('boom');
+  });
+});
+
+describe('toInstant', () => {
+  it('interprets local date-times in legacy.timezone, across DST', () => {
+    const step = toInstant('D');
+    const paris = { table: 'FACTURE', timezone: 'Europe/Paris' };
+    expect(step.apply({ D: '2024-01-15T10:00:00.000000' }, paris)).toEqual({ D: '2024-01-15T09:00:00.000000Z' });
+    expect(step.apply({ D: '2024-07-15 10:00:00' }, paris)).toEqual({ D: '2024-07-15T08:00:00.000000Z' });
+    expect(step.apply({ D: null }, paris)).toEqual({ D: null });
+    expect(toInstant('D', { zone: 'UTC' }).apply({ D: '2024-07-15T10:00:00' }, ctx)).toEqual({ D: '2024-07-15T10:00:00.000000Z' });
+  });
+  it('without a zone, or on text that is not a date-time, it is an error', () => {
+    expect(cleaningError(() => toInstant('D').apply({ D: '2024-01-15T10:00:00' }, ctx))).toMatchObject({ reason: 'no-timezone', column: 'D' });
+    expect(cleaningError(() => toInstant('D', { zone: 'UTC' }).apply({ D: 'yesterday' }, ctx))).toMatchObject({ reason: 'not-a-timestamp' });
   });
 });

@@ -1,7 +1,7 @@
 import { SiphonError } from '../../errors.js';
 
 /** Why a cleaning step could not clean a value. Stable: these become quarantine reasons. */
-export type CleaningReason = 'unknown-code' | 'unparseable-decimal' | 'not-text' | 'step-failed';
+export type CleaningReason = 'unknown-code' | 'unparseable-decimal' | 'no-timezone' | 'not-a-timestamp' | 'step-failed';
 
 /** Brand shared by every copy of this module: a config may load its own copy of siphon (see config/load.ts). */
 const BRAND = Symbol.for('siphon.CleaningError');

@@ -4,6 +4,7 @@ export { repairEncoding, repairMojibake, type RepairEncodingOptions } from './re
 export { zeroDatesToNull, type ZeroDatesOptions } from './zero-dates-to-null.js';
 export { emptyToNull, type EmptyToNullOptions } from './empty-to-null.js';
 export { codeMap, type CodeMapOptions } from './code-map.js';
+export { toInstant, type ToInstantOptions } from './to-instant.js';
 export { parseDecimal, parseDecimalText, type ParseDecimalOptions } from './parse-decimal.js';
 export { applyCleaning, columnStep, toStep } from './step.js';
 export { CleaningError, type CleaningReason } from './errors.js';
