@@ -4,6 +4,7 @@ import { freshDatabase, type FreshDatabase } from '../support/engines.js';
 import { auditContract } from './contract/audit.js';
 import { checkpointsSettingsDiffsContract } from './contract/checkpoints-settings-diffs.js';
 import { isolatedUrl, open, raw, type ContractContext } from './contract/context.js';
+import { crashContract } from './contract/crash.js';
 import { ledgerContract } from './contract/ledger.js';
 import { migrationsContract } from './contract/migrations.js';
 import { quarantineContract } from './contract/quarantine.js';
@@ -42,4 +43,5 @@ describe.each(['sqlite', 'postgres'] as const)('state store contract: %s', (dial
   describe('quarantine', () => quarantineContract(ctx));
   describe('checkpoints, settings, diffs', () => checkpointsSettingsDiffsContract(ctx));
   describe('schema migrations', () => migrationsContract(ctx));
+  describe('crash safety', () => crashContract(ctx));
 });
