@@ -12,6 +12,8 @@ export interface RawChange {
   readonly txid: string | null;
   /** Commit (or change) time at the source, ISO instant. */
   readonly at: string;
+  /** The key columns when the source gives no full image (PostgreSQL delete without REPLICA IDENTITY FULL). */
+  readonly keyImage?: Row | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export function toRecord(source: string, c: RawChange): LogRecord | null {
     if (!w) return null;
     return { kind: 'watermark', source, table: w.table, id: w.id, phase: w.phase, position: c.position, at: c.at };
   }
-  const image = c.after ?? c.before ?? {};
+  const image = c.after ?? c.before ?? c.keyImage ?? {};
   const key: Row = {};
   for (const k of c.table.key) key[k] = image[k] ?? null;
   return {
