@@ -31,7 +31,11 @@ export interface MapContext {
 interface ZodIssueLike { readonly code: string; readonly path: readonly PropertyKey[]; readonly message: string }
 
 function safeParse(schema: AnySchema, value: unknown): { ok: true; data: unknown } | { ok: false; issues: readonly ZodIssueLike[] } {
-  const r = schema.safeParse(value) as { success: boolean; data?: unknown; error?: { issues: readonly ZodIssueLike[] } };
+  let r: { success: boolean; data?: unknown; error?: { issues: readonly ZodIssueLike[] } };
+  try { r = schema.safeParse(value) as typeof r; } catch (e) {
+    // async refinements, or a refinement that throws: a reason like any other
+    return { ok: false, issues: [{ code: 'schema_threw', path: [], message: ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 120) }] };
+  }
   return r.success ? { ok: true, data: r.data } : { ok: false, issues: r.error?.issues ?? [] };
 }
 
@@ -89,6 +93,9 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
     const err = e as Error;
     const msg = (err?.message ?? String(e)).split('\n')[0]!.slice(0, 120);
     return { ok: false, failures: [...failures, { stage: 'to', reason: `to() threw ${err?.name ?? 'error'}: ${msg}` }] };
+  }
+  if (typeof (produced as { then?: unknown } | null)?.then === 'function') {
+    return { ok: false, failures: [...failures, { stage: 'to', reason: 'to() returned a Promise; it must return the rows synchronously' }] };
   }
   if (typeof produced !== 'object' || produced === null || Array.isArray(produced)) {
     return { ok: false, failures: [...failures, { stage: 'to', reason: 'to() must return an object { nextTable: [rows] }' }] };

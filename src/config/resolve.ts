@@ -61,17 +61,19 @@ function resolveTable(name: string, m: ConfigShape['tables'][string], entityRoot
   const entity = m.entity ?? entityRoots.get(name);
   let entityKey: ((row: unknown) => unknown) | undefined;
   let entityKeySource: string | undefined;
+  const entityKeyColumn = typeof m.entityKey === 'string' ? m.entityKey : undefined;
   if (typeof m.entityKey === 'function') { entityKey = m.entityKey as (row: unknown) => unknown; entityKeySource = 'function'; }
   else if (typeof m.entityKey === 'string') { const col = m.entityKey; entityKey = (row) => (row as Record<string, unknown>)[col]; entityKeySource = col; }
   else if (entity !== undefined) {
     // the root table: the entity key is the table's key
     entityKey = key.length === 1 ? (row) => (row as Record<string, unknown>)[key[0]!] : (row) => key.map((k) => (row as Record<string, unknown>)[k]);
-    entityKeySource = key.join(',');
+    entityKeySource = `key (${key.join(', ')})`;
   }
   return {
     name, key,
     ...(entity !== undefined ? { entity } : {}),
     ...(entityKey ? { entityKey, entityKeySource: entityKeySource! } : {}),
+    ...(entityKeyColumn !== undefined ? { entityKeyColumn } : {}),
     clean: (m.clean ?? []).map((s, i) => toStep(s as CleaningStepLike, i)),
     ...(m.row ? { row: m.row as AnySchema } : {}),
     to: m.to as ResolvedTable['to'],

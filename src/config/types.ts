@@ -105,8 +105,10 @@ export interface ResolvedTable {
   readonly entity?: string;
   /** Gives the entity key of a (cleaned, validated) row; undefined when the table belongs to no entity. */
   readonly entityKey?: (row: unknown) => unknown;
-  /** Where the entity key comes from, for messages: a column name or `function`. */
+  /** Where the entity key comes from, for messages: the column, `function`, or `key (A, B)` for a root table. */
   readonly entityKeySource?: string;
+  /** The column named by `entityKey: 'COL'`, when the config names one (checked against legacy). */
+  readonly entityKeyColumn?: string;
   readonly clean: readonly CleaningStep[];
   readonly row?: AnySchema;
   readonly to: (row: unknown) => Record<string, readonly unknown[] | undefined>;

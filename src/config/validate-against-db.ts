@@ -46,9 +46,7 @@ function checkLegacyTable(t: ResolvedTable, info: TableInfo, errors: ConfigIssue
   const has = (c: string) => info.columns.some((x) => x.name === c);
   const base = `tables.${t.name}`;
   for (const k of t.key) if (!has(k)) errors.push(missingColumn(`${base}.key`, k, 'legacy', info));
-  if (t.entityKeySource && t.entityKeySource !== 'function' && !t.entityKeySource.includes(',') && !has(t.entityKeySource)) {
-    errors.push(missingColumn(`${base}.entityKey`, t.entityKeySource, 'legacy', info));
-  }
+  if (t.entityKeyColumn !== undefined && !has(t.entityKeyColumn)) errors.push(missingColumn(`${base}.entityKey`, t.entityKeyColumn, 'legacy', info));
   t.clean.forEach((step, i) => {
     for (const c of step.columns ?? []) if (!has(c)) errors.push(missingColumn(`${base}.clean[${i}]`, c, 'legacy', info));
   });

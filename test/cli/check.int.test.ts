@@ -126,6 +126,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     const file = fx.writeConfig('bad-key.mts', (t) => t.replace("key: ['CLI_ID']", "key: ['CLI_IDD']"));
     const r = await runCli(['check', '-c', file]);
     expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('tables.CLIENT.entityKey');
     expect(r.stdout).toContain('tables.CLIENT.key: column "CLI_IDD" does not exist in legacy table CLIENT; columns are CLI_ID, NOM, CODE_PAYS, STATUT, SOLDE, NAISS, EMAIL (did you mean "CLI_ID"?)');
     expect(r.stdout).toContain('Result: the config does not match the databases (exit 2)');
   });

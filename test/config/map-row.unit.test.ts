@@ -85,4 +85,16 @@ describe('mapRow', () => {
       'write|write customers.born: no such column in next table customers',
     ]);
   });
+
+  it('an async to() or a throwing schema are reasons, not crashes', () => {
+    const t = resolveConfig({
+      name: 'm', legacy: { db: 'sqlite:a' }, next: { db: 'sqlite:b' },
+      tables: {
+        A: { key: 'ID', to: async () => ({ a: [] }), schemas: { a: z.object({}) } },
+        B: { key: 'ID', to: () => ({ b: [{ x: 1 }] }), schemas: { b: z.object({ x: z.number() }).refine(async () => true) } },
+      },
+    }).tables;
+    expect(reasons(mapRow(t.A!, { ID: 1 }))).toEqual(['to|to() returned a Promise; it must return the rows synchronously']);
+    expect(reasons(mapRow(t.B!, { ID: 1 }))[0]).toMatch(/^schema\|schema b: schema_threw \(/);
+  });
 });
