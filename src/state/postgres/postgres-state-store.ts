@@ -3,6 +3,7 @@ import { chunks, mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
+import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
 import type {
   AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
   LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
@@ -144,7 +145,7 @@ export class PostgresStateStore implements StateStore {
       WHERE entity = $1 AND ($2::text IS NULL OR key > $2) AND ($3::text IS NULL OR state = $3) ORDER BY key LIMIT $4`, [
       v.text('listLedger: entity', q.entity),
       q.after === undefined ? null : v.text('listLedger: after', q.after),
-      q.state === undefined ? null : v.oneOf('listLedger: state', q.state, ['legacy', 'copied', 'verified', 'owned-by-next', 'quarantined']),
+      q.state === undefined ? null : v.oneOf('listLedger: state', q.state, LEDGER_STATES),
       n + 1]);
     const items = r.slice(0, n).map(toLedger);
     return { items, next: r.length > n ? items[items.length - 1]!.key : null };
@@ -304,7 +305,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async quarantineCounts(filter: { state?: QuarantineState } = {}): Promise<QuarantineCount[]> {
-    const state = filter.state === undefined ? null : v.oneOf('quarantineCounts: state', filter.state, ['open', 'redriven', 'resolved']);
+    const state = filter.state === undefined ? null : v.oneOf('quarantineCounts: state', filter.state, QUARANTINE_STATES);
     const r = await this.rows<{ source_table: string; reason_code: string; state: QuarantineState; count: string }>(this.pool,
       `SELECT source_table, reason_code, state, count(*) AS count FROM ${this.s}.quarantine WHERE ($1::text IS NULL OR state = $1)
        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, [state]);

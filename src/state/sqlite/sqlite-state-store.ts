@@ -5,9 +5,10 @@ import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from 
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
+import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
 import type {
   AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
-  LedgerPageQuery, LedgerState, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount,
+  LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount,
   QuarantineInput, QuarantineItem, QuarantineQuery, QuarantineState, Route, RouteChange, RouteInput, RouteTable,
   RouteWatchOptions, StateStore, Unsubscribe,
 } from '../types.js';
@@ -116,7 +117,7 @@ export class SqliteStateStore implements StateStore {
     const params: unknown[] = [v.text('listLedger: entity', q.entity)];
     let sql = 'SELECT * FROM ledger WHERE entity = ?';
     if (q.after !== undefined) { sql += ' AND key > ?'; params.push(v.text('listLedger: after', q.after)); }
-    if (q.state !== undefined) { sql += ' AND state = ?'; params.push(v.oneOf<LedgerState>('listLedger: state', q.state, ['legacy', 'copied', 'verified', 'owned-by-next', 'quarantined'])); }
+    if (q.state !== undefined) { sql += ' AND state = ?'; params.push(v.oneOf('listLedger: state', q.state, LEDGER_STATES)); }
     const rows = this.db.prepare(`${sql} ORDER BY key LIMIT ?`).all(...params, n + 1) as LedgerRow[];
     const items = rows.slice(0, n).map(toLedger);
     return { items, next: rows.length > n ? items[items.length - 1]!.key : null };
@@ -279,7 +280,7 @@ export class SqliteStateStore implements StateStore {
     const rows = (filter.state === undefined
       ? this.db.prepare('SELECT source_table, reason_code, state, count(*) AS count FROM quarantine GROUP BY 1, 2, 3 ORDER BY 1, 2, 3').all()
       : this.db.prepare('SELECT source_table, reason_code, state, count(*) AS count FROM quarantine WHERE state = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3')
-        .all(v.oneOf('quarantineCounts: state', filter.state, ['open', 'redriven', 'resolved']))) as { source_table: string; reason_code: string; state: QuarantineState; count: number }[];
+        .all(v.oneOf('quarantineCounts: state', filter.state, QUARANTINE_STATES))) as { source_table: string; reason_code: string; state: QuarantineState; count: number }[];
     return rows.map((r) => ({ sourceTable: r.source_table, reasonCode: r.reason_code, state: r.state, count: Number(r.count) }));
   }
 
