@@ -9,6 +9,7 @@ import { registerRoute } from './commands/route.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
+import { registerDemo } from './commands/demo.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRecord(program);
   registerReplay(program);
   registerState(program);
+  registerDemo(program);
   return program;
 }
 

@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { runDemo, DEFAULT_DEMO_OPTIONS } from '../../demo/run-demo.js';
+import type { DemoStepReport } from '../../demo/types.js';
+import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
+import { out, printJson } from '../output.js';
+
+interface DemoCliOptions { dir: string; customers: number; seed: number; dirty: number; trafficSeconds: number; rate: number; keep: boolean; json: boolean }
+
+const num = (name: string, min: number, max: number, integer: boolean) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new InvalidArgumentError(`${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}, found "${v}"`);
+  }
+  return n;
+};
+
+function printStep(r: DemoStepReport): void {
+  out(`${r.ok ? '✔' : '✘'} ${r.title} (${(r.durationMs / 1000).toFixed(1)} s)`);
+  out(`    ${r.ok ? r.summary : `failed: ${r.error}`}`);
+  for (const l of r.lines ?? []) out(`    ${l}`);
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('Run the billing demo on embedded SQLite: generate legacy data, start the legacy and next apps, drive traffic, show answers side by side')
+    .option('--dir <path>', 'working folder (its demo files are recreated)', '.siphon/demo')
+    .option('--customers <n>', 'legacy customers to generate', num('--customers', 1, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
+    .option('--seed <n>', 'generator seed', num('--seed', 0, 2 ** 31, true), DEFAULT_DEMO_OPTIONS.seed)
+    .option('--dirty <ratio>', 'share of legacy rows with defects', num('--dirty', 0, 1, false), DEFAULT_DEMO_OPTIONS.dirty)
+    .option('--traffic-seconds <s>', 'seconds of traffic per app (0: none)', num('--traffic-seconds', 0, 3600, false), DEFAULT_DEMO_OPTIONS.trafficSeconds)
+    .option('--rate <r>', 'requests per second of that traffic', num('--rate', 1, 10_000, false), DEFAULT_DEMO_OPTIONS.rate)
+    .option('--keep', 'keep the apps running until Ctrl-C', false)
+    .option('--json', 'print one JSON report instead of text', false)
+    .action(async (o: DemoCliOptions) => {
+      const options = { dir: resolve(o.dir), customers: o.customers, seed: o.seed, dirty: o.dirty, trafficSeconds: o.trafficSeconds, rate: o.rate, keep: o.keep, verbose: !o.json };
+      if (!o.json) out(`siphon demo: the billing system on embedded SQLite (${options.customers} customers, seed ${options.seed}, dirty ${options.dirty})`);
+      const report = await runDemo(options, {
+        ...(o.json ? {} : { onStep: printStep }),
+        ...(o.keep ? {
+          beforeClose: async (ctx) => {
+            out(`\nApps running: legacy ${ctx.legacyApp?.url}  next ${ctx.nextApp?.url}  (Ctrl-C to stop)`);
+            await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+          },
+        } : {}),
+      });
+      if (o.json) printJson(report);
+      else out(report.ok ? `\nDemo done in ${(report.durationMs / 1000).toFixed(1)} s; files in ${report.dir}` : '\nDemo failed.');
+      process.exitCode = report.ok ? EXIT_OK : EXIT_PROBLEMS;
+    });
+}

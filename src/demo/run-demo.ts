@@ -1,0 +1,54 @@
+/**
+ * `siphon demo`: the migration story on embedded SQLite, as ordered steps. Every step's cleanup runs at the end
+ * (reverse order), also when a step fails, so the demo never leaves a port or a file handle open.
+ */
+import { join } from 'node:path';
+import type { DemoContext, DemoOptions, DemoReport, DemoStep, DemoStepReport } from './types.js';
+import { DEMO_STEPS } from './steps/index.js';
+
+export const DEFAULT_DEMO_OPTIONS: Omit<DemoOptions, 'dir'> = { customers: 2000, seed: 1, dirty: 0.02, trafficSeconds: 3, rate: 40, keep: false, verbose: true };
+
+export interface RunDemoHooks {
+  /** Called after each step (for live output). */
+  onStep?(report: DemoStepReport): void;
+  /** Called once every step ran, before cleanup; `--keep` waits here. */
+  beforeClose?(ctx: DemoContext): Promise<void>;
+}
+
+export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, steps: readonly DemoStep[] = DEMO_STEPS): Promise<DemoReport> {
+  const started = Date.now();
+  const cleanups: (() => Promise<void>)[] = [];
+  const ctx: DemoContext = {
+    options,
+    legacyUrl: `sqlite:${join(options.dir, 'legacy.sqlite')}`,
+    nextUrl: `sqlite:${join(options.dir, 'next.sqlite')}`,
+    sampleCustomers: [],
+    onClose: (fn) => { cleanups.push(fn); },
+    log: (line) => { if (options.verbose) process.stderr.write(`${line}\n`); },
+  };
+  const reports: DemoStepReport[] = [];
+  let ok = true;
+  try {
+    for (const step of steps) {
+      const t = Date.now();
+      ctx.log(`… ${step.title}`);
+      let report: DemoStepReport;
+      try {
+        const out = await step.run(ctx);
+        report = { id: step.id, title: step.title, ok: true, durationMs: Date.now() - t, ...out };
+      } catch (e) {
+        ok = false;
+        report = { id: step.id, title: step.title, ok: false, durationMs: Date.now() - t, summary: 'failed', error: (e as Error)?.message ?? String(e) };
+      }
+      reports.push(report);
+      hooks.onStep?.(report);
+      if (!report.ok) break;
+    }
+    if (ok && hooks.beforeClose) await hooks.beforeClose(ctx);
+  } finally {
+    for (const fn of cleanups.reverse()) {
+      try { await fn(); } catch (e) { ctx.log(`cleanup failed: ${(e as Error)?.message ?? String(e)}`); }
+    }
+  }
+  return { ok, dir: options.dir, steps: reports, durationMs: Date.now() - started };
+}

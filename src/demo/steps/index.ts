@@ -1,0 +1,10 @@
+import type { DemoStep } from '../types.js';
+import { prepareStep } from './prepare.js';
+import { generateLegacyStep } from './generate-legacy.js';
+import { seedNextStep } from './seed-next.js';
+import { startAppsStep } from './start-apps.js';
+import { trafficStep } from './traffic.js';
+import { samplesStep } from './samples.js';
+
+/** The demo story, in order. Later milestones insert their steps here (capture, backfill, shadow, canary, verify...). */
+export const DEMO_STEPS: readonly DemoStep[] = [prepareStep, generateLegacyStep, seedNextStep, startAppsStep, trafficStep, samplesStep];

@@ -1,0 +1,18 @@
+import { startLegacyApp } from '../../../examples/billing/legacy-app/start-legacy-app.js';
+import { startNextApp } from '../../../examples/billing/next-app/start-next-app.js';
+import type { DemoStep } from '../types.js';
+
+export const startAppsStep: DemoStep = {
+  id: 'start-apps',
+  title: 'Start the legacy and next billing apps',
+  async run(ctx) {
+    if (!ctx.legacyDb || !ctx.nextDb) throw new Error('databases are not open');
+    const legacy = await startLegacyApp({ db: ctx.legacyDb });
+    ctx.onClose(() => legacy.close());
+    const next = await startNextApp({ db: ctx.nextDb });
+    ctx.onClose(() => next.close());
+    ctx.legacyApp = legacy;
+    ctx.nextApp = next;
+    return { summary: `legacy ${legacy.url}, next ${next.url}`, details: { legacy: legacy.url, next: next.url } };
+  },
+};

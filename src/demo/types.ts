@@ -1,0 +1,70 @@
+import type { Database } from '../backends/types.js';
+import type { RunningApp } from '../../examples/billing/http/server.js';
+
+export interface DemoOptions {
+  /** Working folder (default `.siphon/demo` under the current directory); its demo files are recreated each run. */
+  readonly dir: string;
+  readonly customers: number;
+  readonly seed: number;
+  readonly dirty: number;
+  /** Seconds of traffic per app (0: none). */
+  readonly trafficSeconds: number;
+  /** Requests per second of that traffic. */
+  readonly rate: number;
+  /** Keep the apps running until Ctrl-C. */
+  readonly keep: boolean;
+  /** Progress lines on stderr (off with --json). */
+  readonly verbose: boolean;
+}
+
+/** What a step reports: a one-line summary and details (numbers, URLs, samples) for the text and JSON output. */
+export interface StepOutcome {
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Extra lines for the text output (e.g. samples side by side). */
+  readonly lines?: readonly string[];
+}
+
+/** State the steps share. Steps add what later steps need (databases, apps) and register their cleanup. */
+export interface DemoContext {
+  readonly options: DemoOptions;
+  readonly legacyUrl: string;
+  readonly nextUrl: string;
+  legacyDb?: Database;
+  nextDb?: Database;
+  legacyApp?: RunningApp;
+  nextApp?: RunningApp;
+  /** Customer ids worth showing (clean, dirty), found while generating. */
+  sampleCustomers: number[];
+  /** Cleanup actions, run in reverse order when the demo ends (also on failure). */
+  onClose(fn: () => Promise<void>): void;
+  log(line: string): void;
+}
+
+/**
+ * One step of the demo story. Later milestones insert their steps (capture, backfill, shadow, canary, cut-over,
+ * verify...) into DEMO_STEPS in story order.
+ */
+export interface DemoStep {
+  readonly id: string;
+  readonly title: string;
+  run(ctx: DemoContext): Promise<StepOutcome>;
+}
+
+export interface DemoStepReport {
+  readonly id: string;
+  readonly title: string;
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly lines?: readonly string[];
+  readonly error?: string;
+}
+
+export interface DemoReport {
+  readonly ok: boolean;
+  readonly dir: string;
+  readonly steps: readonly DemoStepReport[];
+  readonly durationMs: number;
+}
