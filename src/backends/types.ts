@@ -14,6 +14,12 @@ export interface ColumnInfo {
   readonly scale?: number;
   /** MariaDB/MySQL text columns: the column's character set (latin1, utf8mb4...). */
   readonly charset?: string;
+  /**
+   * Text columns: the column's collation (PostgreSQL: the resolved name, e.g. `C.UTF-8` for the database default;
+   * MariaDB: e.g. `utf8mb4_general_ci`; SQLite: `BINARY`, `NOCASE`...). Adapters use it to read keys in binary order
+   * without defeating the index when the collation already is binary.
+   */
+  readonly collation?: string;
 }
 
 export interface TableInfo {

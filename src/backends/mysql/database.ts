@@ -29,7 +29,9 @@ function dialectFor(binaryCollation: string): SqlDialect {
   // text keys compare as code points whatever the column's charset and collation: the order of compareKeys.
   // NO PAD matters: with a PAD SPACE collation 'a' and 'a ' would be equal keys.
   const bin = (c: ColumnInfo) => `CONVERT(${quote(c.name)} USING utf8mb4) COLLATE ${binaryCollation}`;
-  const textual = (c: ColumnInfo) => c.type === 'text' && c.charset !== undefined;
+  // columns already in a binary NO PAD UTF-8 collation keep their plain name, so the index serves keyset reads
+  const textual = (c: ColumnInfo) => c.type === 'text' && c.charset !== undefined
+    && !(/^utf8(mb[34])?$/.test(c.charset) && /_(nopad_bin|0900_bin)$/.test(c.collation ?? ''));
   return {
     maxParams: 65535,
     rowValueCompare: false,

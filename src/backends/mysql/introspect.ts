@@ -10,16 +10,17 @@ export async function mysqlTables(q: CatalogQuery): Promise<string[]> {
 }
 
 export async function mysqlDescribe(q: CatalogQuery, name: string): Promise<TableInfo | undefined> {
-  const cols = await q(`SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, CHARACTER_SET_NAME
+  const cols = await q(`SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, CHARACTER_SET_NAME, COLLATION_NAME
     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, [name]);
   if (cols.length === 0) return undefined;
   const jsonCols = await jsonCheckedColumns(q, name);
-  const columns: ColumnInfo[] = cols.map(([col, dataType, columnType, nullable, precision, scale, charset]) => {
+  const columns: ColumnInfo[] = cols.map(([col, dataType, columnType, nullable, precision, scale, charset, collation]) => {
     const type = mysqlLogicalType(dataType!, columnType!, jsonCols.has(col!));
     return {
       name: col!, type, nativeType: columnType!, nullable: nullable === 'YES',
       ...(type === 'dec' && precision !== null ? { precision: Number(precision), scale: Number(scale ?? 0) } : {}),
       ...(charset ? { charset } : {}),
+      ...(collation ? { collation } : {}),
     };
   });
   const idx = await q(`SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS

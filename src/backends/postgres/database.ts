@@ -21,14 +21,16 @@ const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (v: string) => v)
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const COLLATABLE = /^(text|character varying|varchar|character|bpchar|name|citext)\b/;
+const BINARY_COLLATION = /^(C|POSIX|C\.UTF-?8)$/i;
 
 const DIALECT: SqlDialect = {
   maxParams: 65535,
   rowValueCompare: true,
   quoteIdent: quote,
   selectExpr: (c: ColumnInfo) => quote(c.name),
-  // COLLATE "C": byte order of UTF-8, i.e. code-point order, the order of compareKeys
-  keyExpr: (c: ColumnInfo) => (COLLATABLE.test(c.nativeType) ? `${quote(c.name)} COLLATE "C"` : quote(c.name)),
+  // COLLATE "C": byte order of UTF-8, i.e. code-point order, the order of compareKeys. Columns whose collation
+  // already sorts that way (C, POSIX, C.UTF-8) are left alone so that the index serves the keyset reads.
+  keyExpr: (c: ColumnInfo) => (COLLATABLE.test(c.nativeType) && !BINARY_COLLATION.test(c.collation ?? '') ? `${quote(c.name)} COLLATE "C"` : quote(c.name)),
   keyEquals: (c: ColumnInfo) => ({ sql: `${quote(c.name)} = ?`, params: 1 }),
   upsertSql(table, columns, key, rows) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;

@@ -14,8 +14,15 @@ export async function postgresTables(q: CatalogQuery, schema: string): Promise<s
 export async function postgresDescribe(q: CatalogQuery, schema: string, name: string): Promise<TableInfo | undefined> {
   const cols = await q(`SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text,
       COALESCE(bt.typname, t.typname), COALESCE(bt.typtype, t.typtype)::text,
-      (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text
+      (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text,
+      -- the collation that orders this column: the database's own for "default"; 'icu:...' when ICU sorts it
+      CASE WHEN a.attcollation = 0 THEN NULL
+        WHEN co.collname = 'default' THEN (SELECT CASE WHEN COALESCE(to_jsonb(d)->>'datlocprovider', 'c') = 'c' THEN d.datcollate::text ELSE 'icu:' || d.datcollate END
+          FROM pg_database d WHERE d.datname = current_database())
+        WHEN co.collprovider = 'c' THEN COALESCE(to_jsonb(co)->>'collcollate', co.collname::text)
+        ELSE co.collprovider::text || ':' || co.collname END
     FROM pg_attribute a
+    LEFT JOIN pg_collation co ON co.oid = a.attcollation
     JOIN pg_class c ON c.oid = a.attrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_type t ON t.oid = a.atttypid
@@ -23,11 +30,11 @@ export async function postgresDescribe(q: CatalogQuery, schema: string, name: st
     WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY a.attnum`, [schema, name]);
   if (cols.length === 0) return undefined;
-  const columns: ColumnInfo[] = cols.map(([attname, native, notnull, typname, typtype, typmod]) => {
+  const columns: ColumnInfo[] = cols.map(([attname, native, notnull, typname, typtype, typmod, collation]) => {
     const type = postgresLogicalType(typname!, typtype!);
     const mod = Number(typmod);
     const ps = type === 'dec' && mod >= 4 ? { precision: ((mod - 4) >> 16) & 0xffff, scale: (mod - 4) & 0xffff } : {};
-    return { name: attname!, type, nativeType: native!, nullable: notnull !== 'true', ...ps };
+    return { name: attname!, type, nativeType: native!, nullable: notnull !== 'true', ...ps, ...(collation ? { collation } : {}) };
   });
   const keys = await q(`SELECT i.indisprimary::text,
       (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)

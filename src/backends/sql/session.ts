@@ -12,7 +12,7 @@ export type Bound =
 
 /** One connection (or a pool for single statements), seen through `?` placeholders and canonical values. */
 export interface Session {
-  /** Rows of a table read; every selected expression is aliased by the column name and decoded for that column. */
+  /** Rows of a table read; the i-th selected expression is decoded for `columns[i]`. */
   readTable(sql: string, params: readonly Bound[], columns: readonly ColumnInfo[]): Promise<Row[]>;
   /** Arbitrary SQL; result columns are decoded from the driver's field metadata. */
   query(sql: string, params: readonly Bound[]): Promise<Row[]>;

@@ -80,7 +80,8 @@ export abstract class SqlDatabase implements Database {
       for (const i of w.order) params.push({ kind: 'value', value: bound[i] ?? null, column: keyCols[i]!, table: info.name, purpose: 'match' });
     }
     const limit = Math.max(1, Math.floor(options.limit));
-    const text = `SELECT ${cols.map((c) => `${this.sql.selectExpr(c)} AS ${this.sql.quoteIdent(c.name)}`).join(', ')}`
+    // no aliases: in SQLite an alias named like the column would make ORDER BY sort the expression, not use the index
+    const text = `SELECT ${cols.map((c) => this.sql.selectExpr(c)).join(', ')}`
       + ` FROM ${this.sql.quoteIdent(info.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
       + ` ORDER BY ${keyCols.map((c) => this.sql.keyExpr(c)).join(', ')} LIMIT ${limit}`;
     return this.withSession(false, (s) => s.readTable(text, params, cols));
@@ -103,7 +104,7 @@ export abstract class SqlDatabase implements Database {
     const info = await this.describeTable(table);
     const keyCols = pickColumns(info, key);
     const out: Row[] = [];
-    const select = `SELECT ${info.columns.map((c) => `${this.sql.selectExpr(c)} AS ${this.sql.quoteIdent(c.name)}`).join(', ')} FROM ${this.sql.quoteIdent(info.name)} WHERE `;
+    const select = `SELECT ${info.columns.map((c) => this.sql.selectExpr(c)).join(', ')} FROM ${this.sql.quoteIdent(info.name)} WHERE `;
     await this.withSession(false, async (s) => {
       for (const chunk of chunks(keys, this.keysPerStatement(keyCols))) {
         const m = keysMatch(this.sql, keyCols, chunk, info.name);

@@ -27,9 +27,10 @@ const DIALECT: SqlDialect = {
   // text/json/blob as bytes: invalid UTF-8 is detected instead of replaced; decimals as text: exact digits
   selectExpr: (c: ColumnInfo) => c.type === 'text' || c.type === 'json' || c.type === 'bytes' ? `CAST(${quote(c.name)} AS BLOB)`
     : c.type === 'dec' ? `CAST(${quote(c.name)} AS TEXT)` : quote(c.name),
-  // BINARY collation (memcmp of UTF-8) is code-point order, the order of compareKeys
-  keyExpr: (c: ColumnInfo) => c.type === 'text' || c.type === 'unknown' ? `${quote(c.name)} COLLATE BINARY` : quote(c.name),
-  keyEquals: (c: ColumnInfo) => ({ sql: c.type === 'text' ? `${quote(c.name)} = ? COLLATE BINARY` : `${quote(c.name)} = ?`, params: 1 }),
+  // BINARY collation (memcmp of UTF-8) is code-point order, the order of compareKeys. An explicit COLLATE keeps
+  // SQLite from seeking in the index, so it is only added where the column's collation is not BINARY already.
+  keyExpr: (c: ColumnInfo) => (needsBinary(c) ? `${quote(c.name)} COLLATE BINARY` : quote(c.name)),
+  keyEquals: (c: ColumnInfo) => ({ sql: needsBinary(c) ? `${quote(c.name)} = ? COLLATE BINARY` : `${quote(c.name)} = ?`, params: 1 }),
   upsertSql(table, columns, key, rows) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const rest = columns.filter((c) => !key.includes(c));
@@ -38,6 +39,10 @@ const DIALECT: SqlDialect = {
       + ` ON CONFLICT (${key.map(quote).join(', ')}) ${action}`;
   },
 };
+
+function needsBinary(c: ColumnInfo): boolean {
+  return (c.type === 'text' || c.type === 'unknown' || c.type === 'json') && c.collation?.toUpperCase() !== 'BINARY';
+}
 
 /** State shared by a database and its transaction handles: one connection, one lock around it. */
 interface Shared {
@@ -170,10 +175,11 @@ export class SqliteDatabase extends SqlDatabase {
     const bind = (params: readonly Bound[]): SqliteParam[] => params.map((p) => p.kind === 'param' ? sqliteParam(p.param) : toSqlite(p.value, p.column, p.table, p.purpose));
     return {
       readTable: async (sql, params, columns) => {
-        const raw = this.prepare(sql).all(...bind(params)) as Record<string, SqliteRaw>[];
+        const st = this.prepare(sql);
+        const raw = st.raw(true).all(...bind(params)) as SqliteRaw[][];
         return raw.map((r) => {
           const row: Row = {};
-          for (const c of columns) row[c.name] = fromSqlite(r[c.name] ?? null, c);
+          columns.forEach((c, i) => { row[c.name] = fromSqlite(r[i] ?? null, c); });
           return row;
         });
       },

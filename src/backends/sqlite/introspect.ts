@@ -4,7 +4,7 @@ import { precisionScale, sqliteLogicalType } from './types.js';
 
 interface XInfo { cid: number; name: string; type: string; notnull: number; pk: number; hidden: number }
 interface IndexList { name: string; unique: number; origin: string; partial: number }
-interface IndexInfo { seqno: number; cid: number; name: string | null }
+interface IndexInfo { seqno: number; cid: number; name: string | null; coll: string | null; key: number }
 
 export function sqliteTables(db: BetterSqlite3.Database): string[] {
   const rows = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[];
@@ -17,20 +17,26 @@ export function sqliteDescribe(db: BetterSqlite3.Database, name: string): TableI
   if (!found) return undefined;
   const q = `"${found.name.replace(/"/g, '""')}"`;
   const xinfo = (db.prepare(`PRAGMA table_xinfo(${q})`).all() as XInfo[]).filter((c) => c.hidden !== 1);
+  const indexes = (db.prepare(`PRAGMA index_list(${q})`).all() as IndexList[]).map((idx) => ({
+    ...idx, cols: (db.prepare(`PRAGMA index_xinfo("${idx.name.replace(/"/g, '""')}")`).all() as IndexInfo[]).filter((c) => c.key === 1).sort((a, b) => a.seqno - b.seqno),
+  }));
+  // SQLite exposes a column's collation only through the indexes on it; that is where key reads need it
+  const collations = new Map<string, string>();
+  for (const idx of indexes) for (const c of idx.cols) if (c.name !== null && c.coll && !collations.has(c.name)) collations.set(c.name, c.coll);
   const columns: ColumnInfo[] = xinfo.map((c) => {
     const type = sqliteLogicalType(c.type);
     const ps = type === 'dec' ? precisionScale(c.type) : {};
     // an INTEGER PRIMARY KEY is the rowid: never NULL even when not declared NOT NULL
     const rowid = c.pk > 0 && c.type.toUpperCase() === 'INTEGER';
-    return { name: c.name, type, nativeType: c.type, nullable: c.notnull === 0 && !rowid, ...ps };
+    const coll = collations.get(c.name);
+    return { name: c.name, type, nativeType: c.type, nullable: c.notnull === 0 && !rowid, ...ps, ...(coll ? { collation: coll } : {}) };
   });
   const primaryKey = xinfo.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
   const uniqueKeys: string[][] = [];
-  for (const idx of db.prepare(`PRAGMA index_list(${q})`).all() as IndexList[]) {
+  for (const idx of indexes) {
     if (idx.unique !== 1 || idx.origin === 'pk' || idx.partial === 1) continue;
-    const cols = (db.prepare(`PRAGMA index_info("${idx.name.replace(/"/g, '""')}")`).all() as IndexInfo[]).sort((a, b) => a.seqno - b.seqno);
-    if (cols.some((c) => c.name === null)) continue; // expression index: not a column key
-    uniqueKeys.push(cols.map((c) => c.name!));
+    if (idx.cols.some((c) => c.name === null)) continue; // expression index: not a column key
+    uniqueKeys.push(idx.cols.map((c) => c.name!));
   }
   return { name: found.name, columns, primaryKey, uniqueKeys };
 }
