@@ -17,7 +17,7 @@ export async function readAll(log: EventLog): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
   let after: string | null = null;
   for (;;) {
-    const batch = (await log.read(after, 5000)).filter((e) => after === null || log.compareOffsets(e.offset, after) > 0);
+    const batch: LogEntry[] = (await log.read(after, 5000)).filter((e) => after === null || log.compareOffsets(e.offset, after) > 0);
     if (batch.length === 0) return out;
     out.push(...batch);
     after = batch[batch.length - 1]!.offset;

@@ -4,7 +4,7 @@ import type { DdlEvent } from '../../log/change.js';
 import type { Row } from '../../values/index.js';
 import { createLogger } from '../../observe/logger.js';
 import { BinlogPurgedError, CaptureSetupError, SchemaChangedError } from '../errors.js';
-import { fromBinlog } from '../decode/binlog.js';
+import { decodeBinlogValue } from '../decode/mysql.js';
 import { toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
 import { type CapturedTable, capturedTable, ddlColumns, resolveTables } from '../tables.js';
@@ -167,7 +167,7 @@ export class BinlogCapture implements CaptureSource {
     const row: Row = {};
     for (const [name, v] of Object.entries(raw)) {
       const c = table.columns.get(name) ?? { name, type: 'unknown' as const, nativeType: 'unknown', nullable: true };
-      row[name] = fromBinlog(v, c);
+      row[name] = decodeBinlogValue(v, c);
     }
     return row;
   }

@@ -1,21 +1,40 @@
 import type { ColumnInfo } from '../../backends/types.js';
+import { fromMysql, type MysqlRaw } from '../../backends/mysql/values.js';
 import type { Value } from '../../values/index.js';
-import { fromPlain, instant, invalid } from '../../values/index.js';
+import { instant } from '../../values/index.js';
+import { float32Text } from './binlog.js';
 
-/** A tagged value written by the MariaDB trigger (see trigger/mysql.ts) → canonical, by column. */
+/**
+ * A tagged value written by the MariaDB trigger (see trigger/mysql.ts) → canonical, through the adapter's own
+ * decoder (`fromMysql`), so a trigger image equals a SELECT: h:/b: carry the stored bytes (text decoded by the
+ * column's character set, binary and BIT as bytes), s: the server's text form, @ a TIMESTAMP as epoch seconds.
+ */
 export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Value {
   const tag = tagged[0];
   if (tag === '@') {
     const [s = '0', f = ''] = tagged.slice(1).split('.');
     return instant(BigInt(s) * 1_000_000n + BigInt(f.padEnd(6, '0').slice(0, 6) || '0'));
   }
-  if (tag === '=') return invalid('zero-date', tagged.slice(1));
+  if (tag === '=') return fromMysql(tagged.slice(1), column);
   const body = tagged.slice(2);
-  try {
-    if (tag === 'b') return fromPlain(Buffer.from(body, 'hex'), 'bytes');
-    if (tag === 'h') return fromPlain(Buffer.from(body, 'hex').toString('utf8'), column.type === 'json' ? 'text' : column.type);
-    return fromPlain(body, column.type);
-  } catch {
-    return invalid('invalid-number', body);
-  }
+  if (tag === 'h' || tag === 'b') return fromMysql(Buffer.from(body, 'hex'), column);
+  return fromMysql(body, column);
+}
+
+/**
+ * A value as zongji decodes it from a row image (dateStrings, timezone 'Z', big numbers as strings) → the raw form
+ * the adapter's decoder takes → canonical. FLOAT columns arrive as the exact float32 and are printed the way the
+ * server prints them; SET values arrive as arrays.
+ */
+export function decodeBinlogValue(v: unknown, column: ColumnInfo): Value {
+  if (v === null || v === undefined) return null;
+  let raw: MysqlRaw;
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) raw = v;
+  else if (Array.isArray(v)) raw = v.join(',');
+  else if (typeof v === 'number') raw = column.type === 'float' && /^float/i.test(column.nativeType) ? String(float32Text(v)) : String(v);
+  else if (typeof v === 'bigint') raw = v.toString();
+  else if (typeof v === 'boolean') raw = v ? '1' : '0';
+  else if (typeof v === 'string') raw = v;
+  else raw = JSON.stringify(v); // JSON values zongji parsed (MySQL's binary JSON): back to text
+  return fromMysql(raw, column);
 }

@@ -20,12 +20,15 @@ import { CHANGE_TABLE, type TriggerDialect, lit, rowsToChanges, triggerName } fr
  */
 function encode(c: ColumnInfo, ref: string): string {
   const n = c.nativeType.toLowerCase();
+  if (n.startsWith('bit')) {
+    const bits = Number(/\((\d+)\)/.exec(n)?.[1] ?? '1');
+    return `CONCAT('b:', LPAD(HEX(${ref}), ${2 * Math.ceil(bits / 8)}, '0'))`;
+  }
   if (c.type === 'bytes' || /^(tiny|medium|long)?blob|^(var)?binary/.test(n)) return `CONCAT('b:', HEX(${ref}))`;
   if (c.type === 'text' || c.type === 'json' || /char|text|enum|set\(/.test(n)) return `CONCAT('h:', HEX(${ref}))`;
   if (c.type === 'ts' || n.startsWith('timestamp')) {
     return `IF(${ref} IS NULL, NULL, IF(UNIX_TIMESTAMP(${ref}) = 0, CONCAT('=', CAST(${ref} AS CHAR)), CONCAT('@', UNIX_TIMESTAMP(${ref}))))`;
   }
-  if (n.startsWith('bit')) return `CONCAT('s:', CAST(${ref} + 0 AS CHAR))`;
   return `CONCAT('s:', CAST(${ref} AS CHAR))`;
 }
 
@@ -77,9 +80,10 @@ export const mysqlTriggers: TriggerDialect = {
   },
   async read(db, last, bound, limit) {
     try {
-      const rows = await db.transaction(async (tx) => tx.query(
+      // autocommit: the locks live only as long as this statement
+      const rows = await db.query(
         `SELECT id, tbl, op, before_img, after_img, txid, at FROM ${db.quoteIdent(CHANGE_TABLE)} ` +
-        `WHERE id > ? AND id <= ? ORDER BY id LIMIT ? LOCK IN SHARE MODE`, [last, bound ?? last, limit]));
+        `WHERE id > ? AND id <= ? ORDER BY id LIMIT ? LOCK IN SHARE MODE`, [last, bound ?? last, limit]);
       return rowsToChanges(rows);
     } catch (e) {
       // a writer kept its transaction open past the lock wait timeout: nothing lost, try again at the next poll
