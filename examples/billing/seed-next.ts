@@ -21,7 +21,7 @@ export interface SeedNextOptions {
   readonly tables?: Readonly<Record<string, ResolvedTable>>;
   /** Create (drop and recreate) the next schema first (default true). */
   readonly createSchema?: boolean;
-  /** Rows per read batch and per upsert (default 2000). */
+  /** Rows per read batch and per upsert (default 5000). */
   readonly batchSize?: number;
 }
 
@@ -41,7 +41,7 @@ export function resolvedBillingTables(): Readonly<Record<string, ResolvedTable>>
 
 export async function seedNextFromLegacy(o: SeedNextOptions): Promise<SeedNextSummary> {
   const tables = o.tables ?? resolvedBillingTables();
-  const batchSize = o.batchSize ?? 2000;
+  const batchSize = o.batchSize ?? 5000;
   if (o.next.dialect === 'mysql') throw new Error('the next billing schema exists for PostgreSQL and SQLite');
   if (o.createSchema ?? true) {
     const ddl = nextDdl(o.next.dialect as NextDialect, { reset: true });

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { DemoReport } from '../../../src/demo/types.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const run = promisify(execFile);
+const SMALL = ['--customers', '150', '--traffic-seconds', '1', '--rate', '30'];
+
+describe.concurrent('siphon demo', () => {
+  it('runs every step on embedded SQLite and exits 0 (--json report)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siphon-demo-'));
+    try {
+      const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
+      const report = JSON.parse(stdout) as DemoReport;
+      expect(report.ok).toBe(true);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'seed-next', 'start-apps', 'traffic', 'samples']);
+      expect(report.steps.every((s) => s.ok)).toBe(true);
+      const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
+      expect(gen.totalRows).toBeGreaterThan(150);
+      const traffic = report.steps.find((s) => s.id === 'traffic')!.details as { legacy: { completed: number; statuses: Record<string, number> }; next: { completed: number } };
+      expect(traffic.legacy.completed).toBeGreaterThan(0);
+      expect(traffic.next.completed).toBeGreaterThan(0);
+      expect(traffic.legacy.statuses['500']).toBeUndefined();
+      const samples = report.steps.find((s) => s.id === 'samples')!.details as { samples: { legacyStatus: number; nextStatus: number }[] };
+      expect(samples.samples.length).toBeGreaterThan(0);
+      expect(samples.samples.every((s) => s.legacyStatus === 200 && s.nextStatus === 200)).toBe(true);
+      expect(existsSync(join(dir, 'legacy.sqlite'))).toBe(true);
+      expect(existsSync(join(dir, 'next.sqlite'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--keep serves both apps until interrupted, then shuts down cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siphon-demo-'));
+    const child = spawn('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--traffic-seconds', '0', '--keep'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let text = '';
+      const urls = await new Promise<string[]>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          const m = /Apps running: legacy (\S+)\s+next (\S+)/.exec(text);
+          if (m) resolve([m[1]!, m[2]!]);
+        });
+        child.once('exit', (code) => reject(new Error(`demo exited (${code}) before serving:\n${text}`)));
+      });
+      for (const u of urls) expect((await fetch(`${u}/health`)).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await expect(fetch(`${urls[0]}/health`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad options with exit code 2', async () => {
+    await expect(run('node', ['bin/siphon.js', 'demo', '--dirty', '3'], { cwd: ROOT })).rejects.toMatchObject({ code: 2 });
+  });
+});
