@@ -179,6 +179,8 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
 
   it('bad usage exits 2', async () => {
     expect((await runCli(['check', '-c', config, '--sample', 'lots'])).code).toBe(2);
-    expect((await runCli(['check'])).code).toBe(2);
+    const missing = await runCli(['check', '-c', `${fx.dir}/nope.ts`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('file not found');
   });
 });

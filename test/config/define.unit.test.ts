@@ -54,4 +54,23 @@ describe('defineMigration typing', () => {
     });
     expect(Object.keys(cfg.tables)).toEqual(['CLIENT']);
   });
+
+  it('rejects an entity root that is not a mapped table and next keys of an unknown next table', () => {
+    const cfg = defineMigration({
+      name: 'x', legacy: { db: 'sqlite:a' }, next: { db: 'sqlite:b' },
+      // @ts-expect-error -- CLIENTS is not a key of tables
+      entities: { customer: { root: 'CLIENTS' } },
+      tables: {
+        CLIENT: {
+          key: 'CLI_ID',
+          entityKey: (row) => row.CLI_ID,
+          to: () => ({ customers: [] }),
+          schemas: { customers: z.object({ id: z.number() }) },
+          // @ts-expect-error -- custmers is not one of the schemas
+          nextKeys: { custmers: ['id'] },
+        },
+      },
+    });
+    expect(cfg.entities).toBeDefined();
+  });
 });

@@ -92,7 +92,7 @@ export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('load and validate the config, connect to every backend and report tables, keys, row counts and capture readiness')
-    .requiredOption('-c, --config <file>', 'the config file (.ts, .mts, .js or .mjs)')
+    .option('-c, --config <file>', 'the config file (.ts, .mts, .js or .mjs)', 'siphon.config.ts')
     .option('--json', 'print one JSON document instead of text')
     .option('--sample <n>', 'dry-run cleaning, to() and the schemas on the first N legacy rows of each mapped table', positiveInt)
     .action(async (opts: CheckOptions) => {
