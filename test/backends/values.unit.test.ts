@@ -117,3 +117,10 @@ describe('SQLite decoding', () => {
     expect(toSqlite(dec('123456789012345678'), col('dec', 'DECIMAL(20,0)'), 't')).toBe('123456789012345678');
   });
 });
+
+describe('MariaDB encoding by target column', () => {
+  it('numbers bound for text columns are quoted (no DOUBLE comparison), for numeric columns inlined', () => {
+    expect(toMysql(int(5), col('text', 'varchar(10)'), 't')).toBe('5');
+    expect((toMysql(int(5), col('int', 'int'), 't') as { toSqlString(): string }).toSqlString()).toBe('5');
+  });
+});

@@ -74,6 +74,8 @@ export type MysqlParam = null | number | string | Buffer | RawLiteral;
 // negatives in parentheses: `x - -5` must never read as `x --5`
 const raw = (sql: string): RawLiteral => ({ toSqlString: () => (sql.startsWith('-') ? `(${sql})` : sql) });
 
+const NUMERIC = new Set(['int', 'dec', 'float', 'bool']);
+
 /** Encode a canonical value for a column of a table. */
 export function toMysql(value: Value, column: ColumnInfo, table: string, purpose: 'write' | 'match' = 'write'): MysqlParam {
   if (purpose === 'match' && value !== null && typeof value === 'object' && value.t === 'invalid') {
@@ -85,6 +87,8 @@ export function toMysql(value: Value, column: ColumnInfo, table: string, purpose
     throw new WriteValueError(table, column.name, `${value.v} cannot be stored in MariaDB/MySQL`);
   }
   if (/^bit\b/i.test(column.nativeType) && typeof value === 'string' && /^[01]+$/.test(value)) return raw(`b'${value}'`);
+  // a number bound for a text column goes quoted: `varchar_col = 5` would compare as DOUBLE ('5.0' = 5)
+  if (value !== null && typeof value === 'object' && (value.t === 'int' || value.t === 'dec' || value.t === 'float') && !NUMERIC.has(column.type)) return String(value.v);
   return encodeMysql(value);
 }
 
