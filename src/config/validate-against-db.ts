@@ -68,11 +68,17 @@ function checkNextTable(t: ResolvedTable, next: string, info: TableInfo, errors:
   const base = `tables.${t.name}`;
   const explicit = t.nextKeys[next];
   if (explicit) {
-    for (const k of explicit) if (!has(k)) errors.push(missingColumn(`${base}.nextKeys.${next}`, k, 'next', info));
+    const missing = explicit.filter((k) => !has(k));
+    for (const k of missing) errors.push(missingColumn(`${base}.nextKeys.${next}`, k, 'next', info));
+    const declared = sameSet(info.primaryKey, explicit) || info.uniqueKeys.some((u) => sameSet(u, explicit));
+    if (missing.length === 0 && !declared) {
+      // apply upserts by this key (ON CONFLICT needs a matching unique index)
+      errors.push(issue(`${base}.nextKeys.${next}`, `(${explicit.join(', ')}) is neither the primary key nor a unique key of next table ${next}; create a unique index on it`));
+    }
   } else if (info.primaryKey.length === 0) {
     errors.push(issue(`${base}.nextKeys.${next}`, `next table ${next} has no primary key; give its key columns in nextKeys`));
   }
-  const key = explicit ?? info.primaryKey;
+  const key = (explicit ?? info.primaryKey).filter(has);
   if (key.length) nextKeys[next] = nextKeys[next] ?? key;
   const fields = schemaFields(t.schemas[next]);
   if (fields) {
