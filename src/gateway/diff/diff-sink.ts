@@ -8,8 +8,11 @@ import type { DiffReport } from './report.js';
 export interface DiffSinkOptions extends AggregatorOptions {
   /** Exchanges waiting to be compared (default 1,000); when full, new ones are dropped and counted. */
   readonly queueSize?: number;
-  /** Exchanges compared per turn of the event loop before yielding (default 20). */
-  readonly batch?: number;
+  /**
+   * Milliseconds of comparison per turn of the event loop before yielding to the proxy (default 4; at least one
+   * exchange per turn). Keeps the event loop responsive when bodies are large.
+   */
+  readonly sliceMs?: number;
   /** Called with the report every `persistIntervalMs` and on close, e.g. to store it in the state store. */
   readonly persist?: (report: DiffReport) => void | Promise<void>;
   readonly persistIntervalMs?: number;
@@ -40,7 +43,7 @@ export class DiffSink implements DiffSinkContract {
   readonly aggregator: DiffAggregator;
   private readonly queue: Exchange[] = [];
   private readonly queueSize: number;
-  private readonly batch: number;
+  private readonly sliceMs: number;
   private readonly metrics: SinkMetrics;
   private readonly log: Logger;
   private dropped = 0;
@@ -52,7 +55,7 @@ export class DiffSink implements DiffSinkContract {
   constructor(private readonly options: DiffSinkOptions = {}) {
     this.aggregator = new DiffAggregator(options);
     this.queueSize = options.queueSize ?? 1000;
-    this.batch = options.batch ?? 20;
+    this.sliceMs = options.sliceMs ?? 4;
     this.metrics = sinkMetrics();
     this.log = options.logger ?? createLogger('diff');
     if (options.persist) {
@@ -107,7 +110,8 @@ export class DiffSink implements DiffSinkContract {
 
   private drain(): void {
     this.scheduled = false;
-    for (let i = 0; i < this.batch && this.queue.length > 0; i++) {
+    const start = performance.now();
+    while (this.queue.length > 0) {
       const ex = this.queue.shift() as Exchange;
       try {
         const out = this.aggregator.observe(ex);
@@ -115,8 +119,9 @@ export class DiffSink implements DiffSinkContract {
         this.metrics.exchanges.inc({ route: ex.routeId, outcome });
         for (const d of out.differences) this.metrics.differences.inc({ route: ex.routeId, kind: d.kind });
       } catch (e) {
-        this.log.warn({ err: (e as Error).message, route: ex.routeId, traceId: ex.traceId }, 'diff failed on an exchange');
+        this.log.warn({ err: (e as Error).message, route: ex?.routeId, traceId: ex?.traceId }, 'diff failed on an exchange');
       }
+      if (performance.now() - start >= this.sliceMs) break;
     }
     if (this.queue.length > 0) this.schedule();
     else {

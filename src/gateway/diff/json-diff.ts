@@ -6,7 +6,7 @@ import type { Difference, DiffKind, DiffLimit, DiffOptions } from './types.js';
 class Collector {
   readonly differences: Difference[] = [];
   readonly limits = new Set<DiffLimit>();
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
   get full(): boolean {
     return this.differences.length >= this.max;
   }
@@ -44,7 +44,7 @@ function walk(a: JsonNode, b: JsonNode, path: string, norm: string, o: DiffOptio
   if (a instanceof Map && b instanceof Map) return walkObject(a, b, path, norm, o, out);
   if (Array.isArray(a) && Array.isArray(b)) return walkArray(a, b, path, norm, o, out);
   if (a instanceof JsonNumber && b instanceof JsonNumber) {
-    if (a.canonical !== b.canonical) out.add(path, norm, 'value', a, b);
+    if (!a.equals(b)) out.add(path, norm, 'value', a, b);
     return;
   }
   if (a !== b) out.add(path, norm, 'value', a, b);
@@ -75,17 +75,23 @@ function walkArray(a: JsonNode[], b: JsonNode[], path: string, norm: string, o: 
   }
   const elemNorm = `${norm}[*]`;
   if (a.length !== b.length) out.add(path, norm, 'size', a, b);
-  else if (a.length > 1 && !sameInOrder(a, b) && sameMultiset(a, b)) {
+  // Element by element first (cheap when equal); only arrays that differ pay for the multiset check that tells a
+  // reordering (one `order` difference) from element changes.
+  const inner = new Collector(Math.max(0, out.max - out.differences.length));
+  const n = Math.min(a.length, b.length);
+  const differing: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = inner.differences.length + inner.limits.size;
+    walk(a[i] as JsonNode, b[i] as JsonNode, path + indexSegment(i), elemNorm, o, inner);
+    if (inner.differences.length + inner.limits.size !== before || inner.full) differing.push(i);
+  }
+  // equal elements at equal indexes cancel out of both multisets: only the differing ones need comparing
+  if (differing.length > 1 && a.length === b.length && !inner.full && sameMultiset(differing.map((i) => a[i] as JsonNode), differing.map((i) => b[i] as JsonNode))) {
     out.add(path, norm, 'order', a, b);
     return;
   }
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) walk(a[i] as JsonNode, b[i] as JsonNode, path + indexSegment(i), elemNorm, o, out);
-}
-
-function sameInOrder(a: JsonNode[], b: JsonNode[]): boolean {
-  for (let i = 0; i < a.length; i++) if (canonicalText(a[i] as JsonNode) !== canonicalText(b[i] as JsonNode)) return false;
-  return true;
+  for (const d of inner.differences) out.differences.push(d);
+  for (const l of inner.limits) out.limits.add(l);
 }
 
 function sameMultiset(a: JsonNode[], b: JsonNode[]): boolean {

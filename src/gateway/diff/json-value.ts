@@ -8,10 +8,15 @@ import { JsonLimitError, JsonSyntaxError } from './errors.js';
 export type JsonNode = null | boolean | string | JsonNumber | JsonNode[] | Map<string, JsonNode> | JsonOpaque;
 
 export class JsonNumber {
+  private memo: string | undefined;
   constructor(readonly text: string) {}
-  /** Canonical decimal form: `12.5`, `12.50` and `1.25e1` share it; `-0` equals `0`. */
+  /** Canonical decimal form: `12.5`, `12.50` and `1.25e1` share it; `-0` equals `0`. Computed once. */
   get canonical(): string {
-    return canonicalNumber(this.text);
+    return (this.memo ??= canonicalNumber(this.text));
+  }
+  /** Same decimal value (the cheap text comparison first). */
+  equals(other: JsonNumber): boolean {
+    return this.text === other.text || this.canonical === other.canonical;
   }
 }
 
@@ -37,16 +42,36 @@ export function kindOf(n: JsonNode): JsonKind {
  * (`125e-1`). Exact for any length (the exponent is a BigInt).
  */
 export function canonicalNumber(text: string): string {
-  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m) return text;
-  const [, sign, int = '', frac = '', exp = '0'] = m;
-  let digits = (int + frac).replace(/^0+/, '');
+  // hand-rolled: this runs for every number of every compared body, a regex + BigInt per call is too slow
+  let i = 0;
+  const neg = text.charCodeAt(0) === 0x2d;
+  if (neg) i = 1;
+  let digits = '';
+  let fracLen = 0;
+  let inFrac = false;
+  let expStart = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits !== '' || c !== 0x30) digits += text[i];
+      if (inFrac) fracLen++;
+    } else if (c === 0x2e && !inFrac) inFrac = true;
+    else if (c === 0x65 || c === 0x45) { expStart = i + 1; break; }
+    else return text; // not a JSON number: compared as is
+  }
   if (digits === '') return '0';
-  let e = BigInt(exp) - BigInt(frac.length);
-  const trimmed = digits.replace(/0+$/, '');
-  e += BigInt(digits.length - trimmed.length);
-  digits = trimmed;
-  return `${sign}${digits}e${e}`;
+  let trailing = 0;
+  while (digits.charCodeAt(digits.length - 1 - trailing) === 0x30) trailing++;
+  digits = digits.slice(0, digits.length - trailing);
+  const shift = trailing - fracLen;
+  let exp: string;
+  if (expStart < 0) exp = String(shift);
+  else {
+    const e = text.slice(expStart);
+    if (!/^[+-]?\d+$/.test(e)) return text;
+    exp = e.length < 15 ? String(Number(e) + shift) : (BigInt(e) + BigInt(shift)).toString();
+  }
+  return `${neg ? '-' : ''}${digits}e${exp}`;
 }
 
 export interface ParseLimits {
@@ -64,6 +89,9 @@ export interface ParsedJson {
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+// sticky: matched at lastIndex only, without slicing the text
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const SCALAR = /true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Parses JSON text into a `JsonNode`. Throws `JsonSyntaxError` or `JsonLimitError`. */
 export function parseJson(text: string, limits: ParseLimits = {}): ParsedJson {
@@ -84,17 +112,19 @@ export function parseJson(text: string, limits: ParseLimits = {}): ParsedJson {
   };
 
   const parseString = (): string => {
-    // i is at the opening quote; the slice is handed to JSON.parse for exact escape handling.
+    // i is at the opening quote; a string with escapes is handed to JSON.parse for exact escape handling.
     const start = i++;
+    let escaped = false;
     for (;;) {
       if (i >= text.length) fail('unterminated string');
       const c = text.charCodeAt(i);
       if (c === 0x22) break;
-      if (c === 0x5c) i++;
+      if (c === 0x5c) { i++; escaped = true; }
       else if (c < 0x20) fail('control character in string');
       i++;
     }
     i++;
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
@@ -114,7 +144,8 @@ export function parseJson(text: string, limits: ParseLimits = {}): ParsedJson {
       else if (c === ',' || c === ':') i++;
       else if (c === undefined) fail('unexpected end of input');
       else {
-        const m = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+        SCALAR.lastIndex = i;
+        const m = SCALAR.exec(text);
         if (!m) fail(`unexpected character ${JSON.stringify(c)}`);
         i += m![0].length;
       }
@@ -171,7 +202,8 @@ export function parseJson(text: string, limits: ParseLimits = {}): ParsedJson {
       case 'f': return literal('false', false);
       case 'n': return literal('null', null);
       default: {
-        const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 1000));
+        NUMBER.lastIndex = i;
+        const m = NUMBER.exec(text);
         if (!m) return fail(c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(c)}`);
         i += m[0].length;
         return new JsonNumber(m[0]);
@@ -215,12 +247,24 @@ export function stringify(n: JsonNode, sortKeys = false): string {
 
 /** A canonical text: equal for trees the diff considers equal (numbers canonical, keys sorted). */
 export function canonicalText(n: JsonNode): string {
-  if (n instanceof JsonNumber) return n.canonical;
-  if (Array.isArray(n)) return `[${n.map(canonicalText).join(',')}]`;
-  if (n instanceof Map) {
-    const keys = [...n.keys()].sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalText(n.get(k) as JsonNode)}`).join(',')}}`;
-  }
-  if (n instanceof JsonOpaque) return `~${n.source.replace(/\s+/g, '')}`;
-  return stringify(n);
+  const parts: string[] = [];
+  canon(n, parts);
+  return parts.join('');
+}
+
+function canon(n: JsonNode, out: string[]): void {
+  if (n === null) out.push('null');
+  else if (typeof n === 'boolean') out.push(n ? 'true' : 'false');
+  else if (typeof n === 'string') out.push(JSON.stringify(n));
+  else if (n instanceof JsonNumber) out.push(n.canonical);
+  else if (Array.isArray(n)) {
+    out.push('[');
+    for (let i = 0; i < n.length; i++) { if (i > 0) out.push(','); canon(n[i] as JsonNode, out); }
+    out.push(']');
+  } else if (n instanceof Map) {
+    const keys = n.size > 1 ? [...n.keys()].sort() : [...n.keys()];
+    out.push('{');
+    keys.forEach((k, i) => { if (i > 0) out.push(','); out.push(JSON.stringify(k), ':'); canon(n.get(k) as JsonNode, out); });
+    out.push('}');
+  } else out.push(`~${n.source.replace(/\s+/g, '')}`);
 }

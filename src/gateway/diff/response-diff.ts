@@ -49,7 +49,18 @@ function normaliseHeader(name: string, v: string): string {
 
 type Parsed = { ok: true; root: JsonNode; depthLimited: boolean } | { ok: false; limit?: 'nodes' };
 
+// Legacy's body is compared twice (with next, with legacy2): parse it once. Weak keys: nothing outlives the exchange.
+const parsedBodies = new WeakMap<Buffer, { o: DiffOptions; parsed: Parsed }>();
+
 function tryJson(r: ComparableResponse, o: DiffOptions): Parsed {
+  const cached = parsedBodies.get(r.body);
+  if (cached && cached.o === o) return cached.parsed;
+  const parsed = parseBody(r, o);
+  parsedBodies.set(r.body, { o, parsed });
+  return parsed;
+}
+
+function parseBody(r: ComparableResponse, o: DiffOptions): Parsed {
   if (!looksJson(r)) return { ok: false };
   try {
     const p = parseJson(r.body.toString('utf8'), { maxDepth: o.maxDepth, maxNodes: o.maxNodes });
