@@ -15,14 +15,23 @@ function hex8(): string {
   return ((Math.random() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
 }
 
+const PREFIX = hex8();
+const TRACE_PREFIX = hex8() + hex8() + hex8();
+let counter = (Math.random() * 0x100000000) >>> 0;
+
+function nextHex8(): string {
+  counter = (counter + 1) >>> 0;
+  return counter.toString(16).padStart(8, '0');
+}
+
+/** Never all zeros (invalid in W3C): the counter part may be 0, the random prefix would have to be too. */
 export function newSpanId(): string {
-  let s = hex8() + hex8();
-  if (s === '0000000000000000') s = '0000000000000001';
-  return s;
+  const s = PREFIX + nextHex8();
+  return s === '0000000000000000' ? '0000000000000001' : s;
 }
 
 export function newTraceId(): string {
-  return hex8() + hex8() + hex8() + hex8();
+  return TRACE_PREFIX + nextHex8();
 }
 
 /** The incoming trace, or a new sampled one when the header is absent or invalid. */

@@ -1,0 +1,120 @@
+// npm run bench:gateway — Siphon's gateway against HAProxy, fastify + @fastify/reply-from and direct, on nginx
+// serving a fixed 1 KB JSON. Configurations alternate (A B C D E, A B C D E, …), each warmed up; medians are
+// reported and every ratio is paired with the HAProxy run of the same round (HAProxy's own figure drifts on a shared
+// two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (10), BENCH_WORKERS (2).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pacedLoad, type PacedResult } from './lib/paced.js';
+import { ensureTools, median, startHaproxy, startNginx, waitForHttp, workDir, wrk } from './lib/tools.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
+const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 10);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const root = join(import.meta.dirname, '..');
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+function own(c: ChildProcess): ChildProcess { children.push(c); return c; }
+function stopAll(): void { for (const c of children) if (c.exitCode === null && c.pid) { try { c.kill('SIGTERM'); } catch { /* gone */ } } }
+process.on('exit', stopAll);
+process.on('SIGINT', () => { stopAll(); process.exit(130); });
+
+/** A realistic table: a few specific routes before the catch-all, so matching does real work. */
+function routes(mode: 'legacy' | 'shadow') {
+  return [
+    { id: 'customers', match: { methods: ['GET'], path: '/customers/:id' }, mode: { kind: 'legacy' }, userKey: { from: 'header', name: 'x-user' } },
+    { id: 'invoices', match: { path: '/customers/:id/invoices/:invoice' }, mode: { kind: 'canary', percent: 0 } },
+    { id: 'beta', match: { path: '/api/*', headers: [{ name: 'x-beta', equals: '1' }] }, mode: { kind: 'next' } },
+    { id: 'all', match: { path: '/*' }, mode: { kind: mode } },
+  ];
+}
+
+function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number): ChildProcess {
+  const file = join(dir, `routes-${mode}.json`);
+  writeFileSync(file, JSON.stringify(routes(mode)));
+  return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
+    '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS)], {
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' },
+  }));
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  const dir = workDir();
+  const [nginxL, nginxN, haproxy, fastify, siphon, shadow] = await Promise.all(Array.from({ length: 6 }, freePort)) as number[];
+  own(startNginx(dir, [nginxL!, nginxN!]));
+  own(startHaproxy(dir, haproxy!, nginxL!));
+  own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
+  startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!);
+  const url = (p: number) => `http://127.0.0.1:${p}/customers/42/orders`;
+  const configs = [
+    { name: 'direct', url: url(nginxL!) },
+    { name: 'haproxy', url: url(haproxy!) },
+    { name: 'fastify', url: url(fastify!) },
+    { name: 'siphon', url: url(siphon!) },
+    { name: 'siphonShadow', url: url(shadow!) },
+  ] as const;
+  for (const c of configs) await waitForHttp(c.url);
+  console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
+
+  const rps: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]));
+  const vsHaproxy: number[] = []; const vsFastify: number[] = []; const shadowVsHaproxy: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const got: Record<string, number> = {};
+    for (const c of configs) {
+      wrk(c.url, WARM);
+      const r = wrk(c.url, SECONDS);
+      if (r.errors > 0) console.log(`  ! ${c.name}: ${r.errors} errors`);
+      got[c.name] = r.rps;
+      rps[c.name]!.push(r.rps);
+    }
+    vsHaproxy.push(got.siphon! / got.haproxy!);
+    vsFastify.push(got.siphon! / got.fastify!);
+    shadowVsHaproxy.push(got.siphonShadow! / got.haproxy!);
+    console.log(`round ${round}: ` + configs.map((c) => `${c.name} ${got[c.name]!.toFixed(0)}`).join(', ') +
+      ` | siphon/haproxy ${(got.siphon! / got.haproxy!).toFixed(2)}, siphon/fastify ${(got.siphon! / got.fastify!).toFixed(2)}`);
+  }
+  const med = Object.fromEntries(configs.map((c) => [c.name, median(rps[c.name]!)])) as Record<(typeof configs)[number]['name'], number>;
+  console.log('median requests/s: ' + configs.map((c) => `${c.name} ${med[c.name].toFixed(0)}`).join(', '));
+  console.log(`median paired ratios: siphon/haproxy ${median(vsHaproxy).toFixed(2)}, siphon/fastify ${median(vsFastify).toFixed(2)}, ` +
+    `siphon shadow/haproxy ${median(shadowVsHaproxy).toFixed(2)}, fastify/haproxy ${median(rps.fastify!.map((f, i) => f / rps.haproxy![i]!)).toFixed(2)}`);
+
+  const rate = Math.max(100, Math.round(med.siphon / 2));
+  console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, ${LAT_SECONDS}s each, 32 connections`);
+  const lat: Record<string, PacedResult> = {};
+  for (const c of configs.filter((x) => x.name !== 'fastify')) {
+    await pacedLoad({ url: c.url, rate, durationMs: 2000, connections: 32 });
+    const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
+    lat[c.name] = r;
+    console.log(`  ${c.name.padEnd(13)} p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)}  p99 ${r.p99Ms.toFixed(2)}  p99.9 ${r.p999Ms.toFixed(2)}` +
+      `  max ${r.maxMs.toFixed(1)}  achieved ${r.achievedRps.toFixed(0)}/s  stalls ${r.stalls}  errors ${r.errors + r.non2xx}`);
+  }
+  stopAll();
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  const result = {
+    directRps: Math.round(med.direct), haproxyRps: Math.round(med.haproxy), fastifyRps: Math.round(med.fastify),
+    siphonRps: Math.round(med.siphon), siphonShadowRps: Math.round(med.siphonShadow),
+    ratioVsHaproxy: r2(median(vsHaproxy)), ratioVsFastify: r2(median(vsFastify)),
+    halfLoadRate: rate,
+    directP99MsHalfLoad: r2(lat.direct!.p99Ms), haproxyP99MsHalfLoad: r2(lat.haproxy!.p99Ms),
+    siphonP99MsHalfLoad: r2(lat.siphon!.p99Ms), addedP99MsHalfLoad: r2(lat.siphon!.p99Ms - lat.direct!.p99Ms),
+    shadowOffP99MsHalfLoad: r2(lat.siphon!.p99Ms), shadowOnP99MsHalfLoad: r2(lat.siphonShadow!.p99Ms),
+    shadowP99Ratio: r2(lat.siphonShadow!.p99Ms / lat.siphon!.p99Ms),
+    workers: WORKERS, rounds: ROUNDS,
+  };
+  console.log(JSON.stringify(result));
+}
+
+main().then(() => process.exit(0), (e: Error) => { console.error(e.stack ?? String(e)); stopAll(); process.exit(1); });
