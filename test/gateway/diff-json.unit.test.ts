@@ -79,6 +79,31 @@ describe('diffJson properties', () => {
   });
 });
 
+describe('canonicalNumber', () => {
+  // a decimal as (sign, digits, exponent) rendered in many textual forms: all forms of one value share a canonical text
+  const decimal = fc.record({ neg: fc.boolean(), digits: fc.bigInt({ min: 0n, max: 10n ** 25n }), exp: fc.integer({ min: -30, max: 30 }) });
+  const render = (d: { neg: boolean; digits: bigint; exp: number }, pad: number, shift: number): string => {
+    // value = digits × 10^exp, written as (digits × 10^pad) with exponent (exp − pad − shift) and `shift` decimals
+    const m = (d.digits * 10n ** BigInt(pad)).toString().padStart(shift + 1, '0');
+    const text = shift > 0 ? `${m.slice(0, m.length - shift)}.${m.slice(m.length - shift)}` : m;
+    const e = d.exp - pad + shift;
+    return `${d.neg ? '-' : ''}${text}${e === 0 ? '' : `e${e}`}`;
+  };
+  it('gives every textual form of one decimal the same canonical text, and different decimals different ones', () => {
+    fc.assert(fc.property(decimal, fc.nat(5), fc.nat(6), fc.nat(5), fc.nat(6), (d, p1, s1, p2, s2) => {
+      const a = render(d, p1, s1);
+      const b = render(d, p2, s2);
+      expect(parseJson(a).root).toBeInstanceOf(JsonNumber);
+      expect(canonicalNumber(a)).toBe(canonicalNumber(b));
+    }));
+    fc.assert(fc.property(decimal, decimal, (x, y) => {
+      const same = (x.digits === 0n && y.digits === 0n) ||
+        (x.neg === y.neg && x.digits * 10n ** BigInt(x.exp + 30) === y.digits * 10n ** BigInt(y.exp + 30));
+      expect(canonicalNumber(render(x, 0, 0)) === canonicalNumber(render(y, 0, 0))).toBe(same);
+    }));
+  });
+});
+
 describe('diffJson examples', () => {
   it('reports renamed fields, rounding, types, sizes and order with normalised paths', () => {
     const a = j('{"invoices":[{"id":1,"amount":12.5,"customerName":"A"},{"id":2,"amount":7}],"tags":["x","y"],"n":"1","list":[1,2,3]}');
