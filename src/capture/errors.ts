@@ -46,8 +46,8 @@ export class BinlogPurgedError extends CaptureError {
     super('CAPTURE_BINLOG_PURGED',
       `capture "${source}" cannot resume: binary log ${file} was purged from the server ` +
       `(available: ${available.join(', ') || 'none'}). Changes made since then are lost to capture. Recover by ` +
-      're-snapshotting: reset the capture position (siphon capture start --reset), then backfill every captured ' +
-      'table from scratch so the next database is rebuilt from the current legacy rows; and raise ' +
+      're-snapshotting: restart capture at the current end of the binary log (siphon capture start --reset), then ' +
+      'backfill every captured table from scratch so the next database is rebuilt from the current legacy rows; and raise ' +
       'binlog_expire_logs_seconds so the binary log outlives capture outages',
       { source, file, available });
   }

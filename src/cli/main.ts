@@ -10,6 +10,7 @@ import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
+import { registerCapture } from './commands/capture.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerState(program);
   registerDemo(program);
+  registerCapture(program);
   return program;
 }
 

@@ -16,6 +16,11 @@ import { ddlTarget } from './ddl.js';
 export interface BinlogOptions extends CaptureOptions {
   /** Replica server id for the binlog connection (default: derived from the source and database names). */
   readonly serverId?: number;
+  /**
+   * Ignore the stored position and start at the current end of the binary log (after a purge: the tables must then
+   * be backfilled from scratch, since changes in between are lost to capture).
+   */
+  readonly reset?: boolean;
 }
 
 type RowsEv = RowsEvent & { rows: Record<string, unknown>[] | { before: Record<string, unknown>; after: Record<string, unknown> }[] };
@@ -59,7 +64,7 @@ export class BinlogCapture implements CaptureSource {
     const stored = await sink.lastCheckpoint();
     let cp: BinlogCheckpoint;
     this.runtime.begin(sink);
-    if (stored !== null) {
+    if (stored !== null && !this.options.reset) {
       cp = decodeCheckpoint(this.source, stored);
       if (!logs.includes(cp.file)) throw new BinlogPurgedError(this.source, cp.file, logs);
       this.skipUpTo = cp.last;

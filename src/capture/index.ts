@@ -1,0 +1,12 @@
+export type { CaptureMethod, CaptureOptions, CaptureSink, CaptureSource, CaptureStatus, CaptureCounts, OnSchemaChange } from './types.js';
+export { CAPTURE_METHODS } from './types.js';
+export { createCapture, defaultMethod, type AnyCaptureOptions } from './open.js';
+export { logSink } from './sink.js';
+export { installTriggers, uninstallTriggers } from './trigger/install.js';
+export { TriggerCapture } from './trigger/source.js';
+export { BinlogCapture, type BinlogOptions } from './binlog/source.js';
+export { PgoutputCapture, type PgoutputOptions } from './pgoutput/source.js';
+export { ensurePublicationAndSlot, dropSlotAndPublication, slotLagBytes, tablesWithoutFullIdentity, setReplicaIdentityFull } from './pgoutput/slot.js';
+export { WATERMARK_TABLE, writeWatermark, ensureWatermarkTable } from './watermark.js';
+export { captureKey, resolveTables } from './tables.js';
+export * from './errors.js';
