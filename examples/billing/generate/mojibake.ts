@@ -11,7 +11,12 @@ const CP1252_HIGH = [
 ];
 
 export function toMojibake(text: string): string {
+  return cp1252Decode(Buffer.from(text, 'utf8'));
+}
+
+/** Bytes read as Windows-1252, as a latin1 connection shows them. */
+export function cp1252Decode(bytes: Uint8Array): string {
   let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) out += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80]! : byte);
+  for (const byte of bytes) out += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80]! : byte);
   return out;
 }

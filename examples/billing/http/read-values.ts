@@ -1,5 +1,6 @@
 /** Canonical values (what `Database.query` returns) to the contract's JSON values. */
 import type { Value } from '../../../src/values/value.js';
+import { cp1252Decode } from '../generate/mojibake.js';
 
 /** A number from int/dec/float, or from an amount typed as text ('1 234,50' included); null otherwise. */
 export function num(v: Value | undefined): number | null {
@@ -26,8 +27,13 @@ export function int(v: Value | undefined): number | null {
   return n === null || !Number.isInteger(n) ? null : n;
 }
 
-/** Text, blanks trimmed; empty text and non-text values are null. */
+/**
+ * Text, blanks trimmed; empty text and non-text values are null. A latin1 value holding UTF-8 bytes (which the
+ * MariaDB adapter reports as invalid-encoding rather than guess) is shown as the old latin1 screens showed it: as
+ * mojibake, the same text the SQLite copy of the legacy holds.
+ */
 export function text(v: Value | undefined): string | null {
+  if (v !== null && typeof v === 'object' && v.t === 'invalid' && v.reason === 'invalid-encoding') v = cp1252Decode(Buffer.from(v.raw, 'hex'));
   if (typeof v !== 'string') return null;
   const t = v.trim();
   return t === '' ? null : t;
