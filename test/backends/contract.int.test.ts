@@ -153,6 +153,13 @@ describe.each(DIALECTS)('Database contract on %s', (dialect) => {
     expect(await db.readByKeys('ci', ['k'], [['b'], ['B']])).toEqual([{ k: 'B' }]);
   });
 
+  it('refuses to stream past a NULL key instead of ending early', async () => {
+    await db.execute(`CREATE TABLE ${q('nk')} (${q('id')} ${dialect === 'mysql' ? 'int' : 'INTEGER'} PRIMARY KEY, ${q('u')} ${dialect === 'mysql' ? 'int' : 'INTEGER'} UNIQUE)`);
+    await db.upsert('nk', ['id'], [{ id: int(1), u: null }, { id: int(2), u: null }, { id: int(3), u: int(3) }]);
+    const pages = async () => { const out: Row[] = []; for await (const b of db.streamRows({ table: 'nk', key: ['u'], batchSize: 1 })) out.push(...b); return out; };
+    await expect(pages()).rejects.toThrow(/key column u is NULL/);
+  });
+
   it('reports capture readiness with the documented shape', async () => {
     const r = await db.captureReadiness();
     expect(r.length).toBeGreaterThan(0);

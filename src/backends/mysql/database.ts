@@ -35,6 +35,7 @@ function dialectFor(binaryCollation: string): SqlDialect {
   return {
     maxParams: 65535,
     rowValueCompare: false,
+    nullsFirst: () => '', // NULL sorts first already
     quoteIdent: quote,
     selectExpr: (c) => quote(c.name),
     keyExpr: (c) => (textual(c) ? bin(c) : quote(c.name)),
@@ -200,6 +201,9 @@ export class MysqlDatabase extends SqlDatabase {
       query: async (sql, params) => {
         const [rows, fields] = await this.raw(q, sql, bind(params));
         if (!Array.isArray(rows) || !fields) return [];
+        if (Array.isArray(fields[0])) {
+          throw new BackendError('BACKEND_MULTI_STATEMENT', 'query() runs one statement; use execute() for scripts', { sql: sql.slice(0, 300) });
+        }
         const cols = await Promise.all(fields.map(async (f) => {
           const t = mysqlFieldType(f.columnType ?? 253, f.columnLength ?? 0, f.characterSet ?? 63);
           const charset = this.shared.charsets.get(f.characterSet ?? 0);

@@ -26,6 +26,7 @@ const BINARY_COLLATION = /^(C|POSIX|C\.UTF-?8)$/i;
 const DIALECT: SqlDialect = {
   maxParams: 65535,
   rowValueCompare: true,
+  nullsFirst: (c: ColumnInfo) => (c.nullable ? ' NULLS FIRST' : ''),
   quoteIdent: quote,
   selectExpr: (c: ColumnInfo) => quote(c.name),
   // COLLATE "C": byte order of UTF-8, i.e. code-point order, the order of compareKeys. Columns whose collation

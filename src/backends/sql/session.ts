@@ -33,6 +33,11 @@ export interface SqlDialect {
   selectExpr(column: ColumnInfo): string;
   /** Expression ordering/comparing a key column in binary order (the order of `compareKeys`). */
   keyExpr(column: ColumnInfo): string;
+  /**
+   * Appended to an ORDER BY key so that NULL sorts first, as in compareKeys (PostgreSQL: ` NULLS FIRST` on nullable
+   * columns only: on a NOT NULL column it would keep the planner from using the ascending index).
+   */
+  nullsFirst(column: ColumnInfo): string;
   /** Exact equality of a key column with one `?` parameter, binary for text. */
   keyEquals(column: ColumnInfo): { readonly sql: string; readonly params: number };
   /** Multi-row upsert statement with `?` placeholders for `rows` rows of `columns`. */

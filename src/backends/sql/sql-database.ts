@@ -83,7 +83,7 @@ export abstract class SqlDatabase implements Database {
     // no aliases: in SQLite an alias named like the column would make ORDER BY sort the expression, not use the index
     const text = `SELECT ${cols.map((c) => this.sql.selectExpr(c)).join(', ')}`
       + ` FROM ${this.sql.quoteIdent(info.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`
-      + ` ORDER BY ${keyCols.map((c) => this.sql.keyExpr(c)).join(', ')} LIMIT ${limit}`;
+      + ` ORDER BY ${keyCols.map((c) => this.sql.keyExpr(c) + this.sql.nullsFirst(c)).join(', ')} LIMIT ${limit}`;
     return this.withSession(false, (s) => s.readTable(text, params, cols));
   }
 
@@ -97,6 +97,11 @@ export abstract class SqlDatabase implements Database {
       if (page.length < size) return;
       const last = page[page.length - 1]!;
       after = options.key.map((k) => last[k] ?? null);
+      // (a, b) > (NULL, ...) is never true: the stream would end early and silently lose the rest
+      const nul = options.key.find((k) => (last[k] ?? null) === null);
+      if (nul !== undefined) {
+        throw new BackendError('BACKEND_NULL_KEY', `${options.table}: key column ${nul} is NULL in a row; keyset reading needs a NOT NULL key (use the primary key or a NOT NULL unique key)`, { table: options.table, column: nul });
+      }
     }
   }
 

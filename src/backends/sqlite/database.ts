@@ -23,6 +23,7 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const DIALECT: SqlDialect = {
   maxParams: 32766,
   rowValueCompare: true,
+  nullsFirst: () => '', // NULL sorts first already
   quoteIdent: quote,
   // text/json/blob as bytes: invalid UTF-8 is detected instead of replaced; decimals as text: exact digits
   selectExpr: (c: ColumnInfo) => c.type === 'text' || c.type === 'json' || c.type === 'bytes' ? `CAST(${quote(c.name)} AS BLOB)`
