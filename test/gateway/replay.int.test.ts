@@ -213,6 +213,17 @@ describe('record → replay round trip', () => {
     expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 
+  it('record mode can call legacy once per request (mirror to a null upstream) and then stores legacy alone', async () => {
+    const out = join(dir, 'once.jsonl');
+    const before = legacy.seen.length;
+    const session = await startRecording({ legacy: legacy.url, out, mirrorTo: 'none' });
+    for (let i = 1; i <= 5; i++) await (await request(`http://127.0.0.1:${session.port}/customers/${i}`)).body.text();
+    expect(await session.stop()).toMatchObject({ recorded: 5, failed: 0 });
+    expect(legacy.seen.length - before).toBe(5);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l, i) => parseRecordedLine(l, out, i + 1));
+    expect(lines.map((l) => [l.legacy.status, l.legacy2, l.next])).toEqual(Array(5).fill([200, undefined, undefined]));
+  });
+
   it('siphon record CLI: bad flags are usage errors naming the flag', async () => {
     const err: string[] = [];
     const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
@@ -222,7 +233,7 @@ describe('record → replay round trip', () => {
       expect(await run(['node', 'siphon', 'record', '--out', join(dir, 'x.jsonl')])).toBe(2);
       expect(err.join('')).toMatch(/no legacy origin/);
       expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--mirror-to', 'nowhere'])).toBe(2);
-      expect(err.join('')).toMatch(/--mirror-to: must be "legacy" or "next"/);
+      expect(err.join('')).toMatch(/--mirror-to: must be "legacy", "next" or "none"/);
     } finally {
       se.mockRestore();
       process.exitCode = undefined;

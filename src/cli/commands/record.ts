@@ -30,7 +30,7 @@ export function registerRecord(program: Command): void {
     .option('-c, --config <file>', 'migration config: legacy.http and next.http are read from it')
     .option('--legacy <url>', 'legacy HTTP origin (overrides the config)')
     .option('--next <url>', 'next HTTP origin (overrides the config; used with --mirror-to next)')
-    .option('--mirror-to <side>', 'copy each recorded request to "legacy" (a second legacy answer, for noise cancellation) or "next"', 'legacy')
+    .option('--mirror-to <side>', 'copy each recorded request to "legacy" (a second legacy answer, for noise cancellation), "next", or "none" (legacy called once)', 'legacy')
     .requiredOption('--out <file>', 'recording file (JSON lines); rotated to FILE.1, FILE.2... by size')
     .option('--sample <r>', 'share of requests recorded: a rate (0.1) or one in N (1/20)', '1')
     .option('--duration <s>', 'stop after this many seconds (default: until SIGINT/SIGTERM)', positive('--duration'))
@@ -41,7 +41,8 @@ export function registerRecord(program: Command): void {
     .option('--max-files <n>', 'recording files kept, current included (default 5)', positive('--max-files'))
     .option('--max-body <bytes>', 'bodies longer than this are left out of the recording (default 256 KiB)', positive('--max-body'))
     .action(async (flags: RecordFlags) => {
-      if (flags.mirrorTo !== 'legacy' && flags.mirrorTo !== 'next') throw new RecordConfigError('--mirror-to', `must be "legacy" or "next", got "${flags.mirrorTo}"`);
+      const mirrorTo = flags.mirrorTo;
+      if (mirrorTo !== 'legacy' && mirrorTo !== 'next' && mirrorTo !== 'none') throw new RecordConfigError('--mirror-to', `must be "legacy", "next" or "none", got "${mirrorTo}"`);
       const sampling = parseSampling(flags.sample);
       const config = flags.config ? await loadConfig(flags.config) : undefined;
       const legacy = flags.legacy ?? config?.legacy.http;
@@ -56,7 +57,7 @@ export function registerRecord(program: Command): void {
         routes = parseRoutes(data, flags.routes);
       }
       const session = await startRecording({
-        legacy, ...(next ? { next } : {}), mirrorTo: flags.mirrorTo, out: flags.out, sampling, port: flags.port, host: flags.host,
+        legacy, ...(next ? { next } : {}), mirrorTo, out: flags.out, sampling, port: flags.port, host: flags.host,
         ...(routes ? { routes } : {}),
         ...(flags.maxFileBytes ? { maxBytes: flags.maxFileBytes } : {}), ...(flags.maxFiles ? { maxFiles: Math.floor(flags.maxFiles) } : {}),
         ...(flags.maxBody ? { maxBodyBytes: flags.maxBody } : {}),

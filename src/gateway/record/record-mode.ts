@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../observe/logger.js';
 import { createLogger } from '../../observe/logger.js';
 import type { RedactionConfig } from '../diff/redact.js';
@@ -16,9 +18,10 @@ export interface RecordModeOptions extends RotationOptions {
   /**
    * Where the gateway sends its copy: `legacy` (default) mirrors safe requests to legacy a second time, which gives
    * the recording a second legacy answer for noise cancellation at replay and needs no next; `next` mirrors to next
-   * (then next's answer is recorded too).
+   * (then next's answer is recorded too); `none` sends the copy to an in-process null upstream, so legacy serves
+   * each request once (no noise data in the recording).
    */
-  readonly mirrorTo?: 'legacy' | 'next';
+  readonly mirrorTo?: 'legacy' | 'next' | 'none';
   readonly next?: string;
   readonly out: string;
   readonly sampling?: Sampling;
@@ -51,11 +54,13 @@ const CATCH_ALL: RouteSpec = { id: RECORD_ROUTE_ID, match: { methods: ['GET', 'H
  */
 export async function startRecording(o: RecordModeOptions): Promise<RecordingSession> {
   const log = o.logger ?? createLogger('record');
-  const selfMirror = (o.mirrorTo ?? 'legacy') === 'legacy';
+  const mirrorTo = o.mirrorTo ?? 'legacy';
+  const selfMirror = mirrorTo === 'legacy';
+  if (mirrorTo === 'next' && !o.next) throw new RecordConfigError('--mirror-to', 'mirroring to next needs a next origin (--next or next.http in the config)');
   const recorder = new Recorder({
     out: o.out, ...(o.sampling ? { sampling: o.sampling } : {}), ...(o.redact ? { redact: o.redact } : {}),
     ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}), maxBytes: o.maxBytes, maxFiles: o.maxFiles,
-    includeNext: !selfMirror, logger: log,
+    includeNext: mirrorTo === 'next', logger: log,
   });
   await recorder.open();
   const useTemplate = !o.routes;
@@ -67,16 +72,36 @@ export async function startRecording(o: RecordModeOptions): Promise<RecordingSes
     },
     close: () => recorder.close(),
   };
-  const next = selfMirror ? o.legacy : o.next;
-  if (!next) throw new RecordConfigError('--mirror-to', 'mirroring to next needs a next origin (--next or next.http in the config)');
+  const nullUpstream = mirrorTo === 'none' ? await startNullUpstream() : undefined;
+  const next = mirrorTo === 'legacy' ? o.legacy : mirrorTo === 'next' ? (o.next as string) : (nullUpstream as NullUpstream).url;
   const gateway = createGateway({ legacy: o.legacy, next, routes: o.routes ?? [CATCH_ALL], sink }, log);
-  const addr = await gateway.listen(o.port ?? 0, o.host ?? '127.0.0.1');
+  let addr: AddressInfo;
+  try {
+    addr = await gateway.listen(o.port ?? 0, o.host ?? '127.0.0.1');
+  } catch (e) {
+    await gateway.close();
+    await nullUpstream?.close();
+    throw e;
+  }
   return {
     port: addr.port, gateway,
     stats: () => recorder.stats(),
     stop: async () => {
       await gateway.close(); // drains the mirror and closes the sink (the recorder)
+      await nullUpstream?.close();
       return recorder.stats();
     },
+  };
+}
+
+interface NullUpstream { readonly url: string; close(): Promise<void> }
+
+/** Answers 204 at once: the mirror's copy target when nothing should be called twice. */
+async function startNullUpstream(): Promise<NullUpstream> {
+  const server = createServer((req, res) => { req.resume(); res.writeHead(204).end(); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
