@@ -153,6 +153,35 @@ describe.each(DIALECTS)('Database contract on %s', (dialect) => {
     expect(await db.readByKeys('ci', ['k'], [['b'], ['B']])).toEqual([{ k: 'B' }]);
   });
 
+  it('converges to the model after any sequence of upserts and deletes (property)', async () => {
+    await db.execute(createTable(dialect, 'conv', { k1: 'key_text', k2: 'int', v: 'dec12_2' }, ['k1', 'k2']));
+    const key = fc.tuple(fc.constantFrom('a', 'A', 'é', 'a '), fc.integer({ min: -2, max: 2 }));
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('upsert' as const), rows: fc.array(fc.tuple(key, fc.integer({ min: -99999, max: 99999 })), { maxLength: 6 }) }),
+      fc.record({ kind: fc.constant('delete' as const), keys: fc.array(key, { maxLength: 4 }) }),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 8 }), async (ops) => {
+      await db.execute(`DELETE FROM ${q('conv')}`);
+      const model = new Map<string, Row>();
+      for (const o of ops) {
+        if (o.kind === 'upsert') {
+          const rows = o.rows.map(([[k1, k2], cents]) => ({ k1, k2: int(k2), v: dec((cents / 100).toFixed(2)) }));
+          await db.upsert('conv', ['k1', 'k2'], rows);
+          for (const r of rows) model.set(JSON.stringify([r.k1, r.k2]), r);
+        } else {
+          const keys = o.keys.map(([k1, k2]) => [k1, int(k2)] as Value[]);
+          const distinct = new Set(keys.map((k) => JSON.stringify(k)));
+          const present = [...distinct].filter((k) => model.has(k)).length;
+          expect(await db.deleteByKeys('conv', ['k1', 'k2'], keys)).toBe(present);
+          for (const k of distinct) model.delete(k);
+        }
+      }
+      const got = (await db.readPage({ table: 'conv', key: ['k1', 'k2'], limit: 1000 }));
+      const want = [...model.values()].sort((a, b) => compareKeys([a.k1!, a.k2!], [b.k1!, b.k2!]));
+      expect(got).toEqual(want);
+    }), { numRuns: 15 });
+  });
+
   it('refuses to stream past a NULL key instead of ending early', async () => {
     await db.execute(`CREATE TABLE ${q('nk')} (${q('id')} ${dialect === 'mysql' ? 'int' : 'INTEGER'} PRIMARY KEY, ${q('u')} ${dialect === 'mysql' ? 'int' : 'INTEGER'} UNIQUE)`);
     await db.upsert('nk', ['id'], [{ id: int(1), u: null }, { id: int(2), u: null }, { id: int(3), u: int(3) }]);
