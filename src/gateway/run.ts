@@ -6,9 +6,10 @@ import { AggregatorRegistry } from 'prom-client';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
-import type { JsonValue, StateStore } from '../state/types.js';
+import type { StateStore } from '../state/types.js';
 import { createAdminServer } from './admin.js';
 import { DiffSink } from './diff/diff-sink.js';
+import { diffStorePersister } from './diff/store-persist.js';
 import { followStateRoutes } from './route-source.js';
 import type { RouteSpec } from './routing/route.js';
 import { createGateway, type Gateway } from './server.js';
@@ -52,10 +53,9 @@ export function adminToken(given: string | undefined, file: string, log: Logger)
 /** One gateway process: proxy + route following + diff sink (no admin port; the caller decides). */
 async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gateway: Gateway; store?: StateStore; stop(): Promise<void> }> {
   const store = opts.stateUrl ? await openStateStore(opts.stateUrl) : undefined;
-  const worker = cluster.isWorker ? cluster.worker!.id : 0;
+  // With a state store, diff aggregates are persisted there (every worker adds its own deltas).
   const sink = opts.diff === false ? undefined : new DiffSink({
-    logger: log,
-    ...(store ? { persist: (report) => store.setSetting(`gateway.diff-report.${worker}`, report as unknown as JsonValue) } : {}),
+    logger: log, ...(store ? { persist: diffStorePersister(store) } : {}),
   });
   const gateway = createGateway({ ...opts.gateway, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
