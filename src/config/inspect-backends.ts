@@ -7,13 +7,13 @@ import { parseConnectionUrl, redactUrl } from '../backends/url.js';
 import { SiphonError } from '../errors.js';
 import type { ConfigIssue } from './errors.js';
 
-export type BackendRole = 'legacy' | 'next' | 'state' | 'log';
+export type BackendRole = 'legacy' | 'next' | 'state' | 'log' | 'legacy.http' | 'next.http';
 
 export interface BackendReport {
   readonly role: BackendRole;
   /** Always redacted. */
   readonly url: string;
-  readonly kind: 'sqlite' | 'postgres' | 'mysql' | 'nats' | 'unknown';
+  readonly kind: 'sqlite' | 'postgres' | 'mysql' | 'nats' | 'http' | 'unknown';
   readonly reachable: boolean;
   /** Why it is not reachable (redacted). */
   readonly error?: string;
@@ -115,5 +115,29 @@ export async function probeStore(role: 'state' | 'log', url: string): Promise<Op
       return { report: { ...base, reachable: false, error: message(e) }, configIssue: issue };
     }
     return { report: { ...base, reachable: false, error: message(e) } };
+  }
+}
+
+/**
+ * Checks that an HTTP upstream answers at all: any HTTP status counts (a 404 on the base URL is still a live
+ * application); a refused connection or no answer within 5 s does not.
+ */
+export async function probeHttp(role: 'legacy.http' | 'next.http', url: string): Promise<OpenedBackend> {
+  const base = { role, url: redactUrl(url), kind: 'http' } as const;
+  try {
+    // fetch refuses credentials inside the URL: send them as basic auth instead
+    const u = new URL(url);
+    const headers: Record<string, string> = {};
+    if (u.username || u.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+      u.username = ''; u.password = '';
+    }
+    const res = await fetch(u, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+    return { report: { ...base, reachable: true, note: `HTTP ${res.status}` } };
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.message ? (cause.code && !cause.message.includes(cause.code) ? `${cause.code} ${cause.message}` : cause.message) : undefined;
+    return { report: { ...base, reachable: false, error: message(detail ?? e) } };
   }
 }

@@ -1,6 +1,6 @@
 import type { CaptureReadiness, Database, TableInfo } from '../backends/types.js';
 import type { ConfigIssue } from './errors.js';
-import { openRole, probeStore, type BackendReport, type OpenedBackend } from './inspect-backends.js';
+import { openRole, probeHttp, probeStore, type BackendReport, type OpenedBackend } from './inspect-backends.js';
 import { sampleTable, type TableSample } from './sample.js';
 import type { ResolvedConfig } from './types.js';
 import { validateAgainstDatabases } from './validate-against-db.js';
@@ -77,6 +77,8 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
   const opened: OpenedBackend[] = await Promise.all([
     openRole('legacy', config.legacy.db), openRole('next', config.next.db),
     probeStore('state', config.state), probeStore('log', config.log),
+    ...(config.legacy.http ? [probeHttp('legacy.http', config.legacy.http)] : []),
+    ...(config.next.http ? [probeHttp('next.http', config.next.http)] : []),
   ]);
   const [legacy, next] = opened as [OpenedBackend, OpenedBackend, OpenedBackend, OpenedBackend];
   for (const o of opened) {

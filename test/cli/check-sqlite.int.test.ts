@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/backends/open.js';
@@ -67,5 +69,28 @@ describe('siphon check on an embedded (SQLite) setup', () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.backends[0]).toMatchObject({ role: 'legacy', reachable: false });
+  });
+
+  it('probes the HTTP upstreams when configured: any status is alive, a refused connection is a problem (exit 1)', async () => {
+    const server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    try {
+      const withHttp = file.replace('.mjs', '-http.mjs');
+      writeFileSync(withHttp, `export default { name: 'h', legacy: { db: '${legacy.url}', http: 'http://127.0.0.1:${port}' },
+        next: { db: '${next.url}', http: 'http://u:Sekr1t@127.0.0.1:${closedPort}' }, tables: {} };`);
+      const r = await runCli(['check', '-c', withHttp, '--json']);
+      expect(r.stdout).not.toContain('Sekr1t');
+      const report = JSON.parse(r.stdout) as CheckReport;
+      expect(r.code).toBe(1);
+      expect(report.backends.slice(4).map((b) => [b.role, b.reachable, b.note ?? ''])).toEqual([
+        ['legacy.http', true, 'HTTP 404'], ['next.http', false, ''],
+      ]);
+      expect(report.problems).toEqual([expect.stringMatching(/^next\.http http:\/\/u:\*\*\*@127\.0\.0\.1:\d+ is not usable: connect ECONNREFUSED/)]);
+    } finally { server.close(); }
   });
 });
