@@ -54,8 +54,12 @@ export const DEFAULT_TIMEOUTS: GatewaySettings['timeouts'] = {
   upstreamHeadersMs: 30_000, upstreamBodyMs: 30_000, clientHeadersMs: 20_000, clientRequestMs: 120_000, idleMs: 5_000,
   shutdownGraceMs: 10_000,
 };
+/**
+ * Mirror memory is bounded by (concurrency + queueMax) × (requestBodyLimit + 3 × responseBodyLimit): about 60 MB
+ * with these defaults, whatever the traffic or the state of next.
+ */
 export const DEFAULT_MIRROR: GatewaySettings['mirror'] = {
-  queueMax: 1_000, concurrency: 64, requestBodyLimit: 64 * 1024, responseBodyLimit: 256 * 1024, timeoutMs: 5_000,
+  queueMax: 256, concurrency: 64, requestBodyLimit: 64 * 1024, responseBodyLimit: 128 * 1024, timeoutMs: 5_000,
   connections: 64,
 };
 
