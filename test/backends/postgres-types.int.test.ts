@@ -66,15 +66,24 @@ describe('PostgreSQL types beyond the common ground', () => {
     const r = await db.captureReadiness();
     const pgo = r.find((x) => x.method === 'pgoutput')!;
     expect(pgo).toMatchObject({ ready: true, problems: [], details: { walLevel: 'logical', superuser: true } });
+    // an ordinary role: neither replication nor trigger capture, each problem naming its fix
+    const role = `siphon_t_${Date.now().toString(36)}`;
+    await db.execute(`CREATE ROLE ${role} LOGIN PASSWORD 'x'`);
     const u = new URL(fresh.url);
-    u.username = 'siphon_repl'; u.password = 'siphon_repl';
-    const repl = await openDatabase(u.toString());
+    u.username = role; u.password = 'x';
+    const plain = await openDatabase(u.toString());
     try {
-      const rr = await repl.captureReadiness();
+      const rr = await plain.captureReadiness();
       const p = rr.find((x) => x.method === 'pgoutput')!;
-      expect(p.details.replicationRole).toBe(true);
-      for (const line of p.problems) expect(line).toMatch(/GRANT|ALTER|drop|SET/);
-    } finally { await repl.close(); }
+      expect(p.ready).toBe(false);
+      expect(p.problems.join('\n')).toContain(`ALTER ROLE ${role} WITH REPLICATION;`);
+      const t = rr.find((x) => x.method === 'trigger')!;
+      expect(t.ready).toBe(false);
+      expect(t.problems.join('\n')).toMatch(new RegExp(`may not create triggers on odd.*GRANT TRIGGER ON ALL TABLES IN SCHEMA public TO ${role}`));
+    } finally {
+      await plain.close();
+      await db.execute(`DROP ROLE ${role}`).catch(() => undefined);
+    }
   });
 
   it('leaves ? inside dollar-quoted and E-strings alone', async () => {

@@ -21,6 +21,12 @@ export async function postgresReadiness(q: CatalogQuery, schema: string): Promis
   if (dbCreate !== 'true' && !isSuper) pg.push(`role ${user} cannot create a publication in this database: GRANT CREATE ON DATABASE <db> TO ${user};`);
   const trig: string[] = [];
   if (schemaCreate !== 'true' && !isSuper) trig.push(`role ${user} cannot create the change table in schema ${schema}: GRANT CREATE ON SCHEMA ${schema} TO ${user};`);
+  const noTrigger = (await q(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT has_table_privilege(c.oid, 'TRIGGER') ORDER BY c.relname`, [schema])).map((r) => r[0]!);
+  if (noTrigger.length > 0) {
+    const shown = noTrigger.slice(0, 10).join(', ') + (noTrigger.length > 10 ? ` and ${noTrigger.length - 10} more` : '');
+    trig.push(`role ${user} may not create triggers on ${shown}: GRANT TRIGGER ON ALL TABLES IN SCHEMA ${schema} TO ${user};`);
+  }
   const details = { walLevel: wal ?? null, maxReplicationSlots: Number(maxSlots), freeReplicationSlots: free, replicationRole: repl === 'true', superuser: isSuper, user: user ?? null, schema, serverVersion: version ?? null };
   return [
     { method: 'pgoutput', ready: pg.length === 0, problems: pg, details },
