@@ -95,10 +95,28 @@ describe('MariaDB legacy values', () => {
     u.username = 'siphon_repl'; u.password = 'siphon_repl';
     const repl = await openDatabase(u.toString());
     try {
-      const rr = await repl.captureReadiness();
-      expect(rr.find((x) => x.method === 'binlog')?.ready).toBe(true);
-      const trig = rr.find((x) => x.method === 'trigger')!;
-      if (!trig.ready) expect(trig.problems.join('\n')).toMatch(/TRIGGER/);
+      expect((await repl.captureReadiness()).find((x) => x.method === 'binlog')).toMatchObject({ ready: true, problems: [] });
     } finally { await repl.close(); }
+    // a user with no privileges: each missing grant is one problem line with the GRANT that fixes it
+    const user = `siphon_t_${Date.now().toString(36)}`;
+    await db.execute(`CREATE USER '${user}'@'%' IDENTIFIED BY 'x'`);
+    try {
+      await db.execute(`GRANT SELECT ON \`${fresh.name}\`.* TO '${user}'@'%'`);
+      const v = new URL(fresh.url);
+      v.username = user; v.password = 'x';
+      const plain = await openDatabase(v.toString());
+      try {
+        const rr = await plain.captureReadiness();
+        const b = rr.find((x) => x.method === 'binlog')!;
+        expect(b.ready).toBe(false);
+        expect(b.problems.join('\n')).toMatch(/lacks REPLICATION SLAVE: GRANT REPLICATION SLAVE ON \*\.\*/);
+        expect(b.problems.join('\n')).toMatch(/lacks REPLICATION CLIENT/);
+        const t = rr.find((x) => x.method === 'trigger')!;
+        expect(t).toMatchObject({ ready: false });
+        expect(t.problems.join('\n')).toMatch(/lacks the TRIGGER privilege: GRANT TRIGGER/);
+      } finally { await plain.close(); }
+    } finally {
+      await db.execute(`DROP USER '${user}'@'%'`);
+    }
   });
 });
