@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffJson } from '../../src/gateway/diff/json-diff.js';
-import { canonicalNumber, canonicalText, fromJs, JsonNumber, parseJson, type JsonNode } from '../../src/gateway/diff/json-value.js';
+import { canonicalNumber, canonicalText, fromJs, JsonNumber, parseJson, parseJsonFast, type JsonNode } from '../../src/gateway/diff/json-value.js';
 import { normalisePath, parsePath } from '../../src/gateway/diff/path.js';
 import { diffResponses } from '../../src/gateway/diff/response-diff.js';
 import type { Difference } from '../../src/gateway/diff/types.js';
@@ -101,6 +101,20 @@ describe('canonicalNumber', () => {
         (x.neg === y.neg && x.digits * 10n ** BigInt(x.exp + 30) === y.digits * 10n ** BigInt(y.exp + 30));
       expect(canonicalNumber(render(x, 0, 0)) === canonicalNumber(render(y, 0, 0))).toBe(same);
     }));
+  });
+});
+
+describe('parseJsonFast', () => {
+  it('gives the same tree as the exact parser, and uses it when a double could blur a number', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => {
+      const text = JSON.stringify(v);
+      expect(canonicalText(parseJsonFast(text).root)).toBe(canonicalText(parseJson(text).root));
+    }));
+    for (const [a, b] of [['[12345678901234567890]', '[12345678901234567891]'], ['{"x":1e400}', '{"x":1e401}'], ['[0.12345678901234567]', '[0.12345678901234568]']]) {
+      expect(diffJson(parseJsonFast(a as string).root, parseJsonFast(b as string).root).differences).toHaveLength(1);
+    }
+    expect(parseJsonFast('[[[[1]]]]', { maxDepth: 2 }).depthLimited).toBe(true);
+    expect(() => parseJsonFast('[1,2,3,4]', { maxNodes: 3 })).toThrow(/nodes limit of 3/);
   });
 });
 

@@ -222,6 +222,43 @@ export function parseJson(text: string, limits: ParseLimits = {}): ParsedJson {
   return { root, nodes, depthLimited };
 }
 
+/**
+ * A number literal that a double may not represent exactly: 16+ significant digits (a decimal with at most 15 always
+ * survives the round trip through a double, so two different ones never collapse) or a 3+ digit exponent (overflow).
+ * Checked on the raw text, strings included, so it errs on the side of the exact parser.
+ */
+const INEXACT = /\d[\d.]{15}|[eE][+-]?\d{3}/;
+
+/**
+ * `parseJson` with the native parser when that is exact: the body has no number a double could blur (see
+ * `INEXACT`). Same limits and result; otherwise (or when the native parser refuses) the exact parser runs.
+ */
+export function parseJsonFast(text: string, limits: ParseLimits = {}): ParsedJson {
+  if (INEXACT.test(text)) return parseJson(text, limits);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return parseJson(text, limits); // the exact parser gives the error with its offset
+  }
+  const maxDepth = limits.maxDepth ?? 64;
+  const maxNodes = limits.maxNodes ?? 200_000;
+  let nodes = 0;
+  let depthLimited = false;
+  const conv = (x: unknown, depth: number): JsonNode => {
+    if (++nodes > maxNodes) throw new JsonLimitError('nodes', maxNodes);
+    if (x === null || typeof x === 'boolean' || typeof x === 'string') return x;
+    if (typeof x === 'number') return new JsonNumber(String(x));
+    if (depth >= maxDepth) { depthLimited = true; return new JsonOpaque(JSON.stringify(x)); }
+    if (Array.isArray(x)) return x.map((e) => conv(e, depth + 1));
+    const m = new Map<string, JsonNode>();
+    for (const k of Object.keys(x as object)) m.set(k, conv((x as Record<string, unknown>)[k], depth + 1));
+    return m;
+  };
+  const root = conv(v, 0);
+  return { root, nodes, depthLimited };
+}
+
 /** Builds a `JsonNode` from a plain JavaScript value (tests, fixtures). */
 export function fromJs(v: unknown): JsonNode {
   if (v === null || v === undefined) return null;
