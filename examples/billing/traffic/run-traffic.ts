@@ -55,6 +55,13 @@ interface User { readonly id: string; readonly customer: number; readonly rng: P
 
 export class TrafficOptionsError extends Error {}
 
+function weightedAt<T>(entries: readonly (readonly [T, number])[], u: number): T {
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  let r = u * total;
+  for (const [item, w] of entries) { r -= w; if (r < 0) return item; }
+  return entries[entries.length - 1]![0];
+}
+
 function validate(o: TrafficOptions): void {
   const bad = (m: string) => { throw new TrafficOptionsError(m); };
   try { new URL(o.target); } catch { bad(`--target must be a URL, got "${o.target}"`); }
@@ -113,8 +120,14 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficSummary> {
     }
   };
 
+  /**
+   * One user action. Four draws per action whatever happens, so a user's stream of choices does not depend on the
+   * answers; what depends on them is only which invoice numbers the user knows (learnt from invoice lists).
+   */
   const act = async (user: User): Promise<void> => {
-    let action = user.rng.weighted(MIX);
+    const [a, b, c, d] = [user.rng.next(), user.rng.next(), user.rng.next(), user.rng.next()];
+    const choose = <T>(items: readonly T[], u: number): T => items[Math.min(items.length - 1, Math.floor(u * items.length))]!;
+    let action = weightedAt(MIX, a);
     if ((action === 'invoice' || action === 'payment') && user.invoices.length === 0) action = 'invoices';
     switch (action) {
       case 'customer': reads++; await call(user, 'GET /customers/:id', 'GET', `/customers/${user.customer}`); return;
@@ -124,20 +137,20 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficSummary> {
         if (r?.invoices) user.invoices = r.invoices.slice(0, 12).map((i) => ({ number: i.number, status: i.status, amountInclTax: i.amountInclTax }));
         return;
       }
-      case 'invoice': reads++; await call(user, 'GET /invoices/:num', 'GET', `/invoices/${user.rng.pick(user.invoices).number}`); return;
+      case 'invoice': reads++; await call(user, 'GET /invoices/:num', 'GET', `/invoices/${choose(user.invoices, b).number}`); return;
       case 'payment': {
         writes++;
         const open = user.invoices.filter((i) => i.status === 'issued' || i.status === 'reminded');
-        const inv = open.length ? user.rng.pick(open) : user.rng.pick(user.invoices);
-        const amount = Math.max(1, Math.round((inv.amountInclTax ?? 10) * (user.rng.chance(0.8) ? 100 : 50)) / 100);
-        await call(user, 'POST /customers/:id/payments', 'POST', `/customers/${user.customer}/payments`, { invoiceNumber: inv.number, amount, method: user.rng.pick(['card', 'transfer', 'cheque'] as const) });
+        const inv = choose(open.length ? open : user.invoices, b);
+        const amount = Math.max(1, Math.round((inv.amountInclTax ?? 10) * (c < 0.8 ? 100 : 50)) / 100);
+        await call(user, 'POST /customers/:id/payments', 'POST', `/customers/${user.customer}/payments`, { invoiceNumber: inv.number, amount, method: choose(['card', 'transfer', 'cheque'] as const, d) });
         inv.status = 'paid';
         return;
       }
       case 'address': {
         writes++;
-        const [cp, city] = user.rng.pick(CITIES);
-        await call(user, 'PUT /customers/:id/address', 'PUT', `/customers/${user.customer}/address`, { line1: `${user.rng.int(1, 99)} rue Nationale`, line2: null, postalCode: cp, city, country: 'FR' });
+        const [cp, city] = choose(CITIES, b);
+        await call(user, 'PUT /customers/:id/address', 'PUT', `/customers/${user.customer}/address`, { line1: `${1 + Math.floor(c * 99)} rue Nationale`, line2: null, postalCode: cp, city, country: 'FR' });
         return;
       }
     }
