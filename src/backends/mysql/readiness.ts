@@ -9,10 +9,14 @@ export async function mysqlReadiness(q: CatalogQuery): Promise<CaptureReadiness[
   const [row] = await q(`SELECT @@log_bin, @@binlog_format, @@binlog_row_image, @@server_id, CURRENT_USER(), VERSION(), DATABASE()`, []);
   const [logBin, format, image, serverId, user, version, db] = row ?? [];
   const grants = (await q('SHOW GRANTS', [])).map((r) => r[0] ?? '');
-  const has = (priv: RegExp) => grants.some((g) => /GRANT ALL PRIVILEGES ON \*\.\*/i.test(g) || (priv.test(g) && /ON (\*\.\*|`?[^ ]*`?\.\*)/i.test(g)));
-  const slave = has(/REPLICATION (SLAVE|REPLICA)\b/i);
-  const client = has(/REPLICATION CLIENT|BINLOG MONITOR/i);
-  const trigger = has(/\bTRIGGER\b/i);
+  // global grants (ON *.*) count for everything; database grants (ON `db`.*) only for this database's TRIGGER
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const onDb = db ? new RegExp(`ON \`${esc(db.replace(/`/g, '``'))}\`\\.\\*`, 'i') : /^$/;
+  const global = (g: string) => /ON \*\.\*/i.test(g);
+  const has = (priv: RegExp, dbLevel: boolean) => grants.some((g) => (/GRANT ALL PRIVILEGES/i.test(g) || priv.test(g)) && (global(g) || (dbLevel && onDb.test(g))));
+  const slave = has(/REPLICATION (SLAVE|REPLICA)\b/i, false);
+  const client = has(/REPLICATION CLIENT|BINLOG MONITOR/i, false);
+  const trigger = has(/\bTRIGGER\b/i, true);
   const who = user ?? 'the user';
   const binlog: string[] = [];
   if (logBin !== '1') binlog.push('binary log is off: set log_bin (a relative name) and server_id in the server config, then restart');
