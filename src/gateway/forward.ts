@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { BodyTooLargeError } from './body-tap.js';
 import type { BodyCapture } from './capture.js';
 import type { FallbackReason } from './gateway-metrics.js';
 import { clientResponseHeaders } from './headers.js';
@@ -86,6 +87,14 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
     if (this.#failingOver) return;
     if (this.#clientGone) { this.#finish(0, err); return; }
     if (!this.res.headersSent) {
+      if (err instanceof BodyTooLargeError) {
+        const text = `${err.message}\n`;
+        this.res.shouldKeepAlive = false; // the rest of the body is unread
+        this.res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        this.res.end(text);
+        this.#finish(413, err);
+        return;
+      }
       if (this.hooks.failover) { this.#failingOver = true; this.hooks.failover(isTimeout(err) ? 'timeout' : 'error', err); return; }
       const status = isTimeout(err) ? 504 : 502;
       const body = status === 504 ? 'upstream timed out\n' : 'upstream unavailable\n';

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../observe/logger.js';
+import { BodyTap, BodyTooLargeError } from './body-tap.js';
 import { BodyCapture, capturedResponse } from './capture.js';
 import type { CapturedResponse } from './exchange.js';
 import { PrimaryHandler, type PrimaryHooks } from './forward.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { headerMap, upstreamRequestHeaders } from './headers.js';
-import type { Mirror } from './mirror.js';
+import type { Mirror, MirrorJob } from './mirror.js';
 import type { RouteTable } from './routing/compile.js';
 import { decide, type Decision } from './routing/decide.js';
 import { IDEMPOTENT_METHODS, type Side } from './routing/route.js';
@@ -73,12 +74,23 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
   let side: Side = decision.primary;
   let capture: BodyCapture | undefined;
   let resolvePrimary: ((c: CapturedResponse) => void) | undefined;
+  let mirrorBody: ((chunk: Buffer) => void) | undefined;
+  let mirrorEnd: (() => void) | undefined;
   if (decision.mirror) {
     if (cl !== undefined && Number(cl) > settings.mirror.requestBodyLimit) metrics.mirrored(routeId, 'skipped_too_large');
     else {
       capture = new BodyCapture(settings.mirror.responseBodyLimit);
       const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
-      startMirror(state, req, routeId, hit!.route.endpoint, decision, trace, hasBody, primary, started);
+      const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, primary, started);
+      if (!hasBody) state.mirror.offer(job);
+      else {
+        const body = new BodyCapture(settings.mirror.requestBodyLimit);
+        mirrorBody = (chunk) => body.add(chunk);
+        mirrorEnd = () => {
+          if (body.truncated) metrics.mirrored(routeId, 'skipped_too_large');
+          else state.mirror.offer({ ...job, body: body.body() });
+        };
+      }
     }
   } else if (modeKind === 'shadow' || (spec?.mode.kind === 'canary' && spec.canaryShadow)) {
     metrics.mirrored(routeId, 'skipped_method');
@@ -89,6 +101,7 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
     done: (status, err) => {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(routeId, modeKind, side, status, seconds);
+      if (err instanceof BodyTooLargeError) metrics.refused('body_too_large');
       if (resolvePrimary && capture) {
         resolvePrimary(capturedResponse(status, current.rawHeaders ?? [], capture, started, err?.message));
       }
@@ -115,48 +128,28 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
     metrics.inFlight.dec();
     if (--state.inFlight === 0 && state.closing) state.onIdle?.();
   });
-  if (chunked) limitChunkedBody(state, req, res, () => current);
 
+  // Bodies of unknown length are counted as they stream (413 past the limit); mirrored bodies are copied on the way.
+  let body: IncomingMessage | BodyTap | null = hasBody ? req : null;
+  if (hasBody && (chunked || mirrorBody)) {
+    const tap = new BodyTap(chunked ? settings.limits.maxBodyBytes : Number.MAX_SAFE_INTEGER, mirrorBody, mirrorEnd);
+    req.pipe(tap);
+    body = tap;
+  }
   const pool = side === 'legacy' ? state.pools.legacy : state.pools.next;
-  pool.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body: hasBody ? req : null }, current);
+  pool.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body }, current);
 }
 
-/** Bodies without Content-Length are counted as they stream: past the limit the upstream call is cut (413). */
-function limitChunkedBody(state: ProxyState, req: IncomingMessage, res: ServerResponse, handler: () => PrimaryHandler): void {
-  const max = state.settings.limits.maxBodyBytes;
-  let size = 0;
-  const onData = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size <= max) return;
-    req.off('data', onData);
-    state.metrics.refused('body_too_large');
-    if (!res.headersSent) reject(res, 413, `request body exceeds the limit of ${max} bytes\n`);
-    handler().clientGone();
-    req.destroy();
-  };
-  req.on('data', onData);
-}
-
-function startMirror(
+function mirrorJob(
   state: ProxyState, req: IncomingMessage, routeId: string, endpoint: string, decision: Decision,
-  trace: ReturnType<typeof traceFrom>, hasBody: boolean, primary: Promise<CapturedResponse>, started: number,
-): void {
+  trace: ReturnType<typeof traceFrom>, primary: Promise<CapturedResponse>, started: number,
+): MirrorJob {
   // The copy is a child span of the same trace: a fresh span id on the same trace id.
   const headers = upstreamRequestHeaders(req, {
     traceparent: traceparent(trace, newSpanId()), ...(decision.dryRun ? { extra: DRY_RUN } : {}),
   });
-  const base = {
+  return {
     routeId, endpoint, method: req.method!, url: req.url!, headers, requestHeaders: headerMap(req.rawHeaders),
     primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),
   };
-  if (!hasBody) { state.mirror.offer(base); return; }
-  const limit = state.settings.mirror.requestBodyLimit;
-  const body = new BodyCapture(limit);
-  const onData = (chunk: Buffer) => {
-    body.add(chunk);
-    if (body.truncated) { req.off('data', onData); req.off('end', onEnd); state.metrics.mirrored(routeId, 'skipped_too_large'); }
-  };
-  const onEnd = () => { state.mirror.offer({ ...base, body: body.body() }); };
-  req.on('data', onData);
-  req.once('end', onEnd);
 }

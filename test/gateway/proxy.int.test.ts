@@ -2,7 +2,9 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import { jsonAnswer, startUpstream, type TestUpstream } from './support/upstream.js';
-import { metricValue, rawExchange, sleep } from './support/raw.js';
+import { eventually, metricValue, rawExchange, sleep } from './support/raw.js';
+
+const eventuallyTrue = (f: () => boolean) => eventually(f, 5000, 'condition');
 
 // The proxy's HTTP handling against real local upstreams, with raw sockets where framing matters.
 let legacy: TestUpstream;
@@ -10,6 +12,7 @@ let next: TestUpstream;
 let gw: Gateway;
 let port: number;
 let releaseStream: () => void = () => {};
+let releaseHold: () => void = () => {};
 
 beforeAll(async () => {
   legacy = await startUpstream((req, res) => {
@@ -26,13 +29,17 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/hold') { releaseHold = () => jsonAnswer('legacy')(req, res, ''); return; }
     jsonAnswer('legacy')(req, res, '');
   });
   next = await startUpstream(jsonAnswer('next'));
   gw = createGateway({
     legacy: legacy.url, next: next.url, connections: 1,
     limits: { maxHeaderSize: 4096, maxBodyBytes: 1000 },
-    routes: [{ id: 'all', match: { path: '/*' }, mode: { kind: 'legacy' } }],
+    routes: [
+      { id: 'shadow-writes', match: { path: '/sw/*' }, mode: { kind: 'shadow' }, mirrorWrites: true },
+      { id: 'all', match: { path: '/*' }, mode: { kind: 'legacy' } },
+    ],
   });
   port = (await gw.listen(0)).port;
 });
@@ -109,6 +116,25 @@ describe('proxy', () => {
       `400\r\n${'y'.repeat(1024)}\r\n0\r\n\r\n`);
     expect(chunked).toMatch(/^HTTP\/1.1 413/);
     expect(await metricValue('siphon_gateway_rejected_total', { reason: 'body_too_large' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps every body byte of requests that wait for a pool connection (chunked, mirrored or not)', async () => {
+    const held = request(url('/hold'));
+    await sleep(50); // the single upstream connection is now busy
+    const body = (tag: string) => async function* () { for (let i = 0; i < 50; i++) { yield Buffer.from(`${tag}${i};`); await sleep(1); } };
+    const expected = (tag: string) => Array.from({ length: 50 }, (_, i) => `${tag}${i};`).join('');
+    const a = request(url('/sw/a'), { method: 'POST', body: body('a')() }); // chunked + mirrored: through the tap
+    const b = request(url('/plain'), { method: 'POST', body: body('b')() }); // chunked: through the tap (counted)
+    const c = request(url('/plain-cl'), { method: 'POST', body: expected('c') }); // Content-Length: the request itself
+    await sleep(100);
+    releaseHold();
+    for (const r of await Promise.all([held, a, b, c])) { expect(r.statusCode).toBe(200); await r.body.dump(); }
+    const got = (u: string) => legacy.seen.find((x) => x.url === u)?.body;
+    expect(got('/sw/a')).toBe(expected('a'));
+    expect(got('/plain')).toBe(expected('b'));
+    expect(got('/plain-cl')).toBe(expected('c'));
+    await eventuallyTrue(() => next.seen.some((x) => x.url === '/sw/a'));
+    expect(next.seen.find((x) => x.url === '/sw/a')!.body).toBe(expected('a'));
   });
 
   it('a client leaving while its request is queued aborts it: the pool does not stall', async () => {
