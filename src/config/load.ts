@@ -78,7 +78,8 @@ async function importConfigModule(file: string): Promise<unknown> {
 }
 
 /**
- * Loads and validates a config file (.ts, .mts, .js or .mjs). Every failure is a ConfigError: missing file,
+ * Loads and validates a config file (.ts, .mts, .js or .mjs). The default export is the config, or a function
+ * (possibly async) returning it. Every failure is a ConfigError: missing file,
  * unsupported extension, syntax error, failing import, no default export, invalid shape (with field paths).
  */
 export async function loadConfig(path: string): Promise<ResolvedConfig> {
@@ -89,6 +90,12 @@ export async function loadConfig(path: string): Promise<ResolvedConfig> {
   if (!(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new ConfigLoadError('UNSUPPORTED_FILE', file, `unsupported extension "${ext}"; expected one of ${CONFIG_EXTENSIONS.join(', ')}`);
   }
-  const exported = await importConfigModule(file);
+  let exported = await importConfigModule(file);
+  // a factory (`export default async () => defineMigration({...})`) lets a config fetch secrets or compute tables
+  if (typeof exported === 'function') {
+    try { exported = await (exported as () => unknown)(); } catch (e) {
+      throw new ConfigLoadError('IMPORT', file, `the default export is a function and it failed: ${(e as Error)?.message ?? String(e)}`, e);
+    }
+  }
   return resolveConfig(exported, { file, baseDir: dirname(file) });
 }

@@ -102,4 +102,13 @@ describe('loadConfig', () => {
     expect(e.issues.map((i) => i.path)).toEqual(['legacy.db']);
     expect(e.message).toContain('legacy.db: expected a connection URL string');
   });
+
+  it('a default export may be an (async) factory of the config', async () => {
+    const f = write('factory', 'siphon.config.mts', TS_IMPORT + BODY.replace('export default defineMigration({', 'export default async () => defineMigration({').replace(/\}\);\s*$/, '});\n'));
+    expect((await loadConfig(f)).name).toBe('m');
+    const bad = write('factory-bad', 'siphon.config.mjs', "export default async () => { throw new Error('vault sealed'); };");
+    const e = await loadError(bad);
+    expect(e.code).toBe('CONFIG_IMPORT');
+    expect(e.message).toContain('vault sealed');
+  });
 });
