@@ -20,7 +20,7 @@ describe('Redactor', () => {
     expect(r.text('call +33 6 12 34 56 78 or 06 12 34 56 78 or (555) 123-4567')).toBe('call [phone] or [phone] or [phone]');
     expect(r.text('iban FR76 3000 6000 0112 3456 7890 189 ok')).toBe('iban [iban] ok');
     expect(r.text('card 4111 1111 1111 1111 / 4111111111111111')).toBe('card [card] / [card]');
-    const untouched = 'on 2026-11-26T10:00:00Z, 12.50 EUR, invoice 1234567890123456, FR76 3000 6000 0112 3456 7890 188';
+    const untouched = 'on 2026-11-26T10:00:00+01:00, +12.50 EUR, invoice 1234567890123456, FR76 3000 6000 0112 3456 7890 188, v1.2.3, 192.168.1.10';
     expect(r.text(untouched)).toBe(untouched);
   });
   it('hides sensitive fields by name (suffix, any case) and sensitive headers', () => {

@@ -68,7 +68,8 @@ export class Redactor {
       .replace(EMAIL, '[email]')
       .replace(IBAN, (m) => (ibanValid(m) ? '[iban]' : m))
       .replace(CARD, (m) => (luhnValid(m) ? '[card]' : m))
-      .replace(PHONE, '[phone]');
+      // at least 8 digits: a signed amount such as "+1234.56" is not a phone number
+      .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 8 ? '[phone]' : m));
   }
 
   headerMap(h: Readonly<Record<string, string>>): Record<string, string> {

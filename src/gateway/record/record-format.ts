@@ -60,7 +60,8 @@ export function encodeBody(body: Buffer, contentType: string | undefined, r: Red
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[') || /json/i.test(contentType ?? '')) {
     try {
-      return { text: stringify(r.json(parseJson(text).root)) };
+      // deep limit well above real payloads, so field-name redaction reaches every level
+      return { text: stringify(r.json(parseJson(text, { maxDepth: 512, maxNodes: 2_000_000 }).root)) };
     } catch {
       // not JSON after all: fall through to text redaction
     }
