@@ -75,6 +75,26 @@ describe('route control', () => {
     expect(gw.routeTable().version).toBe(await store.routeTableVersion());
   });
 
+  it('follows a PostgreSQL state store too (LISTEN/NOTIFY)', async () => {
+    const pgDb = await freshDatabase('postgres', 'gw_routes');
+    const pgStore = await openStateStore(pgDb.url);
+    const g = createGateway({ legacy: legacy.url, next: next.url });
+    const p = (await g.listen(0)).port;
+    let stop: (() => Promise<void>) | undefined;
+    try {
+      await setRoute(pgStore, 'orders', { match: { path: '/orders/:id' }, mode: { kind: 'legacy' } }, who);
+      stop = await followStateRoutes(pgStore, g, createLogger('test'));
+      const sideVia = async () => ((await (await request(`http://127.0.0.1:${p}/orders/1`)).body.json()) as { side: string }).side;
+      expect(await sideVia()).toBe('legacy');
+      await setRoute(pgStore, 'orders', { mode: { kind: 'next' } }, who);
+      await eventually(async () => (await sideVia()) === 'next', 5000, 'next via PostgreSQL');
+      await rollbackRoutes(pgStore, who);
+      await eventually(async () => (await sideVia()) === 'legacy', 5000, 'legacy via PostgreSQL');
+    } finally {
+      await stop?.(); await g.close(); await pgStore.close(); await pgDb.drop();
+    }
+  });
+
   it('records who, why, before and after of every change; refuses a bad table and keeps serving', async () => {
     await setRoute(store, 'orders', { mode: { kind: 'canary', percent: 30 }, options: { userKey: { from: 'header', name: 'x-user' } } }, who);
     await rollbackRoutes(store, { actor: 'oncall', reason: 'errors up' });
