@@ -4,7 +4,8 @@ const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFix
 
 function fieldLine(f: FieldReport, compared: number): string {
   const kinds = f.kinds.map((k) => `${k.kind}×${k.count}`).join(' ');
-  const noise = f.reason === 'no-noise-data' ? 'no noise data' : `noise ${f.noise}/${f.raw} raw, rel ${f.relative ?? 0}%, abs ${f.absolute ?? 0}%`;
+  const noise = f.reason === 'no-noise-data' ? 'no second legacy answer'
+    : `legacy≠next ${f.raw}, legacy≠legacy2 ${f.noise}; relative ${f.relative ?? 0}%, absolute ${f.absolute ?? 0}%${f.reason === 'nondeterministic' ? '; legacy non-deterministic here' : ''}`;
   const s = f.kinds[0]?.samples[0];
   const sample = s ? `\n        e.g. trace ${s.traceId} ${s.request} ${s.path}: legacy ${s.legacy ?? '(absent)'} → next ${s.next ?? '(absent)'}${s.note ? ` (${s.note})` : ''}` : '';
   return `    ${f.real ? 'REAL ' : 'noise'} ${f.path}  ${kinds}  in ${f.differing} of ${compared}  [${noise}]${sample}`;
