@@ -4,6 +4,7 @@ import type { CapturedResponse, Exchange } from '../../src/gateway/exchange.js';
 import { DiffAggregator, type AggregatorOptions } from '../../src/gateway/diff/aggregate.js';
 import { DiffSink } from '../../src/gateway/diff/diff-sink.js';
 import { NoiseRules } from '../../src/gateway/diff/noise.js';
+import { renderMetrics, resetMetrics } from '../../src/observe/metrics.js';
 import type { DiffReport, EndpointReport } from '../../src/gateway/diff/report.js';
 
 function resp(status: number, body: unknown): CapturedResponse {
@@ -173,12 +174,17 @@ describe('DiffSink', () => {
     expect(persisted[0]?.compared).toBe(50);
   });
 
-  it('compares everything it accepted when the queue is large enough', async () => {
+  it('compares everything it accepted when the queue is large enough, and counts in Prometheus', async () => {
+    resetMetrics();
     const sink = new DiffSink({ queueSize: 1000 });
     for (const ex of simulate(40, true)) sink.observe(ex);
     await sink.flush();
     const r = sink.report();
     expect(r.compared).toBe(120);
     expect(ep(r, 'GET /invoices/:id').compatibility).toBe(0.75);
+    const text = (await renderMetrics()).body;
+    expect(text).toContain('siphon_diff_exchanges_total{route="invoices",outcome="different"} 40');
+    expect(text).toContain('siphon_diff_differences_total{route="invoices",kind="value"}');
+    expect(text).toContain('siphon_diff_compatibility_ratio{route="invoices"} 0.75');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { Redactor } from '../../src/gateway/diff/redact.js';
 import type { Exchange } from '../../src/gateway/exchange.js';
 import { templateEndpoint } from '../../src/gateway/record/endpoint-template.js';
 import { decodeBody, parseRecordedLine } from '../../src/gateway/record/record-format.js';
+import { readLines } from '../../src/gateway/record/read-lines.js';
 import { Recorder } from '../../src/gateway/record/recorder.js';
 import { RotatingFile } from '../../src/gateway/record/rotating-file.js';
 import { parseSampling, Sampler } from '../../src/gateway/record/sampler.js';
@@ -119,5 +120,18 @@ describe('templateEndpoint', () => {
     expect(templateEndpoint('GET', '/invoices/INV2026000123/pdf')).toBe('GET /invoices/:id/pdf');
     expect(templateEndpoint('GET', '/health')).toBe('GET /health');
     expect(templateEndpoint('GET', '/')).toBe('GET /');
+  });
+});
+
+describe('readLines', () => {
+  it('streams lines with numbers (CRLF, no final newline) and refuses a line over the limit naming it', async () => {
+    const f = join(dir, 'lines.txt');
+    writeFileSync(f, 'a\r\nbb\n\nccc');
+    const got: [number, string][] = [];
+    for await (const { line, lineNo } of readLines(f)) got.push([lineNo, line]);
+    expect(got).toEqual([[1, 'a'], [2, 'bb'], [3, ''], [4, 'ccc']]);
+    writeFileSync(f, `ok\n${'x'.repeat(5000)}`);
+    const read = async (): Promise<void> => { for await (const _ of readLines(f, 1000)) void _; };
+    await expect(read()).rejects.toThrow(/lines\.txt:2: line longer than 1000 bytes/);
   });
 });
