@@ -106,7 +106,15 @@ export function issuesFromZod(error: z.ZodError, input: unknown): ConfigIssue[] 
       }
       continue;
     }
-    if (issue.code === 'invalid_union' && issue.errors.length > 0 && !issue.message) continue;
+    if (issue.code === 'invalid_union') {
+      // a branch that accepted the outer shape and failed deeper (e.g. an array with one bad element) is the one the
+      // user meant: report its issues at their precise paths
+      const deeper = issue.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+      if (deeper) {
+        out.push(...issuesFromZod({ issues: deeper.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) } as z.ZodError, input));
+        continue;
+      }
+    }
     const path = formatPath(issue.path);
     const found = describeFound(valueAt(input, issue.path));
     const expected = issue.message;

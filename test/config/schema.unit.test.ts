@@ -83,6 +83,15 @@ describe('config validation messages', () => {
     expect(m).toHaveLength(5);
   });
 
+  it('a union (key: column or array) reports the bad element precisely', () => {
+    expect(messages(withChange((c) => { (c.tables.CLIENT as Record<string, unknown>).key = ['CLI_ID', 3]; }))).toEqual([
+      'tables.CLIENT.key[1]: expected a column name, found number 3',
+    ]);
+    expect(messages(withChange((c) => { (c.tables.CLIENT as Record<string, unknown>).key = 5; }))).toEqual([
+      'tables.CLIENT.key: expected a column name or a non-empty array of column names, found number 5',
+    ]);
+  });
+
   it('missing required fields say "found nothing"', () => {
     expect(messages({ legacy: { db: 'sqlite:a' }, next: { db: 'sqlite:b' }, tables: {} })).toEqual([
       'name: expected a name of letters, digits, "_", "-" or ".", found nothing',
