@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { z } from 'zod';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { mapRow } from '../../src/config/map-row.js';
@@ -96,5 +97,19 @@ describe('mapRow', () => {
     }).tables;
     expect(reasons(mapRow(t.A!, { ID: 1 }))).toEqual(['to|to() returned a Promise; it must return the rows synchronously']);
     expect(reasons(mapRow(t.B!, { ID: 1 }))[0]).toMatch(/^schema\|schema b: schema_threw \(/);
+  });
+
+  it('never throws on any row: every row is either mapped or has at least one reason (property)', () => {
+    const value = fc.oneof(
+      fc.constant(null), fc.string(), fc.integer(), fc.bigInt(), fc.double(), fc.boolean(),
+      fc.constantFrom(invalid('zero-date', '0000-00-00'), invalid('invalid-encoding', 'ff')),
+      fc.constantFrom(' 1 234,50 ', '1', '2', 'x', '   '),
+    );
+    const row = fc.record({ CLI_ID: value, NOM: value, STATUT: value, SOLDE: value, NAISS: value });
+    fc.assert(fc.property(row, (r) => {
+      const result = mapRow(CLIENT, r);
+      if (result.ok) expect(result.rows.customers).toHaveLength(1);
+      else expect(result.failures.length).toBeGreaterThan(0);
+    }), { numRuns: 500 });
   });
 });
