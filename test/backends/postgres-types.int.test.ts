@@ -48,6 +48,12 @@ describe('PostgreSQL types beyond the common ground', () => {
     expect(r!.d).toEqual(float(-Infinity));
   });
 
+  it('upserts array-typed columns through the VALUES form (unnest would flatten them)', async () => {
+    await db.upsert('odd', ['id'], [{ id: int(5), arr: '{3,4}', m: 'sad' }, { id: int(6), arr: null, m: 'happy' }]);
+    const rows = await db.readByKeys('odd', ['id'], [[int(5)], [int(6)]]);
+    expect(rows.map((r) => [r.arr, r.m]).sort()).toEqual([['{3,4}', 'sad'], [null, 'happy']].sort());
+  });
+
   it('refuses digits a column would round away (numeric scale, timestamp precision)', async () => {
     await expect(db.upsert('odd', ['id'], [{ id: int(4), price: dec('1.005') }])).rejects.toThrow(WriteValueError);
     await expect(db.upsert('odd', ['id'], [{ id: int(4), ts: localTimestamp('2024-01-01 10:00:00.25') }])).rejects.toThrow(/odd\.ts/);

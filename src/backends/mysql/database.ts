@@ -23,6 +23,11 @@ export interface MysqlOptions {
  */
 const SESSION_SETUP = "SET time_zone = '+00:00', character_set_results = NULL, sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
 
+/** Array parameters are a PostgreSQL feature; this dialect never asks for them (no columnarUpsertSql). */
+function unsupportedColumnParam(): never {
+  throw new BackendError('BACKEND_UNSUPPORTED_PARAM', 'array parameters are not supported on this engine', {});
+}
+
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 function dialectFor(binaryCollation: string): SqlDialect {
@@ -188,7 +193,7 @@ export class MysqlDatabase extends SqlDatabase {
   }
 
   private session(q: Queryable): Session {
-    const bind = (params: readonly Bound[]): MysqlParam[] => params.map((p) => p.kind === 'param' ? mysqlParam(p.param) : toMysql(p.value, p.column, p.table, p.purpose));
+    const bind = (params: readonly Bound[]): MysqlParam[] => params.map((p) => p.kind === 'param' ? mysqlParam(p.param) : p.kind === 'value' ? toMysql(p.value, p.column, p.table, p.purpose) : unsupportedColumnParam());
     return {
       readTable: async (sql, params, columns) => {
         const [rows] = await this.raw(q, sql, bind(params));

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } from '../types.js';
 import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
+import { assertNever } from '../../errors.js';
 import { SqlDatabase, TableCache } from '../sql/sql-database.js';
 import type { Bound, Session, SqlDialect } from '../sql/session.js';
 import { toDollarPlaceholders } from '../sql/placeholders.js';
@@ -33,6 +34,16 @@ const DIALECT: SqlDialect = {
   // already sorts that way (C, POSIX, C.UTF-8) are left alone so that the index serves the keyset reads.
   keyExpr: (c: ColumnInfo) => (COLLATABLE.test(c.nativeType) && !BINARY_COLLATION.test(c.collation ?? '') ? `${quote(c.name)} COLLATE "C"` : quote(c.name)),
   keyEquals: (c: ColumnInfo) => ({ sql: `${quote(c.name)} = ?`, params: 1 }),
+  // unnest($1::type[], ...): one array per column; array-typed and unknown columns fall back to VALUES (unnest
+  // would flatten a 2-D array, and an unknown type name may not cast)
+  columnarUpsertSql(table, columns, key) {
+    if (columns.some((c) => c.type === 'unknown' || c.nativeType.endsWith(']'))) return undefined;
+    const names = columns.map((c) => c.name);
+    const rest = names.filter((c) => !key.includes(c));
+    const action = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
+    return `INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) SELECT * FROM unnest(${columns.map((c) => `?::${c.nativeType}[]`).join(', ')})`
+      + ` ON CONFLICT (${key.map(quote).join(', ')}) ${action}`;
+  },
   upsertSql(table, columns, key, rows) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const rest = columns.filter((c) => !key.includes(c));
@@ -151,14 +162,21 @@ export class PostgresDatabase extends SqlDatabase {
     return async (sql, params) => (await this.raw(this.client ?? this.shared.pool, sql, [...params])).rows as (string | null)[][];
   }
 
-  private async raw(q: Queryable, sql: string, values: PostgresParam[]): Promise<pg.QueryResult<unknown[]>> {
+  private async raw(q: Queryable, sql: string, values: (PostgresParam | PostgresParam[])[]): Promise<pg.QueryResult<unknown[]>> {
     try {
       return await q.query<unknown[]>({ text: sql, values, rowMode: 'array', types: RAW_TEXT });
     } catch (e) { throw wrapDriverError(this.displayUrl, sql, e); }
   }
 
   private session(q: Queryable): Session {
-    const bind = (params: readonly Bound[]): PostgresParam[] => params.map((p) => p.kind === 'param' ? postgresParam(p.param) : toPostgres(p.value, p.column, p.table, p.purpose));
+    const bind = (params: readonly Bound[]): (PostgresParam | PostgresParam[])[] => params.map((p) => {
+      switch (p.kind) {
+        case 'param': return postgresParam(p.param);
+        case 'value': return toPostgres(p.value, p.column, p.table, p.purpose);
+        case 'column': return p.values.map((v) => toPostgres(v, p.column, p.table, 'write'));
+        default: return assertNever(p, 'parameter');
+      }
+    });
     const dollars = (sql: string) => toDollarPlaceholders(sql).sql;
     return {
       readTable: async (sql, params, columns) => {

@@ -8,7 +8,9 @@ import type { Row, Value } from '../../values/value.js';
  */
 export type Bound =
   | { readonly kind: 'value'; readonly value: Value; readonly column: ColumnInfo; readonly table: string; readonly purpose: 'write' | 'match' }
-  | { readonly kind: 'param'; readonly param: SqlParam };
+  | { readonly kind: 'param'; readonly param: SqlParam }
+  /** One value per row for a column: an array parameter (PostgreSQL `unnest` upserts). */
+  | { readonly kind: 'column'; readonly values: readonly Value[]; readonly column: ColumnInfo; readonly table: string };
 
 /** One connection (or a pool for single statements), seen through `?` placeholders and canonical values. */
 export interface Session {
@@ -40,6 +42,12 @@ export interface SqlDialect {
   nullsFirst(column: ColumnInfo): string;
   /** Exact equality of a key column with one `?` parameter, binary for text. */
   keyEquals(column: ColumnInfo): { readonly sql: string; readonly params: number };
+  /**
+   * Optional columnar upsert: one array parameter (`kind: 'column'`) per column instead of one per value, so the
+   * statement text does not grow with the batch (PostgreSQL parses and plans it once per shape). Undefined when the
+   * engine or these columns cannot do it; the multi-row VALUES form is used then.
+   */
+  columnarUpsertSql?(table: string, columns: readonly ColumnInfo[], key: readonly string[]): string | undefined;
   /** Multi-row upsert statement with `?` placeholders for `rows` rows of `columns`. */
   upsertSql(table: string, columns: readonly string[], key: readonly string[], rows: number): string;
 }

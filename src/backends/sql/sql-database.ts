@@ -138,6 +138,13 @@ export abstract class SqlDatabase implements Database {
       for (const group of groups.values()) {
         const cols = pickColumns(info, Object.keys(group[0]!));
         for (const k of keyCols) if (!cols.includes(k)) throw new BackendError('BACKEND_BAD_ROW', `${info.name}: upserted row lacks key column ${k.name}`, { table: info.name, column: k.name });
+        const columnar = this.sql.columnarUpsertSql?.(info.name, cols, keyCols.map((c) => c.name));
+        if (columnar) {
+          for (const chunk of chunks(group, DEFAULT_WRITE_BATCH)) {
+            await s.run(columnar, cols.map((c) => ({ kind: 'column', values: chunk.map((r) => r[c.name] ?? null), column: c, table: info.name })));
+          }
+          continue;
+        }
         const per = Math.max(1, Math.min(DEFAULT_WRITE_BATCH, Math.floor(this.sql.maxParams / cols.length)));
         for (const chunk of chunks(group, per)) {
           const params: Bound[] = [];

@@ -18,6 +18,11 @@ export interface SqliteOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** Array parameters are a PostgreSQL feature; this dialect never asks for them (no columnarUpsertSql). */
+function unsupportedColumnParam(): never {
+  throw new BackendError('BACKEND_UNSUPPORTED_PARAM', 'array parameters are not supported on this engine', {});
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 const DIALECT: SqlDialect = {
@@ -173,7 +178,7 @@ export class SqliteDatabase extends SqlDatabase {
   }
 
   private session(): Session {
-    const bind = (params: readonly Bound[]): SqliteParam[] => params.map((p) => p.kind === 'param' ? sqliteParam(p.param) : toSqlite(p.value, p.column, p.table, p.purpose));
+    const bind = (params: readonly Bound[]): SqliteParam[] => params.map((p) => p.kind === 'param' ? sqliteParam(p.param) : p.kind === 'value' ? toSqlite(p.value, p.column, p.table, p.purpose) : unsupportedColumnParam());
     return {
       readTable: async (sql, params, columns) => {
         const st = this.prepare(sql);
