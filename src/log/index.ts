@@ -6,3 +6,4 @@ export { openLog, DEFAULT_LOG_URL, type OpenLogOptions } from './open.js';
 export { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
 export { checkRecord } from './check.js';
 export { PostgresLog } from './postgres/postgres-log.js';
+export { NatsLog } from './nats/nats-log.js';

@@ -26,8 +26,10 @@ export async function openLog(url: string, options: OpenLogOptions = {}): Promis
       const { PostgresLog } = await import('./postgres/postgres-log.js');
       return PostgresLog.open(parsed.url);
     }
-    case 'nats': // adapter lands in a later commit
-      throw new UnsupportedUrlError(redactUrl(url), 'sqlite:PATH or postgres://… (the NATS log is not available yet)');
+    case 'nats': {
+      const { NatsLog } = await import('./nats/nats-log.js');
+      return NatsLog.open(parsed.url);
+    }
     case 'mysql':
       throw new UnsupportedUrlError(redactUrl(url), 'a log URL: sqlite:PATH, postgres://… or nats://… (MariaDB/MySQL is not a log backend)');
     default:

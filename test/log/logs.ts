@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import { NATS_URL } from '../support/services.js';
+import { openLog } from '../../src/log/open.js';
+import type { EventLog } from '../../src/log/types.js';
+import { NatsLog } from '../../src/log/nats/nats-log.js';
+import { int, dec } from '../../src/values/index.js';
+import type { RowChange } from '../../src/log/change.js';
+
+export type LogEngine = 'sqlite' | 'postgres' | 'nats';
+export const LOG_ENGINES: readonly LogEngine[] = ['sqlite', 'postgres', 'nats'];
+
+/**
+ * Real engines per log: SQLite file and PostgreSQL database come from freshDatabase (one per engine per test file);
+ * each test gets its own log inside (a new file, a new schema, a new NATS stream), all removed by `dropAll`.
+ */
+export class LogFactory {
+  private db: FreshDatabase | null = null;
+  private opened: EventLog[] = [];
+  private natsLogs: string[] = [];
+  private n = 0;
+
+  constructor(readonly engine: LogEngine) {}
+
+  /** A URL for a new, empty log. */
+  async newUrl(): Promise<string> {
+    const id = `t${++this.n}_${randomBytes(3).toString('hex')}`;
+    switch (this.engine) {
+      case 'sqlite': {
+        this.db ??= await freshDatabase('sqlite', 'siphon_log');
+        return this.db.url.replace(/\.sqlite$/, `_${id}.sqlite`);
+      }
+      case 'postgres': {
+        this.db ??= await freshDatabase('postgres', 'siphon_log');
+        return `${this.db.url}?schema=log_${id}`;
+      }
+      case 'nats': {
+        const name = `siphon_test_${Date.now().toString(36)}_${id}`;
+        this.natsLogs.push(name);
+        return `${NATS_URL}/${name}`;
+      }
+    }
+  }
+
+  /** Open (or re-open, for restart tests) a log; closed by dropAll. */
+  async open(url: string): Promise<EventLog> {
+    const log = await openLog(url);
+    this.opened.push(log);
+    return log;
+  }
+
+  async fresh(): Promise<{ url: string; log: EventLog }> {
+    const url = await this.newUrl();
+    return { url, log: await this.open(url) };
+  }
+
+  async dropAll(): Promise<void> {
+    for (const l of this.opened) await l.close().catch(() => undefined);
+    this.opened = [];
+    for (const name of this.natsLogs) {
+      const l = await NatsLog.open(`${NATS_URL}/${name}`);
+      await l.destroy();
+    }
+    this.natsLogs = [];
+    await this.db?.drop();
+    this.db = null;
+  }
+}
+
+let positionCounter = 0;
+/** A row change with a unique source position. */
+export function change(id: number, table = 'orders', op: RowChange['op'] = 'insert'): RowChange {
+  const pos = String(++positionCounter).padStart(10, '0');
+  const row = { id: int(id), amount: dec(`${id}.25`), note: `row ${id}` };
+  return {
+    kind: 'change', source: 'legacy', table, key: { id: int(id) }, op,
+    before: op === 'insert' || op === 'read' ? null : row,
+    after: op === 'delete' ? null : { ...row, note: `row ${id} (${op})` },
+    position: `pos-${pos}`, txid: null, at: '2026-01-02T03:04:05.000006Z',
+  };
+}
+
+export function changes(from: number, n: number, table = 'orders'): RowChange[] {
+  return Array.from({ length: n }, (_, i) => change(from + i, table));
+}
+
+/** Read everything after `after` in pages of `page`. */
+export async function readAll(log: EventLog, after: string | null = null, page = 100) {
+  const out = [];
+  let cursor = after;
+  for (;;) {
+    const b = await log.read(cursor, page);
+    if (b.length === 0) return out;
+    out.push(...b);
+    cursor = b[b.length - 1]!.offset;
+  }
+}
