@@ -61,6 +61,7 @@ export async function generateLegacy(o: GenerateOptions): Promise<GenerateSummar
     const seq = initialSequences();
     let batch: RowsByTable = new Map();
     let inBatch = 0;
+    let pending: Promise<void> = Promise.resolve();
     for (let id = 1; id <= o.customers; id++) {
       for (const g of generateCustomer(o.seed, id, o.dirty, seq)) {
         if (g.defect) addDefect(defects, g.table, g.defect);
@@ -72,18 +73,22 @@ export async function generateLegacy(o: GenerateOptions): Promise<GenerateSummar
         inBatch++;
       }
       if (inBatch >= batchRows) {
-        await writer.write(batch);
+        // generate the next batch while the server writes this one (at most two batches in memory)
+        await pending;
+        pending = writer.write(batch);
+        pending.catch(() => undefined); // observed by the next await; avoids an unhandled-rejection report meanwhile
         total += inBatch;
         batch = new Map();
         inBatch = 0;
         progress.update(id, total);
       }
     }
+    await pending;
     if (inBatch > 0) await writer.write(batch);
     total += inBatch;
     progress.finish(o.customers, total);
   } finally {
-    await writer.close();
+    await writer.close().catch(() => undefined);
   }
   const durationMs = Date.now() - started;
   return {
