@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { RecordConfigError } from './errors.js';
 
 /**
@@ -35,6 +36,8 @@ export class Sampler {
         const v = Number.parseInt(traceId.slice(-8), 16);
         return Number.isFinite(v) ? v / 0x100000000 < s.rate : Math.random() < s.rate;
       }
+      default:
+        return assertNever(s, 'sampling');
     }
   }
 }
