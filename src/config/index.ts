@@ -9,3 +9,8 @@ export { clean } from './cleaning/clean.js';
 export { loadConfig, CONFIG_EXTENSIONS } from './load.js';
 export { resolveConfig, DEFAULT_LOG, DEFAULT_STATE } from './resolve.js';
 export { ConfigError, ConfigLoadError, ConfigValidationError, ConfigMappingError, type ConfigIssue } from './errors.js';
+export { mapRow, type MapResult, type MapFailure, type MapStage, type MapContext } from './map-row.js';
+export { sampleTable, type TableSample, type SampleFailureGroup } from './sample.js';
+export { validateAgainstDatabases, type DbValidation } from './validate-against-db.js';
+export { inspectConfig, type CheckReport, type TableReport, type ColumnReport, type InspectOptions } from './inspect.js';
+export type { BackendReport, BackendRole } from './inspect-backends.js';
