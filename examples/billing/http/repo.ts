@@ -35,7 +35,11 @@ export class DryRunRollback<T> extends Error {
   constructor(readonly result: T) { super('dry run: rolled back'); }
 }
 
-/** Local date-time now, second precision, as the apps write it: 'YYYY-MM-DD HH:MM:SS' (UTC, as the servers run). */
-export function nowLocal(): string {
-  return new Date().toISOString().slice(0, 19).replace('T', ' ');
+/** The zone of the billing system's local date-times (the legacy servers ran on Paris time; the config says so too). */
+export const BILLING_ZONE = 'Europe/Paris';
+
+/** Local date-time now in the billing zone, second precision, as the apps write it: 'YYYY-MM-DD HH:MM:SS'. */
+export function nowLocal(now = new Date()): string {
+  // the sv-SE locale formats as ISO 'YYYY-MM-DD HH:MM:SS'
+  return now.toLocaleString('sv-SE', { timeZone: BILLING_ZONE, hourCycle: 'h23' }).replace(',', '');
 }
