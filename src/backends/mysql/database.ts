@@ -97,7 +97,12 @@ export class MysqlDatabase extends SqlDatabase {
       // the raw bytes of every value: this adapter decodes them (by column charset, zero dates kept as such)
       typeCast: (field) => field.buffer(),
     });
-    pool.on('connection', (conn) => { (conn as unknown as { query(sql: string, cb: () => void): void }).query(SESSION_SETUP, () => undefined); });
+    // queued before any caller's statement on this connection; a session that cannot be set up (wrong zone, raw
+    // bytes off) would read wrong values, so it is destroyed and the caller's statement fails instead
+    pool.on('connection', (conn) => {
+      const c = conn as unknown as { query(sql: string, cb: (err: Error | null) => void): void; destroy(): void };
+      c.query(SESSION_SETUP, (err) => { if (err) c.destroy(); });
+    });
     try {
       const [rows] = await pool.query({ sql: 'SELECT VERSION(), @@time_zone, DATABASE()', rowsAsArray: true });
       const [version, tz, database] = (rows as (Buffer | null)[][])[0]!.map((b) => b?.toString() ?? null);
