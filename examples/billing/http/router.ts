@@ -21,7 +21,10 @@ export class Router<H> {
       if (!m) continue;
       if (r.method !== method) { pathKnown = true; continue; }
       const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => { params[k] = decodeURIComponent(m[i + 1]!); });
+      r.keys.forEach((k, i) => {
+        // a malformed escape is the client's mistake: keep the raw text, the handler's validation rejects it with a 400
+        try { params[k] = decodeURIComponent(m[i + 1]!); } catch { params[k] = m[i + 1]!; }
+      });
       return { name: r.name, handler: r.handler, params };
     }
     return pathKnown ? { methodNotAllowed: true } : undefined;

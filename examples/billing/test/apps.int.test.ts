@@ -76,7 +76,7 @@ describe('billing apps: one API contract', () => {
     expect(a.headers.get('x-request-id')).toBe('abc-123');
     expect(a.body.requestId).toBe('abc-123');
     for (const app of [legacy, next]) {
-      for (const [path, status] of [['/customers/999999', 404], ['/customers/abc', 400], ['/invoices/0', 400], ['/nowhere', 404]] as const) {
+      for (const [path, status] of [['/customers/999999', 404], ['/customers/abc', 400], ['/customers/%E0%A4%A', 400], ['/invoices/0', 400], ['/nowhere', 404]] as const) {
         const r = await get(app, path);
         expect(r.status, path).toBe(status);
         expect(conforms(ErrorResponse, r.body)).toEqual([]);
