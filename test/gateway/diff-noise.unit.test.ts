@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CapturedResponse, Exchange } from '../../src/gateway/exchange.js';
 import { DiffAggregator, type AggregatorOptions } from '../../src/gateway/diff/aggregate.js';
@@ -156,6 +157,42 @@ describe('noise cancellation (Diffy)', () => {
       expect(e.fields.length).toBeLessThanOrEqual(3);
       for (const f of e.fields) for (const k of f.kinds) expect(k.samples.length).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('aggregation properties', () => {
+  // small random answers: a few fields that may or may not differ, with or without a second legacy
+  const answer = fc.record({ a: fc.constantFrom(1, 2), b: fc.constantFrom('x', 'y'), c: fc.option(fc.constantFrom(true, false), { nil: undefined }) });
+  const item = fc.record({ ep: fc.constantFrom('GET /p', 'GET /q'), l: answer, n: answer, l2: fc.option(answer, { nil: undefined }), status: fc.constantFrom(200, 200, 404) });
+  const toExchange = (x: { ep: string; l: object; n: object; l2: object | undefined; status: number }, i: number): Exchange =>
+    exchange(x.ep, `/${i}`, resp(200, x.l), resp(x.status, x.n), x.l2 ? resp(200, x.l2) : undefined);
+  const summary = (r: DiffReport): unknown => r.endpoints.map((e) => ({
+    endpoint: e.endpoint, compared: e.compared, compatible: e.compatible,
+    fields: e.fields.map((f) => ({ path: f.path, real: f.real, raw: f.raw, noise: f.noise, kinds: f.kinds.map((k) => [k.kind, k.count]).sort() })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+  }));
+
+  it('does not depend on arrival order, and compatibility counts exactly the requests without a real field', () => {
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.infiniteStream(fc.nat()), (items, rnd) => {
+      const exchanges = items.map(toExchange);
+      const shuffled = [...exchanges];
+      const it = rnd[Symbol.iterator]();
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = (it.next().value as number) % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j] as Exchange, shuffled[i] as Exchange];
+      }
+      const a = run(exchanges);
+      expect(summary(run(shuffled))).toEqual(summary(a));
+      // recompute compatibility independently: a request is compatible iff none of its differing paths is real
+      const agg = new DiffAggregator();
+      const perRequest = exchanges.map((ex) => ({ ex, paths: new Set(agg.observe(ex).differences.map((d) => d.normPath)) }));
+      for (const e of a.endpoints) {
+        const real = new Set(e.fields.filter((f) => f.real).map((f) => f.path));
+        const ok = perRequest.filter((p) => p.ex.endpoint === e.endpoint && ![...p.paths].some((x) => real.has(x))).length;
+        expect(e.compatible).toBe(ok);
+        expect(e.compatibility).toBeGreaterThanOrEqual(0);
+        expect(e.compatibility).toBeLessThanOrEqual(1);
+      }
+    }), { numRuns: 150 });
   });
 });
 
