@@ -48,7 +48,8 @@ function missingEnv(url: string, path: string): ConfigIssue | undefined {
 }
 
 /**
- * Opens a database role (legacy, next) for inspection. SQLite files must exist (check never creates a database).
+ * Opens a database role (legacy, next) for inspection. SQLite files must exist (check never creates a database);
+ * a writable SQLite legacy is switched to WAL mode by the adapter, the only change check can make.
  * Failures become a report entry, never an exception.
  */
 export async function openRole(role: 'legacy' | 'next', url: string): Promise<OpenedBackend> {
@@ -56,7 +57,8 @@ export async function openRole(role: 'legacy' | 'next', url: string): Promise<Op
   const envIssue = missingEnv(url, `${role}.db`);
   if (envIssue) return { report: { ...base, reachable: false, error: envIssue.message }, configIssue: envIssue };
   try {
-    const db = await openDatabase(url, { mustExist: true, poolSize: 2, connectTimeoutMs: 5000 });
+    // next is only read here; legacy is opened writable because trigger-capture readiness depends on it
+    const db = await openDatabase(url, { mustExist: true, readonly: role === 'next', poolSize: 2, connectTimeoutMs: 5000 });
     return { report: { ...base, reachable: true }, db };
   } catch (e) {
     return { report: { ...base, reachable: false, error: message(e) } };
