@@ -234,6 +234,8 @@ describe('record → replay round trip', () => {
       expect(err.join('')).toMatch(/no legacy origin/);
       expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--mirror-to', 'nowhere'])).toBe(2);
       expect(err.join('')).toMatch(/--mirror-to: must be "legacy", "next" or "none"/);
+      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'no', 'such', 'dir.jsonl'), '--port', '0'])).toBe(2);
+      expect(err.join('')).toMatch(/--out: cannot open .*dir\.jsonl for appending: ENOENT/);
     } finally {
       se.mockRestore();
       process.exitCode = undefined;

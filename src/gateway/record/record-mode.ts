@@ -62,7 +62,11 @@ export async function startRecording(o: RecordModeOptions): Promise<RecordingSes
     ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}), maxBytes: o.maxBytes, maxFiles: o.maxFiles,
     includeNext: mirrorTo === 'next', logger: log,
   });
-  await recorder.open();
+  try {
+    await recorder.open();
+  } catch (e) {
+    throw new RecordConfigError('--out', `cannot open ${o.out} for appending: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   const useTemplate = !o.routes;
   const sink: DiffSink = {
     accept(ex: Exchange) {
