@@ -12,10 +12,10 @@ export async function freshSqliteLog(): Promise<{ log: EventLog; url: string; dr
   return { log, url, drop: async () => { await log.close().catch(() => undefined); rmSync(dir, { recursive: true, force: true }); } };
 }
 
-/** Every entry of the log, in order. */
-export async function readAll(log: EventLog): Promise<LogEntry[]> {
+/** Every entry of the log (after `from`), in order. */
+export async function readAll(log: EventLog, from: string | null = null): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
-  let after: string | null = null;
+  let after: string | null = from;
   for (;;) {
     const batch: LogEntry[] = (await log.read(after, 5000)).filter((e) => after === null || log.compareOffsets(e.offset, after) > 0);
     if (batch.length === 0) return out;
