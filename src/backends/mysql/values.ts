@@ -1,6 +1,7 @@
 import type { ColumnInfo, SqlParam } from '../types.js';
 import type { Value } from '../../values/value.js';
-import { bytes, date, dec, float, instant, int, invalid, json, localTimestamp, time } from '../../values/construct.js';
+import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
+import { jsonFromText } from '../sql/json-text.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkPrecision, checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
@@ -50,7 +51,7 @@ export function fromMysql(raw: MysqlRaw, column: MysqlColumn, options: DecodeTex
     case 'json': {
       const s = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : decodeUtf8(raw);
       if (s === undefined) return invalid('invalid-encoding', hex(raw as Uint8Array));
-      try { return json(s); } catch { return invalid('invalid-json', s); }
+      try { return jsonFromText(s); } catch { return invalid('invalid-json', s); }
     }
     default: return assertNever(type, 'logical type');
   }

@@ -1,7 +1,8 @@
 import type { ColumnInfo, SqlParam } from '../types.js';
 import type { LogicalType } from '../../values/logical-type.js';
 import type { Value } from '../../values/value.js';
-import { bytes, date, dec, float, instant, int, invalid, json, localTimestamp, time } from '../../values/construct.js';
+import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
+import { jsonFromText } from '../sql/json-text.js';
 import { assertNever } from '../../errors.js';
 import { checkPrecision, checkWritable, sqlDateTime } from '../sql/encode-common.js';
 
@@ -66,7 +67,7 @@ export function fromPostgresText(text: string | null, column: Pick<ColumnInfo, '
     case 'bytes':
       // bytea_output = hex (the default since 9.0): \x0a0b...
       return text.startsWith('\\x') ? bytes(Buffer.from(text.slice(2), 'hex')) : bytes(Buffer.from(text, 'latin1'));
-    case 'json': return guard(text, 'invalid-json', () => json(text));
+    case 'json': return guard(text, 'invalid-json', () => jsonFromText(text));
     case 'unknown': return text;
     default: return assertNever(type, 'logical type');
   }

@@ -1,6 +1,7 @@
 import type { ColumnInfo, SqlParam } from '../types.js';
 import type { Value } from '../../values/value.js';
-import { bytes, date, dec, float, instant, int, invalid, json, localTimestamp, time } from '../../values/construct.js';
+import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
+import { jsonFromText } from '../sql/json-text.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
@@ -55,7 +56,7 @@ export function fromSqlite(raw: SqliteRaw, column: Pick<ColumnInfo, 'type'>): Va
     case 'json': {
       const s = typeof raw === 'bigint' || typeof raw === 'number' ? String(raw) : text(raw);
       if (typeof s !== 'string') return s;
-      try { return json(s); } catch { return invalid('invalid-json', s); }
+      try { return jsonFromText(s); } catch { return invalid('invalid-json', s); }
     }
     default: return assertNever(type, 'logical type');
   }
