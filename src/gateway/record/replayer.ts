@@ -82,7 +82,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     headers.traceparent = `00-${/^[0-9a-f]{32}$/.test(rec.traceId) ? rec.traceId : randomHex(32)}-${randomHex(16)}-01`;
     if (write) headers['x-siphon-dry-run'] = '1';
     const answer = await send(pool, base.prefix + rec.request.url, rec.request.method, headers, rec.request.body ? decodeBody(rec.request.body) : undefined, maxBody);
-    if (answer.error !== undefined) failed++;
+    if (answer.error !== undefined) {
+      failed++;
+      if (errors.length < 20) errors.push(`${rec.request.method} ${rec.request.url}: no answer from next: ${answer.error}`);
+    }
     // next's answer goes through the recorder's own encoding (redaction) so both sides are compared alike
     const next = decodeResponse(encodeResponse(answer, { redactor, maxBodyBytes: maxBody }));
     const ex: Exchange = {
