@@ -58,6 +58,15 @@ describe('repairEncoding', () => {
     const twice = Buffer.from(Buffer.from('é', 'utf8').toString('latin1'), 'utf8').toString('latin1');
     expect(run(repairEncoding('N'), { N: twice, M: 'CrÃ©dit' })).toEqual({ N: 'é', M: 'CrÃ©dit' });
   });
+  it('repairs invalid-encoding values (bytes as hex): UTF-8 bytes always, other bytes as cp1252 only when asked', () => {
+    const utf8Bytes = invalid('invalid-encoding', Buffer.from('Crédit', 'utf8').toString('hex'));
+    const latin1Bytes = invalid('invalid-encoding', Buffer.from('Crédit €', 'latin1').toString('hex').replace('ac', '80'));
+    expect(run(repairEncoding(), { A: utf8Bytes, B: latin1Bytes })).toEqual({ A: 'Crédit', B: latin1Bytes });
+    expect(run(repairEncoding({ invalidBytes: 'cp1252' }), { B: latin1Bytes })).toEqual({ B: 'Crédit €' });
+    const zero = invalid('zero-date', '0000-00-00');
+    expect(run(repairEncoding(), { Z: zero })).toEqual({ Z: zero });
+  });
+
   it('round-trips: repairing the mojibake of any text gives the text back', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme', minLength: 1 }), (s) => {
       const moji = Buffer.from(s, 'utf8').toString('latin1');

@@ -50,15 +50,31 @@ export function repairMojibake(s: string): string | undefined {
 export interface RepairEncodingOptions {
   /** Repair text that was double-encoded more than once (default 2 layers at most). */
   readonly maxLayers?: number;
+  /**
+   * What to do with bytes that are not valid UTF-8 (`invalid-encoding` values, e.g. latin1 bytes in a utf8 column):
+   * `keep` (default) leaves them invalid, so the row is quarantined; `cp1252` decodes them as Windows-1252.
+   */
+  readonly invalidBytes?: 'keep' | 'cp1252';
 }
 
-/** Repairs mojibake in text values (every text column, or the ones named). See repairMojibake. */
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function isInvalidEncoding(v: unknown): v is { t: 'invalid'; reason: 'invalid-encoding'; raw: string } {
+  return typeof v === 'object' && v !== null && (v as { t?: unknown }).t === 'invalid'
+    && (v as { reason?: unknown }).reason === 'invalid-encoding' && typeof (v as { raw?: unknown }).raw === 'string';
+}
+
+/**
+ * Repairs mojibake in text values (every text column, or the ones named). See repairMojibake. Also repairs
+ * `invalid-encoding` values (raw bytes as hex, as the adapters report them): bytes that are well-formed UTF-8 (UTF-8
+ * written through a latin1 connection into a latin1 column) become that text; other bytes stay invalid unless
+ * `invalidBytes: 'cp1252'`.
+ */
 export function repairEncoding(...args: (string | RepairEncodingOptions)[]): CleaningStep {
   const columns = args.filter((a): a is string => typeof a === 'string');
   const opts = args.find((a): a is RepairEncodingOptions => typeof a === 'object') ?? {};
   const layers = opts.maxLayers ?? 2;
-  return columnStep('repairEncoding', columns, (v) => {
-    if (typeof v !== 'string') return v;
+  const fixText = (v: string): string => {
     let s = v;
     for (let i = 0; i < layers; i++) {
       const r = repairMojibake(s);
@@ -66,5 +82,12 @@ export function repairEncoding(...args: (string | RepairEncodingOptions)[]): Cle
       s = r;
     }
     return s;
+  };
+  return columnStep('repairEncoding', columns, (v) => {
+    if (typeof v === 'string') return fixText(v);
+    if (!isInvalidEncoding(v) || !/^(?:[0-9a-f]{2})*$/i.test(v.raw)) return v;
+    const bytes = Buffer.from(v.raw, 'hex');
+    try { return fixText(utf8Decoder.decode(bytes)); } catch { /* not UTF-8 */ }
+    return opts.invalidBytes === 'cp1252' ? cp1252Decode(bytes) : v;
   });
 }
