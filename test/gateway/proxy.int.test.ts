@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
@@ -123,8 +124,8 @@ describe('proxy', () => {
     await sleep(50); // the single upstream connection is now busy
     const body = (tag: string) => async function* () { for (let i = 0; i < 50; i++) { yield Buffer.from(`${tag}${i};`); await sleep(1); } };
     const expected = (tag: string) => Array.from({ length: 50 }, (_, i) => `${tag}${i};`).join('');
-    const a = request(url('/sw/a'), { method: 'POST', body: body('a')() }); // chunked + mirrored: through the tap
-    const b = request(url('/plain'), { method: 'POST', body: body('b')() }); // chunked: through the tap (counted)
+    const a = request(url('/sw/a'), { method: 'POST', body: Readable.from(body('a')()) }); // chunked + mirrored: through the tap
+    const b = request(url('/plain'), { method: 'POST', body: Readable.from(body('b')()) }); // chunked: through the tap (counted)
     const c = request(url('/plain-cl'), { method: 'POST', body: expected('c') }); // Content-Length: the request itself
     await sleep(100);
     releaseHold();
