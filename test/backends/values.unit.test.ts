@@ -107,6 +107,9 @@ describe('SQLite decoding', () => {
     expect(fromSqlite('2024-01-01', col('lts'))).toEqual(invalid('invalid-date', '2024-01-01'));
     expect(fromSqlite('2024-01-01', col('date'))).toEqual(date('2024-01-01'));
     expect(fromSqlite(3n, col('float'))).toEqual(float(3));
+    // a legacy copy of MariaDB data keeps zero dates as text: same reading as the MariaDB adapter
+    expect(fromSqlite('0000-00-00 00:00:00', col('lts'))).toEqual(invalid('zero-date', '0000-00-00 00:00:00'));
+    expect(fromSqlite('2024-00-10', col('date'))).toEqual(invalid('zero-date', '2024-00-10'));
   });
   it('encodes: bool as 0/1, int as bigint, lts as SQL text, long decimals refused in NUMERIC affinity only', () => {
     expect(toSqlite(true, col('bool', 'BOOLEAN'), 't')).toBe(1);

@@ -6,6 +6,7 @@ import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
 import { affinityOf } from './types.js';
+import { isZeroDate } from '../mysql/values.js';
 
 /** What better-sqlite3 hands back (with safeIntegers on): one value per storage class. */
 export type SqliteRaw = null | bigint | number | string | Uint8Array;
@@ -88,7 +89,7 @@ function temporal(raw: SqliteRaw, make: (s: string) => Value): Value {
   const s = typeof raw === 'bigint' || typeof raw === 'number' ? String(raw) : text(raw);
   if (typeof s !== 'string') return s;
   // a legacy copy of a MariaDB database keeps its zero dates as text: read them as MariaDB's adapter does
-  if (/^0000-00-00( 00:00:00(\.0+)?)?$/.test(s.trim())) return invalid('zero-date', s);
+  if (isZeroDate(s.trim())) return invalid('zero-date', s);
   try { return make(s.trim()); } catch { return invalid('invalid-date', s); }
 }
 
