@@ -18,6 +18,7 @@ export const dirty = {
   blankName: (i: number) => i % 50 === 11, // NOM '   ': trimmed to '' then rejected by the schema
   zeroBirth: (i: number) => i % 40 === 21, // NAISS '0000-00-00': an invalid value the schema rejects
   orphanInvoice: (i: number) => i % 30 === 5, // FACTURE.CLI_ID NULL: no entity key
+  utf8InLatin1: (i: number) => i % 20 === 9, // VILLE (a latin1 column) holds UTF-8 bytes: read as invalid-encoding
 };
 
 export interface CheckFixture {
@@ -36,13 +37,14 @@ export interface CheckFixture {
 
 const LEGACY_DDL = [
   `CREATE TABLE CLIENT (CLI_ID INT NOT NULL PRIMARY KEY, NOM VARCHAR(80) NOT NULL, CODE_PAYS CHAR(2) NULL,
-     STATUT TINYINT NOT NULL, SOLDE VARCHAR(20) NULL, NAISS DATE NULL, EMAIL VARCHAR(120) NULL, UNIQUE KEY uq_email (EMAIL))`,
+     STATUT TINYINT NOT NULL, SOLDE VARCHAR(20) NULL, NAISS DATE NULL, EMAIL VARCHAR(120) NULL,
+     VILLE VARCHAR(40) CHARACTER SET latin1 NOT NULL, UNIQUE KEY uq_email (EMAIL))`,
   `CREATE TABLE FACTURE (FAC_ID INT NOT NULL PRIMARY KEY, CLI_ID INT NULL, MONTANT DECIMAL(12,2) NOT NULL, EMIS_LE DATETIME NOT NULL)`,
   `CREATE TABLE AUDIT_LOG (ID INT NOT NULL AUTO_INCREMENT PRIMARY KEY, MSG TEXT)`,
 ];
 const NEXT_DDL = [
   `CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL, country char(2), status text NOT NULL,
-     balance numeric(12,2), born date)`,
+     balance numeric(12,2), born date, city text NOT NULL)`,
   `CREATE TABLE invoices (id integer PRIMARY KEY, customer_id integer NOT NULL, amount numeric(12,2) NOT NULL, issued_at timestamp NOT NULL)`,
 ];
 
@@ -58,11 +60,11 @@ export default defineMigration({
     CLIENT: {
       key: ['CLI_ID'],
       entity: 'customer',
-      clean: [clean.trim(), clean.codeMap('STATUT', { 1: 'active', 2: 'closed' }), clean.parseDecimal('SOLDE')],
-      to: (row) => ({ customers: [{ id: row.CLI_ID, name: row.NOM, country: row.CODE_PAYS, status: row.STATUT, balance: row.SOLDE, born: row.NAISS }] }),
+      clean: [clean.trim(), clean.codeMap('STATUT', { 1: 'active', 2: 'closed' }), clean.parseDecimal('SOLDE'), clean.repairEncoding('VILLE')],
+      to: (row) => ({ customers: [{ id: row.CLI_ID, name: row.NOM, country: row.CODE_PAYS, status: row.STATUT, balance: row.SOLDE, born: row.NAISS, city: row.VILLE }] }),
       schemas: {
         customers: z.object({ id: z.number().int(), name: z.string().min(1), country: z.string().length(2).nullable(),
-          status: z.string(), balance: z.string().nullable(), born: z.string().nullable() }),
+          status: z.string(), balance: z.string().nullable(), born: z.string().nullable(), city: z.string() }),
       },
     },
     FACTURE: {
@@ -102,9 +104,10 @@ export async function createCheckFixture(): Promise<CheckFixture> {
         dirty.badBalance(i) ? 'n/a' : `${i} ${String(i % 1000).padStart(3, '0')},${String(i % 100).padStart(2, '0')}`,
         dirty.zeroBirth(i) ? '0000-00-00' : `19${String(50 + (i % 50)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`,
         i % 3 === 0 ? null : `c${i}@example.test`,
+        dirty.utf8InLatin1(i) ? Buffer.from('Orléans', 'utf8') : Buffer.from('Orléans', 'latin1'),
       ]);
     }
-    await admin.query('INSERT INTO CLIENT (CLI_ID, NOM, CODE_PAYS, STATUT, SOLDE, NAISS, EMAIL) VALUES ?', [clients]);
+    await admin.query('INSERT INTO CLIENT (CLI_ID, NOM, CODE_PAYS, STATUT, SOLDE, NAISS, EMAIL, VILLE) VALUES ?', [clients]);
     const invoices: unknown[][] = [];
     for (let i = 1; i <= INVOICES; i++) {
       invoices.push([i, dirty.orphanInvoice(i) ? null : 1 + (i % CLIENTS), `${i}.${String(i % 100).padStart(2, '0')}`, `2024-03-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`]);

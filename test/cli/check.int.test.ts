@@ -41,7 +41,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     expect(client.uniqueKeys).toEqual([['EMAIL']]);
     expect(client.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
       ['CLI_ID', 'int', false], ['NOM', 'text', false], ['CODE_PAYS', 'text', true], ['STATUT', 'int', false],
-      ['SOLDE', 'text', true], ['NAISS', 'date', true], ['EMAIL', 'text', true],
+      ['SOLDE', 'text', true], ['NAISS', 'date', true], ['EMAIL', 'text', true], ['VILLE', 'text', false],
     ]);
     expect(report.legacy!.tables.find((t) => t.name === 'FACTURE')!.rows).toBe(INVOICES);
     expect(report.legacy!.unmapped).toEqual(['AUDIT_LOG']);
@@ -101,6 +101,18 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     ]);
   });
 
+  it('without repairEncoding, UTF-8 bytes in the latin1 column are invalid values the schema rejects', async () => {
+    const file = fx.writeConfig('no-repair.mts', (t) => t.replace(", clean.repairEncoding('VILLE')", ''));
+    const r = await runCli(['check', '-c', file, '--json', '--sample', '1000']);
+    const client = (JSON.parse(r.stdout) as CheckReport).sample!.tables.find((t) => t.table === 'CLIENT')!;
+    const expected = Array.from({ length: 1000 }, (_, i) => i + 1)
+      .filter((i) => dirty.utf8InLatin1(i) && !dirty.unknownStatus(i) && !dirty.badBalance(i));
+    const group = client.failures.find((f) => f.reason.startsWith('schema customers.city:'))!;
+    expect(group.reason).toBe('schema customers.city: invalid_type (Invalid input: expected string, received object)');
+    expect(group.count).toBe(expected.length);
+    expect(group.exampleKeys).toEqual(expected.slice(0, 3).map((i) => `CLI_ID=${i}`));
+  });
+
   it('--sample in human form prints the share table and the reasons with example keys', async () => {
     const r = await runCli(['check', '-c', config, '--sample', '1000']);
     expect(r.code).toBe(0);
@@ -127,7 +139,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     const r = await runCli(['check', '-c', file]);
     expect(r.code).toBe(2);
     expect(r.stdout).not.toContain('tables.CLIENT.entityKey');
-    expect(r.stdout).toContain('tables.CLIENT.key: column "CLI_IDD" does not exist in legacy table CLIENT; columns are CLI_ID, NOM, CODE_PAYS, STATUT, SOLDE, NAISS, EMAIL (did you mean "CLI_ID"?)');
+    expect(r.stdout).toContain('tables.CLIENT.key: column "CLI_IDD" does not exist in legacy table CLIENT; columns are CLI_ID, NOM, CODE_PAYS, STATUT, SOLDE, NAISS, EMAIL, VILLE (did you mean "CLI_ID"?)');
     expect(r.stdout).toContain('Result: the config does not match the databases (exit 2)');
   });
 
@@ -135,7 +147,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     const file = fx.writeConfig('bad-next.mts', (t) => t
       .replace("schemas: { invoices: z.object({ id: z.number(),", "schemas: { invoice: z.object({ id: z.number(),")
       .replace("to: (row) => ({ invoices:", "to: (row) => ({ invoice:")
-      .replace("born: z.string().nullable() })", "born: z.string().nullable(), birth: z.string() })")
+      .replace("born: z.string().nullable(),", "born: z.string().nullable(), birth: z.string(),")
       .replace("entityKey: 'CLI_ID'", "entityKey: 'CLIENT_ID'"));
     const r = await runCli(['check', '-c', file, '--json']);
     expect(r.code).toBe(2);
@@ -143,7 +155,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     expect(messages).toEqual(expect.arrayContaining([
       'tables.FACTURE.entityKey: column "CLIENT_ID" does not exist in legacy table FACTURE; columns are FAC_ID, CLI_ID, MONTANT, EMIS_LE (did you mean "CLI_ID"?)',
       'tables.FACTURE.schemas.invoice: table "invoice" does not exist in next; tables are customers, invoices (did you mean "invoices"?)',
-      'tables.CLIENT.schemas.customers.birth: column "birth" does not exist in next table customers; columns are id, name, country, status, balance, born',
+      'tables.CLIENT.schemas.customers.birth: column "birth" does not exist in next table customers; columns are id, name, country, status, balance, born, city',
     ]));
   });
 
