@@ -60,9 +60,10 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   const gateway = createGateway({ ...opts.gateway, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
   await gateway.listen(opts.port, opts.host);
+  let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once
   return {
     gateway, ...(store ? { store } : {}),
-    stop: async () => { await unfollow?.(); await gateway.close(); await store?.close(); },
+    stop: () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await store?.close(); })()),
   };
 }
 
