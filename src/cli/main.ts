@@ -11,6 +11,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
+import { registerLog } from './commands/log.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerState(program);
   registerDemo(program);
   registerCapture(program);
+  registerLog(program);
   return program;
 }
 

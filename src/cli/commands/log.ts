@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { DEFAULT_LOG_URL, openLog } from '../../log/open.js';
+import { consumerFactory, consumerNames } from '../../log/builtin-consumers.js';
+import { formatEntryJson, formatEntryLine } from '../../log/format.js';
+import { replay, ReplayRangeError } from '../../log/replay.js';
+import { InvalidOffsetError } from '../../log/errors.js';
+import { recordStats } from '../../log/metrics.js';
+import type { EventLog, LogEntry, LogOffset } from '../../log/types.js';
+import { EXIT_USAGE } from '../exit-codes.js';
+import { err, out, printJson } from '../output.js';
+
+const DEFAULT_CONFIG = 'siphon.config.ts';
+
+interface LogOpts { config?: string; log?: string }
+
+/** The log URL: --log, else the config's `log` (-c FILE, or ./siphon.config.ts when present), else the default. */
+async function logUrl(o: LogOpts): Promise<string> {
+  if (o.log) return o.log;
+  const file = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  if (file) return (await loadConfig(file)).log;
+  return DEFAULT_LOG_URL;
+}
+
+/** Runs fn on the opened log; a bad offset or range given by the user is a usage error (exit 2), not a failure. */
+async function withLog(o: LogOpts, fn: (log: EventLog) => Promise<void>): Promise<void> {
+  const log = await openLog(await logUrl(o));
+  try {
+    await fn(log);
+  } catch (e) {
+    if (e instanceof InvalidOffsetError || e instanceof ReplayRangeError) { usage(e.message); return; }
+    throw e;
+  } finally {
+    await log.close();
+  }
+}
+
+/** --from is inclusive: start reading just before it. */
+function startAfter(log: EventLog, from: string | undefined): LogOffset | null {
+  return from === undefined ? null : log.offsetBefore(log.parseOffset(from));
+}
+
+function usage(message: string): void {
+  err(`siphon: ${message}`);
+  process.exitCode = EXIT_USAGE;
+}
+
+export function registerLog(program: Command): void {
+  const log = program.command('log').description('inspect and replay the change log');
+
+  log.command('tail')
+    .description('print log entries (offset  table  op  key  changed-columns  @source-position), or JSON lines')
+    .option('-c, --config <file>', 'siphon config (its `log` URL)')
+    .option('--log <url>', 'log URL: sqlite:PATH, postgres://…, nats://host:4222/LOG')
+    .option('--table <name>', 'only entries of this table')
+    .option('--from <offset>', 'first offset to print (inclusive); default: the start, or the end with --follow')
+    .option('--json', 'one JSON object per line')
+    .option('-f, --follow', 'keep printing new entries until interrupted')
+    .action(async (o: LogOpts & { table?: string; from?: string; json?: boolean; follow?: boolean }) => {
+      await withLog(o, async (l) => {
+        const keep = (e: LogEntry) => o.table === undefined || e.record.table === o.table;
+        const print = (batch: readonly LogEntry[]) => {
+          for (const e of batch) if (keep(e)) out(o.json ? formatEntryJson(e) : formatEntryLine(e));
+        };
+        let cursor = o.from !== undefined ? startAfter(l, o.from) : o.follow ? (await l.stats()).lastOffset : null;
+        if (!o.follow) {
+          for (;;) {
+            const b = await l.read(cursor, 1000);
+            if (b.length === 0) return;
+            print(b);
+            cursor = b[b.length - 1]!.offset;
+          }
+        }
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          for await (const b of l.tail(cursor, ac.signal)) print(b);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      });
+    });
+
+  log.command('replay')
+    .description('re-deliver a range of the log to a consumer; a durable consumer\'s checkpoint is rewound to --from and ends at --to')
+    .option('-c, --config <file>', 'siphon config (its `log` URL)')
+    .option('--log <url>', 'log URL: sqlite:PATH, postgres://…, nats://host:4222/LOG')
+    .requiredOption('--from <offset>', 'first offset to re-deliver (inclusive)')
+    .option('--to <offset>', 'last offset to re-deliver (inclusive); default: the current end')
+    .requiredOption('--consumer <name>', `consumer to feed (${consumerNames().join(', ')}, or one registered by apply/projections)`)
+    .option('--json', 'JSON output')
+    .action(async (o: LogOpts & { from: string; to?: string; consumer: string; json?: boolean }) => {
+      const factory = consumerFactory(o.consumer);
+      if (!factory) { usage(`unknown consumer "${o.consumer}": available are ${consumerNames().join(', ')}`); return; }
+      await withLog(o, async (l) => {
+        const consumer = await factory({ json: o.json === true, write: (line) => out(line) });
+        const r = await replay(l, consumer, o.from, o.to ?? null);
+        consumer.finish?.();
+        const summary = `replayed ${r.delivered} entries${r.first ? ` (${r.first}..${r.last})` : ''} to ${consumer.name}` +
+          (r.checkpoint !== null ? `; its checkpoint is now ${r.checkpoint}` : '');
+        if (o.json && consumer.name !== 'print' && consumer.name !== 'count') printJson(r); else err(summary);
+      });
+    });
+
+  log.command('stats')
+    .description('entries, offsets, size and consumer checkpoints of the log')
+    .option('-c, --config <file>', 'siphon config (its `log` URL)')
+    .option('--log <url>', 'log URL')
+    .option('--json', 'JSON output')
+    .action(async (o: LogOpts & { json?: boolean }) => {
+      await withLog(o, async (l) => {
+        const s = await l.stats();
+        recordStats(l.name, s);
+        const consumers = await l.consumers();
+        if (o.json) { printJson({ log: l.name, ...s, consumers }); return; }
+        out(`log ${l.name}: ${s.entries} entries, offsets ${s.firstOffset ?? '-'}..${s.lastOffset ?? '-'}${s.bytes !== null ? `, ${s.bytes} bytes` : ''}`);
+        for (const c of consumers) out(`  consumer ${c.name} at ${c.offset ?? '(start)'} (updated ${c.updatedAt})`);
+      });
+    });
+}
+
