@@ -54,6 +54,12 @@ describe('PostgreSQL types beyond the common ground', () => {
     expect(rows.map((r) => [r.arr, r.m]).sort()).toEqual([['{3,4}', 'sad'], [null, 'happy']].sort());
   });
 
+  it('upserts enum, domain and timestamp(0) columns through unnest casts', async () => {
+    await db.upsert('odd', ['id'], [{ id: int(7), m: 'sad', price: dec('1.5'), ts: localTimestamp('2024-02-29 23:59:59'), c: 'xy' }]);
+    const [r] = await db.readByKeys('odd', ['id'], [[int(7)]]);
+    expect(r).toMatchObject({ m: 'sad', price: dec('1.5'), ts: localTimestamp('2024-02-29T23:59:59'), c: 'xy' });
+  });
+
   it('refuses digits a column would round away (numeric scale, timestamp precision)', async () => {
     await expect(db.upsert('odd', ['id'], [{ id: int(4), price: dec('1.005') }])).rejects.toThrow(WriteValueError);
     await expect(db.upsert('odd', ['id'], [{ id: int(4), ts: localTimestamp('2024-01-01 10:00:00.25') }])).rejects.toThrow(/odd\.ts/);
