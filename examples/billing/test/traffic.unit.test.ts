@@ -26,7 +26,8 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('billing traffic generator', () => {
   it('sends the planned number of requests by stable users, reads and writes, and summarises them', async () => {
     seen = [];
-    const s = await runTraffic({ target: url, rate: 200, durationS: 1, users: 20, seed: 3, customers: 50 });
+    // few users acting often: each learns its invoices early, so payments and invoice reads happen even on a loaded machine
+    const s = await runTraffic({ target: url, rate: 100, durationS: 2, users: 5, seed: 3, customers: 50 });
     expect(s.requests).toBe(200);
     expect(s.completed + s.failed + s.dropped).toBe(200);
     expect(s.failed).toBe(0);
@@ -34,7 +35,7 @@ describe('billing traffic generator', () => {
     expect(Object.values(s.statuses).reduce((a, b) => a + b, 0)).toBe(s.completed);
     expect(s.reads + s.writes).toBe(200);
     expect(s.writes).toBeGreaterThan(0);
-    expect(new Set(seen.map((x) => x.user)).size).toBeLessThanOrEqual(20);
+    expect(new Set(seen.map((x) => x.user)).size).toBeLessThanOrEqual(5);
     // a user always acts for the same customer
     const customerOf = new Map<string, string>();
     for (const x of seen) {
