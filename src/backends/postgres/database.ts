@@ -91,6 +91,8 @@ export class PostgresDatabase extends SqlDatabase {
       types: RAW_TEXT,
       options: `-c search_path=${quote(schema).replace(/([ \\])/g, '\\$1')} -c TimeZone=UTC -c DateStyle=ISO,YMD -c bytea_output=hex`,
       application_name: 'siphon',
+      // idle pooled connections do not keep a finished CLI process alive
+      allowExitOnIdle: true,
     });
     // an idle connection that dies emits here; the next query reports the problem to its caller
     pool.on('error', () => undefined);
