@@ -2,6 +2,9 @@ import type { LogRecord } from '../log/change.js';
 import { captureMetrics } from './metrics.js';
 import type { CaptureCounts, CaptureMethod, CaptureSink, CaptureState, CaptureStatus } from './types.js';
 
+/** A checkpoint, or a closure computing it when the batch it covers is appended. */
+export type Checkpoint = string | (() => string);
+
 const emptyCounts = (): CaptureCounts => ({ insert: 0, update: 0, delete: 0, ddl: 0, watermark: 0 });
 
 /**
@@ -24,7 +27,8 @@ export class CaptureRuntime {
   readonly finished: Promise<void>;
 
   private buffer: LogRecord[] = [];
-  private pendingCheckpoint: string | null = null;
+  /** Built only when a batch is appended: sources give a closure so a busy stream does not encode one per record. */
+  private pendingCheckpoint: Checkpoint | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private resolveFinished!: () => void;
@@ -49,7 +53,7 @@ export class CaptureRuntime {
   /** Number of records buffered, not yet appended (sources pause their stream above a bound). */
   get buffered(): number { return this.buffer.length; }
 
-  push(record: LogRecord, checkpoint: string): void {
+  push(record: LogRecord, checkpoint: Checkpoint): void {
     this.buffer.push(record);
     this.pendingCheckpoint = checkpoint;
     if (this.buffer.length >= this.batchSize) void this.flush();
@@ -57,7 +61,7 @@ export class CaptureRuntime {
   }
 
   /** The position moved without a record (e.g. a commit): stored with the next append. */
-  advance(checkpoint: string): void {
+  advance(checkpoint: Checkpoint): void {
     this.pendingCheckpoint = checkpoint;
     this.schedule();
   }
@@ -75,14 +79,16 @@ export class CaptureRuntime {
 
   private async flushOnce(): Promise<void> {
     if (this.state === 'failed' || !this.sink) return;
-    const checkpoint = this.pendingCheckpoint;
-    if (checkpoint === null || (checkpoint === this.position && this.buffer.length === 0)) return;
+    const pending = this.pendingCheckpoint;
+    if (pending === null) return;
+    const checkpoint = typeof pending === 'function' ? pending() : pending;
+    this.pendingCheckpoint = checkpoint;
+    if (checkpoint === this.position && this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
     try {
       await this.sink.write(batch, checkpoint);
       this.position = checkpoint;
-      if (this.pendingCheckpoint === checkpoint) this.pendingCheckpoint = checkpoint;
       this.account(batch);
       if (this.afterWrite) await this.afterWrite(checkpoint);
     } catch (e) {
@@ -92,11 +98,18 @@ export class CaptureRuntime {
 
   private account(batch: readonly LogRecord[]): void {
     const now = Date.now();
+    const delta = new Map<string, number>();
     for (const r of batch) {
-      const c = (this.counts[r.table ?? ''] ??= emptyCounts());
+      const table = r.table ?? '';
+      const c = (this.counts[table] ??= emptyCounts());
       const op = r.kind === 'change' ? (r.op === 'read' ? 'insert' : r.op) : r.kind;
       c[op]++;
-      this.metricChanges.inc({ source: this.source, table: r.table ?? '', op });
+      const k = `${op}\0${table}`;
+      delta.set(k, (delta.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of delta) {
+      const [op = '', table = ''] = k.split('\0');
+      this.metricChanges.inc({ source: this.source, table, op }, n);
     }
     this.appended += batch.length;
     const last = batch[batch.length - 1];

@@ -120,9 +120,11 @@ export class BinlogCapture implements CaptureSource {
   }
 
   private checkpointNow(): () => BinlogCheckpoint {
+    // file/pos must be read now (they move with the stream); the GTID is informational and read when the checkpoint
+    // is built, so a busy stream does not format it once per event
     const z = this.zongji!;
-    const snap: BinlogCheckpoint = { file: z.options.filename ?? this.file, pos: z.options.position ?? 4, last: this.lastPos, gtid: z.gtidSet ?? this.gtid };
-    return () => snap;
+    const file = z.options.filename ?? this.file, pos = z.options.position ?? 4, last = this.lastPos;
+    return () => ({ file, pos, last, gtid: this.zongji?.gtidSet ?? this.gtid });
   }
 
   private onEvent(ev: AnyBinlogEvent): void {
@@ -140,7 +142,7 @@ export class BinlogCapture implements CaptureSource {
     switch (ev.getEventName()) {
       case 'rotate': this.file = (ev as RotateEvent).binlogName; return;
       case 'writerows': case 'updaterows': case 'deleterows': this.rows(ev as RowsEv, cpAt); return;
-      case 'xid': this.runtime.advance(encodeCheckpoint({ ...cpAt(), last: this.lastPos })); return;
+      case 'xid': { const last = this.lastPos; this.runtime.advance(() => encodeCheckpoint({ ...cpAt(), last })); return; }
       case 'query': this.query(ev as QueryEvent, cpAt); return;
       default: return;
     }
@@ -161,7 +163,7 @@ export class BinlogCapture implements CaptureSource {
       const before = op === 'insert' ? null : this.convert(op === 'update' ? (r as { before: Record<string, unknown> }).before : r as Record<string, unknown>, table);
       const after = op === 'delete' ? null : this.convert(op === 'update' ? (r as { after: Record<string, unknown> }).after : r as Record<string, unknown>, table);
       const record = toRecord(this.source, { table, op, before, after, position, txid, at });
-      const cp = encodeCheckpoint({ ...cpAt(), last: position });
+      const cp = () => encodeCheckpoint({ ...cpAt(), last: position });
       if (record) this.runtime.push(record, cp);
       else this.runtime.advance(cp);
     });
