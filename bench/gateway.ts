@@ -2,7 +2,8 @@
 // serving a fixed 1 KB JSON. Configurations alternate (A B C D E, A B C D E, …), each warmed up; medians are
 // reported and every ratio is paired with the HAProxy run of the same round (HAProxy's own figure drifts on a shared
 // two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (10), BENCH_WORKERS (2).
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (10), BENCH_WORKERS (2),
+// BENCH_MIRROR_RATE (250 copies/s per worker for the extra "shadow with a mirror budget" latency row).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,6 +16,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
 const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 10);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+/** Mirror budget of the extra "capped shadow" latency row, copies per second per worker. */
+const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
 const root = join(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
@@ -39,11 +42,11 @@ function routes(mode: 'legacy' | 'shadow') {
   ];
 }
 
-function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number): ChildProcess {
+function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number, extra: string[] = []): ChildProcess {
   const file = join(dir, `routes-${mode}.json`);
   writeFileSync(file, JSON.stringify(routes(mode)));
   return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
-    '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS)], {
+    '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' },
   }));
 }
@@ -51,13 +54,14 @@ function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legac
 async function main(): Promise<void> {
   ensureTools();
   const dir = workDir();
-  const [nginxL, nginxN, haproxy, fastify, siphon, shadow] = await Promise.all(Array.from({ length: 6 }, freePort)) as number[];
+  const [nginxL, nginxN, haproxy, fastify, siphon, shadow, capped] = await Promise.all(Array.from({ length: 7 }, freePort)) as number[];
   own(startNginx(dir, [nginxL!, nginxN!]));
   own(startHaproxy(dir, haproxy!, nginxL!));
   own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
   startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!);
+  startSiphon(dir, 'shadow', capped!, nginxL!, nginxN!, ['--mirror-rate', String(MIRROR_RATE)]);
   const url = (p: number) => `http://127.0.0.1:${p}/customers/42/orders`;
   const configs = [
     { name: 'direct', url: url(nginxL!) },
@@ -66,7 +70,8 @@ async function main(): Promise<void> {
     { name: 'siphon', url: url(siphon!) },
     { name: 'siphonShadow', url: url(shadow!) },
   ] as const;
-  for (const c of configs) await waitForHttp(c.url);
+  const cappedUrl = url(capped!);
+  for (const u of [...configs.map((c) => c.url), cappedUrl]) await waitForHttp(u);
   console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
 
   const rps: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]));
@@ -94,7 +99,8 @@ async function main(): Promise<void> {
   const rate = Math.max(100, Math.round(med.siphon / 2));
   console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, ${LAT_SECONDS}s each, 32 connections`);
   const lat: Record<string, PacedResult> = {};
-  for (const c of configs.filter((x) => x.name !== 'fastify')) {
+  const latencyTargets = [...configs.filter((x) => x.name !== 'fastify'), { name: 'siphonShadowCapped', url: cappedUrl }];
+  for (const c of latencyTargets) {
     await pacedLoad({ url: c.url, rate, durationMs: 2000, connections: 32 });
     const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
     lat[c.name] = r;
@@ -112,6 +118,8 @@ async function main(): Promise<void> {
     siphonP99MsHalfLoad: r2(lat.siphon!.p99Ms), addedP99MsHalfLoad: r2(lat.siphon!.p99Ms - lat.direct!.p99Ms),
     shadowOffP99MsHalfLoad: r2(lat.siphon!.p99Ms), shadowOnP99MsHalfLoad: r2(lat.siphonShadow!.p99Ms),
     shadowP99Ratio: r2(lat.siphonShadow!.p99Ms / lat.siphon!.p99Ms),
+    mirrorRateCap: MIRROR_RATE * WORKERS, shadowCappedP99MsHalfLoad: r2(lat.siphonShadowCapped!.p99Ms),
+    shadowCappedP99Ratio: r2(lat.siphonShadowCapped!.p99Ms / lat.siphon!.p99Ms),
     workers: WORKERS, rounds: ROUNDS,
   };
   console.log(JSON.stringify(result));

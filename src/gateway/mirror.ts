@@ -16,6 +16,11 @@ export interface MirrorSettings {
   readonly responseBodyLimit: number;
   /** Whole-copy deadline. */
   readonly timeoutMs: number;
+  /**
+   * Copies started per second and per process at most (0: no cap). The budget that keeps shadowing cheap under high
+   * load: diffs need a steady sample, not every request; the rest are skipped and counted (`skipped_rate`).
+   */
+  readonly maxPerSecond: number;
 }
 
 export interface MirrorTargets {
@@ -49,6 +54,8 @@ export interface MirrorJob {
  */
 export class Mirror {
   readonly #queue: MirrorJob[] = [];
+  #windowStart = 0;
+  #windowCount = 0;
   #inFlight = 0;
   #idle: (() => void)[] = [];
 
@@ -58,6 +65,17 @@ export class Mirror {
     private readonly sink: DiffSink,
     private readonly metrics: GatewayMetrics,
   ) {}
+
+  /** Whether the per-second budget allows one more copy (counted as `skipped_rate` when not). */
+  admit(routeId: string): boolean {
+    const max = this.settings.maxPerSecond;
+    if (max <= 0) return true;
+    const now = Date.now();
+    if (now - this.#windowStart >= 1000) { this.#windowStart = now; this.#windowCount = 0; }
+    if (this.#windowCount < max) { this.#windowCount++; return true; }
+    this.metrics.mirrored(routeId, 'skipped_rate');
+    return false;
+  }
 
   /** Queues a copy; false (and counted) when the queue is full. */
   offer(job: MirrorJob): boolean {

@@ -78,7 +78,7 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
   let mirrorEnd: (() => void) | undefined;
   if (decision.mirror) {
     if (cl !== undefined && Number(cl) > settings.mirror.requestBodyLimit) metrics.mirrored(routeId, 'skipped_too_large');
-    else {
+    else if (state.mirror.admit(routeId)) {
       capture = new BodyCapture(settings.mirror.responseBodyLimit);
       const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
       const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, primary, started);

@@ -149,6 +149,29 @@ describe('mirror', () => {
   });
 });
 
+describe('mirror budget', () => {
+  it('starts at most maxPerSecond copies per second, skips and counts the rest, users unaffected', async () => {
+    const legacy = await upstream(jsonAnswer('legacy'));
+    const next = await upstream(jsonAnswer('next'));
+    const { url } = await gateway({ legacy: legacy.url, next: next.url, mirror: { maxPerSecond: 5 },
+      routes: [{ id: 'budget', match: { path: '/*' }, mode: { kind: 'shadow' } }] });
+    const t0 = Date.now();
+    const statuses = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      const r = await request(url(`/b/${i}`)); await r.body.dump(); return r.statusCode;
+    }));
+    const windows = Math.floor((Date.now() - t0) / 1000) + 2; // the burst may straddle window boundaries
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // skips are counted when the request arrives; every admitted copy reaches next
+    const skipped = await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'skipped_rate' });
+    const admitted = 30 - skipped;
+    expect(admitted).toBeGreaterThanOrEqual(5);
+    expect(admitted).toBeLessThanOrEqual(5 * windows);
+    await eventually(async () => await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'sent' }) === admitted,
+      5000, 'the admitted copies');
+    expect(next.seen).toHaveLength(admitted);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('finishes in-flight requests, then refuses new connections', async () => {
     let release!: () => void;

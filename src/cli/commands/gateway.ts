@@ -19,6 +19,7 @@ interface StartFlags {
   config?: string; legacy?: string; next?: string; legacy2?: string; port: number; host: string; adminPort?: number;
   adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
+  mirrorRate?: number;
   jwtSecretEnv?: string;
 }
 
@@ -52,6 +53,7 @@ export function registerGateway(program: Command): void {
     .option('--mirror-timeout <ms>', 'deadline of a mirror copy', int('--mirror-timeout', 1))
     .option('--mirror-queue <n>', 'mirror copies queued before dropping', int('--mirror-queue'))
     .option('--mirror-body-limit <bytes>', 'request bodies larger are not mirrored', int('--mirror-body-limit'))
+    .option('--mirror-rate <n>', 'mirror copies per second per process at most (0: no cap); the rest are skipped and counted', int('--mirror-rate'))
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
@@ -71,6 +73,7 @@ export function registerGateway(program: Command): void {
           ...(flags.mirrorTimeout ? { timeoutMs: flags.mirrorTimeout } : {}),
           ...(flags.mirrorQueue !== undefined ? { queueMax: flags.mirrorQueue } : {}),
           ...(flags.mirrorBodyLimit !== undefined ? { requestBodyLimit: flags.mirrorBodyLimit } : {}),
+          ...(flags.mirrorRate !== undefined ? { maxPerSecond: flags.mirrorRate } : {}),
         },
       };
       const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
