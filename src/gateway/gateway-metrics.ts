@@ -61,6 +61,12 @@ export class GatewayMetrics {
   }
 
   mirrored(route: string, result: MirrorResult): void { this.#c(this.mirror, 'm', route, result).inc(); }
+  mirrorTook(side: string, seconds: number): void {
+    const key = 'mirror\0' + side;
+    let h = this.#histograms.get(key);
+    if (!h) { h = this.mirrorLatency.labels(side); this.#histograms.set(key, h); }
+    h.observe(seconds);
+  }
   fellBack(route: string, reason: FallbackReason): void { this.#c(this.fallbacks, 'f', route, reason).inc(); }
   exchanged(route: string): void { this.#c(this.exchanges, 'x', route).inc(); }
   refused(reason: 'body_too_large' | 'shutting_down'): void { this.#c(this.rejected, 'j', reason).inc(); }

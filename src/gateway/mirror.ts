@@ -138,7 +138,7 @@ export class Mirror {
         settled = true;
         clearTimeout(timer);
         this.metrics.mirrored(job.routeId, error ? (timedOut || isTimeout(error) ? 'timeout' : 'failed') : 'sent');
-        this.metrics.mirrorLatency.labels(side).observe((performance.now() - started) / 1000);
+        this.metrics.mirrorTook(side, (performance.now() - started) / 1000);
         resolve(capturedResponse(error ? 0 : status, error ? [] : raw, capture, started, error?.message));
       };
       const timer = setTimeout(() => {
