@@ -77,6 +77,15 @@ const watermarkSchema = z.object({
 
 const recordSchema = z.discriminatedUnion('kind', [changeSchema, ddlSchema, watermarkSchema]);
 
+/** In place: float values written as "NaN"/"Infinity"/"-Infinity" become numbers again. */
+function reviveFloats(row: Row | null): void {
+  if (row === null) return;
+  for (const k of Object.keys(row)) {
+    const v = row[k] as { t?: unknown; v?: unknown } | null;
+    if (v !== null && typeof v === 'object' && v.t === 'float' && typeof v.v === 'string') (v as { v: unknown }).v = Number(v.v);
+  }
+}
+
 function problems(error: z.ZodError): string[] {
   return error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`);
 }
@@ -85,7 +94,9 @@ function problems(error: z.ZodError): string[] {
 export function validateRecord(x: unknown, where: string): LogRecord {
   const r = recordSchema.safeParse(x);
   if (!r.success) throw new LogRecordError(where, problems(r.error));
-  return r.data as LogRecord;
+  // The input itself, not zod's copy: zod rebuilds records by assignment, which would drop a column named
+  // "__proto__" (JSON.parse keeps it as an own property). Non-finite floats are revived by decodeRecord.
+  return x as LogRecord;
 }
 
 function rowHasNonFinite(row: Row | null): boolean {
@@ -115,5 +126,9 @@ export function encodeRecord(r: LogRecord): string {
 export function decodeRecord(text: string, where: string): LogRecord {
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch (e) { throw new LogRecordError(where, [`not JSON: ${(e as Error).message}`]); }
-  return validateRecord(parsed, where);
+  const r = validateRecord(parsed, where);
+  if (r.kind === 'change' && (text.includes('"v":"NaN"') || text.includes('Infinity"'))) {
+    reviveFloats(r.key); reviveFloats(r.before); reviveFloats(r.after);
+  }
+  return r;
 }

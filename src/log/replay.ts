@@ -65,20 +65,31 @@ export async function replay(log: EventLog, consumer: Consumer, from: LogOffset 
     if (durable) await log.commit(consumer.name, start, previous);
     throw new ReplayRangeError(log.name, fromO, toO, `retention already deleted the entries before ${first}`);
   }
+  // Stop at `to` or at the last entry that exists now, whichever is first. An entry that exists but is not visible
+  // yet (PostgreSQL: an older transaction is still open) is waited for, never skipped.
+  const last = (await log.stats()).lastOffset;
+  const target = toO === null || last === null ? null : log.compareOffsets(toO, last) < 0 ? toO : last;
   let cursor = start;
   let delivered = 0;
   let firstDelivered: LogOffset | null = null;
+  let wait = 5;
   const batchSize = options.batchSize ?? 500;
-  while (toO !== null && !options.signal?.aborted) {
+  while (target !== null && !options.signal?.aborted && (cursor === null || log.compareOffsets(cursor, target) < 0)) {
     const batch = await log.read(cursor, batchSize);
-    const inRange = batch.filter((e) => log.compareOffsets(e.offset, toO) <= 0);
+    if (batch.length === 0) {
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 200);
+      continue;
+    }
+    wait = 5;
+    const inRange = batch.filter((e) => log.compareOffsets(e.offset, target) <= 0);
     if (inRange.length === 0) break;
     await consumer.handle(inRange);
-    const last = inRange[inRange.length - 1]!.offset;
-    if (durable) await log.commit(consumer.name, cursor, last);
+    const end = inRange[inRange.length - 1]!.offset;
+    if (durable) await log.commit(consumer.name, cursor, end);
     firstDelivered ??= inRange[0]!.offset;
     delivered += inRange.length;
-    cursor = last;
+    cursor = end;
     if (inRange.length < batch.length) break;
   }
   return { delivered, first: firstDelivered, last: delivered > 0 ? cursor : null, checkpoint: durable ? cursor : null };

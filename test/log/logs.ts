@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
 import { NATS_URL } from '../support/services.js';
 import { openLog } from '../../src/log/open.js';
-import type { EventLog } from '../../src/log/types.js';
+import type { EventLog, LogEntry } from '../../src/log/types.js';
 import { NatsLog } from '../../src/log/nats/nats-log.js';
 import { int, dec } from '../../src/values/index.js';
 import type { RowChange } from '../../src/log/change.js';
@@ -84,14 +84,36 @@ export function changes(from: number, n: number, table = 'orders'): RowChange[] 
   return Array.from({ length: n }, (_, i) => change(from + i, table));
 }
 
-/** Read everything after `after` in pages of `page`. */
-export async function readAll(log: EventLog, after: string | null = null, page = 100) {
-  const out = [];
+/**
+ * Read everything after `after` up to the last entry that exists when called, in pages of `page`. Waits for entries
+ * that exist but are not visible yet: on PostgreSQL an older transaction anywhere on the cluster (another test)
+ * delays visibility — a pause by design, never a gap.
+ */
+export async function readAll(log: EventLog, after: string | null = null, page = 100): Promise<LogEntry[]> {
+  const target = (await log.stats()).lastOffset;
+  const out: LogEntry[] = [];
   let cursor = after;
-  for (;;) {
+  const deadline = Date.now() + 30_000;
+  while (target !== null && (cursor === null || log.compareOffsets(cursor, target) < 0)) {
     const b = await log.read(cursor, page);
-    if (b.length === 0) return out;
+    if (b.length === 0) {
+      if (Date.now() > deadline) throw new Error(`entries up to ${target} did not become visible within 30 s (read up to ${cursor})`);
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
     out.push(...b);
     cursor = b[b.length - 1]!.offset;
+  }
+  return out;
+}
+
+/** The first `n` entries after `after`, waiting for them to be visible. */
+export async function readVisible(log: EventLog, after: string | null, n: number): Promise<LogEntry[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const b = await log.read(after, n);
+    if (b.length >= n) return b;
+    if (Date.now() > deadline) throw new Error(`only ${b.length} of ${n} entries visible after 30 s`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

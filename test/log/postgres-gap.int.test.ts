@@ -55,6 +55,7 @@ describe('PostgreSQL log: a later transaction commits before an earlier one', ()
     const appended = new Set<string>();
     const received: string[] = [];
     let done = false;
+    const deadline = Date.now() + 60_000; // entries may stay invisible while another test's transaction is open
     const reader = (async () => {
       for (;;) {
         const finished = done;
@@ -63,7 +64,8 @@ describe('PostgreSQL log: a later transaction commits before an earlier one', ()
         if (b.length > 0) {
           received.push(...b.map((e) => e.record.position));
           await log.commit('r', cp.offset, b[b.length - 1]!.offset);
-        } else if (finished) return;
+        } else if (finished && received.length >= appended.size) return;
+        else if (finished && Date.now() > deadline) return;
         else await new Promise((r) => setTimeout(r, 2));
       }
     })();

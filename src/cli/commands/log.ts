@@ -63,15 +63,12 @@ export function registerLog(program: Command): void {
         const print = (batch: readonly LogEntry[]) => {
           for (const e of batch) if (keep(e)) out(o.json ? formatEntryJson(e) : formatEntryLine(e));
         };
-        let cursor = o.from !== undefined ? startAfter(l, o.from) : o.follow ? (await l.stats()).lastOffset : null;
         if (!o.follow) {
-          for (;;) {
-            const b = await l.read(cursor, 1000);
-            if (b.length === 0) return;
-            print(b);
-            cursor = b[b.length - 1]!.offset;
-          }
+          // Up to the last entry that exists now, waiting for any not visible yet (see replay).
+          await replay(l, { name: 'tail', durable: false, handle: print }, o.from ?? null, null);
+          return;
         }
+        const cursor = o.from !== undefined ? startAfter(l, o.from) : (await l.stats()).lastOffset;
         const ac = new AbortController();
         const stop = () => ac.abort();
         process.once('SIGINT', stop);
