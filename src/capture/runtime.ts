@@ -27,6 +27,8 @@ export class CaptureRuntime {
   readonly finished: Promise<void>;
 
   private buffer: LogRecord[] = [];
+  /** The checkpoint given with each buffered record (same index), so a batch can end anywhere in the buffer. */
+  private bufferCheckpoints: Checkpoint[] = [];
   /** Built only when a batch is appended: sources give a closure so a busy stream does not encode one per record. */
   private pendingCheckpoint: Checkpoint | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -55,6 +57,7 @@ export class CaptureRuntime {
 
   push(record: LogRecord, checkpoint: Checkpoint): void {
     this.buffer.push(record);
+    this.bufferCheckpoints.push(checkpoint);
     this.pendingCheckpoint = checkpoint;
     if (this.buffer.length >= this.batchSize) void this.flush();
     else this.schedule();
@@ -77,23 +80,29 @@ export class CaptureRuntime {
     return this.flushing;
   }
 
+  /** Appends the buffer in batches of at most batchSize, each with the checkpoint of its last record. */
   private async flushOnce(): Promise<void> {
-    if (this.state === 'failed' || !this.sink) return;
-    const pending = this.pendingCheckpoint;
-    if (pending === null) return;
-    const checkpoint = typeof pending === 'function' ? pending() : pending;
-    this.pendingCheckpoint = checkpoint;
-    if (checkpoint === this.position && this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    try {
-      await this.sink.write(batch, checkpoint);
-      this.position = checkpoint;
-      this.account(batch);
-      if (this.afterWrite) await this.afterWrite(checkpoint);
-    } catch (e) {
-      this.fail(e as Error);
-    }
+    do {
+      if (this.state === 'failed' || !this.sink) return;
+      const pending = this.pendingCheckpoint;
+      if (pending === null) return;
+      const whole = this.buffer.length <= this.batchSize;
+      const batch = this.buffer.splice(0, this.batchSize);
+      const covering = whole ? pending : this.bufferCheckpoints[batch.length - 1]!;
+      this.bufferCheckpoints.splice(0, batch.length);
+      const checkpoint = typeof covering === 'function' ? covering() : covering;
+      if (whole) this.pendingCheckpoint = checkpoint;
+      if (checkpoint === this.position && batch.length === 0) return;
+      try {
+        await this.sink.write(batch, checkpoint);
+        this.position = checkpoint;
+        this.account(batch);
+        if (this.afterWrite) await this.afterWrite(checkpoint);
+      } catch (e) {
+        this.fail(e as Error);
+        return;
+      }
+    } while (this.buffer.length > 0);
   }
 
   private account(batch: readonly LogRecord[]): void {
