@@ -37,6 +37,12 @@ describe('siphon init', () => {
     expect(readFileSync(file, 'utf8')).toBe(STARTER_CONFIG);
   });
 
+  it('a --dir below a file is a clear error (exit 1), creating nothing', async () => {
+    const r = await runCli(['init', '--dir', join(file, 'sub')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`siphon: cannot write ${join(file, 'sub', 'siphon.config.ts')}: ${file} is not a folder\n`);
+  });
+
   it('the generated file loads and validates', async () => {
     const c = await loadConfig(file);
     expect(c.name).toBe('billing');
