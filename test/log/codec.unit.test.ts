@@ -65,3 +65,16 @@ describe('log record codec', () => {
     expect(subjectToken('a b>*')).toBe('a~20b~3e~2a');
   });
 });
+
+describe('log metrics', () => {
+  it('counts appended records by log, kind, table and op', async () => {
+    const { recordAppend } = await import('../../src/log/metrics.js');
+    const { metricsRegistry } = await import('../../src/observe/metrics.js');
+    const c = (id: number, op: RowChange['op']): RowChange => ({ kind: 'change', source: 's', table: 'orders', key: { id: int(id) }, op,
+      before: op === 'insert' ? null : { id: int(id) }, after: op === 'delete' ? null : { id: int(id) }, position: `p${id}`, txid: null, at: '2026-01-01T00:00:00Z' });
+    recordAppend('sqlite:metrics-test', [c(1, 'insert'), c(2, 'insert'), c(3, 'delete')]);
+    const m = await metricsRegistry().getSingleMetric('siphon_log_appended_total')!.get();
+    const mine = m.values.filter((v) => v.labels.log === 'sqlite:metrics-test');
+    expect(mine.map((v) => [v.labels.op, v.value]).sort()).toEqual([['delete', 1], ['insert', 2]]);
+  });
+});

@@ -12,7 +12,7 @@ import type {
   RetentionPolicy, RetentionResult, TailOptions,
 } from '../types.js';
 import { KvCheckpoints } from './kv-checkpoints.js';
-import { checkLogName, kvBucket, recordMsgId, recordSubject, streamName, subjectPrefix, subjectToken, wakeSubject } from './subjects.js';
+import { checkLogName, kvBucket, recordMsgId, recordSubject, streamName, subjectPrefix, wakeSubject } from './subjects.js';
 import { parseSeq } from './seq.js';
 
 const MAX_IN_FLIGHT = 1024;
@@ -145,14 +145,26 @@ export class NatsLog implements EventLog {
       const stored = await this.kv.getSource(source);
       // The KV write comes after the publish acks; a crash in between leaves the position only in the header of the
       // batch's last message. Look at the newest message of this source and take its header if it is newer.
-      let last: StoredMsg | null = null;
-      try {
-        last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: `${subjectPrefix(this.log)}.${subjectToken(source)}.>` });
-      } catch { last = null; }
-      const hp = last?.header?.get(H_POSITION);
-      if (last && hp && last.header.get(H_SOURCE) === source && (stored === null || stored.seq === null || last.seq > stored.seq)) return hp;
+      const newer = await this.headerPositionAfter(source, stored?.seq ?? 0);
+      if (newer !== null) return newer;
       return stored?.position ?? null;
     });
+  }
+
+  /**
+   * The source position carried by the newest batch of `source` stored after sequence `after`, if any. Only a
+   * batch's last message carries it; walk back from the end of the stream down to `after` (when the KV is current
+   * that is no message at all with one stream per source), at most 10,000 messages.
+   */
+  private async headerPositionAfter(source: string, after: number): Promise<string | null> {
+    const { state } = await this.jsm.streams.info(this.stream);
+    if (state.messages === 0) return null;
+    const floor = Math.max(after + 1, state.first_seq, state.last_seq - 10_000);
+    for (let seq = state.last_seq; seq >= floor; seq--) {
+      const m = await this.jsm.streams.getMessage(this.stream, { seq }).catch(() => null);
+      if (m?.header?.get(H_SOURCE) === source) return m.header.get(H_POSITION) || null;
+    }
+    return null;
   }
 
   registerConsumer(name: string, at: LogOffset | null = null): Promise<ConsumerCheckpoint> {
