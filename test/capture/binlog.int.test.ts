@@ -65,7 +65,9 @@ describe('MariaDB binary log capture', () => {
   it('records ALTER TABLE on a captured table and stops when told to', async () => {
     const cap = new BinlogCapture(db, fresh.url, { source: 'legacy', tables: ['orders', 'pair'], onSchemaChange: 'stop' });
     await cap.start(logSink(log, 'legacy'));
-    await db.execute(`ALTER TABLE pair ADD COLUMN extra VARCHAR(10) NULL`);
+    const other = await openDatabase(fresh.url); // DDL from another session: cached descriptions are stale
+    await other.execute(`ALTER TABLE pair ADD COLUMN extra VARCHAR(10) NULL`);
+    await other.close();
     await expect(cap.finished).rejects.toThrow(/pair changed shape/);
     const ddl = (await readAll(log)).map((e) => e.record).find((r): r is DdlEvent => r.kind === 'ddl');
     expect(ddl?.statement).toMatch(/ALTER TABLE/i);
@@ -79,8 +81,10 @@ describe('MariaDB binary log capture', () => {
     const { log: log2, drop } = await freshSqliteLog();
     try {
       await cap.start(logSink(log2, 'follow'));
-      await db.execute(`ALTER TABLE pair ADD COLUMN n INT NULL`);
-      await db.execute(`INSERT INTO pair VALUES (3, 'x', 'y', 42)`);
+      const other = await openDatabase(fresh.url);
+      await other.execute(`ALTER TABLE pair ADD COLUMN n INT NULL`);
+      await other.execute(`INSERT INTO pair VALUES (3, 'x', 'y', 42)`);
+      await other.close();
       const e = await waitFor(() => readAll(log2), (x) => x.length >= 2, 'ddl + insert');
       expect(e[0]!.record.kind).toBe('ddl');
       expect((e[1]!.record as RowChange).after!['n']).toEqual(int(42));

@@ -69,6 +69,32 @@ describe.each(DIALECTS)('trigger capture on %s', (dialect) => {
     await cap2.stop();
   });
 
+  it('records a column added by another session; stops, or follows and captures the new column', async () => {
+    await db.execute(`CREATE TABLE shape (a INT PRIMARY KEY, v VARCHAR(10))`);
+    await installTriggers(db, ['shape']);
+    const other = await openDatabase(fresh.url); // another session: the capture's cached table descriptions are stale
+    const { log: l2, drop } = await freshSqliteLog();
+    try {
+      const stop = new TriggerCapture(db, { source: 'shape', tables: ['shape'], schemaCheckIntervalMs: 50, onSchemaChange: 'stop' });
+      await stop.start(logSink(l2, 'shape'));
+      await other.execute(`ALTER TABLE shape ADD COLUMN n INT NULL`);
+      await expect(stop.finished).rejects.toThrow(/shape changed shape.*column n added/);
+      await stop.stop();
+      expect((await readAll(l2)).map((e) => e.record.kind)).toEqual(['ddl']);
+
+      const follow = new TriggerCapture(db, { source: 'shape', tables: ['shape'], schemaCheckIntervalMs: 50, onSchemaChange: 'follow' });
+      await follow.start(logSink(l2, 'shape'));
+      await other.execute(`ALTER TABLE shape ADD COLUMN m INT NULL`);
+      await waitFor(() => readAll(l2), (e) => e.length >= 2, 'second ddl record');
+      await other.execute(`INSERT INTO shape (a, v, n, m) VALUES (1, 'x', 6, 7)`);
+      const all = await waitFor(() => readAll(l2), (e) => e.length >= 3, 'insert after ddl').catch(async (e) => { throw new Error(`${(e as Error).message.slice(0, 60)} status=${JSON.stringify(await follow.status())}`); });
+      expect(all[1]!.record).toMatchObject({ kind: 'ddl', table: 'shape' });
+      expect((all[2]!.record as RowChange).after).toMatchObject({ n: int(6), m: int(7) });
+      expect((await follow.status()).state).toBe('running');
+      await follow.stop();
+    } finally { await drop(); await other.close(); }
+  });
+
   it.skipIf(dialect === 'sqlite')('never skips a change whose transaction commits after a later one (interleaved commits)', async () => {
     const start = (await readAll(log)).length;
     const cap = new TriggerCapture(db, { source: 'legacy', tables: ['orders', 'pair'], pollIntervalMs: 5 });

@@ -7,7 +7,7 @@ import { BinlogPurgedError, CaptureSetupError, SchemaChangedError } from '../err
 import { decodeBinlogValue } from '../decode/mysql.js';
 import { toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
-import { type CapturedTable, capturedTable, ddlColumns, resolveTables } from '../tables.js';
+import { type CapturedTable, capturedTable, ddlColumns, describeFresh, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
 import { type BinlogCheckpoint, changePosition, comparePositions, decodeCheckpoint, encodeCheckpoint } from './position.js';
 import { zongjiConnection, serverIdFor } from './connection.js';
@@ -208,7 +208,7 @@ export class BinlogCapture implements CaptureSource {
 
   private async ddl(table: string, statement: string, position: string, at: string, cpAt: () => BinlogCheckpoint): Promise<void> {
     let now = null;
-    try { now = await this.db.describeTable(table); } catch { /* dropped or renamed: columns unknown */ }
+    try { now = await describeFresh(this.db, table); } catch { /* dropped or renamed: columns unknown */ }
     const record: DdlEvent = { kind: 'ddl', source: this.source, table, statement, columns: now ? ddlColumns(now) : null, position, txid: null, at };
     this.runtime.push(record, encodeCheckpoint({ ...cpAt(), last: position }));
     await this.runtime.flush();

@@ -7,7 +7,7 @@ import { CapturePositionError, SchemaChangedError } from '../errors.js';
 import { decodePostgresText } from '../decode/postgres.js';
 import { pad, toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
-import { type CapturedTable, capturedTable, ddlColumns, resolveTables } from '../tables.js';
+import { type CapturedTable, capturedTable, ddlColumns, describeFresh, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
 import { defaultSlotName, ensurePublicationAndSlot, setReplicaIdentityFull, slotLagBytes, tablesWithoutFullIdentity } from './slot.js';
 
@@ -204,7 +204,7 @@ export class PgoutputCapture implements CaptureSource {
     if (!table) return;
     const position = this.nextPosition() ?? `${this.tx?.lsn ?? lsnKey('0/0')}:${pad(0, 6)}`;
     let now = null;
-    try { now = await this.db.describeTable(name); } catch { /* dropped meanwhile */ }
+    try { now = await describeFresh(this.db, name); } catch { /* dropped meanwhile */ }
     const record: DdlEvent = {
       kind: 'ddl', source: this.source, table: name, statement, columns: now ? ddlColumns(now) : null, position,
       txid: this.tx?.xid ?? null, at: this.tx?.at ?? new Date().toISOString(),

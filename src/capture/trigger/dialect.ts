@@ -26,7 +26,12 @@ export interface ChangeRow {
 export interface TriggerDialect {
   changeTableDdl(db: Database): string[];
   dropChangeTableDdl(db: Database): string[];
+  /** Statements (re)creating the table's triggers; replacing existing ones atomically (run in one transaction where DDL is transactional). */
   installDdl(db: Database, table: CapturedTable): string[];
+  /** Images are built from the column list: triggers must be regenerated when a table changes shape. */
+  readonly rebuildOnSchemaChange: boolean;
+  /** Statements dropping every Siphon trigger in the database (before the change table goes). */
+  dropAllTriggers(db: Database): Promise<string[]>;
   uninstallDdl(db: Database, table: string): string[];
   /** Decode a row image written by the trigger into canonical values, column by column. */
   decodeImage(image: string, table: CapturedTable): Row;

@@ -31,9 +31,13 @@ export async function installTriggers(db: Database, tables: readonly string[]): 
   await ensureWatermarkTable(db);
   const { tables: resolved } = await resolveTables(db, tables);
   for (const sql of dialect.changeTableDdl(db)) await db.execute(sql);
-  for (const t of resolved.values()) {
-    for (const sql of dialect.installDdl(db, t)) await db.execute(sql);
-  }
+  for (const t of resolved.values()) await applyTriggerDdl(db, dialect.installDdl(db, t));
+}
+
+/** Run trigger DDL in one transaction where the engine makes DDL transactional (a table is never without its trigger). */
+export async function applyTriggerDdl(db: Database, statements: readonly string[]): Promise<void> {
+  if (db.capabilities.transactionalDdl) await db.transaction(async (tx) => { for (const sql of statements) await tx.execute(sql); });
+  else for (const sql of statements) await db.execute(sql);
 }
 
 /** Drop the triggers of the tables (and of the watermark table); with `dropChangeTable`, the change table too. */
@@ -42,5 +46,9 @@ export async function uninstallTriggers(db: Database, tables: readonly string[],
   for (const t of [...new Set([...tables, WATERMARK_TABLE])]) {
     for (const sql of dialect.uninstallDdl(db, t)) await db.execute(sql);
   }
-  if (options.dropChangeTable) for (const sql of dialect.dropChangeTableDdl(db)) await db.execute(sql);
+  if (options.dropChangeTable) {
+    // every trigger still writing into the change table must go first, or legacy writes would fail
+    for (const sql of await dialect.dropAllTriggers(db)) await db.execute(sql);
+    for (const sql of dialect.dropChangeTableDdl(db)) await db.execute(sql);
+  }
 }

@@ -49,12 +49,17 @@ export const mysqlTriggers: TriggerDialect = {
     const ins = (op: string, before: string, after: string) =>
       `INSERT INTO ${db.quoteIdent(CHANGE_TABLE)} (tbl, op, before_img, after_img, at) VALUES (${lit(t.name)}, '${op}', ${before}, ${after}, ${AT})`;
     const tbl = db.quoteIdent(t.name);
+    // CREATE OR REPLACE (MariaDB): no moment without a trigger when following a schema change
     return [
-      ...this.uninstallDdl(db, t.name),
-      `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'ai'))} AFTER INSERT ON ${tbl} FOR EACH ROW ${ins('insert', 'NULL', image(db, t, 'NEW'))}`,
-      `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'au'))} AFTER UPDATE ON ${tbl} FOR EACH ROW ${ins('update', image(db, t, 'OLD'), image(db, t, 'NEW'))}`,
-      `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'ad'))} AFTER DELETE ON ${tbl} FOR EACH ROW ${ins('delete', image(db, t, 'OLD'), 'NULL')}`,
+      `CREATE OR REPLACE TRIGGER ${db.quoteIdent(triggerName(t.name, 'ai'))} AFTER INSERT ON ${tbl} FOR EACH ROW ${ins('insert', 'NULL', image(db, t, 'NEW'))}`,
+      `CREATE OR REPLACE TRIGGER ${db.quoteIdent(triggerName(t.name, 'au'))} AFTER UPDATE ON ${tbl} FOR EACH ROW ${ins('update', image(db, t, 'OLD'), image(db, t, 'NEW'))}`,
+      `CREATE OR REPLACE TRIGGER ${db.quoteIdent(triggerName(t.name, 'ad'))} AFTER DELETE ON ${tbl} FOR EACH ROW ${ins('delete', image(db, t, 'OLD'), 'NULL')}`,
     ];
+  },
+  rebuildOnSchemaChange: true,
+  async dropAllTriggers(db) {
+    const r = await db.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'siphon\\_%'`);
+    return r.map((x) => `DROP TRIGGER IF EXISTS ${db.quoteIdent(String(x['n']))}`);
   },
   uninstallDdl: (db, table) => ['ai', 'au', 'ad'].map((s) => `DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(table, s))}`),
   decodeImage(text, t) {

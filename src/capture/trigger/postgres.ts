@@ -43,13 +43,16 @@ END $fn$`,
   ],
   dropChangeTableDdl: (db) => [
     `DROP TABLE IF EXISTS ${db.quoteIdent(CHANGE_TABLE)}`, `DROP SEQUENCE IF EXISTS ${db.quoteIdent(SEQ)}`,
-    `DROP FUNCTION IF EXISTS ${FN}()`,
+    // CASCADE: the triggers of every table still calling it go too (they could not write anywhere any more)
+    `DROP FUNCTION IF EXISTS ${FN}() CASCADE`,
   ],
   installDdl: (db, t) => [
     `DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(t.name, 'cdc'))} ON ${db.quoteIdent(t.name)}`,
     `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'cdc'))} AFTER INSERT OR UPDATE OR DELETE ON ${db.quoteIdent(t.name)} ` +
     `FOR EACH ROW EXECUTE FUNCTION ${FN}(${lit(t.name)})`,
   ],
+  rebuildOnSchemaChange: false, // the image is to_jsonb(NEW): new columns appear by themselves
+  dropAllTriggers: async () => [], // DROP FUNCTION … CASCADE takes them
   uninstallDdl: (db, table) => [`DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(table, 'cdc'))} ON ${db.quoteIdent(table)}`],
   decodeImage(text, t: CapturedTable): Row {
     const parsed = JSON.parse(text) as Record<string, string>;

@@ -4,10 +4,10 @@ import { createLogger } from '../../observe/logger.js';
 import { CaptureSetupError, CapturePositionError, SchemaChangedError } from '../errors.js';
 import { pad, toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
-import { type CapturedTable, capturedTable, ddlColumns, describeShapeChange, resolveTables } from '../tables.js';
+import { type CapturedTable, capturedTable, ddlColumns, describeShapeChange, forgetTableCache, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
 import { CHANGE_TABLE, type ChangeRow, type TriggerDialect } from './dialect.js';
-import { triggerDialect } from './install.js';
+import { applyTriggerDdl, triggerDialect } from './install.js';
 
 const POSITION_RE = /^\d{20}$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +95,7 @@ export class TriggerCapture implements CaptureSource {
 
   /** Compare each captured table's shape with the one capture started with; record and follow or stop. */
   private async checkSchema(): Promise<void> {
+    await forgetTableCache(this.db);
     for (const [name, t] of this.tables) {
       const now = await this.db.describeTable(name);
       const detail = describeShapeChange(t.info, now);
@@ -104,16 +105,19 @@ export class TriggerCapture implements CaptureSource {
         kind: 'ddl', source: this.source, table: name, statement: null, columns: ddlColumns(now), position, txid: null,
         at: new Date().toISOString(),
       };
-      this.runtime.push(ddl, position);
-      await this.runtime.flush();
       if ((this.options.onSchemaChange ?? 'stop') === 'stop') {
+        this.runtime.push(ddl, position);
+        await this.runtime.flush();
         this.runtime.fail(new SchemaChangedError(this.source, name, detail, position));
         return;
       }
       const next = capturedTable(now);
       this.tables.set(name, next);
-      // images are built from the column list on SQLite and MariaDB: regenerate the triggers for the new shape
-      for (const sql of this.dialect.installDdl(this.db, next)) await this.db.execute(sql);
+      // SQLite and MariaDB build images from the column list: regenerate the triggers (atomically) before the DDL
+      // record goes out, so whoever reads it knows later changes carry the new shape
+      if (this.dialect.rebuildOnSchemaChange) await applyTriggerDdl(this.db, this.dialect.installDdl(this.db, next));
+      this.runtime.push(ddl, position);
+      await this.runtime.flush();
       this.log.info({ table: name, detail }, 'schema change followed');
     }
   }

@@ -62,6 +62,11 @@ export const sqliteTriggers: TriggerDialect = {
       `CREATE TRIGGER ${db.quoteIdent(triggerName(t.name, 'ad'))} AFTER DELETE ON ${tbl} BEGIN ${ins('delete', image(db, t, 'OLD'), 'NULL')} END`,
     ];
   },
+  rebuildOnSchemaChange: true,
+  async dropAllTriggers(db) {
+    const r = await db.query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'siphon\\_%' ESCAPE '\\'`);
+    return r.map((x) => `DROP TRIGGER IF EXISTS ${db.quoteIdent(String(x['name']))}`);
+  },
   uninstallDdl: (db, table) => ['ai', 'au', 'ad'].map((s) => `DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(table, s))}`),
   decodeImage(text, t) {
     const parsed = JSON.parse(text) as Record<string, Tagged | null>;
