@@ -2,7 +2,7 @@
 // serving a fixed 1 KB JSON. Configurations alternate (A B C D E, A B C D E, …), each warmed up; medians are
 // reported and every ratio is paired with the HAProxy run of the same round (HAProxy's own figure drifts on a shared
 // two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (10), BENCH_WORKERS (2),
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (4), BENCH_WORKERS (2),
 // BENCH_MIRROR_RATE (250 copies/s per worker for the extra "shadow with a mirror budget" latency row).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { ensureTools, median, startHaproxy, startNginx, waitForHttp, workDir, wr
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
-const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 10);
+const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 4);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 /** Mirror budget of the extra "capped shadow" latency row, copies per second per worker. */
 const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
@@ -97,29 +97,42 @@ async function main(): Promise<void> {
     `siphon shadow/haproxy ${median(shadowVsHaproxy).toFixed(2)}, fastify/haproxy ${median(rps.fastify!.map((f, i) => f / rps.haproxy![i]!)).toFixed(2)}`);
 
   const rate = Math.max(100, Math.round(med.siphon / 2));
-  console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, ${LAT_SECONDS}s each, 32 connections`);
-  const lat: Record<string, PacedResult> = {};
+  console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, 32 connections; ` +
+    `${ROUNDS} alternating rounds of ${LAT_SECONDS}s each, medians; differences and ratios paired within a round`);
   const latencyTargets = [...configs.filter((x) => x.name !== 'fastify'), { name: 'siphonShadowCapped', url: cappedUrl }];
-  for (const c of latencyTargets) {
-    await pacedLoad({ url: c.url, rate, durationMs: 2000, connections: 32 });
-    const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
-    lat[c.name] = r;
-    console.log(`  ${c.name.padEnd(13)} p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)}  p99 ${r.p99Ms.toFixed(2)}  p99.9 ${r.p999Ms.toFixed(2)}` +
-      `  max ${r.maxMs.toFixed(1)}  achieved ${r.achievedRps.toFixed(0)}/s  stalls ${r.stalls}  errors ${r.errors + r.non2xx}`);
+  const p99: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
+  const added: number[] = []; const shadowRatio: number[] = []; const cappedRatio: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const got: Record<string, PacedResult> = {};
+    for (const c of latencyTargets) {
+      await pacedLoad({ url: c.url, rate, durationMs: 1000, connections: 32 });
+      const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
+      got[c.name] = r;
+      p99[c.name]!.push(r.p99Ms);
+      console.log(`  round ${round} ${c.name.padEnd(18)} p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)}  p99 ${r.p99Ms.toFixed(2)}` +
+        `  p99.9 ${r.p999Ms.toFixed(2)}  max ${r.maxMs.toFixed(1)}  achieved ${r.achievedRps.toFixed(0)}/s  stalls ${r.stalls}` +
+        `  errors ${r.errors + r.non2xx}`);
+    }
+    added.push(got.siphon!.p99Ms - got.direct!.p99Ms);
+    shadowRatio.push(got.siphonShadow!.p99Ms / got.siphon!.p99Ms);
+    cappedRatio.push(got.siphonShadowCapped!.p99Ms / got.siphon!.p99Ms);
   }
   stopAll();
+  const m99 = (name: string) => median(p99[name]!);
+  console.log('median p99 ms: ' + latencyTargets.map((c) => `${c.name} ${m99(c.name).toFixed(2)}`).join(', ') +
+    ` | paired: added ${median(added).toFixed(2)} ms, shadow/off ${median(shadowRatio).toFixed(2)}, capped/off ${median(cappedRatio).toFixed(2)}`);
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const result = {
     directRps: Math.round(med.direct), haproxyRps: Math.round(med.haproxy), fastifyRps: Math.round(med.fastify),
     siphonRps: Math.round(med.siphon), siphonShadowRps: Math.round(med.siphonShadow),
     ratioVsHaproxy: r2(median(vsHaproxy)), ratioVsFastify: r2(median(vsFastify)),
     halfLoadRate: rate,
-    directP99MsHalfLoad: r2(lat.direct!.p99Ms), haproxyP99MsHalfLoad: r2(lat.haproxy!.p99Ms),
-    siphonP99MsHalfLoad: r2(lat.siphon!.p99Ms), addedP99MsHalfLoad: r2(lat.siphon!.p99Ms - lat.direct!.p99Ms),
-    shadowOffP99MsHalfLoad: r2(lat.siphon!.p99Ms), shadowOnP99MsHalfLoad: r2(lat.siphonShadow!.p99Ms),
-    shadowP99Ratio: r2(lat.siphonShadow!.p99Ms / lat.siphon!.p99Ms),
-    mirrorRateCap: MIRROR_RATE * WORKERS, shadowCappedP99MsHalfLoad: r2(lat.siphonShadowCapped!.p99Ms),
-    shadowCappedP99Ratio: r2(lat.siphonShadowCapped!.p99Ms / lat.siphon!.p99Ms),
+    directP99MsHalfLoad: r2(m99('direct')), haproxyP99MsHalfLoad: r2(m99('haproxy')),
+    siphonP99MsHalfLoad: r2(m99('siphon')), addedP99MsHalfLoad: r2(median(added)),
+    shadowOffP99MsHalfLoad: r2(m99('siphon')), shadowOnP99MsHalfLoad: r2(m99('siphonShadow')),
+    shadowP99Ratio: r2(median(shadowRatio)),
+    mirrorRateCap: MIRROR_RATE * WORKERS, shadowCappedP99MsHalfLoad: r2(m99('siphonShadowCapped')),
+    shadowCappedP99Ratio: r2(median(cappedRatio)),
     workers: WORKERS, rounds: ROUNDS,
   };
   console.log(JSON.stringify(result));
