@@ -1,4 +1,4 @@
-import { connect, headers, type MsgHdrs, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg, type JsMsg } from 'nats';
+import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg, type JsMsg } from 'nats';
 import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
@@ -14,6 +14,7 @@ import type {
 import { KvCheckpoints } from './kv-checkpoints.js';
 import { checkLogName, kvBucket, recordMsgId, recordSubject, streamName, subjectPrefix, wakeSubject } from './subjects.js';
 import { parseSeq } from './seq.js';
+import { publishBatch, type OutMsg } from './publish.js';
 
 const MAX_IN_FLIGHT = 1024;
 const H_SOURCE = 'Siphon-Source';
@@ -84,21 +85,11 @@ export class NatsLog implements EventLog {
     });
     const sp = options.sourcePosition;
     const offsets = await this.run('append', async () => {
-      const seqs: number[] = new Array(msgs.length);
-      // Async publish with a bounded window: up to MAX_IN_FLIGHT unacknowledged messages, acks awaited in order.
-      const inFlight: Promise<void>[] = [];
-      for (let i = 0; i < msgs.length; i++) {
-        const m = msgs[i]!;
-        let h: MsgHdrs | undefined;
-        if (sp && i === msgs.length - 1) { h = headers(); h.set(H_SOURCE, sp.source); h.set(H_POSITION, sp.position); }
-        inFlight.push(this.js.publish(m.subject, m.data, h ? { msgID: m.msgID, headers: h } : { msgID: m.msgID }).then((ack) => {
-          // Checked on the ack rather than with an expect header per message: same guarantee, less per-message work.
-          if (ack.stream !== this.stream) throw new Error(`subject ${m.subject} was stored by stream ${ack.stream}, not ${this.stream}: another stream overlaps its subjects`);
-          seqs[i] = ack.seq;
-        }));
-        if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
-      }
-      await Promise.all(inFlight);
+      // Bounded window of unacknowledged messages (see publish.ts); the source position rides on the last one.
+      const out: OutMsg[] = sp && msgs.length > 0
+        ? [...msgs.slice(0, -1), { ...msgs[msgs.length - 1]!, extra: { [H_SOURCE]: sp.source, [H_POSITION]: sp.position } }]
+        : msgs;
+      const seqs = await publishBatch(this.nc, this.stream, out, MAX_IN_FLIGHT);
       // Stored after the acks: if this fails or the process dies first, the header on the last message still has it.
       if (sp) await this.kv.putSource(sp.source, sp.position, seqs.length ? seqs[seqs.length - 1]! : null);
       if (msgs.length > 0) this.nc.publish(wakeSubject(this.log));
