@@ -71,3 +71,46 @@ describe('siphon log tail | replay | stats', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ entries: 4, firstOffset: '1', lastOffset: '4', consumers: [] });
   });
 });
+
+describe('siphon log prune and tail --follow', () => {
+  let db: FreshDatabase;
+  beforeAll(async () => { db = await freshDatabase('sqlite', 'siphon_logcli2'); });
+  afterAll(() => db.drop());
+
+  it('prune deletes only what every consumer has passed, and rejects a bad duration', async () => {
+    const log = await openLog(db.url);
+    const { offsets } = await log.append([change(1), change(2), change(3)]);
+    await log.commit('apply', null, offsets[1]!);
+    await log.close();
+    const kept = await cli('log', 'prune', '--log', db.url, '--older-than', '1d');
+    expect(kept.stdout).toMatch(/nothing to delete/);
+    const r = await cli('log', 'prune', '--log', db.url, '--older-than', '0', '--json');
+    expect(JSON.parse(r.stdout)).toEqual({ deleted: 2, upTo: offsets[1] });
+    const bad = await cli('log', 'prune', '--log', db.url, '--older-than', 'a week');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"a week" is not a duration/);
+  });
+
+  it('tail --follow prints entries appended while it runs (a real process, stopped with SIGINT)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/siphon.js', 'log', 'tail', '--log', db.url, '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const got = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no line within 40 s; stdout: ${stdout}`)), 40_000);
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (/orders {2}insert {2}int:77/.test(stdout)) { clearTimeout(t); resolve(); } });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // append until the tailer (started at the end of the log) has shown it: it may start after the first append
+    const log = await openLog(db.url);
+    let shown = false;
+    void got.then(() => { shown = true; }, () => undefined);
+    for (let i = 0; i < 80 && !shown; i++) {
+      await log.append([change(77)]);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await log.close();
+    await got;
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});

@@ -41,6 +41,13 @@ function startAfter(log: EventLog, from: string | undefined): LogOffset | null {
   return from === undefined ? null : log.offsetBefore(log.parseOffset(from));
 }
 
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+function parseDuration(text: string): number | null {
+  if (text.trim() === '0') return 0;
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2]!]! : null;
+}
+
 function usage(message: string): void {
   err(`siphon: ${message}`);
   process.exitCode = EXIT_USAGE;
@@ -100,6 +107,22 @@ export function registerLog(program: Command): void {
         const summary = `replayed ${r.delivered} entries${r.first ? ` (${r.first}..${r.last})` : ''} to ${consumer.name}` +
           (r.checkpoint !== null ? `; its checkpoint is now ${r.checkpoint}` : '');
         if (o.json && consumer.name !== 'print' && consumer.name !== 'count') printJson(r); else err(summary);
+      });
+    });
+
+  log.command('prune')
+    .description('delete entries every registered consumer has passed and older than --older-than (never an unconsumed one)')
+    .option('-c, --config <file>', 'siphon config (its `log` URL)')
+    .option('--log <url>', 'log URL')
+    .requiredOption('--older-than <duration>', 'minimum age of a deleted entry: 0, 90s, 30m, 12h, 7d')
+    .option('--json', 'JSON output')
+    .action(async (o: LogOpts & { olderThan: string; json?: boolean }) => {
+      const maxAgeMs = parseDuration(o.olderThan);
+      if (maxAgeMs === null) { usage(`--older-than "${o.olderThan}" is not a duration: use a number with s, m, h or d (e.g. 7d), or 0`); return; }
+      await withLog(o, async (l) => {
+        const r = await l.applyRetention({ maxAgeMs });
+        if (o.json) printJson(r);
+        else out(r.deleted > 0 ? `deleted ${r.deleted} entries up to ${r.upTo}` : 'nothing to delete (no consumer registered, one has acknowledged nothing, or no entry is old enough)');
       });
     });
 
