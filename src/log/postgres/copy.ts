@@ -11,14 +11,31 @@ export function copyText(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }
 
-export async function copyRows(client: pg.PoolClient, sql: string, rows: readonly (readonly (string | null)[])[]): Promise<void> {
-  const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) lines[i] = rows[i]!.map(copyText).join('\t');
-  const body = Buffer.from(lines.join('\n') + '\n', 'utf8');
+/**
+ * COPY the rows produced by `chunks` (each chunk: rows of field values). Chunks are produced while the server parses
+ * the previous ones, so client-side encoding and server-side insertion overlap; the stream's backpressure bounds
+ * memory. An exception from `chunks` aborts the COPY (the caller rolls the transaction back).
+ */
+export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, chunks: Iterable<readonly (readonly (string | null)[])[]>): Promise<void> {
   const stream = client.query(copyStreams.from(sql));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', () => resolve());
-    stream.end(body);
-  });
+  const failed = new Promise<never>((_, reject) => stream.on('error', reject));
+  failed.catch(() => undefined);
+  const finished = new Promise<void>((resolve) => stream.on('finish', () => resolve()));
+  try {
+    for (const rows of chunks) {
+      const lines: string[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) lines[i] = rows[i]!.map(copyText).join('\t');
+      if (!stream.write(Buffer.from(lines.join('\n') + '\n', 'utf8'))) {
+        await Promise.race([new Promise((r) => stream.once('drain', r)), failed]);
+      }
+      // let the socket flush this chunk before encoding the next one
+      await new Promise((r) => setImmediate(r));
+    }
+  } catch (e) {
+    stream.destroy(e as Error);
+    await Promise.race([finished, failed]).catch(() => undefined);
+    throw e;
+  }
+  stream.end();
+  await Promise.race([finished, failed]);
 }

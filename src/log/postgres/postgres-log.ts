@@ -15,6 +15,7 @@ import { comparePg, formatPgOffset, parsePgOffset, type PgOffset } from './offse
 import { postgresSchema } from './schema.js';
 import { copyRows } from './copy.js';
 
+const COPY_CHUNK = 250;
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface EntryRow { xid: string; pos: string; record: string; appended_at: Date }
@@ -92,18 +93,21 @@ export class PostgresLog implements EventLog {
 
   async append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
     const n = batch.length;
-    const rows: (string | null)[][] = new Array(n);
-    batch.forEach((r, i) => {
-      const v = checkRecord(r, `to append at index ${i} of the batch for ${this.name}`);
-      rows[i] = [v.source, v.table ?? '', v.kind, v.kind === 'change' ? v.op : null, encodeRecord(v)];
-    });
+    // Check everything first (cheap), so a bad record rejects the batch before anything is sent.
+    const checked = batch.map((r, i) => checkRecord(r, `to append at index ${i} of the batch for ${this.name}`));
+    // Encoded chunk by chunk while the server inserts the previous chunk (see copyRows).
+    function* chunks(): Generator<(string | null)[][]> {
+      for (let i = 0; i < n; i += COPY_CHUNK) {
+        yield checked.slice(i, i + COPY_CHUNK).map((v) => [v.source, v.table ?? '', v.kind, v.kind === 'change' ? v.op : null, encodeRecord(v)]);
+      }
+    }
     if (n === 0 && !options.sourcePosition) return { offsets: [] };
     const offsets = await this.run('append', () => this.tx(async (c) => {
       let out: LogOffset[] = [];
       if (n > 0) {
         // COPY inserts in stream order, so positions follow the batch order; one append is one transaction, so the
         // rows of this transaction are exactly this batch.
-        await copyRows(c, `COPY ${this.t.entries} (source, tbl, kind, op, record) FROM STDIN`, rows);
+        await copyRows(c, `COPY ${this.t.entries} (source, tbl, kind, op, record) FROM STDIN`, chunks());
         const r = await c.query<{ xid: string; pos: string }>(
           `SELECT transaction_id::text AS xid, position::text AS pos FROM ${this.t.entries}
            WHERE transaction_id = pg_current_xact_id() ORDER BY position`);
