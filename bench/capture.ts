@@ -5,7 +5,7 @@
  * 2. Floor (the peer, same run): raw zongji decode of those N row events, nothing else done with them.
  * 3. Siphon binlog capture from the same position into each log (SQLite, PostgreSQL, NATS JetStream): changes/s until
  *    all N are appended (converted to canonical values, enveloped, validated, appended with the checkpoint).
- * 4. Lag at 1,000 and 5,000 legacy writes/s: a paced writer (64 connections, autocommit inserts; at 5,000/s five rows per statement) records each
+ * 4. Lag at 1,000 and 5,000 legacy writes/s: a paced writer in its own process (64 connections, autocommit inserts; at 5,000/s five rows per statement) records each
  *    commit's acknowledgement time; a sink wrapper records when the append carrying that row returned (durable in the
  *    SQLite log). Lag = append time − commit time, p50/p99.
  * Last line: one JSON object with the figures.
@@ -13,6 +13,7 @@
 import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,45 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 }
 
+const WRITER = `
+import mysql from 'mysql2/promise';
+const [url, rate, idBase, seconds] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4])];
+const pool = mysql.createPool({ uri: url, connectionLimit: 64 });
+// above 1,000/s rows go several to a statement (a legacy app batching), so one writer process keeps the pace
+const perStatement = Math.max(1, Math.round(rate / 1000));
+const total = rate * seconds, committed = [], inflight = new Set();
+const now = () => performance.timeOrigin + performance.now();
+let next = idBase; const t0 = performance.now();
+while (next - idBase < total) {
+  const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate)) - (next - idBase);
+  for (let i = 0; i < due; i += perStatement) {
+    const ids = [];
+    for (let k = 0; k < perStatement && next - idBase < total; k++) ids.push(next++);
+    if (ids.length === 0) break;
+    const p = pool.query('INSERT INTO bench_lag VALUES ' + ids.map(() => '(?, ?)').join(', '), ids.flatMap((id) => [id, 'x']))
+      .then(() => { const t = now(); for (const id of ids) committed.push([id, t]); });
+    inflight.add(p); p.finally(() => inflight.delete(p));
+    if (inflight.size > 256) await Promise.race(inflight);
+  }
+  await new Promise((r) => setTimeout(r, 2));
+}
+await Promise.all(inflight);
+const took = (performance.now() - t0) / 1000;
+await pool.end();
+process.stdout.write(JSON.stringify({ committed, seconds: took }));
+`;
+
+/** Runs the paced writer in a child process; returns commit acknowledgement times (epoch ms) by id. */
+async function pacedWriter(rate: number, idBase: number): Promise<{ committed: Map<number, number>; seconds: number }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, MY, String(rate), String(idBase), String(LAG_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`paced writer exited with ${code}`);
+  const r = JSON.parse(out) as { committed: [number, number][]; seconds: number };
+  return { committed: new Map(r.committed), seconds: r.seconds };
+}
+
 /** Lag at a paced write rate, into a SQLite log. */
 async function lagAt(db: Database, rate: number, idBase: number): Promise<{ p50: number; p99: number; achieved: number; samples: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-lag-'));
@@ -121,40 +161,19 @@ async function lagAt(db: Database, rate: number, idBase: number): Promise<{ p50:
     lastCheckpoint: () => inner.lastCheckpoint(),
     write: async (records: readonly LogRecord[], cp: string) => {
       await inner.write(records, cp);
-      const t = performance.now();
+      const t = performance.timeOrigin + performance.now();
       for (const r of records) if (r.kind === 'change' && r.table === 'bench_lag') appended.set(Number(toPlain(r.key['id']!)), t);
     },
   };
   const cap = new BinlogCapture(db, MY, { source: 'lag', tables: ['bench_lag'], batchSize: 2000, serverId: 990_003 });
   await cap.start(sink);
-  const pool = mysql.createPool({ uri: MY, connectionLimit: 64 });
-  // above 1,000/s rows go several to a statement (a legacy app batching), so the writer can keep the pace on a busy box
-  const perStatement = Math.max(1, Math.round(rate / 1000));
-  const committed = new Map<number, number>();
-  const inflight = new Set<Promise<void>>();
-  let next = idBase;
-  const t0 = performance.now();
+  // the paced writer runs in its own process, as legacy applications do: it must not share capture's event loop
+  const { committed, seconds } = await pacedWriter(rate, idBase);
   const total = rate * LAG_SECONDS;
-  while (next - idBase < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate)) - (next - idBase);
-    for (let i = 0; i < due; i += perStatement) {
-      const ids: number[] = [];
-      for (let k = 0; k < perStatement && next - idBase < total; k++) ids.push(next++);
-      if (ids.length === 0) break;
-      const p = pool.query(`INSERT INTO bench_lag VALUES ${ids.map(() => '(?, ?)').join(', ')}`, ids.flatMap((id) => [id, 'x']))
-        .then(() => { const t = performance.now(); for (const id of ids) committed.set(id, t); });
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-      if (inflight.size > 256) await Promise.race(inflight);
-    }
-    await sleep(2);
-  }
-  await Promise.all(inflight);
-  const achieved = total / ((performance.now() - t0) / 1000);
+  const achieved = total / seconds;
   const end = Date.now() + 30_000;
   while (appended.size < committed.size && Date.now() < end) await sleep(10);
   await cap.stop();
-  await pool.end();
   await log.close();
   rmSync(dir, { recursive: true, force: true });
   const lags: number[] = [];

@@ -1,7 +1,7 @@
 import type { ColumnInfo } from '../../backends/types.js';
 import { fromMysql, type MysqlRaw } from '../../backends/mysql/values.js';
 import type { Value } from '../../values/index.js';
-import { instant } from '../../values/index.js';
+import { dec, instant } from '../../values/index.js';
 import { float32Text } from './binlog.js';
 
 /**
@@ -21,6 +21,9 @@ export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Val
   return fromMysql(body, column);
 }
 
+const BIT = /^bit\b/i;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?)?$/;
+
 /**
  * A value as zongji decodes it from a row image (dateStrings, timezone 'Z', big numbers as strings) → the raw form
  * the adapter's decoder takes → canonical. FLOAT columns arrive as the exact float32 and are printed the way the
@@ -28,6 +31,24 @@ export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Val
  */
 export function decodeBinlogValue(v: unknown, column: ColumnInfo): Value {
   if (v === null || v === undefined) return null;
+  // fast paths with exactly fromMysql's result (a safe JS integer's text is canonical; text columns arrive decoded by
+  // their character set): the binary log is the hot path of capture
+  if (column.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return { t: 'int', v: String(v === 0 ? 0 : v) };
+  if (column.type === 'text' && typeof v === 'string' && !BIT.test(column.nativeType)) return v;
+  if (typeof v === 'string') {
+    if (column.type === 'dec') { try { return dec(v); } catch { return fromMysql(v, column); } }
+    if (column.type === 'lts' || column.type === 'ts' || column.type === 'date') {
+      // well-formed, no zero part, a day every month has: the canonical text directly (else the full decoder)
+      const m = DATETIME.exec(v);
+      if (m && m[2]! >= '01' && m[2]! <= '12' && m[3]! >= '01' && m[3]! <= '28') {
+        if (column.type === 'date' && m[4] === undefined) return { t: 'date', v };
+        if (column.type !== 'date' && m[4] !== undefined) {
+          const text = `${m[1]}-${m[2]}-${m[3]}T${m[4]}.${(m[5] ?? '').padEnd(6, '0')}`;
+          return column.type === 'lts' ? { t: 'lts', v: text } : { t: 'ts', v: `${text}Z` };
+        }
+      }
+    }
+  }
   let raw: MysqlRaw;
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) raw = v;
   else if (Array.isArray(v)) raw = v.join(',');
