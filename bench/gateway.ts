@@ -105,6 +105,8 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     const got: Record<string, PacedResult> = {};
     for (const c of latencyTargets) {
+      // let the previous target finish its leftovers (a shadow instance drains its mirror and diff queues)
+      await new Promise((r) => setTimeout(r, 1500));
       await pacedLoad({ url: c.url, rate, durationMs: 1000, connections: 32 });
       const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
       got[c.name] = r;
