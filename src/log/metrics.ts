@@ -1,6 +1,7 @@
-import { counter, gauge } from '../observe/metrics.js';
+import { Gauge } from 'prom-client';
+import { counter, metricsRegistry } from '../observe/metrics.js';
 import type { LogRecord } from './change.js';
-import type { LogStats } from './types.js';
+import type { EventLog, LogStats } from './types.js';
 
 /**
  * Log metrics. Labels: the log's redacted name, the record kind, the table and op (tables are a bounded, configured
@@ -14,11 +15,46 @@ function appended() {
 function batches() {
   return counter<'log'>({ name: 'siphon_log_append_batches_total', help: 'Append batches committed to the event log', labelNames: ['log'] });
 }
+// Open logs whose size is read at scrape time (a stats() call per log per scrape: count + size, cheap enough at
+// Prometheus intervals). A log that fails to answer keeps its last value rather than failing the scrape.
+const tracked = new Set<EventLog>();
+const last = new Map<string, LogStats>();
+
+async function refresh(): Promise<void> {
+  await Promise.all([...tracked].map(async (l) => { try { last.set(l.name, await l.stats()); } catch { /* keep last */ } }));
+}
+
+function sizeGauge(name: string, help: string, pick: (s: LogStats) => number | null): Gauge<'log'> {
+  const existing = metricsRegistry().getSingleMetric(name) as Gauge<'log'> | undefined;
+  if (existing) return existing;
+  return new Gauge<'log'>({
+    name, help, labelNames: ['log'], registers: [metricsRegistry()],
+    async collect() {
+      if (name === 'siphon_log_entries') await refresh();
+      for (const [log, s] of last) { const v = pick(s); if (v !== null) this.set({ log }, v); }
+    },
+  });
+}
 function entries() {
-  return gauge<'log'>({ name: 'siphon_log_entries', help: 'Entries currently held by the event log', labelNames: ['log'] });
+  return sizeGauge('siphon_log_entries', 'Entries currently held by the event log', (s) => s.entries);
 }
 function bytes() {
-  return gauge<'log'>({ name: 'siphon_log_bytes', help: 'Stored size of the event log in bytes (when known)', labelNames: ['log'] });
+  return sizeGauge('siphon_log_bytes', 'Stored size of the event log in bytes (when known)', (s) => s.bytes);
+}
+
+/** Report this log's size on every scrape until it is closed (openLog does this). */
+export function trackLogSize(log: EventLog): void {
+  tracked.add(log);
+  entries(); bytes();
+}
+
+export function untrackLogSize(log: EventLog): void {
+  tracked.delete(log);
+  if (![...tracked].some((l) => l.name === log.name)) {
+    last.delete(log.name);
+    entries().remove({ log: log.name });
+    bytes().remove({ log: log.name });
+  }
 }
 
 export function recordAppend(log: string, records: readonly LogRecord[]): void {
@@ -37,8 +73,9 @@ export function recordAppend(log: string, records: readonly LogRecord[]): void {
   batches().inc({ log });
 }
 
-/** Publish a stats() snapshot as gauges (called by whoever polls stats: CLI, control plane). */
+/** Publish a stats() snapshot as gauges (for callers that already have one: CLI stats). */
 export function recordStats(log: string, s: LogStats): void {
+  last.set(log, s);
   entries().set({ log }, s.entries);
   if (s.bytes !== null) bytes().set({ log }, s.bytes);
 }

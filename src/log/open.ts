@@ -3,6 +3,7 @@ import { UnsupportedUrlError } from '../backends/errors.js';
 import { assertNever } from '../errors.js';
 import type { EventLog } from './types.js';
 import { SqliteLog } from './sqlite/sqlite-log.js';
+import { trackLogSize, untrackLogSize } from './metrics.js';
 
 export const DEFAULT_LOG_URL = 'sqlite:.siphon/log.sqlite';
 
@@ -18,6 +19,15 @@ export interface OpenLogOptions {
  *   nats://host:4222[,host2:4222]/LOG        JetStream stream SIPHON_LOG (one log per source, see nats/)
  */
 export async function openLog(url: string, options: OpenLogOptions = {}): Promise<EventLog> {
+  const log = await openAdapter(url, options);
+  // Size gauges read at scrape time, for as long as the log is open.
+  trackLogSize(log);
+  const close = log.close.bind(log);
+  log.close = async () => { untrackLogSize(log); await close(); };
+  return log;
+}
+
+async function openAdapter(url: string, options: OpenLogOptions): Promise<EventLog> {
   const parsed = parseConnectionUrl(url);
   switch (parsed.kind) {
     case 'sqlite':

@@ -114,3 +114,23 @@ describe('siphon log prune and tail --follow', () => {
     expect(await exited).toBe(0);
   }, 60_000);
 });
+
+describe('log size metrics', () => {
+  it('reports entries and bytes of every open log at scrape time', async () => {
+    const { renderMetrics } = await import('../../src/observe/metrics.js');
+    const db = await freshDatabase('sqlite', 'siphon_logmetrics');
+    const log = await openLog(db.url);
+    try {
+      await log.append([change(1), change(2), change(3)]);
+      const { body } = await renderMetrics();
+      const line = body.split('\n').find((l) => l.startsWith('siphon_log_entries{') && l.includes(db.url));
+      expect(line).toMatch(/ 3$/);
+      expect(body).toMatch(new RegExp(`siphon_log_appended_total\\{log="${db.url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}",kind="change",table="orders",op="insert"\\} 3`));
+    } finally {
+      await log.close();
+      await db.drop();
+    }
+    const { body } = await renderMetrics();
+    expect(body).not.toContain(`siphon_log_entries{log="${db.url}"`);
+  });
+});
