@@ -9,6 +9,8 @@ export type MirrorResult =
   | 'sent' | 'dropped_queue_full' | 'skipped_too_large' | 'skipped_method' | 'skipped_rate' | 'failed' | 'timeout';
 export type FallbackReason = 'error' | 'timeout' | 'status';
 
+const CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 export class GatewayMetrics {
   readonly requests = counter({
     name: 'siphon_gateway_requests_total', help: 'User requests answered, by route, mode, answering side and status class',
@@ -43,6 +45,7 @@ export class GatewayMetrics {
   readonly routeVersion = gauge({ name: 'siphon_gateway_route_table_version', help: 'Route table version in use' });
 
   readonly #counters = new Map<string, Counter.Internal>();
+  readonly #requestChildren = new Map<string, Counter.Internal>();
   readonly #histograms = new Map<string, Histogram.Internal<string>>();
 
   #c(metric: Counter<string>, name: string, ...values: string[]): Counter.Internal {
@@ -53,7 +56,11 @@ export class GatewayMetrics {
   }
 
   request(route: string, mode: string, side: string, status: number, seconds: number): void {
-    this.#c(this.requests, 'r', route, mode, side, status === 0 ? 'error' : `${Math.floor(status / 100)}xx`).inc();
+    const cls = status === 0 ? 'error' : CLASSES[Math.floor(status / 100)] ?? 'other';
+    const rkey = route + '\0' + mode + '\0' + side + '\0' + cls;
+    let c = this.#requestChildren.get(rkey);
+    if (!c) { c = this.requests.labels(route, mode, side, cls); this.#requestChildren.set(rkey, c); }
+    c.inc();
     const key = side + '\0' + route;
     let h = this.#histograms.get(key);
     if (!h) { h = this.latency.labels(side, route); this.#histograms.set(key, h); }

@@ -21,6 +21,8 @@ export interface ForwardInfo {
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
+  // the common values name only headers that are hop-by-hop anyway: skip the set (hot path)
+  if (text.length <= 10) { const t = text.trim().toLowerCase(); if (t === 'keep-alive' || t === 'close') return undefined; }
   const set = new Set<string>();
   for (const t of text.split(',')) { const n = t.trim().toLowerCase(); if (n) set.add(n); }
   return set.size ? set : undefined;
