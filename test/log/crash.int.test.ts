@@ -4,12 +4,14 @@ import { LogFactory, readAll } from './logs.js';
 
 // The log's half of "a crash loses nothing and repeats nothing": the source position is stored atomically with the
 // batch (SQLite, PostgreSQL), so after a SIGKILL at any moment the stored position is exactly the last stored
-// change's, and a producer resuming from it neither skips nor repeats a change.
-describe.each(['sqlite', 'postgres'] as const)('append survives SIGKILL on %s', (engine) => {
+// change's, and a producer resuming from it neither skips nor repeats a change. On NATS the position is stored after
+// the acknowledged publish (header on the batch's last message, then KV): a kill can leave part of a batch stored
+// without its position; the producer then republishes that batch and JetStream's msg-id de-duplication keeps one copy.
+describe.each(['sqlite', 'postgres', 'nats'] as const)('append survives SIGKILL on %s', (engine) => {
   const f = new LogFactory(engine);
   afterAll(() => f.dropAll());
 
-  it('stored source position always matches the last stored batch, across 4 kills', async () => {
+  it('every change stored once, in order, resumable from the stored position, across 4 kills', async () => {
     const url = await f.newUrl();
     for (let round = 0; round < 4; round++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/log/fixtures/appender.ts', url], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,8 +32,15 @@ describe.each(['sqlite', 'postgres'] as const)('append survives SIGKILL on %s', 
       const entries = await readAll(log, null, 1000);
       const positions = entries.map((e) => Number(e.record.position));
       expect(positions).toEqual(positions.map((_, i) => i)); // every change once, in order, none missing
-      expect(positions.length % 50).toBe(0); // never half a batch
-      expect(await log.lastSourcePosition('crash')).toBe(String(positions.length - 1));
+      const stored = Number(await log.lastSourcePosition('crash'));
+      if (engine === 'nats') {
+        expect((stored + 1) % 50).toBe(0);
+        expect(positions.length - (stored + 1)).toBeGreaterThanOrEqual(0); // at most the batch in flight is ahead
+        expect(positions.length - (stored + 1)).toBeLessThan(50);
+      } else {
+        expect(positions.length % 50).toBe(0); // never half a batch
+        expect(stored).toBe(positions.length - 1);
+      }
       await log.close();
     }
   }, 120_000);
