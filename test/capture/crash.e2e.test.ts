@@ -101,11 +101,13 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-// 20 kills of binlog capture (the issue's bar), plus 10 of trigger capture on SQLite: ~1 minute in all on 2 cores
+// 20 kills of binlog capture (the issue's bar), plus 6 of trigger capture on SQLite and 5 of pgoutput: about a
+// minute in all on 2 cores
 const scale = Number(process.env.SIPHON_CRASH_SCALE ?? 1);
 const CASES: { method: CaptureMethod; dialect: Dialect; kills: number }[] = [
   { method: 'binlog', dialect: 'mysql', kills: Math.round(20 * scale) },
-  { method: 'trigger', dialect: 'sqlite', kills: Math.round(10 * scale) },
+  { method: 'trigger', dialect: 'sqlite', kills: Math.round(6 * scale) },
+  { method: 'pgoutput', dialect: 'postgres', kills: Math.round(5 * scale) },
 ];
 
 describe.each(CASES)('capture survives SIGKILL at random moments ($method on $dialect)', ({ method, dialect, kills: KILLS }) => {
@@ -122,6 +124,7 @@ describe.each(CASES)('capture survives SIGKILL at random moments ($method on $di
     await db.execute(`CREATE TABLE items (id INT PRIMARY KEY, ver INT NOT NULL, note VARCHAR(20))`);
     await ensureWatermarkTable(db);
     if (method === 'trigger') await installTriggers(db, ['items']);
+    if (method === 'pgoutput') await db.execute('ALTER TABLE items REPLICA IDENTITY FULL');
     ({ log, url: logUrl, drop: dropLog } = await freshSqliteLog());
     const env = { CRASH_LEGACY: fresh.url, CRASH_LOG: logUrl, CRASH_METHOD: method, CRASH_SOURCE: 'legacy', CRASH_TABLES: 'items', CRASH_SLOT: slot };
 

@@ -71,6 +71,22 @@ describe('pgoutput capture', () => {
     await cap2.stop();
   });
 
+  it('without REPLICA IDENTITY FULL a delete carries the key as its before image, and the gap is reported', async () => {
+    await db.execute(`CREATE TABLE plain (a INT PRIMARY KEY, v TEXT)`);
+    const { log: l2, drop } = await freshSqliteLog();
+    const s2 = `${slot}_p`;
+    try {
+      const cap = new PgoutputCapture(db, fresh.url, { source: 'plain', tables: ['plain'], slot: s2, createSlot: true });
+      await cap.start(logSink(l2, 'plain'));
+      expect((await cap.status()).details['replicaIdentityNotFull']).toBe('plain');
+      await db.execute(`INSERT INTO plain VALUES (1, 'x')`);
+      await db.execute(`DELETE FROM plain WHERE a = 1`);
+      const e = await waitFor(() => readAll(l2), (x) => x.length >= 2, 'insert + delete');
+      expect(e[1]!.record).toMatchObject({ kind: 'change', op: 'delete', key: { a: int(1) }, before: { a: int(1) }, after: null });
+      await cap.stop();
+    } finally { await drop(); await dropSlotAndPublication(db, s2, s2); }
+  });
+
   it('records a column change as a DDL record and stops when told to', async () => {
     const cap = new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders', 'pair'], slot, onSchemaChange: 'stop' });
     await cap.start(logSink(log, 'legacy'));

@@ -167,9 +167,10 @@ export class PgoutputCapture implements CaptureSource {
     if (!table) return;
     this.last = position;
     const img = (t: Record<string, unknown> | null) => (t ? this.convert(t, table) : null);
-    const before = msg.tag === 'insert' ? null : img(msg.old);
-    const after = msg.tag === 'delete' ? null : img(msg.new);
     const keyImage = msg.tag === 'insert' ? null : img(msg.key);
+    // without REPLICA IDENTITY FULL a delete carries only the key: that partial image is its before image
+    const before = msg.tag === 'insert' ? null : img(msg.old) ?? (msg.tag === 'delete' ? keyImage : null);
+    const after = msg.tag === 'delete' ? null : img(msg.new);
     const record = toRecord(this.source, { table, op: msg.tag, before, after, keyImage, position, txid: this.tx.xid, at: this.tx.at });
     const cp = encode({ last: position, ack: this.ack });
     if (record) this.runtime.push(record, cp);
