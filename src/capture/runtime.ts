@@ -33,6 +33,9 @@ export class CaptureRuntime {
   private pendingCheckpoint: Checkpoint | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
+  /** Longest a position move without records waits before it is stored. */
+  checkpointIntervalMs = 1000;
   private resolveFinished!: () => void;
   private rejectFinished!: (e: Error) => void;
   private readonly metricChanges = captureMetrics.changes();
@@ -69,9 +72,19 @@ export class CaptureRuntime {
     this.schedule();
   }
 
+  /**
+   * Records wait at most flushIntervalMs. A position move without records (commits of tables not captured, seen in a
+   * binary log) is stored at most every checkpointIntervalMs: it only shortens a replay after a restart, and storing
+   * it at the commit rate of a busy server would load the log with empty appends.
+   */
   private schedule(): void {
-    if (this.timer || this.state !== 'running') return;
-    this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, this.flushIntervalMs);
+    if (this.state !== 'running') return;
+    const delay = this.buffer.length > 0 ? this.flushIntervalMs : this.checkpointIntervalMs;
+    const due = Date.now() + delay;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, delay);
   }
 
   /** Append what is buffered (resolves when it and every earlier append are stored). */
