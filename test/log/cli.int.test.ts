@@ -66,6 +66,19 @@ describe('siphon log tail | replay | stats', () => {
     expect(reversed.stderr).toMatch(/--from is after --to/);
   });
 
+  it('-c FILE takes the log URL from a siphon config', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const file = join(dirname(db.name), 'siphon.config.ts');
+    writeFileSync(file, `import { defineMigration } from 'siphon';
+export default defineMigration({ name: 'logtest', legacy: { db: 'sqlite:legacy.sqlite' }, next: { db: 'sqlite:next.sqlite' },
+  log: ${JSON.stringify(url)}, tables: {} });
+`);
+    const r = await cli('log', 'tail', '-c', file);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
   it('stats shows entries and offsets', async () => {
     const r = await cli('log', 'stats', '--log', url, '--json');
     expect(JSON.parse(r.stdout)).toMatchObject({ entries: 4, firstOffset: '1', lastOffset: '4', consumers: [] });
