@@ -172,9 +172,9 @@ export class BinlogCapture implements CaptureSource {
 
   private convert(raw: Record<string, unknown>, table: CapturedTable): Row {
     const row: Row = {};
-    for (const [name, v] of Object.entries(raw)) {
+    for (const name in raw) {
       const c = table.columns.get(name) ?? { name, type: 'unknown' as const, nativeType: 'unknown', nullable: true };
-      row[name] = decodeBinlogValue(v, c);
+      row[name] = decodeBinlogValue(raw[name], c);
     }
     return row;
   }

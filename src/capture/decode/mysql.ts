@@ -22,6 +22,13 @@ export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Val
 }
 
 const BIT = /^bit\b/i;
+/** Per-column facts decided once, not per value. */
+const FLAGS = new WeakMap<ColumnInfo, { bit: boolean; float32: boolean }>();
+function flagsOf(c: ColumnInfo): { bit: boolean; float32: boolean } {
+  let f = FLAGS.get(c);
+  if (!f) { f = { bit: BIT.test(c.nativeType), float32: c.type === 'float' && /^float/i.test(c.nativeType) }; FLAGS.set(c, f); }
+  return f;
+}
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?)?$/;
 
 /**
@@ -31,10 +38,11 @@ const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,
  */
 export function decodeBinlogValue(v: unknown, column: ColumnInfo): Value {
   if (v === null || v === undefined) return null;
+  const flags = flagsOf(column);
   // fast paths with exactly fromMysql's result (a safe JS integer's text is canonical; text columns arrive decoded by
   // their character set): the binary log is the hot path of capture
   if (column.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return { t: 'int', v: String(v === 0 ? 0 : v) };
-  if (column.type === 'text' && typeof v === 'string' && !BIT.test(column.nativeType)) return v;
+  if (column.type === 'text' && typeof v === 'string' && !flags.bit) return v;
   if (typeof v === 'string') {
     if (column.type === 'dec') { try { return dec(v); } catch { return fromMysql(v, column); } }
     if (column.type === 'lts' || column.type === 'ts' || column.type === 'date') {
@@ -52,7 +60,7 @@ export function decodeBinlogValue(v: unknown, column: ColumnInfo): Value {
   let raw: MysqlRaw;
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) raw = v;
   else if (Array.isArray(v)) raw = v.join(',');
-  else if (typeof v === 'number') raw = column.type === 'float' && /^float/i.test(column.nativeType) ? String(float32Text(v)) : String(v);
+  else if (typeof v === 'number') raw = flags.float32 ? String(float32Text(v)) : String(v);
   else if (typeof v === 'bigint') raw = v.toString();
   else if (typeof v === 'boolean') raw = v ? '1' : '0';
   else if (typeof v === 'string') raw = v;
