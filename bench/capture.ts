@@ -222,10 +222,11 @@ async function main(): Promise<void> {
     await db.execute('DROP TABLE IF EXISTS bench_lag');
     const r = (x: number) => Math.round(x);
     const f = (x: number) => Math.round(x * 10) / 10;
+    const ratio = (x: number) => Math.round((x / raw) * 1000) / 1000;
     process.stdout.write(JSON.stringify({
       rawBinlogEventsPerSec: r(raw), sqliteChangesPerSec: r(rates['sqlite']!), postgresChangesPerSec: r(rates['postgres']!),
       natsChangesPerSec: r(rates['nats']!),
-      sqliteRatioToRaw: f(rates['sqlite']! / raw * 100) / 100, postgresRatioToRaw: f(rates['postgres']! / raw * 100) / 100, natsRatioToRaw: f(rates['nats']! / raw * 100) / 100,
+      sqliteRatioToRaw: ratio(rates["sqlite"]!), postgresRatioToRaw: ratio(rates["postgres"]!), natsRatioToRaw: ratio(rates["nats"]!),
       lagP50Ms1k: f(lag1k.p50), lagP99Ms1k: f(lag1k.p99), lagP50Ms5k: f(lag5k.p50), lagP99Ms5k: f(lag5k.p99),
       achievedWritesPerSec1k: r(lag1k.achieved), achievedWritesPerSec5k: r(lag5k.achieved), rows: N,
     }) + '\n');
