@@ -1,7 +1,7 @@
 import type { ChangeOp, LogRecord } from '../log/change.js';
 import type { Row } from '../values/index.js';
 import type { CapturedTable } from './tables.js';
-import { WATERMARK_TABLE, watermarkOf } from './watermark.js';
+import { HEARTBEAT_PREFIX, WATERMARK_TABLE, watermarkOf } from './watermark.js';
 
 export interface RawChange {
   readonly table: CapturedTable;
@@ -24,7 +24,7 @@ export function toRecord(source: string, c: RawChange): LogRecord | null {
   if (c.table.name === WATERMARK_TABLE) {
     if (c.op === 'delete') return null;
     const w = watermarkOf(c.after);
-    if (!w) return null;
+    if (!w || w.id.startsWith(HEARTBEAT_PREFIX)) return null;
     return { kind: 'watermark', source, table: w.table, id: w.id, phase: w.phase, position: c.position, at: c.at };
   }
   const image = c.after ?? c.before ?? c.keyImage ?? {};

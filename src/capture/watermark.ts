@@ -32,6 +32,9 @@ export async function writeWatermark(db: Database, id: string, phase: WatermarkP
   await db.upsert(WATERMARK_TABLE, ['id'], [row]);
 }
 
+/** Watermark ids capture writes itself to keep a replication slot moving; never emitted as records. */
+export const HEARTBEAT_PREFIX = '__siphon_heartbeat:';
+
 /** A watermark row image as captured → its fields; null when the image is not a valid watermark. */
 export function watermarkOf(row: Row | null): { id: string; phase: WatermarkPhase; table: string | null } | null {
   if (!row) return null;

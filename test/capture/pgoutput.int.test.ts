@@ -87,6 +87,20 @@ describe('pgoutput capture', () => {
     } finally { await drop(); await dropSlotAndPublication(db, s2, s2); }
   });
 
+  it('keeps the slot moving with heartbeats while captured tables are idle (no record for them)', async () => {
+    await db.execute(`CREATE TABLE busy (a INT PRIMARY KEY)`);
+    const { log: l3, drop } = await freshSqliteLog();
+    const s3 = `${slot}_h`;
+    try {
+      const cap = new PgoutputCapture(db, fresh.url, { source: 'idle', tables: ['pair'], slot: s3, createSlot: true, heartbeatIntervalMs: 100 });
+      await cap.start(logSink(l3, 'idle'));
+      for (let i = 0; i < 5; i++) await db.execute(`INSERT INTO busy VALUES (${i})`); // WAL the slot does not publish
+      await waitFor(async () => (await cap.status()).details['ackedLsn'], (v) => typeof v === 'string', 'slot confirmed without captured changes');
+      expect((await readAll(l3)).length).toBe(0); // heartbeats move the position; they are not records
+      await cap.stop();
+    } finally { await drop(); await dropSlotAndPublication(db, s3, s3); }
+  });
+
   it('records a column change as a DDL record and stops when told to', async () => {
     const cap = new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders', 'pair'], slot, onSchemaChange: 'stop' });
     await cap.start(logSink(log, 'legacy'));

@@ -9,6 +9,7 @@ import { pad, toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
 import { type CapturedTable, capturedTable, ddlColumns, describeFresh, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
+import { HEARTBEAT_PREFIX, writeWatermark } from '../watermark.js';
 import { defaultSlotName, ensurePublicationAndSlot, setReplicaIdentityFull, slotLagBytes, tablesWithoutFullIdentity } from './slot.js';
 
 export interface PgoutputOptions extends CaptureOptions {
@@ -18,6 +19,12 @@ export interface PgoutputOptions extends CaptureOptions {
   readonly createSlot?: boolean;
   /** ALTER TABLE … REPLICA IDENTITY FULL on captured tables that lack it (otherwise it is reported). */
   readonly setReplicaIdentityFull?: boolean;
+  /**
+   * Write a heartbeat row into the watermark table this often (ms; 0: never). When captured tables are idle while the
+   * rest of the database is busy, nothing reaches the slot and it would hold WAL for ever; the heartbeat's commit
+   * lets it confirm (Debezium's heartbeat.action.query). Default 10 s.
+   */
+  readonly heartbeatIntervalMs?: number;
 }
 
 /** Checkpoint: the last stored change position, and the commit end LSN up to which every transaction is stored. */
@@ -71,6 +78,7 @@ export class PgoutputCapture implements CaptureSource {
   private acked: string | null = null;
   private tx: { lsn: string; seq: number; at: string; xid: string } | null = null;
   private missingFull: string[] = [];
+  private heartbeat: NodeJS.Timeout | null = null;
   private readonly log = createLogger('capture.pgoutput');
 
   constructor(private readonly db: Database, private readonly url: string, private readonly options: PgoutputOptions) {
@@ -104,6 +112,13 @@ export class PgoutputCapture implements CaptureSource {
     this.runtime.begin(sink);
     this.runtime.afterWrite = (checkpoint) => this.acknowledge(decode(this.source, checkpoint).ack);
     await this.open();
+    const every = this.options.heartbeatIntervalMs ?? 10_000;
+    if (every > 0) {
+      this.heartbeat = setInterval(() => {
+        void writeWatermark(this.db, `${HEARTBEAT_PREFIX}${this.source}`, 'low').catch((e: Error) => this.log.warn({ err: e.message }, 'heartbeat write failed'));
+      }, every);
+      this.heartbeat.unref();
+    }
   }
 
   private async acknowledge(lsn: string | null): Promise<void> {
@@ -223,6 +238,7 @@ export class PgoutputCapture implements CaptureSource {
   }
 
   async stop(): Promise<void> {
+    if (this.heartbeat) { clearInterval(this.heartbeat); this.heartbeat = null; }
     await this.runtime.end();
     const s = this.service;
     this.service = null;
