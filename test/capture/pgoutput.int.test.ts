@@ -72,13 +72,14 @@ describe('pgoutput capture', () => {
   });
 
   it('without REPLICA IDENTITY FULL a delete carries the key as its before image, and the gap is reported', async () => {
-    await db.execute(`CREATE TABLE plain (a INT PRIMARY KEY, v TEXT)`);
+    await db.execute(`CREATE TABLE plain (a INT PRIMARY KEY, v TEXT, tags INT[])`);
     const { log: l2, drop } = await freshSqliteLog();
     const s2 = `${slot}_p`;
     try {
       const cap = new PgoutputCapture(db, fresh.url, { source: 'plain', tables: ['plain'], slot: s2, createSlot: true });
       await cap.start(logSink(l2, 'plain'));
       expect((await cap.status()).details['replicaIdentityNotFull']).toBe('plain');
+      expect((await cap.status()).details['unknownTypes']).toMatch(/^plain\.tags \(/);
       await db.execute(`INSERT INTO plain VALUES (1, 'x')`);
       await db.execute(`DELETE FROM plain WHERE a = 1`);
       const e = await waitFor(() => readAll(l2), (x) => x.length >= 2, 'insert + delete');

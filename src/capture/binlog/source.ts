@@ -34,6 +34,8 @@ type RowsEv = RowsEvent & { rows: Record<string, unknown>[] | { before: Record<s
 export class BinlogCapture implements CaptureSource {
   readonly method = 'binlog' as const;
   readonly source: string;
+  /** Columns whose type has no canonical mapping, as `table.column (type)`, reported in status. */
+  private unknownTypes: string | null = null;
   private readonly runtime: CaptureRuntime;
   private zongji: ZongJi | null = null;
   private tables = new Map<string, CapturedTable>();
@@ -58,6 +60,7 @@ export class BinlogCapture implements CaptureSource {
     const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
     this.tables = tables;
     for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
+    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
     const dbRow = await this.db.query('SELECT DATABASE() AS d');
     this.schema = String(dbRow[0]?.['d'] ?? '');
     const logs = await this.binaryLogs();
@@ -246,6 +249,6 @@ export class BinlogCapture implements CaptureSource {
       const p = st[0]?.['Position'];
       if (pos && st[0]?.['File'] === pos.file && p) lag = Math.max(0, Number((p as { v: string }).v ?? p) - pos.pos);
     } catch { /* status must not throw */ }
-    return this.runtime.status(lag, { file: this.file, gtid: this.gtid });
+    return this.runtime.status(lag, { file: this.file, gtid: this.gtid, unknownTypes: this.unknownTypes });
   }
 }

@@ -64,6 +64,8 @@ class TextPgoutputPlugin extends PgoutputPlugin {
 export class PgoutputCapture implements CaptureSource {
   readonly method = 'pgoutput' as const;
   readonly source: string;
+  /** Columns whose type has no canonical mapping, as `table.column (type)`, reported in status. */
+  private unknownTypes: string | null = null;
   readonly slot: string;
   readonly publication: string;
   private readonly runtime: CaptureRuntime;
@@ -94,6 +96,7 @@ export class PgoutputCapture implements CaptureSource {
     const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
     this.tables = tables;
     for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
+    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
     const names = [...tables.keys()];
     await ensurePublicationAndSlot(this.db, this.source, this.slot, this.publication, names, this.options.createSlot ?? false);
     this.missingFull = await tablesWithoutFullIdentity(this.db, names);
@@ -248,6 +251,6 @@ export class PgoutputCapture implements CaptureSource {
   async status(): Promise<CaptureStatus> {
     let lag: number | null = null;
     try { lag = await slotLagBytes(this.db, this.slot); } catch { /* status must not throw */ }
-    return this.runtime.status(lag, { slot: this.slot, publication: this.publication, ackedLsn: this.acked, replicaIdentityNotFull: this.missingFull.join(',') || null });
+    return this.runtime.status(lag, { slot: this.slot, publication: this.publication, ackedLsn: this.acked, replicaIdentityNotFull: this.missingFull.join(',') || null, unknownTypes: this.unknownTypes });
   }
 }

@@ -22,6 +22,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class TriggerCapture implements CaptureSource {
   readonly method = 'trigger' as const;
   readonly source: string;
+  /** Columns whose type has no canonical mapping, as `table.column (type)`, reported in status. */
+  private unknownTypes: string | null = null;
   private readonly runtime: CaptureRuntime;
   private readonly dialect: TriggerDialect;
   private tables = new Map<string, CapturedTable>();
@@ -46,6 +48,7 @@ export class TriggerCapture implements CaptureSource {
     const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
     this.tables = tables;
     for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
+    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
     const cp = await sink.lastCheckpoint();
     if (cp !== null && !POSITION_RE.test(cp)) throw new CapturePositionError(this.source, cp, 'trigger (20-digit change id)');
     this.last = cp === null ? 0n : BigInt(cp);
@@ -135,7 +138,7 @@ export class TriggerCapture implements CaptureSource {
       const n = r[0]?.['n'];
       pending = n && typeof n === 'object' && 'v' in n ? Number(n.v) : null;
     } catch { /* status must not throw because legacy is unreachable */ }
-    return this.runtime.status(pending, { lastId: this.last.toString() });
+    return this.runtime.status(pending, { lastId: this.last.toString(), unknownTypes: this.unknownTypes });
   }
 }
 
