@@ -95,6 +95,17 @@ describe.each(DIALECTS)('trigger capture on %s', (dialect) => {
     } finally { await drop(); await other.close(); }
   });
 
+  it.skipIf(dialect !== 'postgres')('refuses to drain on PostgreSQL without the right to see other sessions\' transactions', async () => {
+    const role = `siphon_t_role_${Date.now().toString(36)}`;
+    await db.execute(`CREATE ROLE ${role} LOGIN`);
+    const u = new URL(fresh.url); u.username = role;
+    const weak = await openDatabase(u.toString());
+    try {
+      const cap = new TriggerCapture(weak, { source: 'weak', tables: ['pair'] });
+      await expect(cap.start(logSink(log, 'weak'))).rejects.toThrow(/pg_read_all_stats/);
+    } finally { await weak.close(); await db.execute(`DROP ROLE ${role}`); }
+  });
+
   it.skipIf(dialect === 'sqlite')('never skips a change whose transaction commits after a later one (interleaved commits)', async () => {
     const start = (await readAll(log)).length;
     const cap = new TriggerCapture(db, { source: 'legacy', tables: ['orders', 'pair'], pollIntervalMs: 5 });

@@ -40,6 +40,8 @@ export interface TriggerDialect {
    * it is committed (visible) or rolled back (gone) for good. Null: no bound (read all visible rows).
    */
   boundTracker(): (db: Database) => Promise<bigint | null>;
+  /** A setup problem that would make draining unsafe (missing privilege), as a message; null when fine. */
+  checkSetup?(db: Database): Promise<string | null>;
   /** Read up to `limit` changes with last < id <= bound, in id order (waiting for in-flight writers if needed). */
   read(db: Database, last: bigint, bound: bigint | null, limit: number): Promise<ChangeRow[]>;
 }

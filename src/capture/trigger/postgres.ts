@@ -69,6 +69,12 @@ END $fn$`,
     }
     return row;
   },
+  async checkSetup(db) {
+    // without it, other sessions' backend_xid reads as NULL and an open transaction's change could be passed over
+    const r = await db.query(`SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS ok`);
+    return r[0]?.['ok'] === true ? null
+      : 'the capture role must be superuser or a member of pg_read_all_stats (GRANT pg_read_all_stats TO <role>): trigger capture reads the open transactions of other sessions to drain in commit order';
+  },
   boundTracker() {
     const pending: { seq: bigint; open: Set<string> }[] = [];
     let safe = 0n;

@@ -45,6 +45,8 @@ export class TriggerCapture implements CaptureSource {
     if (!existing.includes(CHANGE_TABLE)) {
       throw new CaptureSetupError(this.source, `the change table ${CHANGE_TABLE} does not exist in ${this.db.displayUrl}: run "siphon capture install" first`);
     }
+    const problem = await this.dialect.checkSetup?.(this.db);
+    if (problem) throw new CaptureSetupError(this.source, problem);
     const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
     this.tables = tables;
     for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
