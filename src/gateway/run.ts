@@ -82,6 +82,14 @@ export async function runGateway(opts: RunGatewayOptions, log: Logger = createLo
     const stop = async () => { await p.stop(); process.exit(0); };
     process.once('SIGTERM', () => void stop());
     process.once('SIGINT', () => void stop());
+    // The primary is gone (killed, crashed): finish in-flight requests and leave instead of serving orphaned.
+    process.once('disconnect', () => void stop());
+    // Closing the server messages the primary over IPC; when the primary has already exited that write fails with
+    // EPIPE, which must not crash a worker that is only shutting down.
+    cluster.worker!.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_IPC_CHANNEL_CLOSED') log.debug({ error: e.message }, 'primary gone during shutdown');
+      else log.error({ error: e.message }, 'cluster worker error');
+    });
     return { port: opts.port, stop: p.stop };
   }
   enableDefaultMetrics();
