@@ -8,7 +8,8 @@
  * 4. Lag at 1,000 and 5,000 legacy writes/s: a paced writer in its own process (64 connections, autocommit inserts; at 5,000/s five rows per statement) records each
  *    commit's acknowledgement time; a sink wrapper records when the append carrying that row returned (durable in the
  *    SQLite log). Lag = append time − commit time, p50/p99.
- * Last line: one JSON object with the figures.
+ * Last line: one JSON object with the figures. Knobs: BENCH_ROWS (200000), BENCH_LAG_SECONDS (5), BENCH_BATCH (2000),
+ * SIPHON_BENCH_MY_URL / _PG_URL / _NATS_URL (the siphon_bench databases by default).
  */
 import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
@@ -35,6 +36,7 @@ const MY = process.env.SIPHON_BENCH_MY_URL ?? 'mysql://root@127.0.0.1:3306/sipho
 const PG = process.env.SIPHON_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/siphon_bench';
 const NATS = process.env.SIPHON_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const N = Number(process.env.BENCH_ROWS ?? 200_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 5);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +92,7 @@ async function captureInto(db: Database, target: LogTarget, start: { file: strin
   const log = await openLog(target.url);
   try {
     await log.append([], { sourcePosition: { source: 'bench', position: encodeCheckpoint({ file: start.file, pos: start.pos, last: null, gtid: null }) } });
-    const cap = new BinlogCapture(db, MY, { source: 'bench', tables: ['bench_items'], batchSize: 2000, serverId: 990_002 });
+    const cap = new BinlogCapture(db, MY, { source: 'bench', tables: ['bench_items'], batchSize: BATCH, serverId: 990_002 });
     const t0 = performance.now();
     await cap.start(logSink(log, 'bench'));
     for (;;) {
