@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,18 @@ describe('siphon capture (CLI) on SQLite', () => {
     const st = await runCli(['capture', 'status', ...flags, '--json']);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ source: 'legacy', method: 'trigger', position: '00000000000000000002', logEntries: 2, lagPositions: 0 });
+
+    // the same through a config file (legacy db, log and tables from it; relative sqlite: paths from its folder)
+    const cfg = join(dir, 'siphon.config.mts');
+    writeFileSync(cfg, `import { defineMigration, z } from 'siphon';
+export default defineMigration({
+  name: 'capture-cli', legacy: { db: 'sqlite:legacy.sqlite' }, next: { db: 'sqlite:next.sqlite' }, log: 'sqlite:log.sqlite',
+  tables: { t: { key: ['id'], to: (row) => ({ t2: [{ id: Number(row.id) }] }), schemas: { t2: z.object({ id: z.number() }) } } },
+});
+`);
+    const viaConfig = await runCli(['capture', 'status', '-c', cfg, '--json']);
+    expect(viaConfig.stderr).toBe('');
+    expect(JSON.parse(viaConfig.stdout)).toMatchObject({ method: 'trigger', position: '00000000000000000002', logEntries: 2 });
 
     const noTables = await runCli(['capture', 'status', '--legacy', legacy, '--log', logUrl]);
     expect(noTables.code).toBe(2);
