@@ -23,19 +23,29 @@ describe('pgoutput capture', () => {
     await ensureWatermarkTable(db);
     const l = await freshSqliteLog(); log = l.log; dropLog = l.drop;
   });
+  const started: PgoutputCapture[] = [];
+  const track = (c: PgoutputCapture) => { started.push(c); return c; };
   afterAll(async () => {
+    // even after a failed test: stop every capture, then drop every slot of this database (a forgotten slot pins WAL)
+    for (const c of started) await c.stop().catch(() => undefined);
+    for (let i = 0; i < 50; i++) {
+      const left = await db.query(`SELECT slot_name FROM pg_replication_slots WHERE database = current_database()`);
+      if (left.length === 0) break;
+      for (const r of left) await db.query(`SELECT pg_drop_replication_slot(?)`, [String(r['slot_name'])]).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await dropSlotAndPublication(db, slot, slot).catch(() => undefined);
     await db?.close(); await dropLog?.(); await fresh?.drop();
   });
 
   it('refuses to start without a slot unless asked to create it', async () => {
-    const cap = new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders'], slot });
+    const cap = track(new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders'], slot }));
     await expect(cap.start(logSink(log, 'legacy'))).rejects.toThrow(/--create-slot/);
   });
 
   it('captures changes with SELECT-identical values, confirms the slot after the append, resumes without duplicates', async () => {
     const opts = { source: 'legacy', tables: ['orders', 'pair'], slot, createSlot: true, setReplicaIdentityFull: true };
-    const cap = new PgoutputCapture(db, fresh.url, opts);
+    const cap = track(new PgoutputCapture(db, fresh.url, opts));
     await cap.start(logSink(log, 'legacy'));
     for (const sql of TYPED_TABLE.postgres.rows) await db.execute(sql);
     await db.execute(TYPED_TABLE.postgres.update);
@@ -62,7 +72,7 @@ describe('pgoutput capture', () => {
     expect(lag).not.toBeNull();
 
     await db.execute(`INSERT INTO pair VALUES (1, 'while stopped')`);
-    const cap2 = new PgoutputCapture(db, fresh.url, opts);
+    const cap2 = track(new PgoutputCapture(db, fresh.url, opts));
     await cap2.start(logSink(log, 'legacy'));
     const all = await waitFor(() => readAll(log), (e) => e.length >= 6, '6 records');
     await new Promise((r) => setTimeout(r, 200));
@@ -76,7 +86,7 @@ describe('pgoutput capture', () => {
     const { log: l2, drop } = await freshSqliteLog();
     const s2 = `${slot}_p`;
     try {
-      const cap = new PgoutputCapture(db, fresh.url, { source: 'plain', tables: ['plain'], slot: s2, createSlot: true });
+      const cap = track(new PgoutputCapture(db, fresh.url, { source: 'plain', tables: ['plain'], slot: s2, createSlot: true }));
       await cap.start(logSink(l2, 'plain'));
       expect((await cap.status()).details['replicaIdentityNotFull']).toBe('plain');
       expect((await cap.status()).details['unknownTypes']).toMatch(/^plain\.tags \(/);
@@ -93,7 +103,7 @@ describe('pgoutput capture', () => {
     const { log: l3, drop } = await freshSqliteLog();
     const s3 = `${slot}_h`;
     try {
-      const cap = new PgoutputCapture(db, fresh.url, { source: 'idle', tables: ['pair'], slot: s3, createSlot: true, heartbeatIntervalMs: 100 });
+      const cap = track(new PgoutputCapture(db, fresh.url, { source: 'idle', tables: ['pair'], slot: s3, createSlot: true, heartbeatIntervalMs: 100 }));
       await cap.start(logSink(l3, 'idle'));
       for (let i = 0; i < 5; i++) await db.execute(`INSERT INTO busy VALUES (${i})`); // WAL the slot does not publish
       await waitFor(async () => (await cap.status()).details['ackedLsn'], (v) => typeof v === 'string', 'slot confirmed without captured changes');
@@ -103,7 +113,7 @@ describe('pgoutput capture', () => {
   });
 
   it('records a column change as a DDL record and stops when told to', async () => {
-    const cap = new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders', 'pair'], slot, onSchemaChange: 'stop' });
+    const cap = track(new PgoutputCapture(db, fresh.url, { source: 'legacy', tables: ['orders', 'pair'], slot, onSchemaChange: 'stop' }));
     await cap.start(logSink(log, 'legacy'));
     await db.execute(`ALTER TABLE pair ADD COLUMN extra TEXT`);
     await db.execute(`INSERT INTO pair VALUES (2, 'after ddl', 'x')`);
