@@ -46,7 +46,7 @@ describe('route compiler', () => {
       .toThrow(/match.headers\[0\].*regular expression/);
     const dup: RouteSpec = { id: 'x', match: { path: '/a' }, mode: { kind: 'legacy' } };
     expect(() => compileRoutes([dup, dup], 1)).toThrow(/duplicate route id/);
-    expect(() => parseRoutes([{ id: 'x', match: { path: '/a' }, mode: { kind: 'sideways' } }])).toThrow(/routes\.0\.mode/);
+    expect(() => parseRoutes([{ id: 'x', match: { path: '/a' }, mode: { kind: 'sideways' } }])).toThrow(/routes\[0\]\.mode/);
   });
 
   it('parses and formats modes', () => {

@@ -44,12 +44,16 @@ export const routeOptionsSchema = z.object({
   fallback: z.boolean().optional(),
 }).strict();
 
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
 /** Validates untrusted route JSON (config file, state store, CLI) and says which route and field is wrong. */
 export function parseRoutes(input: unknown, where = 'routes'): RouteSpec[] {
   const r = z.array(routeSpecSchema).safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new GatewayConfigError(issue.message, `${where}.${issue.path.join('.')}`);
+    throw new GatewayConfigError(issue.message, `${where === 'routes' ? '' : `${where} `}routes${formatPath(issue.path)}`);
   }
   const routes = r.data as RouteSpec[];
   routes.forEach((s) => compileRoute(s)); // pattern errors
