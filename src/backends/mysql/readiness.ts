@@ -8,7 +8,8 @@ import type { CatalogQuery } from './introspect.js';
 export async function mysqlReadiness(q: CatalogQuery): Promise<CaptureReadiness[]> {
   const [row] = await q(`SELECT @@log_bin, @@binlog_format, @@binlog_row_image, @@server_id, CURRENT_USER(), VERSION(), DATABASE()`, []);
   const [logBin, format, image, serverId, user, version, db] = row ?? [];
-  const grants = (await q('SHOW GRANTS', [])).map((r) => r[0] ?? '');
+  // MariaDB shows database grants with LIKE escapes (`my\_db`.*): unescape so the name compares as written
+  const grants = (await q('SHOW GRANTS', [])).map((r) => (r[0] ?? '').replace(/\\([_%])/g, '$1'));
   // global grants (ON *.*) count for everything; database grants (ON `db`.*) only for this database's TRIGGER
   const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const onDb = db ? new RegExp(`ON \`${esc(db.replace(/`/g, '``'))}\`\\.\\*`, 'i') : /^$/;
