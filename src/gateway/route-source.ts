@@ -31,7 +31,9 @@ export async function followStateRoutes(
       .finally(() => { running = undefined; if (again) { again = false; trigger(); } });
   };
   await reload();
+  // sinceVersion: a change committed between the load above and the subscription is reported at once, not lost
   const unsubscribe = await store.watchRoutes(() => trigger(), {
+    sinceVersion: gateway.routeTable().version,
     ...(pollMs !== undefined ? { pollMs } : {}),
     onError: (e) => log.warn({ error: e.message }, 'route watch error (retrying)'),
   });
