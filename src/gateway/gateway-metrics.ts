@@ -6,7 +6,7 @@ import { counter, gauge, histogram } from '../observe/metrics.js';
  * which is measurable at tens of thousands of requests per second.
  */
 export type MirrorResult =
-  | 'sent' | 'dropped_queue_full' | 'skipped_too_large' | 'skipped_method' | 'skipped_rate' | 'failed' | 'timeout';
+  | 'sent' | 'dropped_queue_full' | 'skipped_too_large' | 'skipped_method' | 'skipped_rate' | 'skipped_load' | 'failed' | 'timeout';
 export type FallbackReason = 'error' | 'timeout' | 'status';
 
 const CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];

@@ -72,8 +72,10 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
 export function headerMap(flat: readonly (string | Buffer)[]): Record<string, string> {
   const map: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) {
-    const k = flat[i]!.toString().toLowerCase();
-    const v = flat[i + 1]!.toString();
+    const name = flat[i]!;
+    const k = (typeof name === 'string' ? name : name.toString('latin1')).toLowerCase();
+    const value = flat[i + 1]!;
+    const v = typeof value === 'string' ? value : value.toString();
     const prev = map[k];
     map[k] = prev === undefined ? v : `${prev}${k === 'set-cookie' ? '\n' : ', '}${v}`;
   }

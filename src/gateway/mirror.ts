@@ -21,7 +21,18 @@ export interface MirrorSettings {
    * load: diffs need a steady sample, not every request; the rest are skipped and counted (`skipped_rate`).
    */
   readonly maxPerSecond: number;
+  /**
+   * Event-loop utilisation (0–1) above which copies are shed (0: never). A copy costs about as much CPU as the user's
+   * request itself (a second upstream call, captures, a diff): on a saturated process it would queue user requests
+   * behind diffs. Above this load the share of copies admitted halves every window (down to 1%, so diffs keep a
+   * sample) and grows back once the load falls below it; the rest are counted as `skipped_load`.
+   */
+  readonly maxLoad: number;
 }
+
+/** How often the event-loop utilisation is sampled for `maxLoad`. */
+const LOAD_WINDOW_MS = 100;
+const MIN_SHARE = 0.01;
 
 export interface MirrorTargets {
   readonly legacy: Dispatcher;
@@ -58,23 +69,57 @@ export class Mirror {
   #windowCount = 0;
   #inFlight = 0;
   #idle: (() => void)[] = [];
+  /** Share of copies admitted under `maxLoad` (1: all), and the credit that spreads admissions evenly. */
+  #share = 1;
+  #credit = 0;
+  #loadTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: MirrorSettings,
     private readonly targets: MirrorTargets,
     private readonly sink: DiffSink,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    if (settings.maxLoad > 0) {
+      let last = performance.eventLoopUtilization();
+      this.#loadTimer = setInterval(() => {
+        const now = performance.eventLoopUtilization();
+        this.observeLoad(performance.eventLoopUtilization(now, last).utilization);
+        last = now;
+      }, LOAD_WINDOW_MS).unref();
+    }
+  }
 
-  /** Whether the per-second budget allows one more copy (counted as `skipped_rate` when not). */
+  /** Share of copies currently admitted by the load limit (1: all). */
+  get share(): number { return this.#share; }
+
+  /** One load sample (event-loop utilisation of the last window): halves the admitted share above `maxLoad`. */
+  observeLoad(utilization: number): void {
+    const max = this.settings.maxLoad;
+    if (max <= 0) return;
+    if (utilization > max) this.#share = Math.max(MIN_SHARE, this.#share / 2);
+    else if (this.#share < 1) this.#share = Math.min(1, this.#share * 1.25 + 0.01);
+  }
+
+  /** Stops the load sampling (the gateway is closing). */
+  close(): void { clearInterval(this.#loadTimer); }
+
+  /** Whether the per-second budget and the load limit allow one more copy (counted as `skipped_rate`/`skipped_load`). */
   admit(routeId: string): boolean {
     const max = this.settings.maxPerSecond;
-    if (max <= 0) return true;
-    const now = Date.now();
-    if (now - this.#windowStart >= 1000) { this.#windowStart = now; this.#windowCount = 0; }
-    if (this.#windowCount < max) { this.#windowCount++; return true; }
-    this.metrics.mirrored(routeId, 'skipped_rate');
-    return false;
+    if (max > 0) {
+      const now = Date.now();
+      if (now - this.#windowStart >= 1000) { this.#windowStart = now; this.#windowCount = 0; }
+      if (this.#windowCount >= max) { this.metrics.mirrored(routeId, 'skipped_rate'); return false; }
+      this.#windowCount++;
+    }
+    if (this.#share < 1) {
+      // evenly spread: with share 0.25 every fourth copy goes, not the first quarter of a burst
+      this.#credit += this.#share;
+      if (this.#credit < 1) { this.metrics.mirrored(routeId, 'skipped_load'); return false; }
+      this.#credit -= 1;
+    }
+    return true;
   }
 
   /** Queues a copy; false (and counted) when the queue is full. */

@@ -50,6 +50,9 @@ export function adminToken(given: string | undefined, file: string, log: Logger)
   return token;
 }
 
+/** Event-loop utilisation above which a running gateway sheds mirror copies (library default: never). */
+export const RUN_MIRROR_MAX_LOAD = 0.75;
+
 /** One gateway process: proxy + route following + diff sink (no admin port; the caller decides). */
 async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gateway: Gateway; store?: StateStore; stop(): Promise<void> }> {
   const store = opts.stateUrl ? await openStateStore(opts.stateUrl) : undefined;
@@ -57,7 +60,9 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   const sink = opts.diff === false ? undefined : new DiffSink({
     logger: log, ...(store ? { persist: diffStorePersister(store) } : {}),
   });
-  const gateway = createGateway({ ...opts.gateway, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
+  // A running gateway sheds mirror copies above 75% event-loop load (see MirrorSettings.maxLoad) unless told otherwise.
+  const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
+  const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
   await gateway.listen(opts.port, opts.host);
   let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once

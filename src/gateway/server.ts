@@ -99,6 +99,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
         await stopped;
         // Mirror copies get a short grace only: they are best effort, and a hanging side must not hold a shutdown.
         await state.mirror.drain(Math.min(m.timeoutMs, 1_000));
+        state.mirror.close();
         await sink.close?.();
         await Promise.all([legacy, next].map((p) => p.close()));
         await Promise.all(Object.values(mirrorPools).map((p) => p.destroy()));

@@ -60,7 +60,7 @@ export const DEFAULT_TIMEOUTS: GatewaySettings['timeouts'] = {
  */
 export const DEFAULT_MIRROR: GatewaySettings['mirror'] = {
   queueMax: 256, concurrency: 64, requestBodyLimit: 64 * 1024, responseBodyLimit: 128 * 1024, timeoutMs: 5_000,
-  connections: 64, maxPerSecond: 0,
+  connections: 64, maxPerSecond: 0, maxLoad: 0,
 };
 
 export function withDefaults(o: GatewayOverrides): GatewaySettings {
