@@ -38,6 +38,9 @@ const NATS = process.env.SIPHON_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const N = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 5);
+/** Comma-separated subset of sqlite,postgres,nats (profiling one log at a time); BENCH_LAG=0 skips the lag runs. */
+const TARGETS = (process.env.BENCH_TARGETS ?? 'sqlite,postgres,nats').split(',');
+const LAG = process.env.BENCH_LAG !== '0';
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stamp = Date.now().toString(36);
@@ -71,6 +74,7 @@ async function rawZongji(start: { file: string; pos: number }): Promise<number> 
   const z = new ZongJi(zongjiConnection(MY));
   let rows = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const done = new Promise<number>((resolve, reject) => {
     z.on('error', reject);
     z.on('binlog', (ev: { getEventName(): string; rows?: unknown[] }) => {
@@ -82,11 +86,16 @@ async function rawZongji(start: { file: string; pos: number }): Promise<number> 
   });
   z.start({ serverId: 990_001, filename: start.file, position: start.pos, includeEvents: ['tablemap', 'writerows'], includeSchema: { siphon_bench: ['bench_items'] } });
   const t1 = await done;
+  const cpu = process.cpuUsage(c0);
+  cpuPerChange['raw'] = (cpu.user + cpu.system) / N;
   z.stop();
   return N / ((t1 - t0) / 1000);
 }
 
 interface LogTarget { name: string; url: string; cleanup: (log: EventLog) => Promise<void> }
+
+/** Client CPU (user + system) per captured change of the last captureInto, in µs: the load-independent figure. */
+const cpuPerChange: Record<string, number> = {};
 
 async function captureInto(db: Database, target: LogTarget, start: { file: string; pos: number }): Promise<number> {
   const log = await openLog(target.url);
@@ -94,6 +103,7 @@ async function captureInto(db: Database, target: LogTarget, start: { file: strin
     await log.append([], { sourcePosition: { source: 'bench', position: encodeCheckpoint({ file: start.file, pos: start.pos, last: null, gtid: null }) } });
     const cap = new BinlogCapture(db, MY, { source: 'bench', tables: ['bench_items'], batchSize: BATCH, serverId: 990_002 });
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await cap.start(logSink(log, 'bench'));
     for (;;) {
       const s = await cap.status();
@@ -102,6 +112,8 @@ async function captureInto(db: Database, target: LogTarget, start: { file: strin
       await sleep(5);
     }
     const t1 = performance.now();
+    const cpu = process.cpuUsage(c0);
+    cpuPerChange[target.name] = (cpu.user + cpu.system) / N;
     await cap.stop();
     return N / ((t1 - t0) / 1000);
   } finally {
@@ -196,7 +208,7 @@ async function main(): Promise<void> {
     await writeRows(N);
     say(`  wrote ${N} rows in ${((performance.now() - t) / 1000).toFixed(1)}s`);
     const raw = await rawZongji(start);
-    say(`  raw zongji decode (floor): ${Math.round(raw)} rows/s`);
+    say(`  raw zongji decode (floor): ${Math.round(raw)} rows/s, ${cpuPerChange['raw']!.toFixed(1)} µs CPU per row`);
 
     const sqliteDir = mkdtempSync(join(tmpdir(), 'siphon-bench-'));
     const pgSchema = `bench_log_${stamp}`;
@@ -207,18 +219,20 @@ async function main(): Promise<void> {
     ];
     const rates: Record<string, number> = {};
     for (const target of targets) {
+      if (!TARGETS.includes(target.name)) { rates[target.name] = NaN; continue; }
       t = performance.now();
       try {
         rates[target.name] = await captureInto(db, target, start);
-        say(`  binlog → ${target.name} log: ${Math.round(rates[target.name]!)} changes/s (${(rates[target.name]! / raw * 100).toFixed(0)}% of the raw decode floor)`);
+        say(`  binlog → ${target.name} log: ${Math.round(rates[target.name]!)} changes/s (${(rates[target.name]! / raw * 100).toFixed(0)}% of the raw decode floor), ${cpuPerChange[target.name]!.toFixed(1)} µs of capture-process CPU per change`);
       } catch (e) {
         rates[target.name] = NaN;
         say(`  binlog → ${target.name} log: FAILED ${(e as Error).message}`);
       }
     }
-    const lag1k = await lagAt(db, 1000, 10_000_000);
+    const none = { p50: NaN, p99: NaN, achieved: NaN, samples: 0 };
+    const lag1k = LAG ? await lagAt(db, 1000, 10_000_000) : none;
     say(`  lag at 1,000 writes/s (achieved ${Math.round(lag1k.achieved)}/s, ${lag1k.samples} samples): p50 ${lag1k.p50.toFixed(1)} ms, p99 ${lag1k.p99.toFixed(1)} ms`);
-    const lag5k = await lagAt(db, 5000, 20_000_000);
+    const lag5k = LAG ? await lagAt(db, 5000, 20_000_000) : none;
     say(`  lag at 5,000 writes/s (achieved ${Math.round(lag5k.achieved)}/s, ${lag5k.samples} samples): p50 ${lag5k.p50.toFixed(1)} ms, p99 ${lag5k.p99.toFixed(1)} ms`);
     await db.execute('DROP TABLE IF EXISTS bench_items');
     await db.execute('DROP TABLE IF EXISTS bench_lag');
@@ -226,8 +240,9 @@ async function main(): Promise<void> {
     const f = (x: number) => Math.round(x * 10) / 10;
     const ratio = (x: number) => Math.round((x / raw) * 1000) / 1000;
     process.stdout.write(JSON.stringify({
-      rawBinlogEventsPerSec: r(raw), sqliteChangesPerSec: r(rates['sqlite']!), postgresChangesPerSec: r(rates['postgres']!),
+      rawBinlogEventsPerSec: r(raw), rawCpuUsPerEvent: f(cpuPerChange['raw']!), sqliteChangesPerSec: r(rates['sqlite']!), postgresChangesPerSec: r(rates['postgres']!),
       natsChangesPerSec: r(rates['nats']!),
+      sqliteCpuUsPerChange: f(cpuPerChange['sqlite'] ?? NaN), postgresCpuUsPerChange: f(cpuPerChange['postgres'] ?? NaN), natsCpuUsPerChange: f(cpuPerChange['nats'] ?? NaN),
       sqliteRatioToRaw: ratio(rates["sqlite"]!), postgresRatioToRaw: ratio(rates["postgres"]!), natsRatioToRaw: ratio(rates["nats"]!),
       lagP50Ms1k: f(lag1k.p50), lagP99Ms1k: f(lag1k.p99), lagP50Ms5k: f(lag5k.p50), lagP99Ms5k: f(lag5k.p99),
       achievedWritesPerSec1k: r(lag1k.achieved), achievedWritesPerSec5k: r(lag5k.achieved), rows: N,

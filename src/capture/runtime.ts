@@ -87,6 +87,27 @@ export class CaptureRuntime {
     this.timer = setTimeout(() => { this.timer = null; void this.flush(); }, delay);
   }
 
+  /**
+   * Resolves once at most `n` records are buffered (checked after each append), or when capture fails or ends: sources
+   * resume their paused input there, so decoding overlaps the remaining appends.
+   */
+  drainedTo(n: number): Promise<void> {
+    if (this.buffer.length <= n || this.state !== 'running') return Promise.resolve();
+    void this.flush();
+    return new Promise<void>((resolve) => this.drainWaiters.push({ n, resolve }));
+  }
+
+  private drainWaiters: { n: number; resolve: () => void }[] = [];
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const done = this.state !== 'running';
+    this.drainWaiters = this.drainWaiters.filter((w) => {
+      if (done || this.buffer.length <= w.n) { w.resolve(); return false; }
+      return true;
+    });
+  }
+
   /** Append what is buffered (resolves when it and every earlier append are stored). */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.flushOnce());
@@ -115,6 +136,7 @@ export class CaptureRuntime {
         this.fail(e as Error);
         return;
       }
+      this.wakeDrainWaiters();
     } while (this.buffer.length > 0);
   }
 
@@ -146,6 +168,7 @@ export class CaptureRuntime {
     this.state = 'failed';
     this.error = e;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    this.wakeDrainWaiters();
     this.rejectFinished(e);
   }
 
@@ -157,6 +180,7 @@ export class CaptureRuntime {
       this.state = 'stopped';
       this.resolveFinished();
     }
+    this.wakeDrainWaiters();
   }
 
   status(lagPositions: number | null, details: Record<string, string | number | boolean | null> = {}): CaptureStatus {

@@ -27,6 +27,20 @@ describe.each(LOG_ENGINES)('event log contract on %s', (engine) => {
     expect(s.lastOffset).toBe(offsets[35]);
   });
 
+  it('returns the offset of every entry of large batches (multi-row inserts and COPY chunks of any remainder)', async () => {
+    const { log } = await f.fresh();
+    const batches = [changes(1, 300), changes(301, 1), changes(302, 129), changes(431, 128)];
+    const offsets: string[] = [];
+    for (const b of batches) {
+      const got = (await log.append(b)).offsets;
+      expect(got).toHaveLength(b.length);
+      offsets.push(...got);
+    }
+    const read = await readAll(log, null, 500);
+    expect(read.map((e) => e.offset)).toEqual(offsets);
+    expect(read.map((e) => e.record)).toEqual(batches.flat());
+  });
+
   it('round-trips every canonical value kind and the non-row records losslessly', async () => {
     const { log } = await f.fresh();
     const all = {

@@ -1,11 +1,11 @@
 import ZongJi, { type AnyBinlogEvent, type QueryEvent, type RotateEvent, type RowsEvent, type TableMapEntry } from '@vlasky/zongji';
 import type { Database } from '../../backends/types.js';
 import type { DdlEvent } from '../../log/change.js';
-import type { Row } from '../../values/index.js';
+import type { Row, Value } from '../../values/index.js';
 import { createLogger } from '../../observe/logger.js';
 import { BinlogPurgedError, CaptureSetupError, SchemaChangedError } from '../errors.js';
-import { decodeBinlogValue } from '../decode/mysql.js';
-import { toRecord } from '../records.js';
+import { binlogDecoder } from '../decode/mysql.js';
+import { pad, toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
 import { type CapturedTable, capturedTable, ddlColumns, describeFresh, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
@@ -156,28 +156,53 @@ export class BinlogCapture implements CaptureSource {
     if (!map || map.parentSchema !== this.schema) return;
     const table = this.tables.get(map.tableName);
     if (!table) return;
-    const op = ev.getEventName() === 'writerows' ? 'insert' : ev.getEventName() === 'updaterows' ? 'update' : 'delete';
+    const name = ev.getEventName();
+    const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
     const at = new Date(ev.timestamp).toISOString();
     const txid = ev.gtid ?? null;
-    ev.rows.forEach((r, i) => {
-      const position = changePosition(this.file, ev.nextPosition, i);
-      if (this.skipUpTo !== null && comparePositions(position, this.skipUpTo) <= 0) return;
+    const decoders = this.decodersOf(table);
+    // the event's file and offset, formatted once: rows differ only in their index
+    const prefix = changePosition(this.file, ev.nextPosition, 0).slice(0, -6);
+    const rows = ev.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const position = prefix + pad(i, 6);
+      if (this.skipUpTo !== null) {
+        if (comparePositions(position, this.skipUpTo) <= 0) continue;
+        this.skipUpTo = null; // positions only grow from here: stop comparing every row
+      }
       this.lastPos = position;
-      const before = op === 'insert' ? null : this.convert(op === 'update' ? (r as { before: Record<string, unknown> }).before : r as Record<string, unknown>, table);
-      const after = op === 'delete' ? null : this.convert(op === 'update' ? (r as { after: Record<string, unknown> }).after : r as Record<string, unknown>, table);
+      const before = op === 'insert' ? null : this.convert(op === 'update' ? (r as { before: Record<string, unknown> }).before : r as Record<string, unknown>, decoders);
+      const after = op === 'delete' ? null : this.convert(op === 'update' ? (r as { after: Record<string, unknown> }).after : r as Record<string, unknown>, decoders);
       const record = toRecord(this.source, { table, op, before, after, position, txid, at });
-      const cp = () => encodeCheckpoint({ ...cpAt(), last: position });
-      if (record) this.runtime.push(record, cp);
-      else this.runtime.advance(cp);
-    });
+      // (an inline closure: a named one costs a keepNames call per row under tsx)
+      if (record) this.runtime.push(record, () => encodeCheckpoint({ ...cpAt(), last: position }));
+      else this.runtime.advance(() => encodeCheckpoint({ ...cpAt(), last: position }));
+    }
     this.backpressure();
   }
 
-  private convert(raw: Record<string, unknown>, table: CapturedTable): Row {
+  /** Per-table column decoders, built once per table description (a DDL followed replaces the description). */
+  private readonly decoders = new WeakMap<CapturedTable, Map<string, (v: unknown) => Value>>();
+  private decodersOf(table: CapturedTable): Map<string, (v: unknown) => Value> {
+    let d = this.decoders.get(table);
+    if (!d) {
+      d = new Map();
+      for (const [name, c] of table.columns) d.set(name, binlogDecoder(c));
+      this.decoders.set(table, d);
+    }
+    return d;
+  }
+
+  private convert(raw: Record<string, unknown>, decoders: Map<string, (v: unknown) => Value>): Row {
     const row: Row = {};
     for (const name in raw) {
-      const c = table.columns.get(name) ?? { name, type: 'unknown' as const, nativeType: 'unknown', nullable: true };
-      row[name] = decodeBinlogValue(raw[name], c);
+      let decode = decoders.get(name);
+      if (!decode) {
+        decode = binlogDecoder({ name, type: 'unknown', nativeType: 'unknown', nullable: true });
+        decoders.set(name, decode);
+      }
+      row[name] = decode(raw[name]);
     }
     return row;
   }
@@ -188,7 +213,9 @@ export class BinlogCapture implements CaptureSource {
     if (!this.paused && this.runtime.buffered > high) {
       this.paused = true;
       this.zongji?.connection?.pause();
-      void this.runtime.flush().then(() => { this.paused = false; this.zongji?.connection?.resume(); });
+      // resume at half the bound, not when the buffer is empty: decoding then overlaps the appends still to come
+      // (waiting for empty left the event loop idle during each last append)
+      void this.runtime.drainedTo(high / 2).then(() => { this.paused = false; this.zongji?.connection?.resume(); });
     }
   }
 

@@ -23,13 +23,38 @@ export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Val
 
 const BIT = /^bit\b/i;
 /** Per-column facts decided once, not per value. */
-const FLAGS = new WeakMap<ColumnInfo, { bit: boolean; float32: boolean }>();
-function flagsOf(c: ColumnInfo): { bit: boolean; float32: boolean } {
+interface ColumnFlags { readonly bit: boolean; readonly float32: boolean }
+const FLAGS = new WeakMap<ColumnInfo, ColumnFlags>();
+function flagsOf(c: ColumnInfo): ColumnFlags {
   let f = FLAGS.get(c);
   if (!f) { f = { bit: BIT.test(c.nativeType), float32: c.type === 'float' && /^float/i.test(c.nativeType) }; FLAGS.set(c, f); }
   return f;
 }
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?)?$/;
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * The canonical text of a plain decimal (`-?digits[.digits]`, what zongji gives for DECIMAL columns), without the
+ * general parser: leading zeros of the integer part and trailing zeros of the fraction dropped, no "-0". Same result
+ * as `dec(text).v` (property-tested); anything else (exponents, blanks) goes to `dec`.
+ */
+export function canonicalPlainDecimal(v: string): string | null {
+  if (!PLAIN_DECIMAL.test(v)) return null;
+  const neg = v.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  const dot = v.indexOf('.');
+  const intEnd = dot < 0 ? v.length : dot;
+  while (i < intEnd - 1 && v.charCodeAt(i) === 48) i++;
+  let end = v.length;
+  if (dot >= 0) {
+    while (end > dot + 1 && v.charCodeAt(end - 1) === 48) end--;
+    if (end === dot + 1) end = dot;
+  }
+  const body = v.slice(i, end);
+  if (body === '0') return '0';
+  if (i === (neg ? 1 : 0) && end === v.length) return v;
+  return neg ? `-${body}` : body;
+}
 
 /**
  * A value as zongji decodes it from a row image (dateStrings, timezone 'Z', big numbers as strings) → the raw form
@@ -37,14 +62,27 @@ const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,
  * server prints them; SET values arrive as arrays.
  */
 export function decodeBinlogValue(v: unknown, column: ColumnInfo): Value {
-  if (v === null || v === undefined) return null;
+  return decodeWith(v, column, flagsOf(column));
+}
+
+/** A decoder for one column, its per-column facts looked up once (the per-row path of binlog capture). */
+export function binlogDecoder(column: ColumnInfo): (v: unknown) => Value {
   const flags = flagsOf(column);
+  return (v) => decodeWith(v, column, flags);
+}
+
+function decodeWith(v: unknown, column: ColumnInfo, flags: ColumnFlags): Value {
+  if (v === null || v === undefined) return null;
   // fast paths with exactly fromMysql's result (a safe JS integer's text is canonical; text columns arrive decoded by
   // their character set): the binary log is the hot path of capture
   if (column.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return { t: 'int', v: String(v === 0 ? 0 : v) };
   if (column.type === 'text' && typeof v === 'string' && !flags.bit) return v;
   if (typeof v === 'string') {
-    if (column.type === 'dec') { try { return dec(v); } catch { return fromMysql(v, column); } }
+    if (column.type === 'dec') {
+      const c = canonicalPlainDecimal(v);
+      if (c !== null) return { t: 'dec', v: c };
+      try { return dec(v); } catch { return fromMysql(v, column); }
+    }
     if (column.type === 'lts' || column.type === 'ts' || column.type === 'date') {
       // well-formed, no zero part, a day every month has: the canonical text directly (else the full decoder)
       const m = DATETIME.exec(v);

@@ -11,21 +11,25 @@ export function copyText(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }
 
+/** A JSON text as a COPY text field: JSON.stringify never leaves a raw tab, newline or CR, so only backslashes double. */
+export function copyJson(text: string): string {
+  return text.includes('\\') ? text.replaceAll('\\', '\\\\') : text;
+}
+
 /**
- * COPY the rows produced by `chunks` (each chunk: rows of field values). Chunks are produced while the server parses
- * the previous ones, so client-side encoding and server-side insertion overlap; the stream's backpressure bounds
- * memory. An exception from `chunks` aborts the COPY (the caller rolls the transaction back).
+ * COPY the data produced by `chunks` (each chunk: whole lines of COPY text, every line ending in a newline). Chunks
+ * are produced while the server parses the previous ones, so client-side encoding and server-side insertion overlap;
+ * the stream's backpressure bounds memory. An exception from `chunks` aborts the COPY (the caller rolls the
+ * transaction back).
  */
-export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, chunks: Iterable<readonly (readonly (string | null)[])[]>): Promise<void> {
+export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, chunks: Iterable<string>): Promise<void> {
   const stream = client.query(copyStreams.from(sql));
   const failed = new Promise<never>((_, reject) => stream.on('error', reject));
   failed.catch(() => undefined);
   const finished = new Promise<void>((resolve) => stream.on('finish', () => resolve()));
   try {
-    for (const rows of chunks) {
-      const lines: string[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) lines[i] = rows[i]!.map(copyText).join('\t');
-      if (!stream.write(Buffer.from(lines.join('\n') + '\n', 'utf8'))) {
+    for (const text of chunks) {
+      if (!stream.write(Buffer.from(text, 'utf8'))) {
         await Promise.race([new Promise((r) => stream.once('drain', r)), failed]);
       }
       // let the socket flush this chunk before encoding the next one
