@@ -42,26 +42,45 @@ function routes(mode: 'legacy' | 'shadow') {
   ];
 }
 
+const ADMIN_TOKEN = 'bench-admin-token';
+
+/** Mirror outcomes of one Siphon instance (sum over its workers), from its admin port's /metrics. */
+async function mirrorOutcomes(adminPort: number): Promise<Record<string, number>> {
+  const r = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const text = await r.text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^siphon_gateway_mirror_total\{[^}]*result="([a-z_]+)"[^}]*\} ([\d.e+]+)$/gm)) {
+    out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+const sentShare = (o: Record<string, number>) => {
+  const all = Object.values(o).reduce((a, b) => a + b, 0);
+  return all === 0 ? NaN : (o.sent ?? 0) / all;
+};
+
 function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number, extra: string[] = []): ChildProcess {
   const file = join(dir, `routes-${mode}.json`);
   writeFileSync(file, JSON.stringify(routes(mode)));
   return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
     '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn', SIPHON_ADMIN_TOKEN: ADMIN_TOKEN },
   }));
 }
 
 async function main(): Promise<void> {
   ensureTools();
   const dir = workDir();
-  const [nginxL, nginxN, haproxy, fastify, siphon, shadow, capped] = await Promise.all(Array.from({ length: 7 }, freePort)) as number[];
+  const [nginxL, nginxN, haproxy, fastify, siphon, shadow, capped, shadowAdmin, cappedAdmin] =
+    await Promise.all(Array.from({ length: 9 }, freePort)) as number[];
   own(startNginx(dir, [nginxL!, nginxN!]));
   own(startHaproxy(dir, haproxy!, nginxL!));
   own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
-  startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!);
-  startSiphon(dir, 'shadow', capped!, nginxL!, nginxN!, ['--mirror-rate', String(MIRROR_RATE)]);
+  startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!, ['--admin-port', String(shadowAdmin)]);
+  startSiphon(dir, 'shadow', capped!, nginxL!, nginxN!, ['--mirror-rate', String(MIRROR_RATE), '--admin-port', String(cappedAdmin)]);
   const url = (p: number) => `http://127.0.0.1:${p}/customers/42/orders`;
   const configs = [
     { name: 'direct', url: url(nginxL!) },
@@ -103,6 +122,8 @@ async function main(): Promise<void> {
   const latencyTargets = [configs[0], configs[1], configs[3], { name: 'siphonShadowCapped', url: cappedUrl }, configs[4]];
   const p99: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
   const added: number[] = []; const shadowRatio: number[] = []; const cappedRatio: number[] = [];
+  // copies a running gateway sent vs skipped (load shedding, budget) during the latency rounds only
+  const before = { shadow: await mirrorOutcomes(shadowAdmin!), capped: await mirrorOutcomes(cappedAdmin!) };
   for (let round = 1; round <= ROUNDS; round++) {
     const got: Record<string, PacedResult> = {};
     for (const c of latencyTargets) {
@@ -120,6 +141,11 @@ async function main(): Promise<void> {
     shadowRatio.push(got.siphonShadow!.p99Ms / got.siphon!.p99Ms);
     cappedRatio.push(got.siphonShadowCapped!.p99Ms / got.siphon!.p99Ms);
   }
+  const delta = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(Object.keys(a).map((k) => [k, a[k]! - (b[k] ?? 0)]));
+  const shadowMirror = delta(await mirrorOutcomes(shadowAdmin!), before.shadow);
+  const cappedMirror = delta(await mirrorOutcomes(cappedAdmin!), before.capped);
+  console.log(`mirror copies during the latency rounds: shadow ${JSON.stringify(shadowMirror)}, capped ${JSON.stringify(cappedMirror)}`);
   stopAll();
   const m99 = (name: string) => median(p99[name]!);
   console.log('median p99 ms: ' + latencyTargets.map((c) => `${c.name} ${m99(c.name).toFixed(2)}`).join(', ') +
@@ -133,9 +159,9 @@ async function main(): Promise<void> {
     directP99MsHalfLoad: r2(m99('direct')), haproxyP99MsHalfLoad: r2(m99('haproxy')),
     siphonP99MsHalfLoad: r2(m99('siphon')), addedP99MsHalfLoad: r2(median(added)),
     shadowOffP99MsHalfLoad: r2(m99('siphon')), shadowOnP99MsHalfLoad: r2(m99('siphonShadow')),
-    shadowP99Ratio: r2(median(shadowRatio)),
+    shadowP99Ratio: r2(median(shadowRatio)), shadowMirroredShareHalfLoad: r2(sentShare(shadowMirror)),
     mirrorRateCap: MIRROR_RATE * WORKERS, shadowCappedP99MsHalfLoad: r2(m99('siphonShadowCapped')),
-    shadowCappedP99Ratio: r2(median(cappedRatio)),
+    shadowCappedP99Ratio: r2(median(cappedRatio)), shadowCappedMirroredShareHalfLoad: r2(sentShare(cappedMirror)),
     workers: WORKERS, rounds: ROUNDS,
   };
   console.log(JSON.stringify(result));

@@ -15,6 +15,18 @@ export interface PrimaryHooks {
   failover?(reason: FallbackReason, error?: Error): void;
 }
 
+/** The Content-Length of raw response headers (-1 when absent or not a plain number). */
+function contentLength(raw: readonly Buffer[]): number {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && (name[0]! | 0x20) === 0x63 /* c */ && name.toString('latin1').toLowerCase() === 'content-length') {
+      const v = raw[i + 1]!.toString('latin1').trim();
+      return /^\d+$/.test(v) ? Number(v) : -1;
+    }
+  }
+  return -1;
+}
+
 export function isTimeout(err: Error): boolean {
   const code = (err as { code?: string }).code;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
@@ -31,6 +43,9 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
   #clientGone = false;
   #failingOver = false;
   #finished = false;
+  /** Declared Content-Length of the answer (-1: none), and whether the client's answer was ended from onData. */
+  #length = -1;
+  #ended = false;
   status = 0;
   rawHeaders: Buffer[] | undefined;
 
@@ -63,6 +78,7 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
     this.#resume = resume;
     if (this.capture) this.rawHeaders = raw;
     if (this.#clientGone) return false;
+    this.#length = contentLength(raw);
     this.res.writeHead(status, statusText, clientResponseHeaders(raw));
     return true;
   }
@@ -70,6 +86,13 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (this.#failingOver) return true;
     this.capture?.add(chunk);
+    if (chunk.length === this.#length) {
+      // The whole declared body in one chunk (the common small answer): one end() writes headers and body together
+      // instead of write() then end().
+      this.#ended = true;
+      this.res.end(chunk);
+      return true;
+    }
     if (this.res.write(chunk)) return true;
     this.res.once('drain', this.#onDrain);
     return false;
@@ -79,7 +102,7 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.#failingOver) return;
-    this.res.end();
+    if (!this.#ended) this.res.end();
     this.#finish(this.status);
   }
 
