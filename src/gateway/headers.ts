@@ -51,6 +51,18 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo):
   return out;
 }
 
+/**
+ * The same upstream headers with another traceparent (and extras): for the mirror's copy, without filtering the
+ * client's headers a second time. `primary` must come from `upstreamRequestHeaders` without `extra`, which puts
+ * traceparent last.
+ */
+export function withTraceparent(primary: readonly string[], traceparent: string, extra?: readonly string[]): string[] {
+  const out = primary.slice();
+  out[out.length - 1] = traceparent;
+  if (extra) out.push(...extra);
+  return out;
+}
+
 /** Response headers from undici's raw Buffer array, minus hop-by-hop ones, as a flat string array for writeHead. */
 export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   const out: string[] = [];

@@ -144,9 +144,11 @@ export class Mirror {
   #start(job: MirrorJob): void {
     this.#inFlight++;
     const other: Side = job.primarySide === 'legacy' ? 'next' : 'legacy';
-    const copies: Promise<CapturedResponse>[] = [this.#send(job, this.targets[other], other)];
-    if (this.targets.legacy2) copies.push(this.#send(job, this.targets.legacy2, 'legacy'));
-    void Promise.all(copies).then(async ([otherAnswer, legacy2]) => {
+    const first = this.#send(job, this.targets[other], other);
+    const copies: Promise<(CapturedResponse | undefined)[]> = this.targets.legacy2
+      ? Promise.all([first, this.#send(job, this.targets.legacy2, 'legacy')])
+      : first.then((a) => [a, undefined]);
+    void copies.then(async ([otherAnswer, legacy2]) => {
       this.#inFlight--;
       this.#pump();
       const primary = await job.primary;
@@ -158,12 +160,20 @@ export class Mirror {
         ...(legacy2 ? { legacy2 } : {}),
         traceId: job.traceId, at: job.at,
       };
-      setImmediate(() => {
-        this.metrics.exchanged(job.routeId);
-        try { this.sink.accept(exchange); } catch { /* a sink must not throw; never let it reach the proxy */ }
-      });
+      // handed over on a later turn, in batches: one immediate for all the exchanges completed in this turn
+      this.#ready.push(exchange);
+      if (this.#ready.length === 1) setImmediate(this.#handOver);
     });
   }
+
+  readonly #ready: Exchange[] = [];
+  readonly #handOver = (): void => {
+    const batch = this.#ready.splice(0);
+    for (const exchange of batch) {
+      this.metrics.exchanged(exchange.routeId);
+      try { this.sink.accept(exchange); } catch { /* a sink must not throw; never let it reach the proxy */ }
+    }
+  };
 
   #pump(): void {
     while (this.#inFlight < this.settings.concurrency && this.#queue.length > 0) this.#start(this.#queue.shift()!);

@@ -6,7 +6,7 @@ import { BodyCapture, capturedResponse } from './capture.js';
 import type { CapturedResponse } from './exchange.js';
 import { PrimaryHandler, type PrimaryHooks } from './forward.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { headerMap, upstreamRequestHeaders } from './headers.js';
+import { headerMap, upstreamRequestHeaders, withTraceparent } from './headers.js';
 import type { Mirror, MirrorJob } from './mirror.js';
 import type { RouteTable } from './routing/compile.js';
 import { decide, type Decision } from './routing/decide.js';
@@ -81,7 +81,7 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
     else if (state.mirror.admit(routeId)) {
       capture = new BodyCapture(settings.mirror.responseBodyLimit);
       const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
-      const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, primary, started);
+      const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, upHeaders, primary, started);
       if (!hasBody) state.mirror.offer(job);
       else {
         const body = new BodyCapture(settings.mirror.requestBodyLimit);
@@ -142,12 +142,10 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
 
 function mirrorJob(
   state: ProxyState, req: IncomingMessage, routeId: string, endpoint: string, decision: Decision,
-  trace: ReturnType<typeof traceFrom>, primary: Promise<CapturedResponse>, started: number,
+  trace: ReturnType<typeof traceFrom>, primaryHeaders: readonly string[], primary: Promise<CapturedResponse>, started: number,
 ): MirrorJob {
   // The copy is a child span of the same trace: a fresh span id on the same trace id.
-  const headers = upstreamRequestHeaders(req, {
-    traceparent: traceparent(trace, newSpanId()), ...(decision.dryRun ? { extra: DRY_RUN } : {}),
-  });
+  const headers = withTraceparent(primaryHeaders, traceparent(trace, newSpanId()), decision.dryRun ? DRY_RUN : undefined);
   return {
     routeId, endpoint, method: req.method!, url: req.url!, headers, requestHeaders: headerMap(req.rawHeaders),
     primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),

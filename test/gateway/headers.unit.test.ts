@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BodyCapture } from '../../src/gateway/capture.js';
-import { clientResponseHeaders, headerMap } from '../../src/gateway/headers.js';
+import type { IncomingMessage } from 'node:http';
+import { clientResponseHeaders, headerMap, upstreamRequestHeaders, withTraceparent } from '../../src/gateway/headers.js';
 import { newSpanId, newTraceId, traceFrom, traceparent } from '../../src/gateway/trace.js';
 
 const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
@@ -10,6 +11,17 @@ describe('response headers', () => {
     expect(clientResponseHeaders(raw('Content-Type', 'a/b', 'Connection', 'close, X-Hop', 'X-Hop', '1', 'Keep-Alive', 't=5',
       'Transfer-Encoding', 'chunked', 'Proxy-Authenticate', 'x', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2')))
       .toEqual(['Content-Type', 'a/b', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  });
+
+  it('gives the mirror copy the primary headers with its own traceparent, leaving the primary ones intact', () => {
+    const req = { rawHeaders: ['Host', 'a.test', 'Accept', '*/*', 'Traceparent', 'old'], headers: { host: 'a.test' },
+      socket: { remoteAddress: '10.0.0.1' } } as unknown as IncomingMessage;
+    const primary = upstreamRequestHeaders(req, { traceparent: 'tp-primary' });
+    const copy = withTraceparent(primary, 'tp-copy', ['x-siphon-dry-run', '1']);
+    const expected = (tp: string) => ['Host', 'a.test', 'Accept', '*/*', 'x-forwarded-for', '10.0.0.1', 'x-forwarded-proto', 'http',
+      'x-forwarded-host', 'a.test', 'traceparent', tp];
+    expect(primary).toEqual(expected('tp-primary'));
+    expect(copy).toEqual([...expected('tp-copy'), 'x-siphon-dry-run', '1']);
   });
 
   it('maps repeated headers for exchanges (set-cookie kept apart)', () => {
