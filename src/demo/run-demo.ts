@@ -22,7 +22,10 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
     options,
     legacyUrl: `sqlite:${join(options.dir, 'legacy.sqlite')}`,
     nextUrl: `sqlite:${join(options.dir, 'next.sqlite')}`,
+    logUrl: `sqlite:${join(options.dir, 'log.sqlite')}`,
+    stateUrl: `sqlite:${join(options.dir, 'state.sqlite')}`,
     sampleCustomers: [],
+    legacyWrites: {},
     onClose: (fn) => { cleanups.push(fn); },
     log: (line) => { if (options.verbose) process.stderr.write(`${line}\n`); },
   };

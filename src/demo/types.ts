@@ -1,5 +1,8 @@
 import type { Database } from '../backends/types.js';
 import type { RunningApp } from '../../examples/billing/http/server.js';
+import type { CaptureSource } from '../capture/types.js';
+import type { EventLog } from '../log/types.js';
+import type { WriteCounts } from './write-counter.js';
 
 export interface DemoOptions {
   /** Working folder (default `.siphon/demo` under the current directory); its demo files are recreated each run. */
@@ -30,10 +33,20 @@ export interface DemoContext {
   readonly options: DemoOptions;
   readonly legacyUrl: string;
   readonly nextUrl: string;
+  /** The demo's event log and state store (embedded SQLite, in the demo folder). */
+  readonly logUrl: string;
+  readonly stateUrl: string;
   legacyDb?: Database;
   nextDb?: Database;
   legacyApp?: RunningApp;
   nextApp?: RunningApp;
+  /** The gateway's URL while the gateway step's gateway runs (shown by --keep). */
+  gatewayUrl?: string;
+  /** Trigger capture of legacy into the demo's SQLite event log (capture step), and that log. */
+  capture?: CaptureSource;
+  eventLog?: EventLog;
+  /** Write statements the legacy app committed, by `TABLE op`: the witness capture is checked against. */
+  readonly legacyWrites: WriteCounts;
   /** Customer ids worth showing (clean, dirty), found while generating. */
   sampleCustomers: number[];
   /** Cleanup actions, run in reverse order when the demo ends (also on failure). */

@@ -18,7 +18,7 @@ describe.concurrent('siphon demo', () => {
       const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
       const report = JSON.parse(stdout) as DemoReport;
       expect(report.ok).toBe(true);
-      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'seed-next', 'start-apps', 'traffic', 'samples']);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'capture', 'seed-next', 'start-apps', 'gateway-shadow', 'traffic', 'captured', 'samples']);
       expect(report.steps.every((s) => s.ok)).toBe(true);
       const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
       expect(gen.totalRows).toBeGreaterThan(150);
@@ -26,11 +26,43 @@ describe.concurrent('siphon demo', () => {
       expect(traffic.legacy.completed).toBeGreaterThan(0);
       expect(traffic.next.completed).toBeGreaterThan(0);
       expect(traffic.legacy.statuses['500']).toBeUndefined();
+      // capture: every write the legacy app committed (gateway and traffic steps) is in the log, in order, per table and op
+      const captured = report.steps.find((s) => s.id === 'captured')!.details as {
+        captured: number; legacyWrites: number; byTableOp: Record<string, number>; legacyWritesByTableOp: Record<string, number>;
+        inOrder: boolean; state: string; examples: { table: string; op: string; key: string; changed: string[] }[];
+      };
+      expect(captured.legacyWrites).toBeGreaterThan(0);
+      expect(captured.captured).toBe(captured.legacyWrites);
+      expect(captured.byTableOp).toEqual(captured.legacyWritesByTableOp);
+      expect(captured.byTableOp['REGLEMENT insert'] ?? 0).toBeGreaterThanOrEqual(captured.byTableOp['FACTURE update'] ?? 0); // an invoice turns paid only with a payment
+      expect(captured.inOrder).toBe(true);
+      expect(captured.state).toBe('stopped');
+      expect(captured.examples.length).toBeGreaterThan(0);
+      for (const x of captured.examples) expect(x.changed.length, `${x.table} ${x.op} ${x.key}`).toBeGreaterThan(0);
+      // gateway shadow: the injected rename is a real difference, the noise fields are cancelled, rollback is audited
+      const shadow = report.steps.find((s) => s.id === 'gateway-shadow')!.details as {
+        compared: number; compatible: number; withNoise: number; injectedFound: boolean;
+        realDifferences: { endpoint: string; path: string; differing: number }[]; noiseCancelled: { path: string }[];
+        rollback: { modes: { mode: string }[]; gatewayFollowed: boolean }; audit: { actor: string; action: string; reason: string } | null;
+      };
+      expect(shadow.compared).toBeGreaterThan(0);
+      expect(shadow.withNoise).toBe(shadow.compared);
+      expect(shadow.compatible).toBeLessThan(shadow.compared);
+      const real = shadow.realDifferences.map((d) => `${d.endpoint} ${d.path}`);
+      expect(real).toEqual(expect.arrayContaining(['GET /customers/:id $.customer.address.postalCode', 'GET /customers/:id $.customer.address.zipCode']));
+      expect(shadow.injectedFound).toBe(true);
+      expect(shadow.realDifferences.filter((d) => d.path === '$.requestId' || d.path === '$.generatedAt')).toEqual([]);
+      expect(shadow.noiseCancelled.map((d) => d.path)).toContain('$.requestId');
+      expect(shadow.rollback.modes.length).toBe(3);
+      expect(shadow.rollback.modes.every((m) => m.mode === 'legacy')).toBe(true);
+      expect(shadow.rollback.gatewayFollowed).toBe(true);
+      expect(shadow.audit).toMatchObject({ actor: 'siphon demo', action: 'routes.set' });
       const samples = report.steps.find((s) => s.id === 'samples')!.details as { samples: { legacyStatus: number; nextStatus: number }[] };
       expect(samples.samples.length).toBeGreaterThan(0);
       expect(samples.samples.every((s) => s.legacyStatus === 200 && s.nextStatus === 200)).toBe(true);
       expect(existsSync(join(dir, 'legacy.sqlite'))).toBe(true);
       expect(existsSync(join(dir, 'next.sqlite'))).toBe(true);
+      expect(existsSync(join(dir, 'log.sqlite'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

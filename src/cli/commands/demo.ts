@@ -25,7 +25,7 @@ function printStep(r: DemoStepReport): void {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run the billing demo on embedded SQLite: generate legacy data, start the legacy and next apps, drive traffic, show answers side by side')
+    .description('Run the billing demo on embedded SQLite: generate legacy data, capture its changes into the event log, start the legacy and next apps, shadow reads through the gateway (diff report, rollback), drive traffic, show answers side by side')
     .option('--dir <path>', 'working folder (its demo files are recreated)', '.siphon/demo')
     .option('--customers <n>', 'legacy customers to generate', num('--customers', 1, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
     .option('--seed <n>', 'generator seed', num('--seed', 0, 2 ** 31, true), DEFAULT_DEMO_OPTIONS.seed)

@@ -5,6 +5,10 @@ import { seedNextStep } from './seed-next.js';
 import { startAppsStep } from './start-apps.js';
 import { trafficStep } from './traffic.js';
 import { samplesStep } from './samples.js';
+import { captureStep, capturedStep } from './capture.js';
+import { gatewayShadowStep } from './gateway-shadow.js';
 
 /** The demo story, in order. Later milestones insert their steps here (capture, backfill, shadow, canary, verify...). */
-export const DEMO_STEPS: readonly DemoStep[] = [prepareStep, generateLegacyStep, seedNextStep, startAppsStep, trafficStep, samplesStep];
+export const DEMO_STEPS: readonly DemoStep[] = [
+  prepareStep, generateLegacyStep, captureStep, seedNextStep, startAppsStep, gatewayShadowStep, trafficStep, capturedStep, samplesStep,
+];

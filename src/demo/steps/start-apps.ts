@@ -1,13 +1,15 @@
 import { startLegacyApp } from '../../../examples/billing/legacy-app/start-legacy-app.js';
 import { startNextApp } from '../../../examples/billing/next-app/start-next-app.js';
 import type { DemoStep } from '../types.js';
+import { countingDatabase } from '../write-counter.js';
 
 export const startAppsStep: DemoStep = {
   id: 'start-apps',
   title: 'Start the legacy and next billing apps',
   async run(ctx) {
     if (!ctx.legacyDb || !ctx.nextDb) throw new Error('databases are not open');
-    const legacy = await startLegacyApp({ db: ctx.legacyDb });
+    // the legacy app writes through a handle that counts its committed writes (the captured step checks against them)
+    const legacy = await startLegacyApp({ db: countingDatabase(ctx.legacyDb, ctx.legacyWrites) });
     ctx.onClose(() => legacy.close());
     const next = await startNextApp({ db: ctx.nextDb });
     ctx.onClose(() => next.close());
