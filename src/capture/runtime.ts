@@ -142,17 +142,19 @@ export class CaptureRuntime {
 
   private account(batch: readonly LogRecord[]): void {
     const now = Date.now();
-    const delta = new Map<string, number>();
+    // counted by runs of one (table, op): a batch is mostly a few long runs, so no key is built per record
+    const delta = new Map<string, { table: string; op: keyof CaptureCounts; n: number }>();
+    let run: { table: string; op: keyof CaptureCounts; n: number } | null = null;
     for (const r of batch) {
       const table = r.table ?? '';
-      const c = (this.counts[table] ??= emptyCounts());
       const op = r.kind === 'change' ? (r.op === 'read' ? 'insert' : r.op) : r.kind;
-      c[op]++;
-      const k = `${op}\0${table}`;
-      delta.set(k, (delta.get(k) ?? 0) + 1);
+      if (run !== null && run.table === table && run.op === op) { run.n++; continue; }
+      const k: string = `${op}\0${table}`;
+      run = delta.get(k) ?? null;
+      if (run) run.n++; else { run = { table, op, n: 1 }; delta.set(k, run); }
     }
-    for (const [k, n] of delta) {
-      const [op = '', table = ''] = k.split('\0');
+    for (const { table, op, n } of delta.values()) {
+      (this.counts[table] ??= emptyCounts())[op] += n;
       this.metricChanges.inc({ source: this.source, table, op }, n);
     }
     this.appended += batch.length;

@@ -38,8 +38,12 @@ function instant(x: unknown, path: string, out: string[]): void {
   lastValidInstant = x;
 }
 
+// One problem list reused by every call (checkRecord is synchronous): no array allocated per valid record.
+const problems: string[] = [];
+
 export function checkRecord(r: unknown, where: string): LogRecord {
-  const out: string[] = [];
+  const out = problems;
+  out.length = 0;
   if (r === null || typeof r !== 'object') throw new LogRecordError(where, ['expected an object']);
   const x = r as Record<string, unknown>;
   text(x.source, 'source', out);

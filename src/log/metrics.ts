@@ -60,13 +60,16 @@ export function untrackLogSize(log: EventLog): void {
 export function recordAppend(log: string, records: readonly LogRecord[]): void {
   if (records.length === 0) return;
   // Aggregate first: one counter update per (kind, table, op) rather than per record keeps the hot path cheap.
+  // Runs of records with the same (kind, table, op) are counted without building a key: a batch is mostly a few runs.
   const counts = new Map<string, { kind: string; table: string; op: string; n: number }>();
+  let run: { kind: string; table: string; op: string; n: number } | null = null;
   for (const r of records) {
     const op = r.kind === 'change' ? r.op : '';
     const table = r.table ?? '';
-    const k = `${r.kind}\u0000${table}\u0000${op}`;
-    const c = counts.get(k);
-    if (c) c.n++; else counts.set(k, { kind: r.kind, table, op, n: 1 });
+    if (run !== null && run.kind === r.kind && run.table === table && run.op === op) { run.n++; continue; }
+    const k: string = `${r.kind}\u0000${table}\u0000${op}`;
+    run = counts.get(k) ?? null;
+    if (run) run.n++; else { run = { kind: r.kind, table, op, n: 1 }; counts.set(k, run); }
   }
   const m = appended();
   for (const c of counts.values()) m.inc({ log, kind: c.kind, table: c.table, op: c.op }, c.n);

@@ -5,6 +5,7 @@ import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
 import { CheckpointConflictError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
 import { recordAppend } from '../metrics.js';
+import { lazyOffsets } from '../offsets.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
 import type {
@@ -108,8 +109,8 @@ export class PostgresLog implements EventLog {
       }
     }
     if (n === 0 && !options.sourcePosition) return { offsets: [] };
-    const offsets = await this.run('append', () => this.tx(async (c) => {
-      let out: LogOffset[] = [];
+    const stored = await this.run('append', () => this.tx(async (c) => {
+      let out: { xid: string; positions: string[] } = { xid: '', positions: [] };
       if (n > 0) {
         // COPY inserts in stream order, so positions follow the batch order; one append is one transaction, so the
         // rows of this transaction are exactly this batch.
@@ -124,7 +125,7 @@ export class PostgresLog implements EventLog {
         const xid = r.rows[0]!.xid;
         const positions = r.rows[0]!.pos?.split(',') ?? [];
         if (positions.length !== n) throw new LogStorageError(this.name, 'append', new Error(`copied ${n} entries but the transaction holds ${positions.length}`));
-        out = positions.map((p) => `${xid}:${p}`);
+        out = { xid, positions };
       }
       if (options.sourcePosition) {
         await c.query(
@@ -135,7 +136,7 @@ export class PostgresLog implements EventLog {
       return out;
     }));
     recordAppend(this.name, batch);
-    return { offsets };
+    return lazyOffsets(() => stored.positions.map((p) => `${stored.xid}:${p}`));
   }
 
   async read(after: LogOffset | null, limit: number): Promise<LogEntry[]> {

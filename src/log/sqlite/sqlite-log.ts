@@ -12,6 +12,7 @@ import type {
   RetentionPolicy, RetentionResult, TailOptions,
 } from '../types.js';
 import { recordAppend } from '../metrics.js';
+import { lazyOffsets } from '../offsets.js';
 import { SQLITE_SCHEMA } from './schema.js';
 
 export interface SqliteLogOptions {
@@ -113,8 +114,9 @@ export class SqliteLog implements EventLog {
       return { v, text: encodeRecord(v) };
     });
     const now = Date.now();
-    const offsets = this.guard('append', () => this.db.transaction(() => {
-      const out: LogOffset[] = new Array(rows.length);
+    const ends = this.guard('append', () => this.db.transaction(() => {
+      // the [first, last] seqs of each statement's rows
+      const spans: number[] = [];
       let last: number | null = null;
       // Multi-row INSERTs: one statement step per INSERT_CHUNK rows instead of one per row (the per-row run() was a
       // quarter of capture's CPU). Inside this write transaction nobody else inserts, so the rows of one statement get
@@ -133,17 +135,22 @@ export class SqliteLog implements EventLog {
         const info = stmt.run(params);
         last = Number(info.lastInsertRowid);
         if (info.changes !== n) throw new Error(`inserted ${info.changes} of ${n} entries`);
-        for (let j = 0; j < n; j++) out[i + j] = String(last - n + 1 + j);
+        spans.push(last - n + 1, last);
         i += n;
       }
       if (options.sourcePosition) {
         this.stmts.upsertSource.run(options.sourcePosition.source, options.sourcePosition.position, last, now);
       }
-      return out;
+      return spans;
     }).immediate());
-    recordAppend(this.name, rows.map((r) => r.v));
-    if (offsets.length > 0) this.wakeup.notify();
-    return { offsets };
+    recordAppend(this.name, batch);
+    if (rows.length > 0) this.wakeup.notify();
+    // offsets as text only when asked for (capture never reads them: 2 strings per change saved on its hot path)
+    return lazyOffsets(() => {
+      const out: LogOffset[] = [];
+      for (let k = 0; k < ends.length; k += 2) for (let s = ends[k]!; s <= ends[k + 1]!; s++) out.push(String(s));
+      return out;
+    });
   }
 
   async read(after: LogOffset | null, limit: number): Promise<LogEntry[]> {
