@@ -94,11 +94,13 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
       return true;
     }
     if (this.res.write(chunk)) return true;
+    // created on the first backpressure only: most answers never need it
+    this.#onDrain ??= () => { this.#resume?.(); };
     this.res.once('drain', this.#onDrain);
     return false;
   }
 
-  readonly #onDrain = (): void => { this.#resume?.(); };
+  #onDrain: (() => void) | undefined;
 
   onComplete(): void {
     if (this.#failingOver) return;

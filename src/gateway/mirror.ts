@@ -32,6 +32,11 @@ export interface MirrorSettings {
 
 /** How often the event-loop utilisation is sampled for `maxLoad`. */
 const LOAD_WINDOW_MS = 100;
+/**
+ * A sampling tick this late also counts as overload: a process starved of CPU by its neighbours (a shared machine)
+ * shows a modest utilisation while its requests wait to be scheduled.
+ */
+const LAG_LIMIT_MS = 10;
 const MIN_SHARE = 0.01;
 
 export interface MirrorTargets {
@@ -82,10 +87,13 @@ export class Mirror {
   ) {
     if (settings.maxLoad > 0) {
       let last = performance.eventLoopUtilization();
+      let due = performance.now() + LOAD_WINDOW_MS;
       this.#loadTimer = setInterval(() => {
         const now = performance.eventLoopUtilization();
-        this.observeLoad(performance.eventLoopUtilization(now, last).utilization);
+        const t = performance.now();
+        this.observeLoad(performance.eventLoopUtilization(now, last).utilization, t - due);
         last = now;
+        due = t + LOAD_WINDOW_MS;
       }, LOAD_WINDOW_MS).unref();
     }
   }
@@ -93,11 +101,14 @@ export class Mirror {
   /** Share of copies currently admitted by the load limit (1: all). */
   get share(): number { return this.#share; }
 
-  /** One load sample (event-loop utilisation of the last window): halves the admitted share above `maxLoad`. */
-  observeLoad(utilization: number): void {
+  /**
+   * One load sample: the event-loop utilisation of the last window and how late its sampling tick ran. Above
+   * `maxLoad` (or more than 10 ms late) the admitted share halves; otherwise it grows back.
+   */
+  observeLoad(utilization: number, lagMs = 0): void {
     const max = this.settings.maxLoad;
     if (max <= 0) return;
-    if (utilization > max) this.#share = Math.max(MIN_SHARE, this.#share / 2);
+    if (utilization > max || lagMs > LAG_LIMIT_MS) this.#share = Math.max(MIN_SHARE, this.#share / 2);
     else if (this.#share < 1) this.#share = Math.min(1, this.#share * 1.25 + 0.01);
   }
 

@@ -46,9 +46,18 @@ describe('mirror load shedding (maxLoad)', () => {
     m.close();
   });
 
+  it('also sheds when the load sample itself ran late (a process starved of CPU by its neighbours)', () => {
+    const m = mirror(0.75);
+    m.observeLoad(0.4, 3);
+    expect(m.share).toBe(1);
+    m.observeLoad(0.4, 50);
+    expect(m.share).toBe(0.5);
+    m.close();
+  });
+
   it('never sheds with maxLoad 0 (the library default)', () => {
     const m = mirror(0);
-    for (let i = 0; i < 10; i++) m.observeLoad(1);
+    for (let i = 0; i < 10; i++) m.observeLoad(1, 100);
     expect(m.share).toBe(1);
     expect(admitted(m, 'off', 100)).toBe(100);
     m.close();
