@@ -22,7 +22,8 @@ export function copyJson(text: string): string {
  * the stream's backpressure bounds memory. An exception from `chunks` aborts the COPY (the caller rolls the
  * transaction back).
  */
-export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, chunks: Iterable<string>): Promise<void> {
+/** Returns the number of rows the server reports copied. */
+export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, chunks: Iterable<string>): Promise<number> {
   const stream = client.query(copyStreams.from(sql));
   const failed = new Promise<never>((_, reject) => stream.on('error', reject));
   failed.catch(() => undefined);
@@ -42,4 +43,5 @@ export async function copyRows(client: pg.PoolClient | pg.Client, sql: string, c
   }
   stream.end();
   await Promise.race([finished, failed]);
+  return stream.rowCount;
 }

@@ -109,32 +109,48 @@ export class PostgresLog implements EventLog {
       }
     }
     if (n === 0 && !options.sourcePosition) return { offsets: [] };
-    const stored = await this.run('append', () => this.tx(async (c) => {
-      let out: { xid: string; positions: string[] } = { xid: '', positions: [] };
-      if (n > 0) {
-        // COPY inserts in stream order, so positions follow the batch order; one append is one transaction, so the
-        // rows of this transaction are exactly this batch.
-        await copyRows(c, `COPY ${this.t.entries} (source, tbl, kind, op, record) FROM STDIN`, chunks());
-        // The positions of this transaction's rows as one text (cheaper to fetch and parse than a row each), and the
-        // NOTIFY, in one round trip.
-        const r = await c.query<{ xid: string; pos: string | null }>(
-          `SELECT pg_current_xact_id()::text AS xid,
+    const stored = await this.run('append', async () => {
+      const c = await this.pool.connect();
+      try {
+        // Three round trips per append (BEGIN; COPY; the rest with COMMIT as one multi-statement query): each round
+        // trip waits for a turn of an event loop that capture keeps busy decoding, so their number sets the
+        // append's latency, and appends are sequential.
+        await c.query('BEGIN');
+        if (n > 0) {
+          // COPY inserts in stream order, so positions follow the batch order; one append is one transaction, so
+          // the rows of this transaction are exactly this batch.
+          const copied = await copyRows(c, `COPY ${this.t.entries} (source, tbl, kind, op, record) FROM STDIN`, chunks());
+          if (copied !== n) throw new LogStorageError(this.name, 'append', new Error(`copied ${copied} of ${n} entries`));
+        }
+        const statements: string[] = [];
+        // the positions of this transaction's rows as one text (cheaper to fetch and parse than a row each)
+        if (n > 0) {
+          statements.push(`SELECT pg_current_xact_id()::text AS xid,
                   (SELECT string_agg(position::text, ',' ORDER BY position) FROM ${this.t.entries}
                     WHERE transaction_id = pg_current_xact_id()) AS pos,
-                  pg_notify($1, '')::text AS notified`, [this.channel]);
-        const xid = r.rows[0]!.xid;
-        const positions = r.rows[0]!.pos?.split(',') ?? [];
+                  pg_notify(${c.escapeLiteral(this.channel)}, '')::text AS notified`);
+        }
+        if (options.sourcePosition) {
+          // (literals: a multi-statement query takes no parameters; escapeLiteral quotes any text safely)
+          statements.push(`INSERT INTO ${this.t.sources} (source, position)
+            VALUES (${c.escapeLiteral(options.sourcePosition.source)}, ${c.escapeLiteral(options.sourcePosition.position)})
+            ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = now()`);
+        }
+        statements.push('COMMIT');
+        const results = await c.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[];
+        if (n === 0) return { xid: '', positions: [] };
+        const row = (Array.isArray(results) ? results[0]! : results).rows[0] as { xid: string; pos: string | null };
+        const positions = row.pos?.split(',') ?? [];
+        // committed already: a mismatch here is reported (capture stops; its checkpoint went with these entries)
         if (positions.length !== n) throw new LogStorageError(this.name, 'append', new Error(`copied ${n} entries but the transaction holds ${positions.length}`));
-        out = { xid, positions };
+        return { xid: row.xid, positions };
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        c.release();
       }
-      if (options.sourcePosition) {
-        await c.query(
-          `INSERT INTO ${this.t.sources} (source, position) VALUES ($1, $2)
-           ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = now()`,
-          [options.sourcePosition.source, options.sourcePosition.position]);
-      }
-      return out;
-    }));
+    });
     recordAppend(this.name, batch);
     return lazyOffsets(() => stored.positions.map((p) => `${stored.xid}:${p}`));
   }
