@@ -79,6 +79,8 @@ export class CaptureRuntime {
    */
   private schedule(): void {
     if (this.state !== 'running') return;
+    // a record was already waiting, so a timer at most flushIntervalMs away is set: no clock read per record
+    if (this.timer && this.buffer.length > 1) return;
     const delay = this.buffer.length > 0 ? this.flushIntervalMs : this.checkpointIntervalMs;
     const due = Date.now() + delay;
     if (this.timer && this.timerDue <= due) return;
