@@ -109,10 +109,8 @@ export class SqliteLog implements EventLog {
   }
 
   async append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
-    const rows = batch.map((r, i) => {
-      const v = checkRecord(r, `to append at index ${i} of the batch for ${this.name}`);
-      return { v, text: encodeRecord(v) };
-    });
+    // every record checked before anything is written; each is encoded right where it is bound (no wrapper per record)
+    const rows = batch.map((r, i) => checkRecord(r, `to append at index ${i} of the batch for ${this.name}`));
     const now = Date.now();
     const ends = this.guard('append', () => this.db.transaction(() => {
       // the [first, last] seqs of each statement's rows
@@ -127,10 +125,10 @@ export class SqliteLog implements EventLog {
         const stmt = n === INSERT_CHUNK ? this.stmts.insertMany : n === 1 ? this.stmts.insert : this.insertOf(n);
         const params: (string | number | null)[] = new Array(n * 6);
         for (let j = 0; j < n; j++) {
-          const { v, text } = rows[i + j]!;
+          const v = rows[i + j]!;
           const b = j * 6;
           params[b] = v.source; params[b + 1] = v.table ?? ''; params[b + 2] = v.kind;
-          params[b + 3] = v.kind === 'change' ? v.op : null; params[b + 4] = text; params[b + 5] = now;
+          params[b + 3] = v.kind === 'change' ? v.op : null; params[b + 4] = encodeRecord(v); params[b + 5] = now;
         }
         const info = stmt.run(params);
         last = Number(info.lastInsertRowid);
