@@ -229,6 +229,7 @@ async function main(): Promise<void> {
         say(`  binlog → ${target.name} log: FAILED ${(e as Error).message}`);
       }
     }
+    rmSync(sqliteDir, { recursive: true, force: true }); // (also when the SQLite target was skipped)
     const none = { p50: NaN, p99: NaN, achieved: NaN, samples: 0 };
     const lag1k = LAG ? await lagAt(db, 1000, 10_000_000) : none;
     say(`  lag at 1,000 writes/s (achieved ${Math.round(lag1k.achieved)}/s, ${lag1k.samples} samples): p50 ${lag1k.p50.toFixed(1)} ms, p99 ${lag1k.p99.toFixed(1)} ms`);
