@@ -8,7 +8,8 @@
  * 4. Lag at 1,000 and 5,000 legacy writes/s: a paced writer in its own process (64 connections, autocommit inserts; at 5,000/s five rows per statement) records each
  *    commit's acknowledgement time; a sink wrapper records when the append carrying that row returned (durable in the
  *    SQLite log). Lag = append time − commit time, p50/p99.
- * Last line: one JSON object with the figures. Knobs: BENCH_ROWS (200000), BENCH_LAG_SECONDS (5), BENCH_BATCH (2000),
+ * Last line: one JSON object with the figures (also the capture process CPU per change, the load-independent one).
+ * Knobs: BENCH_ROWS (200000), BENCH_LAG_SECONDS (5), BENCH_BATCH (2000), BENCH_TARGETS (sqlite,postgres,nats), BENCH_LAG=0,
  * SIPHON_BENCH_MY_URL / _PG_URL / _NATS_URL (the siphon_bench databases by default).
  */
 import ZongJi from '@vlasky/zongji';
