@@ -84,8 +84,11 @@ export interface Database {
   readonly displayUrl: string;
 
   listTables(): Promise<string[]>;
-  /** Throws TableNotFoundError (with the tables that do exist) when absent. */
-  describeTable(name: string): Promise<TableInfo>;
+  /**
+   * Throws TableNotFoundError (with the tables that do exist) when absent. Descriptions are cached (dropped on every
+   * `execute()`); `fresh: true` reads the catalog again, to see DDL made by other sessions (legacy apps, DBAs).
+   */
+  describeTable(name: string, options?: { readonly fresh?: boolean }): Promise<TableInfo>;
   countRows(table: string): Promise<number>;
 
   /** One keyset page in key order. */

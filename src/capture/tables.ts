@@ -48,19 +48,9 @@ export async function resolveTables(db: Database, tables: readonly string[]): Pr
   return { tables: out, unknownTypes };
 }
 
-/**
- * Forget the adapter's cached table descriptions, so the next describeTable sees DDL made by other sessions (legacy
- * applications, DBAs). The SQL adapters cache descriptions and drop the cache on every execute(); a no-op statement is
- * the way to ask for that through the Database interface (a dedicated `refreshTables()` would be cleaner).
- */
-export async function forgetTableCache(db: Database): Promise<void> {
-  await db.execute('SELECT 1');
-}
-
-/** The table's current shape, ignoring cached descriptions. */
-export async function describeFresh(db: Database, name: string): Promise<TableInfo> {
-  await forgetTableCache(db);
-  return db.describeTable(name);
+/** The table's current shape, ignoring cached descriptions (DDL by other sessions must be seen). */
+export function describeFresh(db: Database, name: string): Promise<TableInfo> {
+  return db.describeTable(name, { fresh: true });
 }
 
 export function ddlColumns(info: TableInfo): DdlColumn[] {

@@ -47,6 +47,16 @@ describe.each(DIALECTS)('Database contract on %s', (dialect) => {
     expect((err as Error).message).toMatch(/ordres.*orders/);
   });
 
+  it('caches table descriptions, and reads the catalog again when asked for a fresh one (DDL by another session)', async () => {
+    await db.execute('CREATE TABLE shape_probe (id INTEGER PRIMARY KEY, a INTEGER)');
+    expect((await db.describeTable('shape_probe')).columns.map((c) => c.name)).toEqual(['id', 'a']);
+    const other = await openDatabase(fresh.url);
+    try { await other.execute('ALTER TABLE shape_probe ADD COLUMN b INTEGER'); } finally { await other.close(); }
+    expect((await db.describeTable('shape_probe')).columns.map((c) => c.name)).toEqual(['id', 'a']);
+    expect((await db.describeTable('shape_probe', { fresh: true })).columns.map((c) => c.name)).toEqual(['id', 'a', 'b']);
+    await db.execute('DROP TABLE shape_probe');
+  });
+
   it('upserts (insert, then update by key) and counts', async () => {
     await db.upsert('orders', ['region', 'id'], [order('eu', 1, '12.50', 'first'), order('eu', 2), order('us', 1)]);
     expect(await db.countRows('orders')).toBe(3);

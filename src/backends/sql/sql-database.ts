@@ -44,8 +44,8 @@ export abstract class SqlDatabase implements Database {
 
   listTables(): Promise<string[]> { return this.withSession(false, (s) => this.tablesIn(s)); }
 
-  async describeTable(name: string): Promise<TableInfo> {
-    const cached = this.cache.get(name);
+  async describeTable(name: string, options?: { readonly fresh?: boolean }): Promise<TableInfo> {
+    const cached = options?.fresh ? undefined : this.cache.get(name);
     if (cached) return cached;
     const info = await this.withSession(false, async (s) => {
       const found = await this.introspect(s, name);

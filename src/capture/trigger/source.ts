@@ -4,7 +4,7 @@ import { createLogger } from '../../observe/logger.js';
 import { CaptureSetupError, CapturePositionError, SchemaChangedError } from '../errors.js';
 import { pad, toRecord } from '../records.js';
 import { CaptureRuntime } from '../runtime.js';
-import { type CapturedTable, capturedTable, ddlColumns, describeShapeChange, forgetTableCache, resolveTables } from '../tables.js';
+import { type CapturedTable, capturedTable, ddlColumns, describeFresh, describeShapeChange, resolveTables } from '../tables.js';
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
 import { CHANGE_TABLE, type ChangeRow, type TriggerDialect } from './dialect.js';
 import { applyTriggerDdl, triggerDialect } from './install.js';
@@ -100,9 +100,8 @@ export class TriggerCapture implements CaptureSource {
 
   /** Compare each captured table's shape with the one capture started with; record and follow or stop. */
   private async checkSchema(): Promise<void> {
-    await forgetTableCache(this.db);
     for (const [name, t] of this.tables) {
-      const now = await this.db.describeTable(name);
+      const now = await describeFresh(this.db, name);
       const detail = describeShapeChange(t.info, now);
       if (!detail) continue;
       const position = pad(this.last, 20);
