@@ -1,4 +1,5 @@
 import type { ColumnInfo, Database, TableInfo } from '../backends/types.js';
+import type { Logger } from '../observe/logger.js';
 import type { DdlColumn } from '../log/change.js';
 import { TablesWithoutKeyError } from './errors.js';
 import { WATERMARK_TABLE } from './watermark.js';
@@ -32,8 +33,10 @@ export function capturedTable(info: TableInfo): CapturedTable {
  * Describe every captured table (plus the watermark table). Tables without a usable key are refused all at once, with
  * the full list, so the operator fixes them in one go. Unknown column types are returned for reporting.
  */
-export async function resolveTables(db: Database, tables: readonly string[]): Promise<{
+export async function resolveTables(db: Database, tables: readonly string[], log?: Logger): Promise<{
   tables: Map<string, CapturedTable>; unknownTypes: UnknownTypeReport[];
+  /** `table.column (native type)` list for status output, or null when every type is known. */
+  unknownTypesSummary: string | null;
 }> {
   const names = [...new Set([...tables, WATERMARK_TABLE])];
   const infos = await Promise.all(names.map((t) => db.describeTable(t)));
@@ -45,7 +48,10 @@ export async function resolveTables(db: Database, tables: readonly string[]): Pr
     out.set(info.name, capturedTable(info));
     for (const c of info.columns) if (c.type === 'unknown') unknownTypes.push({ table: info.name, column: c.name, nativeType: c.nativeType });
   }
-  return { tables: out, unknownTypes };
+  // unknown types are captured as text: said once at start (log) and in every status
+  for (const u of unknownTypes) log?.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
+  const unknownTypesSummary = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
+  return { tables: out, unknownTypes, unknownTypesSummary };
 }
 
 /** The table's current shape, ignoring cached descriptions (DDL by other sessions must be seen). */

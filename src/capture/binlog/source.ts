@@ -57,10 +57,9 @@ export class BinlogCapture implements CaptureSource {
   get finished(): Promise<void> { return this.runtime.finished; }
 
   async start(sink: CaptureSink): Promise<void> {
-    const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
+    const { tables, unknownTypesSummary } = await resolveTables(this.db, this.options.tables, this.log);
     this.tables = tables;
-    for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
-    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
+    this.unknownTypes = unknownTypesSummary;
     const dbRow = await this.db.query('SELECT DATABASE() AS d');
     this.schema = String(dbRow[0]?.['d'] ?? '');
     const logs = await this.binaryLogs();

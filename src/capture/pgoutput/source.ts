@@ -93,10 +93,9 @@ export class PgoutputCapture implements CaptureSource {
   get finished(): Promise<void> { return this.runtime.finished; }
 
   async start(sink: CaptureSink): Promise<void> {
-    const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
+    const { tables, unknownTypesSummary } = await resolveTables(this.db, this.options.tables, this.log);
     this.tables = tables;
-    for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
-    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
+    this.unknownTypes = unknownTypesSummary;
     const names = [...tables.keys()];
     await ensurePublicationAndSlot(this.db, this.source, this.slot, this.publication, names, this.options.createSlot ?? false);
     this.missingFull = await tablesWithoutFullIdentity(this.db, names);

@@ -47,10 +47,9 @@ export class TriggerCapture implements CaptureSource {
     }
     const problem = await this.dialect.checkSetup?.(this.db);
     if (problem) throw new CaptureSetupError(this.source, problem);
-    const { tables, unknownTypes } = await resolveTables(this.db, this.options.tables);
+    const { tables, unknownTypesSummary } = await resolveTables(this.db, this.options.tables, this.log);
     this.tables = tables;
-    for (const u of unknownTypes) this.log.warn(u, `unknown column type ${u.nativeType} in ${u.table}.${u.column}: captured as text`);
-    this.unknownTypes = unknownTypes.map((u) => `${u.table}.${u.column} (${u.nativeType})`).join(', ') || null;
+    this.unknownTypes = unknownTypesSummary;
     const cp = await sink.lastCheckpoint();
     if (cp !== null && !POSITION_RE.test(cp)) throw new CapturePositionError(this.source, cp, 'trigger (20-digit change id)');
     this.last = cp === null ? 0n : BigInt(cp);
