@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withPgTransaction } from './transaction.js';
 import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } from '../types.js';
 import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
@@ -116,19 +117,10 @@ export class PostgresDatabase extends SqlDatabase {
   }
 
   private async inNewTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try { client = await this.shared.pool.connect(); } catch (e) { throw wrapDriverError(this.displayUrl, 'BEGIN', e); }
-    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
+      return await withPgTransaction(this.shared.pool, fn, (e) => wrapDriverError(this.displayUrl, 'BEGIN', e));
     } catch (e) {
-      await client.query('ROLLBACK').catch((re: Error) => { broken = re; });
       throw wrapDriverError(this.displayUrl, 'transaction', e);
-    } finally {
-      client.release(broken);
     }
   }
 

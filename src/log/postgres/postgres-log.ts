@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withPgTransaction } from '../../backends/postgres/transaction.js';
 import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
@@ -69,19 +70,8 @@ export class PostgresLog implements EventLog {
     return log;
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPgTransaction(this.pool, fn);
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withPgTransaction } from '../../backends/postgres/transaction.js';
 import { chunks, mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
@@ -63,20 +64,8 @@ export class PostgresStateStore implements StateStore {
     return new PostgresStateStore(pool, config, schema, location);
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch((re: Error) => { broken = re; });
-      throw e;
-    } finally {
-      c.release(broken);
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPgTransaction(this.pool, fn);
   }
 
   private async rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {

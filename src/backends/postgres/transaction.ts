@@ -1,0 +1,26 @@
+import type pg from 'pg';
+
+/**
+ * Run `fn` in a transaction on a client from `pool`: BEGIN, COMMIT when it resolves, ROLLBACK when it throws.
+ * A client whose ROLLBACK fails (connection lost, COPY aborted mid-stream) is destroyed, not returned to the pool,
+ * so the next caller never gets a dead or half-open session. Shared by every PostgreSQL adapter (database, log,
+ * state store). `onConnectError` maps a pool error (the database is unreachable) before anything started.
+ */
+export async function withPgTransaction<T>(
+  pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, onConnectError: (e: unknown) => unknown = (e) => e,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try { client = await pool.connect(); } catch (e) { throw onConnectError(e); }
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch((re: Error) => { broken = re; });
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
