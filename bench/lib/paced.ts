@@ -1,10 +1,13 @@
-import { Pool, type Dispatcher } from 'undici';
+import { spawn } from 'node:child_process';
+import { ensurePacedBinary } from './paced-bin.js';
+import { pacedLoadNode } from './paced-node.js';
 
 /**
  * Open-loop, evenly paced HTTP load (the wrk2 idea): request i is due at t0 + i/rate whatever happened to earlier
  * ones, and its latency is measured from that due time, so a stalled server is charged for the requests it held
- * back (no coordinated omission). Timers tick every millisecond: requests due in the same millisecond leave
- * together (rate/1000 per tick), which is as even as a JavaScript timer allows without burning a core.
+ * back (no coordinated omission). Runs bench/lib/paced.c (one epoll thread, µs pacing, a small fraction of a core at
+ * 10k req/s) compiled on first use; the Node generator in paced-node.ts is the fallback when compiling fails, or
+ * when SIPHON_PACED=node asks for it.
  */
 export interface PacedOptions {
   readonly url: string;
@@ -17,6 +20,7 @@ export interface PacedResult {
   readonly rate: number;
   readonly sent: number;
   readonly completed: number;
+  /** Connect/read/write failures, malformed answers, and requests unanswered 10 s after the last one was due. */
   readonly errors: number;
   readonly non2xx: number;
   /** Requests that left more than 5 ms after their due time (generator or connections saturated). */
@@ -27,62 +31,41 @@ export interface PacedResult {
   readonly p99Ms: number;
   readonly p999Ms: number;
   readonly maxMs: number;
+  /** CPU time (user + system) the generator itself used, when it runs in its own process (the C one). */
+  readonly generatorCpuMs?: number;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
+/**
+ * A wake-up also sends the requests due within this many µs (each measured from when it actually left, so never
+ * under-counted): every sleep and wake costs the generator ~10–20 µs of CPU on this VM, and sleeping once per
+ * request at 10k/s took half a core (see docs/AREAS/gateway.md, Benchmark). 0 = every request at its exact due time.
+ */
+const COALESCE_US = Number(process.env.SIPHON_PACED_COALESCE_US ?? 500);
+/** Requests still unanswered this long after the last one was due count as errors. */
+const DRAIN_MS = 10_000;
 
 export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
-  const u = new URL(o.url);
-  const pool = new Pool(u.origin, { connections: o.connections, pipelining: 1 });
-  const path = u.pathname + u.search;
-  const total = Math.floor((o.rate * o.durationMs) / 1000);
-  const interval = 1000 / o.rate;
-  const latencies = new Float64Array(total);
-  let completed = 0; let errors = 0; let non2xx = 0; let stalls = 0; let sent = 0;
-  let inFlight = 0;
-  const start = performance.now() + 20;
-  let finishedAt = 0;
+  const bin = process.env.SIPHON_PACED === 'node' ? null : ensurePacedBinary();
+  return bin ? runPacedBinary(bin, o) : pacedLoadNode(o);
+}
 
-  await new Promise<void>((resolveAll) => {
-    const maybeDone = () => { if (sent === total && inFlight === 0) { finishedAt = performance.now(); resolveAll(); } };
-    const send = (due: number) => {
-      inFlight++;
-      let status = 0;
-      const handler: Dispatcher.DispatchHandler = {
-        onConnect: () => {},
-        onHeaders: (s) => { status = s; return true; },
-        onData: () => true,
-        onComplete: () => {
-          latencies[completed++] = performance.now() - due;
-          if (status < 200 || status >= 300) non2xx++;
-          inFlight--; maybeDone();
-        },
-        onError: () => { errors++; inFlight--; maybeDone(); },
-      };
-      pool.dispatch({ method: 'GET', path, headers: ['host', u.host] }, handler);
-    };
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total) {
-        const due = start + sent * interval;
-        if (due > now) break;
-        if (now - due > 5) stalls++;
-        sent++;
-        send(due);
-      }
-      if (sent < total) setTimeout(tick, 1); else maybeDone();
-    };
-    setTimeout(tick, 20);
+/** Runs the C generator and parses its one JSON line (null stands for NaN: no completed request). */
+export async function runPacedBinary(bin: string, o: PacedOptions): Promise<PacedResult> {
+  const args = [o.url, o.rate, o.durationMs, o.connections, DRAIN_MS, COALESCE_US].map(String);
+  const child = spawn(bin, args,
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
   });
-  await pool.close();
-  const sorted = latencies.subarray(0, completed).sort();
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${bin} exited with ${code}: ${out.trim() || 'no output'}`);
+  const j = JSON.parse(line, (_k, v: unknown) => (v === null ? NaN : v)) as Record<string, number>;
   return {
-    rate: o.rate, sent, completed, errors, non2xx, stalls,
-    achievedRps: completed / ((finishedAt - start) / 1000),
-    p50Ms: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), p99Ms: quantile(sorted, 0.99),
-    p999Ms: quantile(sorted, 0.999), maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    rate: j.rate!, sent: j.sent!, completed: j.completed!, errors: j.errors!, non2xx: j.non2xx!, stalls: j.stalls!,
+    achievedRps: j.achievedRps!, p50Ms: j.p50Ms!, p90Ms: j.p90Ms!, p99Ms: j.p99Ms!, p999Ms: j.p999Ms!, maxMs: j.maxMs!,
+    generatorCpuMs: j.cpuMs!,
   };
 }
