@@ -49,11 +49,15 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
   return bin ? runPacedBinary(bin, o) : pacedLoadNode(o);
 }
 
-/** Runs the C generator and parses its one JSON line (null stands for NaN: no completed request). */
-export async function runPacedBinary(bin: string, o: PacedOptions): Promise<PacedResult> {
+/**
+ * Runs the C generator and parses its one JSON line (null stands for NaN: no completed request). `onSpawn` gets the
+ * child's pid (bench:paced reads its CPU from /proc while it runs).
+ */
+export async function runPacedBinary(bin: string, o: PacedOptions, onSpawn?: (pid: number) => void): Promise<PacedResult> {
   const args = [o.url, o.rate, o.durationMs, o.connections, DRAIN_MS, COALESCE_US].map(String);
   const child = spawn(bin, args,
     { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const code = await new Promise<number | null>((resolve, reject) => {
