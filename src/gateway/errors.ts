@@ -13,3 +13,27 @@ export class RouteControlError extends SiphonError {
     super('GATEWAY_ROUTE_CONTROL', message, context);
   }
 }
+
+/** Why an upstream exchange failed: the fallback and the 502/504 choice depend on it. */
+export type UpstreamFailure =
+  | 'connect' | 'connect-timeout' | 'headers-timeout' | 'body-timeout' | 'reset' | 'protocol' | 'aborted' | 'closed'
+  | 'queue-timeout';
+
+/** An upstream request failed before or while its answer streamed; `upstream` is the origin, `kind` the cause. */
+export class UpstreamError extends SiphonError {
+  constructor(readonly kind: UpstreamFailure, readonly upstream: string, message: string, cause?: Error) {
+    super('GATEWAY_UPSTREAM', `${upstream}: ${message}`, { kind, upstream, ...(cause ? { cause: cause.message } : {}) });
+  }
+
+  get isTimeout(): boolean {
+    return this.kind === 'connect-timeout' || this.kind === 'headers-timeout' || this.kind === 'body-timeout'
+      || this.kind === 'queue-timeout';
+  }
+}
+
+/** The request body went past the gateway's limit while streaming (no Content-Length to check up front). */
+export class BodyTooLargeError extends SiphonError {
+  constructor(readonly limit: number) {
+    super('GATEWAY_BODY_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`, { limit });
+  }
+}

@@ -1,9 +1,10 @@
-import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { BodyTooLargeError } from './body-tap.js';
 import type { BodyCapture } from './capture.js';
+import { BodyTooLargeError, UpstreamError } from './errors.js';
 import type { FallbackReason } from './gateway-metrics.js';
 import { clientResponseHeaders } from './headers.js';
+import type { GatewayResponse } from './http1/gateway-response.js';
+import type { UpstreamExchange, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 
 export interface PrimaryHooks {
   /** Once, when the user's answer is complete or failed. `status` is what the client got (0: connection cut). */
@@ -15,12 +16,12 @@ export interface PrimaryHooks {
   failover?(reason: FallbackReason, error?: Error): void;
 }
 
-/** The Content-Length of raw response headers (-1 when absent or not a plain number). */
-function contentLength(raw: readonly Buffer[]): number {
+/** The Content-Length of response headers (-1 when absent or not a plain number). */
+function contentLength(raw: readonly string[]): number {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 14 && (name[0]! | 0x20) === 0x63 /* c */ && name.toString('latin1').toLowerCase() === 'content-length') {
-      const v = raw[i + 1]!.toString('latin1').trim();
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      const v = raw[i + 1]!.trim();
       return /^\d+$/.test(v) ? Number(v) : -1;
     }
   }
@@ -28,18 +29,18 @@ function contentLength(raw: readonly Buffer[]): number {
 }
 
 export function isTimeout(err: Error): boolean {
+  if (err instanceof UpstreamError) return err.isTimeout;
   const code = (err as { code?: string }).code;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 /**
- * undici dispatch handler (the raw-header callback API, undici's fastest) streaming the upstream answer to the
- * client with backpressure both ways: a full client socket pauses the upstream read (`onData` returns false, then
- * `resume` on drain). Nothing is buffered except the optional bounded capture for the mirror's exchange.
+ * Streams one upstream answer to the client with backpressure both ways: a full client socket pauses the upstream
+ * read (`onData` returns false, `resume` on drain). Nothing is buffered except the optional bounded capture for the
+ * mirror's exchange.
  */
-export class PrimaryHandler implements Dispatcher.DispatchHandler {
-  #abort: ((err?: Error) => void) | undefined;
-  #resume: (() => void) | undefined;
+export class PrimaryHandler implements UpstreamHandler {
+  exchange: UpstreamExchange | undefined;
   #clientGone = false;
   #failingOver = false;
   #finished = false;
@@ -47,90 +48,95 @@ export class PrimaryHandler implements Dispatcher.DispatchHandler {
   #length = -1;
   #ended = false;
   status = 0;
-  rawHeaders: Buffer[] | undefined;
+  rawHeaders: string[] | undefined;
 
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: GatewayResponse,
     private readonly hooks: PrimaryHooks,
     private readonly capture?: BodyCapture,
   ) {}
 
-  /** The client left: abort the upstream request, even if it is still queued in the pool (else the pool stalls). */
+  start(pool: UpstreamPool, request: UpstreamRequest): UpstreamExchange {
+    this.exchange = pool.request(request, this);
+    return this.exchange;
+  }
+
+  /** The client left: abort the upstream request, even if it is still waiting for a connection. */
   clientGone(): void {
+    if (this.#clientGone) return;
     this.#clientGone = true;
-    this.#abort?.(new Error('client closed the connection'));
+    this.exchange?.abort();
+    this.#finish(0, new Error('client closed the connection'));
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.#clientGone) { abort(new Error('client closed the connection')); return; }
-    this.#abort = abort;
+  /** The request itself is refused mid-body (too large): drop the upstream request and answer the client. */
+  refuseRequest(err: BodyTooLargeError): void {
+    this.exchange?.abort();
+    this.#failingOver = false;
+    this.#answerError(err);
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
-    if (status < 200) return true; // 1xx informational: Node answered 100-continue to the client itself
+  onHeaders(status: number, statusText: string, headers: string[]): void {
+    if (this.#clientGone) return;
     if (this.hooks.failover && status >= 500) {
       // Let the failed body drain into nothing (keeps the connection reusable) while legacy answers.
       this.#failingOver = true;
       this.hooks.failover('status');
-      return true;
+      return;
     }
     this.status = status;
-    this.#resume = resume;
-    if (this.capture) this.rawHeaders = raw;
-    if (this.#clientGone) return false;
-    this.#length = contentLength(raw);
-    this.res.writeHead(status, statusText, clientResponseHeaders(raw));
-    return true;
+    if (this.capture) this.rawHeaders = headers;
+    this.#length = contentLength(headers);
+    this.res.writeHead(status, statusText, clientResponseHeaders(headers));
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.#failingOver) return true;
+    if (this.#failingOver || this.#clientGone) return true;
     this.capture?.add(chunk);
     if (chunk.length === this.#length) {
-      // The whole declared body in one chunk (the common small answer): one end() writes headers and body together
-      // instead of write() then end().
+      // The whole declared body in one chunk (the common small answer): head and body leave in one write.
       this.#ended = true;
       this.res.end(chunk);
       return true;
     }
     if (this.res.write(chunk)) return true;
-    // created on the first backpressure only: most answers never need it
-    this.#onDrain ??= () => { this.#resume?.(); };
-    this.res.once('drain', this.#onDrain);
+    this.res.onceDrain(this.#onDrain);
     return false;
   }
 
-  #onDrain: (() => void) | undefined;
+  readonly #onDrain = (): void => { this.exchange?.resume(); };
 
   onComplete(): void {
-    if (this.#failingOver) return;
+    if (this.#failingOver || this.#clientGone) return;
     if (!this.#ended) this.res.end();
     this.#finish(this.status);
   }
 
-  onError(err: Error): void {
-    if (this.#failingOver) return;
-    if (this.#clientGone) { this.#finish(0, err); return; }
-    if (!this.res.headersSent) {
-      if (err instanceof BodyTooLargeError) {
-        const text = `${err.message}\n`;
-        this.res.shouldKeepAlive = false; // the rest of the body is unread
-        this.res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-        this.res.end(text);
-        this.#finish(413, err);
-        return;
-      }
-      if (this.hooks.failover) { this.#failingOver = true; this.hooks.failover(isTimeout(err) ? 'timeout' : 'error', err); return; }
-      const status = isTimeout(err) ? 504 : 502;
-      const body = status === 504 ? 'upstream timed out\n' : 'upstream unavailable\n';
-      this.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      this.res.end(body);
-      this.#finish(status, err);
+  onError(err: UpstreamError): void {
+    if (this.#failingOver || this.#clientGone) return;
+    if (!this.res.headersSent && this.hooks.failover) {
+      this.#failingOver = true;
+      this.hooks.failover(err.isTimeout ? 'timeout' : 'error', err);
       return;
     }
-    // Headers already sent: the only honest signal left is cutting the connection.
-    this.res.destroy(err);
-    this.#finish(0, err);
+    this.#answerError(err);
+  }
+
+  #answerError(err: Error): void {
+    if (this.res.headersSent) {
+      // Headers already sent: the only honest signal left is cutting the connection.
+      this.res.destroy();
+      this.#finish(0, err);
+      return;
+    }
+    if (err instanceof BodyTooLargeError) {
+      this.res.sendText(413, `${err.message}\n`); // closes: the rest of the body is unread
+      this.#finish(413, err);
+      return;
+    }
+    const status = isTimeout(err) ? 504 : 502;
+    this.res.sendText(status, status === 504 ? 'upstream timed out\n' : 'upstream unavailable\n', true);
+    this.#finish(status, err);
   }
 
   #finish(status: number, err?: Error): void {

@@ -76,5 +76,12 @@ export class GatewayMetrics {
   }
   fellBack(route: string, reason: FallbackReason): void { this.#c(this.fallbacks, 'f', route, reason).inc(); }
   exchanged(route: string): void { this.#c(this.exchanges, 'x', route).inc(); }
-  refused(reason: 'body_too_large' | 'shutting_down'): void { this.#c(this.rejected, 'j', reason).inc(); }
+  refused(reason: 'body_too_large' | 'shutting_down' | 'headers_too_large' | 'bad_request' | 'timeout' | 'upgrade'): void {
+    this.#c(this.rejected, 'j', reason).inc();
+  }
+  /** Protocol-level refusals by the HTTP/1.1 server (llhttp codes folded into a few labels). */
+  clientError(code: string): void {
+    this.refused(code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : code === 'timeout' ? 'timeout'
+      : code === 'upgrade' ? 'upgrade' : 'bad_request');
+  }
 }

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) are meaningful for one connection only and never forwarded, nor are the
  * headers a `Connection` header names. `expect` is answered by Node itself (100-continue) and undici refuses it.
@@ -9,8 +7,18 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'expect',
 ]);
-/** Replaced by the gateway on the way in. */
-const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent']);
+/** Replaced by the gateway on the way in (framing is set again from the body actually sent). */
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent', 'content-length']);
+
+/** What forwarding needs from a client request. */
+export interface ForwardSource {
+  /** Flat [name, value, …] as received. */
+  readonly rawHeaders: readonly string[];
+  /** Lower-cased view (repeats joined). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly remoteAddress: string;
+  readonly encrypted?: boolean;
+}
 
 export interface ForwardInfo {
   readonly traceparent: string;
@@ -29,7 +37,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
 }
 
 /** Upstream request headers as a flat [name, value, ...] array (undici's fastest form), built from rawHeaders. */
-export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo): string[] {
+export function upstreamRequestHeaders(req: ForwardSource, info: ForwardInfo): string[] {
   const raw = req.rawHeaders;
   const named = connectionTokens(req.headers.connection);
   const out: string[] = [];
@@ -41,9 +49,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo):
     out.push(name, raw[i + 1]!);
   }
   const prior = req.headers['x-forwarded-for'];
-  const ip = req.socket.remoteAddress ?? 'unknown';
+  const ip = req.remoteAddress;
   out.push('x-forwarded-for', prior ? `${prior}, ${ip}` : ip);
-  out.push('x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  out.push('x-forwarded-proto', req.encrypted ? 'https' : 'http');
   const host = req.headers.host;
   if (host) out.push('x-forwarded-host', host);
   out.push('traceparent', info.traceparent);
@@ -63,16 +71,16 @@ export function withTraceparent(primary: readonly string[], traceparent: string,
   return out;
 }
 
-/** Response headers from undici's raw Buffer array, minus hop-by-hop ones, as a flat string array for writeHead. */
-export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
+/** Response headers (flat, as parsed), minus hop-by-hop ones, as a flat array for writeHead. */
+export function clientResponseHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (lower === 'connection') { named = connectionTokens(raw[i + 1]!.toString('latin1')); continue; }
+    if (lower === 'connection') { named = connectionTokens(raw[i + 1]!); continue; }
     if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
-    out.push(name, raw[i + 1]!.toString('latin1'));
+    out.push(name, raw[i + 1]!);
   }
   if (!named) return out;
   const kept: string[] = [];

@@ -8,7 +8,7 @@ export { setRoute, replaceRoutes, rollbackRoutes, type RouteEdit } from './contr
 export { followStateRoutes } from './route-source.js';
 export { createAdminServer, type AdminOptions } from './admin.js';
 export { GatewayConfigError, RouteControlError } from './errors.js';
-export { BodyTooLargeError } from './body-tap.js';
+export { BodyTooLargeError, UpstreamError } from './errors.js';
 export {
   IDEMPOTENT_METHODS, type KeySource, type MatchCondition, type ModeKind, type RouteMatch, type RouteMode, type RouteSpec, type Side,
 } from './routing/route.js';

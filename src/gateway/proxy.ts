@@ -1,10 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Logger } from '../observe/logger.js';
-import { BodyTap, BodyTooLargeError } from './body-tap.js';
 import { BodyCapture, capturedResponse } from './capture.js';
+import { BodyTooLargeError } from './errors.js';
 import type { CapturedResponse } from './exchange.js';
 import { PrimaryHandler, type PrimaryHooks } from './forward.js';
+import type { GatewayRequest } from './http1/gateway-request.js';
+import type { GatewayResponse } from './http1/gateway-response.js';
+import type { BodyFraming, UpstreamRequest } from './http1/upstream-exchange.js';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { headerMap, upstreamRequestHeaders, withTraceparent } from './headers.js';
 import type { Mirror, MirrorJob } from './mirror.js';
@@ -22,7 +24,7 @@ const DRY_RUN = ['x-siphon-dry-run', '1'] as const;
 /** What the request handler shares with the server that owns it. */
 export interface ProxyState {
   readonly settings: GatewaySettings;
-  readonly pools: { readonly legacy: Dispatcher; readonly next: Dispatcher };
+  readonly pools: { readonly legacy: UpstreamPool; readonly next: UpstreamPool };
   readonly mirror: Mirror;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -34,18 +36,15 @@ export interface ProxyState {
   onIdle?: () => void;
 }
 
-function reject(res: ServerResponse, status: number, message: string): void {
-  res.shouldKeepAlive = false; // the unread body makes the connection unusable
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
-  res.end(message);
-}
+const NO_BODY: BodyFraming = { kind: 'none' };
+const CHUNKED: BodyFraming = { kind: 'chunked' };
 
-export function handleRequest(state: ProxyState, req: IncomingMessage, res: ServerResponse): void {
+export function handleRequest(state: ProxyState, req: GatewayRequest, res: GatewayResponse): void {
   const started = performance.now();
   const { settings, metrics } = state;
-  const method = req.method!;
-  const url = req.url!;
-  if (url.charCodeAt(0) !== 47 /* / */) { reject(res, 400, 'request target must be a path (origin-form)\n'); return; }
+  const { method, url } = req;
+  // the unread body makes the connection unusable: sendText closes it
+  if (url.charCodeAt(0) !== 47 /* / */) { res.sendText(400, 'request target must be a path (origin-form)\n'); return; }
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const headers = req.headers;
@@ -56,12 +55,12 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
   const routeId = spec ? spec.id : UNMATCHED;
   const modeKind = spec ? spec.mode.kind : 'legacy';
 
-  const cl = headers['content-length'];
-  const chunked = headers['transfer-encoding'] !== undefined;
-  const hasBody = chunked || (cl !== undefined && cl !== '0');
-  if (cl !== undefined && Number(cl) > settings.limits.maxBodyBytes) {
+  const cl = req.contentLength;
+  const chunked = req.chunked;
+  const hasBody = req.hasBody;
+  if (cl > settings.limits.maxBodyBytes) {
     metrics.refused('body_too_large');
-    reject(res, 413, `request body of ${cl} bytes exceeds the limit of ${settings.limits.maxBodyBytes}\n`);
+    res.sendText(413, `request body of ${cl} bytes exceeds the limit of ${settings.limits.maxBodyBytes}\n`);
     return;
   }
   if (state.closing) res.shouldKeepAlive = false;
@@ -77,7 +76,7 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
   let mirrorBody: ((chunk: Buffer) => void) | undefined;
   let mirrorEnd: (() => void) | undefined;
   if (decision.mirror) {
-    if (cl !== undefined && Number(cl) > settings.mirror.requestBodyLimit) metrics.mirrored(routeId, 'skipped_too_large');
+    if (cl > settings.mirror.requestBodyLimit) metrics.mirrored(routeId, 'skipped_too_large');
     else if (state.mirror.admit(routeId)) {
       capture = new BodyCapture(settings.mirror.responseBodyLimit);
       const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
@@ -118,36 +117,48 @@ export function handleRequest(state: ProxyState, req: IncomingMessage, res: Serv
       resolvePrimary = undefined;
       side = 'legacy';
       current = new PrimaryHandler(res, { done: hooks.done });
-      state.pools.legacy.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body: null }, current);
+      current.start(state.pools.legacy, { method, path: url, headers: upHeaders, body: NO_BODY });
     };
   }
   current = new PrimaryHandler(res, hooks, capture);
 
-  res.on('close', () => {
-    if (!res.writableFinished) current.clientGone();
+  res.onClose(() => {
+    if (!res.finished) current.clientGone();
     metrics.inFlight.dec();
     if (--state.inFlight === 0 && state.closing) state.onIdle?.();
   });
 
+  const framing: BodyFraming = !hasBody ? NO_BODY : chunked ? CHUNKED : { kind: 'length', length: cl };
+  const request: UpstreamRequest = { method, path: url, headers: upHeaders, body: framing };
+  const exchange = current.start(side === 'legacy' ? state.pools.legacy : state.pools.next, request);
+  if (!hasBody) return;
   // Bodies of unknown length are counted as they stream (413 past the limit); mirrored bodies are copied on the way.
-  let body: IncomingMessage | BodyTap | null = hasBody ? req : null;
-  if (hasBody && (chunked || mirrorBody)) {
-    const tap = new BodyTap(chunked ? settings.limits.maxBodyBytes : Number.MAX_SAFE_INTEGER, mirrorBody, mirrorEnd);
-    req.pipe(tap);
-    body = tap;
-  }
-  const pool = side === 'legacy' ? state.pools.legacy : state.pools.next;
-  pool.dispatch({ method: method as Dispatcher.HttpMethod, path: url, headers: upHeaders, body }, current);
+  const primary = current;
+  const limit = chunked ? settings.limits.maxBodyBytes : Number.MAX_SAFE_INTEGER;
+  let size = 0;
+  let refused = false;
+  exchange.onDrain = () => req.resume();
+  req.pipeBody({
+    data(chunk) {
+      if (refused) return true;
+      size += chunk.length;
+      if (size > limit) { refused = true; primary.refuseRequest(new BodyTooLargeError(limit)); return true; }
+      mirrorBody?.(chunk);
+      return exchange.write(chunk);
+    },
+    end() { if (refused) return; mirrorEnd?.(); exchange.end(); },
+    abort() { primary.clientGone(); },
+  });
 }
 
 function mirrorJob(
-  state: ProxyState, req: IncomingMessage, routeId: string, endpoint: string, decision: Decision,
+  state: ProxyState, req: GatewayRequest, routeId: string, endpoint: string, decision: Decision,
   trace: ReturnType<typeof traceFrom>, primaryHeaders: readonly string[], primary: Promise<CapturedResponse>, started: number,
 ): MirrorJob {
   // The copy is a child span of the same trace: a fresh span id on the same trace id.
   const headers = withTraceparent(primaryHeaders, traceparent(trace, newSpanId()), decision.dryRun ? DRY_RUN : undefined);
   return {
-    routeId, endpoint, method: req.method!, url: req.url!, headers, requestHeaders: headerMap(req.rawHeaders),
+    routeId, endpoint, method: req.method, url: req.url, headers, requestHeaders: headerMap(req.rawHeaders),
     primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),
   };
 }

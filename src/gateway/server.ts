@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { GatewayConfigError } from './errors.js';
 import { noopDiffSink } from './exchange.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { Http1Server } from './http1/http1-server.js';
+import { UpstreamPool } from './http1/upstream-pool.js';
 import { Mirror } from './mirror.js';
 import { handleRequest, type ProxyState } from './proxy.js';
 import { compileRoutes, type RouteTable } from './routing/compile.js';
@@ -12,7 +13,8 @@ import type { RouteSpec } from './routing/route.js';
 import { withDefaults, type GatewayOverrides, type GatewaySettings } from './settings.js';
 
 export interface Gateway {
-  readonly server: Server;
+  /** The client-facing HTTP/1.1 server (llhttp on raw sockets). */
+  readonly server: Http1Server;
   readonly settings: GatewaySettings;
   readonly metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -36,13 +38,19 @@ function origin(url: string, what: string): string {
 export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
   const settings = withDefaults(overrides);
   const t = settings.timeouts;
+  // The user-facing pools: our llhttp upstream client (see http1/); the mirror keeps undici, off the hot path.
+  const primaryPool = (url: string, what: string) => new UpstreamPool(origin(url, what), {
+    connections: settings.connections, connectTimeoutMs: Math.min(t.upstreamHeadersMs, 10_000),
+    headersTimeoutMs: t.upstreamHeadersMs, bodyTimeoutMs: t.upstreamBodyMs, idleMs: t.idleMs,
+    maxHeaderSize: settings.limits.maxHeaderSize * 4,
+  });
+  const legacy = primaryPool(settings.legacy, 'gateway.legacy');
+  const next = primaryPool(settings.next, 'gateway.next');
   const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number) =>
     new Pool(origin(url, what), {
       connections, pipelining: 1, keepAliveTimeout: t.idleMs, headersTimeout: headersMs, bodyTimeout: bodyMs,
       connectTimeout: Math.min(headersMs, 10_000), maxHeaderSize: settings.limits.maxHeaderSize * 4,
     });
-  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
-  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
   // The mirror's own pools: a hanging side exhausts these, never the user-facing ones.
   const m = settings.mirror;
   const mirrorPools = {
@@ -58,25 +66,16 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
   };
   metrics.routeVersion.set(0);
 
-  // No `insecureHTTPParser`: llhttp rejects conflicting Content-Length/Transfer-Encoding and other smuggling forms.
-  const server = createServer({
-    maxHeaderSize: settings.limits.maxHeaderSize, headersTimeout: t.clientHeadersMs, requestTimeout: t.clientRequestMs,
-    keepAliveTimeout: t.idleMs, noDelay: true,
+  // llhttp in strict mode: conflicting Content-Length/Transfer-Encoding and other smuggling forms are parse errors.
+  const server = new Http1Server({
+    maxHeaderSize: settings.limits.maxHeaderSize, headersTimeoutMs: t.clientHeadersMs, requestTimeoutMs: t.clientRequestMs,
+    idleMs: t.idleMs, onClientError: (code) => metrics.clientError(code),
   }, (req, res) => handleRequest(state, req, res));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) { socket.destroy(); return; }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-  });
 
   let closing: Promise<void> | undefined;
   return {
     server, settings, metrics,
-    listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
-    }),
+    listen: (port, host = '127.0.0.1') => server.listen(port, host),
     setRoutes(routes, version) {
       const table = compileRoutes(routes, version);
       state.table = table;
@@ -87,7 +86,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
     close() {
       closing ??= (async () => {
         state.closing = true;
-        const stopped = new Promise<void>((r) => server.close(() => r()));
+        const stopped = server.stopAccepting();
         server.closeIdleConnections();
         if (state.inFlight > 0) {
           await new Promise<void>((resolve) => {
@@ -101,7 +100,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
         await state.mirror.drain(Math.min(m.timeoutMs, 1_000));
         state.mirror.close();
         await sink.close?.();
-        await Promise.all([legacy, next].map((p) => p.close()));
+        for (const p of [legacy, next]) p.destroy();
         await Promise.all(Object.values(mirrorPools).map((p) => p.destroy()));
       })();
       return closing;

@@ -1,0 +1,190 @@
+import type { Socket } from 'node:net';
+import { SiphonError } from '../../errors.js';
+import { GatewayRequest, type RequestConnection } from './gateway-request.js';
+import { GatewayResponse, type ResponseConnection } from './gateway-response.js';
+import { createParser, type Http1Parser, type ParseError } from './llhttp.js';
+
+export type RequestListener = (req: GatewayRequest, res: GatewayResponse) => void;
+
+/** What a connection needs from its server. */
+export interface ConnectionServer {
+  readonly maxHeaderSize: number;
+  readonly closing: boolean;
+  readonly listener: RequestListener;
+  /** Requests refused at the protocol level (bad framing, oversized head), by llhttp code: for metrics. */
+  clientError(code: string): void;
+  connectionClosed(c: ClientConnection): void;
+}
+
+/** The client left or broke the protocol while a request was in flight. */
+export class ClientGoneError extends SiphonError {
+  constructor(why: string) { super('GATEWAY_CLIENT_GONE', why); }
+}
+
+interface Pending { req: GatewayRequest; res: GatewayResponse }
+
+/** Pipelined requests parsed ahead of their turn beyond this pause reading from the client. */
+const MAX_PIPELINED = 16;
+
+/**
+ * One client connection: llhttp parses requests off the socket; each goes to the listener in order. A pipelined
+ * request (sent before the previous answer ended) waits for its turn, so answers leave in request order.
+ * Timestamps (not timers) drive the header, request and idle timeouts: the server sweeps its connections.
+ */
+export class ClientConnection implements RequestConnection, ResponseConnection {
+  readonly #parser: Http1Parser;
+  /** The exchange being answered, the one whose body is being read (often the same), and those waiting. */
+  #active: Pending | undefined;
+  #reading: GatewayRequest | undefined;
+  readonly #waiting: Pending[] = [];
+  /** performance.now() of the current request's first byte (-1: between requests), and of the last answer's end. */
+  requestStartedAt = -1;
+  headersDone = false;
+  idleSince = performance.now();
+  #paused = false;
+  #dead = false;
+  #released = false;
+
+  constructor(readonly socket: Socket, private readonly server: ConnectionServer) {
+    this.#parser = createParser('request', server.maxHeaderSize, this);
+    socket.on('data', (d: Buffer) => {
+      const r = this.#parser.execute(d);
+      if (typeof r !== 'number') this.#parseError(r);
+    });
+    socket.on('end', () => {
+      // A client that half-closes has given up on its answers (as `node:http` treats it): abort what is in flight.
+      this.#parser.finish();
+      this.#closed();
+      socket.end();
+    });
+    socket.on('error', () => { /* 'close' follows */ });
+    socket.on('close', () => this.#closed());
+  }
+
+  get closing(): boolean { return this.server.closing; }
+  get busy(): boolean { return this.#active !== undefined || this.requestStartedAt >= 0; }
+
+  pauseReading(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.#paused || this.#waiting.length >= MAX_PIPELINED) return;
+    this.#paused = false;
+    this.socket.resume();
+  }
+
+  /** Closes the connection if it is between requests (shutdown, idle timeout). */
+  closeIfIdle(): boolean {
+    if (this.busy) return false;
+    this.socket.destroy();
+    return true;
+  }
+
+  /** Answers a request that could not be read (timeout, bad framing) and closes; cuts it if an answer is under way. */
+  refuse(status: number, text: string): void {
+    if (this.#active || this.#dead) { this.socket.destroy(); return; }
+    this.#dead = true;
+    const body = `${text}\n`;
+    this.socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n` +
+      `content-length: ${body.length}\r\n\r\n${body}`);
+  }
+
+  // ── parser events ──────────────────────────────────────────────────────────────────────────────────────────────
+  onMessageBegin(): void {
+    this.requestStartedAt = performance.now();
+    this.headersDone = false;
+  }
+
+  onHeadersComplete(minor: number, headers: string[], method: string, url: string, _s: number, _t: string,
+    upgrade: boolean, keepAlive: boolean): number {
+    this.headersDone = true;
+    if (upgrade || method === 'CONNECT') {
+      // protocol switches (WebSocket) and tunnels are not proxied: say so instead of dropping the socket
+      this.server.clientError('upgrade');
+      this.refuse(501, 'Not Implemented');
+      return 0;
+    }
+    const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.socket.remoteAddress ?? 'unknown', this);
+    const res = new GatewayResponse(this, method, minor, keepAlive);
+    this.#reading = req;
+    if (minor >= 1 && req.headers.expect?.toLowerCase() === '100-continue') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+    const p = { req, res };
+    if (this.#active) {
+      this.#waiting.push(p);
+      // its body would pile up unread until its turn: stop reading (at most one read is held)
+      if (req.hasBody || this.#waiting.length >= MAX_PIPELINED) this.pauseReading();
+    } else this.#start(p);
+    return 0;
+  }
+
+  onBody(chunk: Buffer): void { this.#reading?.pushBody(chunk); }
+
+  onMessageComplete(): void {
+    const req = this.#reading;
+    this.#reading = undefined;
+    this.requestStartedAt = -1;
+    req?.endBody();
+  }
+
+  // ── from responses ─────────────────────────────────────────────────────────────────────────────────────────────
+  finished(res: GatewayResponse, keepAlive: boolean): void {
+    const p = this.#active;
+    if (!p || p.res !== res) return;
+    this.#active = undefined;
+    this.idleSince = performance.now();
+    // a body still unread (413, early answer) makes the byte stream unusable for another request
+    const reusable = keepAlive && p.req.complete && !this.#dead;
+    res.closed();
+    if (!reusable) {
+      this.#dead = true;
+      this.socket.end();
+      return;
+    }
+    // resume first: the next request's body sink may pause again, synchronously, and must have the last word
+    if (this.#paused) { this.#paused = false; this.socket.resume(); }
+    const next = this.#waiting.shift();
+    if (next) this.#start(next);
+  }
+
+  #start(p: Pending): void {
+    this.#active = p;
+    try {
+      this.server.listener(p.req, p.res);
+    } catch (e) {
+      // a bug in the listener must cost one request, not the process
+      if (!p.res.headersSent) p.res.sendText(500, `gateway error: ${(e as Error).message}`);
+      else p.res.destroy();
+    }
+  }
+
+  #parseError(err: ParseError): void {
+    this.server.clientError(err.code);
+    // bytes after a request that announced `Connection: close`: the answer is on its way, the rest is ignored
+    if (err.code === 'HPE_CLOSED_CONNECTION') { this.pauseReading(); return; }
+    this.#reading?.abortBody(new ClientGoneError(`bad request framing: ${err.reason ?? err.code}`));
+    if (err.code === 'HPE_HEADER_OVERFLOW') this.refuse(431, 'Request Header Fields Too Large');
+    else this.refuse(400, 'Bad Request');
+  }
+
+  #closed(): void {
+    if (this.#dead && !this.#active && this.#waiting.length === 0) { this.#release(); return; }
+    this.#dead = true;
+    const gone = new ClientGoneError('the client closed the connection');
+    this.#reading?.abortBody(gone);
+    const all = this.#active ? [this.#active, ...this.#waiting] : this.#waiting.slice();
+    this.#active = undefined;
+    this.#waiting.length = 0;
+    for (const p of all) p.res.closed();
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.server.connectionClosed(this);
+    setImmediate(() => this.#parser.close());
+  }
+}

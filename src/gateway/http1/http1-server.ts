@@ -1,0 +1,75 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { ClientConnection, type ConnectionServer, type RequestListener } from './client-connection.js';
+
+export interface Http1ServerOptions {
+  /** Request line + headers; beyond: 431. */
+  readonly maxHeaderSize: number;
+  /** From a request's first byte to the end of its headers (slowloris); beyond: 408. */
+  readonly headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body; beyond: 408 (or cut, if the answer already started). */
+  readonly requestTimeoutMs: number;
+  /** Keep-alive connections idle longer than this are closed. */
+  readonly idleMs: number;
+  /** Protocol-level refusals, by llhttp code (HPE_…, 'timeout', 'upgrade'): for metrics. */
+  readonly onClientError?: (code: string) => void;
+}
+
+/**
+ * An HTTP/1.1 server on raw sockets with llhttp framing (see llhttp.ts for why not `node:http`). Works under
+ * node:cluster like any net.Server. One sweep timer per server enforces the client timeouts.
+ */
+export class Http1Server implements ConnectionServer {
+  readonly net: Server;
+  readonly connections = new Set<ClientConnection>();
+  closing = false;
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(readonly options: Http1ServerOptions, readonly listener: RequestListener) {
+    this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+      if (this.closing) { socket.destroy(); return; }
+      this.connections.add(new ClientConnection(socket, this));
+    });
+    const o = options;
+    const every = Math.max(10, Math.min(1000, Math.min(o.headersTimeoutMs, o.requestTimeoutMs, o.idleMs) / 10));
+    this.#sweep = setInterval(() => this.#check(), every);
+    this.#sweep.unref();
+  }
+
+  get maxHeaderSize(): number { return this.options.maxHeaderSize; }
+
+  clientError(code: string): void { this.options.onClientError?.(code); }
+  connectionClosed(c: ClientConnection): void { this.connections.delete(c); }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen(port, host, () => { this.net.off('error', reject); resolve(this.net.address() as AddressInfo); });
+    });
+  }
+
+  address(): AddressInfo | null { return this.net.address() as AddressInfo | null; }
+
+  /** Stops accepting; resolves when the listening socket is closed (connections may live on: see closeIdle/closeAll). */
+  stopAccepting(): Promise<void> {
+    this.closing = true;
+    return new Promise((resolve) => { if (!this.net.listening) resolve(); else this.net.close(() => resolve()); });
+  }
+
+  closeIdleConnections(): void { for (const c of this.connections) c.closeIfIdle(); }
+  closeAllConnections(): void {
+    clearInterval(this.#sweep);
+    for (const c of this.connections) c.socket.destroy();
+  }
+
+  #check(): void {
+    const now = performance.now();
+    const o = this.options;
+    for (const c of this.connections) {
+      if (c.requestStartedAt >= 0) {
+        const age = now - c.requestStartedAt;
+        if (!c.headersDone && age > o.headersTimeoutMs) { this.clientError('timeout'); c.refuse(408, 'Request Timeout'); }
+        else if (age > o.requestTimeoutMs) { this.clientError('timeout'); c.refuse(408, 'Request Timeout'); }
+      } else if (!c.busy && (this.closing || now - c.idleSince > o.idleMs)) c.closeIfIdle();
+    }
+  }
+}
