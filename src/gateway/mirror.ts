@@ -1,8 +1,8 @@
-import type { Dispatcher } from 'undici';
 import { BodyCapture, capturedResponse } from './capture.js';
 import type { CapturedResponse, DiffSink, Exchange, HeaderMap } from './exchange.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { isTimeout } from './forward.js';
+import type { UpstreamError } from './errors.js';
+import type { UpstreamExchange, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
 import type { Side } from './routing/route.js';
 
 export interface MirrorSettings {
@@ -39,11 +39,16 @@ const LOAD_WINDOW_MS = 100;
 const LAG_LIMIT_MS = 10;
 const MIN_SHARE = 0.01;
 
+/** Where copies go: an upstream pool of the mirror's own (`UpstreamPool`), never one the user-facing path uses. */
+export interface MirrorTarget {
+  request(req: UpstreamRequest, handler: UpstreamHandler): UpstreamExchange;
+}
+
 export interface MirrorTargets {
-  readonly legacy: Dispatcher;
-  readonly next: Dispatcher;
+  readonly legacy: MirrorTarget;
+  readonly next: MirrorTarget;
   /** Second legacy instance for noise cancellation. */
-  readonly legacy2?: Dispatcher;
+  readonly legacy2?: MirrorTarget;
 }
 
 export interface MirrorJob {
@@ -191,37 +196,38 @@ export class Mirror {
     if (this.pending === 0 && this.#idle.length > 0) { const w = this.#idle; this.#idle = []; w.forEach((f) => f()); }
   }
 
-  #send(job: MirrorJob, pool: Dispatcher, side: Side): Promise<CapturedResponse> {
+  #send(job: MirrorJob, pool: MirrorTarget, side: Side): Promise<CapturedResponse> {
     const started = performance.now();
     return new Promise((resolve) => {
       const capture = new BodyCapture(this.settings.responseBodyLimit);
       let status = 0;
-      let raw: Buffer[] = [];
-      let abort: ((e?: Error) => void) | undefined;
+      let raw: string[] = [];
       let settled = false;
       const finish = (error?: Error, timedOut = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.metrics.mirrored(job.routeId, error ? (timedOut || isTimeout(error) ? 'timeout' : 'failed') : 'sent');
+        const failed = timedOut || (error as UpstreamError | undefined)?.isTimeout ? 'timeout' : 'failed';
+        this.metrics.mirrored(job.routeId, error ? failed : 'sent');
         this.metrics.mirrorTook(side, (performance.now() - started) / 1000);
         resolve(capturedResponse(error ? 0 : status, error ? [] : raw, capture, started, error?.message));
       };
       const timer = setTimeout(() => {
-        const e = new Error(`mirror copy to ${side} timed out after ${this.settings.timeoutMs} ms`);
-        finish(e, true); // first: aborting calls onError synchronously
-        abort?.(e);
+        finish(new Error(`mirror copy to ${side} timed out after ${this.settings.timeoutMs} ms`), true);
+        exchange.abort();
       }, this.settings.timeoutMs);
-      const handler: Dispatcher.DispatchHandler = {
-        onConnect: (a) => { if (settled) a(); else abort = a; },
-        onHeaders: (s, h) => { if (s >= 200) { status = s; raw = h; } return true; },
+      const handler: UpstreamHandler = {
+        onHeaders: (s, _text, h) => { status = s; raw = h; },
         onData: (chunk) => { capture.add(chunk); return true; },
         onComplete: () => finish(),
         onError: (err) => finish(err),
       };
-      pool.dispatch({
-        method: job.method as Dispatcher.HttpMethod, path: job.url, headers: job.headers, body: job.body ?? null,
+      const body = job.body;
+      const exchange = pool.request({
+        method: job.method, path: job.url, headers: job.headers,
+        body: body ? { kind: 'length', length: body.length } : { kind: 'none' },
       }, handler);
+      if (body) { exchange.write(body); exchange.end(); }
     });
   }
 }

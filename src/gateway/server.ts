@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { GatewayConfigError } from './errors.js';
 import { noopDiffSink } from './exchange.js';
@@ -38,19 +37,13 @@ function origin(url: string, what: string): string {
 export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
   const settings = withDefaults(overrides);
   const t = settings.timeouts;
-  // The user-facing pools: our llhttp upstream client (see http1/); the mirror keeps undici, off the hot path.
-  const primaryPool = (url: string, what: string) => new UpstreamPool(origin(url, what), {
-    connections: settings.connections, connectTimeoutMs: Math.min(t.upstreamHeadersMs, 10_000),
-    headersTimeoutMs: t.upstreamHeadersMs, bodyTimeoutMs: t.upstreamBodyMs, idleMs: t.idleMs,
-    maxHeaderSize: settings.limits.maxHeaderSize * 4,
-  });
-  const legacy = primaryPool(settings.legacy, 'gateway.legacy');
-  const next = primaryPool(settings.next, 'gateway.next');
   const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number) =>
-    new Pool(origin(url, what), {
-      connections, pipelining: 1, keepAliveTimeout: t.idleMs, headersTimeout: headersMs, bodyTimeout: bodyMs,
-      connectTimeout: Math.min(headersMs, 10_000), maxHeaderSize: settings.limits.maxHeaderSize * 4,
+    new UpstreamPool(origin(url, what), {
+      connections, connectTimeoutMs: Math.min(headersMs, 10_000), headersTimeoutMs: headersMs, bodyTimeoutMs: bodyMs,
+      idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4,
     });
+  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
+  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
   // The mirror's own pools: a hanging side exhausts these, never the user-facing ones.
   const m = settings.mirror;
   const mirrorPools = {
@@ -101,7 +94,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
         state.mirror.close();
         await sink.close?.();
         for (const p of [legacy, next]) p.destroy();
-        await Promise.all(Object.values(mirrorPools).map((p) => p.destroy()));
+        for (const p of Object.values(mirrorPools)) p.destroy();
       })();
       return closing;
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Pool } from 'undici';
 import { noopDiffSink } from '../../src/gateway/exchange.js';
 import { GatewayMetrics } from '../../src/gateway/gateway-metrics.js';
+import { UpstreamPool } from '../../src/gateway/http1/upstream-pool.js';
 import { Mirror } from '../../src/gateway/mirror.js';
 import { DEFAULT_MIRROR } from '../../src/gateway/settings.js';
 import { metricsRegistry } from '../../src/observe/metrics.js';
@@ -13,7 +13,9 @@ async function skippedLoad(route: string): Promise<number> {
 
 function mirror(maxLoad: number): Mirror {
   // the pools are never used: admit() decides before any copy is sent
-  const pool = new Pool('http://127.0.0.1:9');
+  const pool = new UpstreamPool('http://127.0.0.1:9', {
+    connections: 1, connectTimeoutMs: 1000, headersTimeoutMs: 1000, bodyTimeoutMs: 1000, idleMs: 1000, maxHeaderSize: 16384,
+  });
   return new Mirror({ ...DEFAULT_MIRROR, maxLoad }, { legacy: pool, next: pool }, noopDiffSink, new GatewayMetrics());
 }
 
