@@ -5,12 +5,23 @@ import type { CaptureCounts, CaptureMethod, CaptureSink, CaptureState, CaptureSt
 /** A checkpoint, or a closure computing it when the batch it covers is appended. */
 export type Checkpoint = string | (() => string);
 
+/** A batch handed to the sink, not yet settled by the runtime. */
+interface InFlight {
+  readonly batch: readonly LogRecord[];
+  readonly checkpoint: string;
+  /** Resolves (never rejects) when the write ends; then `settled`, and `error` if it failed. */
+  done: Promise<void>;
+  settled: boolean;
+  error: Error | null;
+}
+
 const emptyCounts = (): CaptureCounts => ({ insert: 0, update: 0, delete: 0, ddl: 0, watermark: 0 });
 
 /**
  * The part every capture source shares: a bounded buffer of records with the checkpoint that covers them, appended
- * to the sink one batch at a time (never two appends in flight, so checkpoints are stored in order), the counts and
- * lag of what was appended, and the lifecycle (finished promise, fatal failure).
+ * to the sink batch by batch (one at a time, or two in flight when the sink guarantees ordered fail-stop writes, so
+ * checkpoints are always stored in order), the counts and lag of what was appended, and the lifecycle (finished
+ * promise, fatal failure).
  *
  * Sources call `push(record, checkpoint)` for each record (the checkpoint being the position to resume after once
  * this record is stored) and `advance(checkpoint)` when the position moves without a record. `flush()` appends what is
@@ -62,8 +73,9 @@ export class CaptureRuntime {
     this.buffer.push(record);
     this.bufferCheckpoints.push(checkpoint);
     this.pendingCheckpoint = checkpoint;
-    if (this.buffer.length >= this.batchSize) void this.flush();
-    else this.schedule();
+    if (this.buffer.length >= this.batchSize) {
+      if (this.fullWaiter) this.wakeFullWaiter(); else void this.flush();
+    } else this.schedule();
   }
 
   /** The position moved without a record (e.g. a commit): stored with the next append. */
@@ -116,30 +128,84 @@ export class CaptureRuntime {
     return this.flushing;
   }
 
-  /** Appends the buffer in batches of at most batchSize, each with the checkpoint of its last record. */
+  /**
+   * Appends the buffer in batches of at most batchSize, each with the checkpoint of its last record, until the
+   * buffer is empty. With a pipelined sink a second full batch is handed over while the first is being stored (its
+   * encoding then overlaps the first one's commit); otherwise one append at a time. Batches are settled (counted,
+   * afterWrite run) in order; the first failure fails the runtime, and the sink's fail-stop guarantee keeps any
+   * batch handed over behind it out of the log.
+   */
   private async flushOnce(): Promise<void> {
-    do {
-      if (this.state === 'failed' || !this.sink) return;
-      const pending = this.pendingCheckpoint;
-      if (pending === null) return;
-      const whole = this.buffer.length <= this.batchSize;
-      const batch = this.buffer.splice(0, this.batchSize);
-      const covering = whole ? pending : this.bufferCheckpoints[batch.length - 1]!;
-      this.bufferCheckpoints.splice(0, batch.length);
-      const checkpoint = typeof covering === 'function' ? covering() : covering;
-      if (whole) this.pendingCheckpoint = checkpoint;
-      if (checkpoint === this.position && batch.length === 0) return;
-      try {
-        await this.sink.write(batch, checkpoint);
-        this.position = checkpoint;
-        this.account(batch);
-        if (this.afterWrite) await this.afterWrite(checkpoint);
-      } catch (e) {
-        this.fail(e as Error);
-        return;
+    const depth = this.sink?.pipelined ? 2 : 1;
+    const inFlight: InFlight[] = [];
+    let first = true;
+    try {
+      for (;;) {
+        if (this.state === 'failed' || !this.sink) return;
+        // a new batch: on the first turn whatever is pending (a position move alone included), later only records
+        // (a lone position move waits for the timer), and behind another append only a full batch
+        const want = inFlight.length === 0 ? (first || this.buffer.length > 0) : this.buffer.length >= this.batchSize;
+        first = false;
+        if (want && inFlight.length < depth) {
+          const next = this.issue();
+          if (next) { inFlight.push(next); continue; }
+        }
+        const oldest = inFlight[0];
+        if (!oldest) return;
+        // wait for the oldest append, or (room for another) for a full batch to hand over meanwhile
+        if (inFlight.length < depth) await Promise.race([oldest.done, this.batchFilled()]);
+        else await oldest.done;
+        if (!oldest.settled) continue;
+        inFlight.shift();
+        if (oldest.error !== null) { this.fail(oldest.error); return; }
+        this.position = oldest.checkpoint;
+        this.account(oldest.batch);
+        try {
+          if (this.afterWrite) await this.afterWrite(oldest.checkpoint);
+        } catch (e) {
+          this.fail(e as Error);
+          return;
+        }
+        this.wakeDrainWaiters();
       }
-      this.wakeDrainWaiters();
-    } while (this.buffer.length > 0);
+    } finally {
+      // (after a failure: the appends still in flight reject by the sink's fail-stop; wait for them to end)
+      if (inFlight.length > 0) await Promise.all(inFlight.map((f) => f.done));
+    }
+  }
+
+  /** Hands the next batch to the sink; null when there is nothing new to store. */
+  private issue(): InFlight | null {
+    const pending = this.pendingCheckpoint;
+    if (pending === null) return null;
+    const whole = this.buffer.length <= this.batchSize;
+    const batch = this.buffer.splice(0, this.batchSize);
+    const covering = whole ? pending : this.bufferCheckpoints[batch.length - 1]!;
+    this.bufferCheckpoints.splice(0, batch.length);
+    const checkpoint = typeof covering === 'function' ? covering() : covering;
+    if (whole) this.pendingCheckpoint = checkpoint;
+    if (checkpoint === this.issuedPosition && batch.length === 0) return null;
+    this.issuedPosition = checkpoint;
+    const f: InFlight = { batch, checkpoint, settled: false, error: null, done: Promise.resolve() };
+    let write: Promise<void>;
+    try { write = this.sink!.write(batch, checkpoint); } catch (e) { write = Promise.reject(e); }
+    f.done = write.then(() => { f.settled = true; }, (e: unknown) => { f.settled = true; f.error = e as Error; });
+    return f;
+  }
+
+  /** The last checkpoint handed to the sink (stored or in flight). */
+  private issuedPosition: string | null = null;
+  private fullWaiter: (() => void) | null = null;
+
+  /** Resolves when the buffer holds a full batch (or capture fails). */
+  private batchFilled(): Promise<void> {
+    if (this.buffer.length >= this.batchSize || this.state !== 'running') return Promise.resolve();
+    return new Promise<void>((resolve) => { this.fullWaiter = resolve; });
+  }
+
+  private wakeFullWaiter(): void {
+    const w = this.fullWaiter;
+    if (w) { this.fullWaiter = null; w(); }
   }
 
   private account(batch: readonly LogRecord[]): void {
@@ -173,6 +239,7 @@ export class CaptureRuntime {
     this.error = e;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     this.wakeDrainWaiters();
+    this.wakeFullWaiter();
     this.rejectFinished(e);
   }
 

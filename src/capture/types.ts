@@ -31,6 +31,12 @@ export interface CaptureOptions {
 export interface CaptureSink {
   lastCheckpoint(): Promise<string | null>;
   write(records: readonly LogRecord[], checkpoint: string): Promise<void>;
+  /**
+   * write() may be called again before the previous call resolved, with the log's guarantee
+   * (LogCapabilities.pipelinedAppends): writes are stored in call order, and one is stored only if every write in
+   * flight before it was. The runtime then keeps up to two appends in flight. Absent: one at a time.
+   */
+  readonly pipelined?: boolean;
 }
 
 export type CaptureState = 'idle' | 'running' | 'stopped' | 'failed';

@@ -33,6 +33,19 @@ export class LogStorageError extends LogError {
   }
 }
 
+/**
+ * A pipelined append (see LogCapabilities.pipelinedAppends) was not stored because an append issued before it, and
+ * still in flight when it was issued, failed: nothing of this batch was written, so a checkpoint it carried cannot
+ * claim records that are not in the log.
+ */
+export class EarlierAppendFailedError extends LogError {
+  constructor(log: string, cause: unknown) {
+    super('LOG_EARLIER_APPEND_FAILED',
+      `append on log ${log} not stored: an earlier append still in flight failed (${(cause as Error)?.message ?? String(cause)})`,
+      { log }, { cause });
+  }
+}
+
 export class LogClosedError extends LogError {
   constructor(log: string) {
     super('LOG_CLOSED', `log ${log} is closed`, { log });

@@ -69,6 +69,13 @@ export interface LogCapabilities {
   readonly distributed: boolean;
   /** append(batch, { sourcePosition }) stores the position atomically with the entries. */
   readonly atomicSourcePosition: boolean;
+  /**
+   * append() may be called again before the previous call resolved: batches are stored in call order, and a batch
+   * is stored only if every append still in flight before it was stored (when one fails, those queued behind it
+   * reject with EarlierAppendFailedError and nothing of them is stored). Capture uses it to prepare and send the
+   * next batch while the previous one commits. Without it, callers must wait for each append before the next.
+   */
+  readonly pipelinedAppends: boolean;
 }
 
 export interface TailOptions {

@@ -67,4 +67,67 @@ describe('CaptureRuntime', () => {
     expect(rt.position).toBe('2');
     expect(rt.status(null).state).toBe('failed');
   });
+
+  // A pipelined sink as the PostgreSQL log behaves (LogCapabilities.pipelinedAppends): writes may overlap, they are
+  // stored in call order, and one issued while an earlier one is in flight is not stored if that one failed.
+  function pipelinedSink(failAt: number | null) {
+    const stored: { records: readonly LogRecord[]; cp: string }[] = [];
+    let calls = 0, inFlight = 0, maxInFlight = 0;
+    let tail: Promise<void> = Promise.resolve();
+    const sink: CaptureSink = {
+      pipelined: true,
+      lastCheckpoint: async () => null,
+      write: (records, cp) => {
+        const n = ++calls;
+        const chained = inFlight > 0;
+        inFlight++; maxInFlight = Math.max(maxInFlight, inFlight);
+        const earlier = tail;
+        const mine = (async () => {
+          try {
+            if (chained) await earlier;
+            await new Promise((r) => setTimeout(r, 0));
+            if (n === failAt) throw new Error('disk full');
+            stored.push({ records, cp });
+          } finally { inFlight--; }
+        })();
+        tail = mine;
+        mine.catch(() => undefined);
+        return mine;
+      },
+    };
+    return { sink, stored, calls: () => calls, maxInFlight: () => maxInFlight };
+  }
+
+  it('with a pipelined sink: at most two appends in flight, everything once and in order', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 120 }), async (batchSize, n) => {
+      const { sink, stored, maxInFlight } = pipelinedSink(null);
+      const rt = new CaptureRuntime('s', 'trigger', batchSize, 1);
+      rt.begin(sink);
+      for (let i = 1; i <= n; i++) {
+        rt.push(rec(i), String(i).padStart(20, '0'));
+        if (i % 7 === 0) await new Promise((r) => setTimeout(r, 0)); // let appends overlap pushes
+      }
+      await rt.end();
+      expect(stored.flatMap((s) => s.records.map((r) => r.position))).toEqual(Array.from({ length: n }, (_, i) => String(i + 1).padStart(20, '0')));
+      for (const s of stored) if (s.records.length > 0) expect(s.cp).toBe(s.records[s.records.length - 1]!.position);
+      expect(maxInFlight()).toBeLessThanOrEqual(2);
+      expect(rt.appended).toBe(n);
+    }), { numRuns: 100 });
+  });
+
+  it('with a pipelined sink: overlaps full batches, and a failure leaves the stored checkpoint at the last stored batch', async () => {
+    const { sink, stored, calls, maxInFlight } = pipelinedSink(2);
+    const rt = new CaptureRuntime('s', 'trigger', 2, 1);
+    rt.begin(sink);
+    for (let i = 1; i <= 8; i++) rt.push(rec(i), String(i));
+    await rt.flush();
+    await expect(rt.finished).rejects.toThrow('disk full');
+    expect(maxInFlight()).toBe(2);
+    expect(stored.map((s) => s.cp)).toEqual(['2']);
+    expect(rt.position).toBe('2');
+    expect(rt.appended).toBe(2);
+    // the third write was handed over while the second was in flight (and not stored); nothing after the failure
+    expect(calls()).toBe(3);
+  });
 });
+

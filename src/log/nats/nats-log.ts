@@ -31,7 +31,7 @@ const H_POSITION = 'Siphon-Source-Position';
  * rewound for replay, so it cannot carry this contract.) Tailers are woken by a core-NATS notice each append sends.
  */
 export class NatsLog implements EventLog {
-  readonly capabilities: LogCapabilities = { pushTail: true, distributed: true, atomicSourcePosition: false };
+  readonly capabilities: LogCapabilities = { pushTail: true, distributed: true, atomicSourcePosition: false, pipelinedAppends: false };
   private closed = false;
   private readonly wakeup = new Wakeup();
   private readonly stream: string;

@@ -4,7 +4,7 @@ import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
+import { CheckpointConflictError, EarlierAppendFailedError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
 import { recordAppend } from '../metrics.js';
 import { lazyOffsets } from '../offsets.js';
 import { checkConsumerName, checkLimit } from '../names.js';
@@ -15,7 +15,8 @@ import type {
 } from '../types.js';
 import { comparePg, formatPgOffset, parsePgOffset, type PgOffset } from './offsets.js';
 import { postgresSchema } from './schema.js';
-import { copyJson, copyRows, copyText } from './copy.js';
+import { copyJson, type CopyPayload, copyText } from './copy.js';
+import { AppendThread, AppendThreadFailure, type StoredBatch } from './append-thread.js';
 
 const COPY_CHUNK = 500;
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -32,17 +33,19 @@ interface ConsumerRow { name: string; xid: string | null; pos: string | null; up
  * pause, never a gap). Keep the log on a cluster without long-running transactions, or watch `siphon_log_*` lag.
  */
 export class PostgresLog implements EventLog {
-  readonly capabilities: LogCapabilities = { pushTail: true, distributed: true, atomicSourcePosition: true };
+  readonly capabilities: LogCapabilities = { pushTail: true, distributed: true, atomicSourcePosition: true, pipelinedAppends: true };
   private closed = false;
   private listener: pg.Client | null = null;
   private listening: Promise<void> | null = null;
   private readonly wakeup = new Wakeup();
   private readonly channel: string;
   private readonly t: { entries: string; consumers: string; sources: string };
+  private readonly appender: AppendThread;
 
   private constructor(readonly name: string, private readonly pool: pg.Pool, private readonly connectionString: string, readonly schema: string) {
     this.channel = `${schema}_appended`;
     this.t = { entries: `${schema}.entries`, consumers: `${schema}.consumers`, sources: `${schema}.sources` };
+    this.appender = new AppendThread({ connectionString, entries: this.t.entries, sources: this.t.sources, channel: this.channel });
     // An idle client erroring (server restart) must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
   }
@@ -82,67 +85,64 @@ export class PostgresLog implements EventLog {
     }
   }
 
-  async append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
-    const n = batch.length;
-    // Check everything first (cheap), so a bad record rejects the batch before anything is sent.
-    const checked = batch.map((r, i) => checkRecord(r, `to append at index ${i} of the batch for ${this.name}`));
-    // Encoded chunk by chunk while the server inserts the previous chunk (see copyRows), straight into COPY text:
-    // kind and op are fixed words, the record is JSON (see copyJson).
-    function* chunks(): Generator<string> {
-      for (let i = 0; i < n; i += COPY_CHUNK) {
-        let text = '';
-        for (let j = i; j < Math.min(n, i + COPY_CHUNK); j++) {
-          const v = checked[j]!;
-          text += `${copyText(v.source)}\t${copyText(v.table ?? '')}\t${v.kind}\t${v.kind === 'change' ? v.op : '\\N'}\t${copyJson(encodeRecord(v))}\n`;
-        }
-        yield text;
-      }
+  /** Appends sent to the append thread and not settled yet (0: the next one does not depend on any). */
+  private appendsInFlight = 0;
+
+  /**
+   * Pipelined (capabilities.pipelinedAppends): the batch is checked and encoded to COPY text now, on the caller's
+   * turn, then stored by the append thread (append-worker.mjs) in call order, one transaction each. Capture thus
+   * encodes batch N+1 while batch N commits, and the round trips no longer wait for turns of its busy event loop.
+   * Fail-stop: if an earlier append still in flight fails, this one is not stored (EarlierAppendFailedError), so a
+   * checkpoint never lands after a batch that is missing.
+   */
+  append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (batch.length === 0 && !options.sourcePosition) return Promise.resolve({ offsets: [] });
+    if (this.closed) return Promise.reject(new LogClosedError(this.name));
+    const chained = this.appendsInFlight > 0;
+    this.appendsInFlight++;
+    let sent: Promise<StoredBatch>;
+    try {
+      sent = this.appender.store(this.encode(batch), options.sourcePosition, chained);
+    } catch (e) {
+      sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
     }
-    if (n === 0 && !options.sourcePosition) return { offsets: [] };
-    const stored = await this.run('append', async () => {
-      const c = await this.pool.connect();
+    return (async (): Promise<AppendResult> => {
       try {
-        // Three round trips per append (BEGIN; COPY; the rest with COMMIT as one multi-statement query): each round
-        // trip waits for a turn of an event loop that capture keeps busy decoding, so their number sets the
-        // append's latency, and appends are sequential.
-        await c.query('BEGIN');
-        if (n > 0) {
-          // COPY inserts in stream order, so positions follow the batch order; one append is one transaction, so
-          // the rows of this transaction are exactly this batch.
-          const copied = await copyRows(c, `COPY ${this.t.entries} (source, tbl, kind, op, record) FROM STDIN`, chunks());
-          if (copied !== n) throw new LogStorageError(this.name, 'append', new Error(`copied ${copied} of ${n} entries`));
-        }
-        const statements: string[] = [];
-        // the positions of this transaction's rows as one text (cheaper to fetch and parse than a row each)
-        if (n > 0) {
-          statements.push(`SELECT pg_current_xact_id()::text AS xid,
-                  (SELECT string_agg(position::text, ',' ORDER BY position) FROM ${this.t.entries}
-                    WHERE transaction_id = pg_current_xact_id()) AS pos,
-                  pg_notify(${c.escapeLiteral(this.channel)}, '')::text AS notified`);
-        }
-        if (options.sourcePosition) {
-          // (literals: a multi-statement query takes no parameters; escapeLiteral quotes any text safely)
-          statements.push(`INSERT INTO ${this.t.sources} (source, position)
-            VALUES (${c.escapeLiteral(options.sourcePosition.source)}, ${c.escapeLiteral(options.sourcePosition.position)})
-            ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = now()`);
-        }
-        statements.push('COMMIT');
-        const results = await c.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[];
-        if (n === 0) return { xid: '', positions: [] };
-        const row = (Array.isArray(results) ? results[0]! : results).rows[0] as { xid: string; pos: string | null };
-        const positions = row.pos?.split(',') ?? [];
+        const stored = await sent;
         // committed already: a mismatch here is reported (capture stops; its checkpoint went with these entries)
-        if (positions.length !== n) throw new LogStorageError(this.name, 'append', new Error(`copied ${n} entries but the transaction holds ${positions.length}`));
-        return { xid: row.xid, positions };
+        if (stored.positions.length !== batch.length) {
+          throw new LogStorageError(this.name, 'append', new Error(`copied ${batch.length} entries but the transaction holds ${stored.positions.length}`));
+        }
+        recordAppend(this.name, batch);
+        return lazyOffsets(() => stored.positions.map((p) => `${stored.xid}:${p}`));
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
+        if (e instanceof LogError) throw e;
+        if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(this.name, e);
+        throw new LogStorageError(this.name, 'append', e);
       } finally {
-        c.release();
+        // before the returned promise settles, so a caller that saw it settle never chains onto it
+        this.appendsInFlight--;
       }
-    });
-    recordAppend(this.name, batch);
-    return lazyOffsets(() => stored.positions.map((p) => `${stored.xid}:${p}`));
+    })();
+  }
+
+  /**
+   * Check every record first (cheap), so a bad record rejects the batch before anything is sent, then encode it
+   * straight into COPY text: kind and op are fixed words, the record is JSON (see copyJson).
+   */
+  private encode(batch: readonly LogRecord[]): CopyPayload {
+    const n = batch.length;
+    for (let i = 0; i < n; i++) checkRecord(batch[i], `to append at index ${i} of the batch for ${this.name}`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < n; i += COPY_CHUNK) {
+      let text = '';
+      for (let j = i; j < Math.min(n, i + COPY_CHUNK); j++) {
+        const v = batch[j]!;
+        text += `${copyText(v.source)}\t${copyText(v.table ?? '')}\t${v.kind}\t${v.kind === 'change' ? v.op : '\\N'}\t${copyJson(encodeRecord(v))}\n`;
+      }
+      chunks.push(Buffer.from(text, 'utf8'));
+    }
+    return { rows: n, chunks };
   }
 
   async read(after: LogOffset | null, limit: number): Promise<LogEntry[]> {
@@ -291,7 +291,7 @@ export class PostgresLog implements EventLog {
     this.wakeup.notify();
     const l = this.listener;
     this.listener = null;
-    await Promise.all([l?.end().catch(() => undefined), this.pool.end().catch(() => undefined)]);
+    await Promise.all([l?.end().catch(() => undefined), this.pool.end().catch(() => undefined), this.appender.close()]);
   }
 }
 

@@ -48,7 +48,7 @@ const insertSql = (n: number): string =>
  */
 export class SqliteLog implements EventLog {
   readonly name: string;
-  readonly capabilities: LogCapabilities = { pushTail: false, distributed: false, atomicSourcePosition: true };
+  readonly capabilities: LogCapabilities = { pushTail: false, distributed: false, atomicSourcePosition: true, pipelinedAppends: false };
   private readonly db: Database.Database;
   private readonly wakeup: Wakeup;
   private closed = false;

@@ -1,0 +1,75 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { EarlierAppendFailedError, LogRecordError, LogStorageError } from '../../src/log/errors.js';
+import type { LogRecord } from '../../src/log/change.js';
+import type { EventLog } from '../../src/log/types.js';
+import { changes, LogFactory, readAll } from './logs.js';
+
+// PostgreSQL only (the log that declares pipelinedAppends): appends issued before the previous ones resolved are
+// stored in call order, and one that follows a failed append still in flight is not stored at all — so a source
+// position can never be stored past a batch that is missing. Failures are real: a CHECK constraint added to the
+// sources table makes the server refuse one batch's commit.
+describe('PostgreSQL log: pipelined appends', () => {
+  const f = new LogFactory('postgres');
+  afterAll(() => f.dropAll());
+
+  const append = (log: EventLog, batch: LogRecord[], position: string) =>
+    log.append(batch, { sourcePosition: { source: 'legacy', position } });
+  const settled = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+
+  it('stores appends issued back to back in call order, offsets increasing across them', async () => {
+    const { log } = await f.fresh();
+    expect(log.capabilities.pipelinedAppends).toBe(true);
+    const batches = Array.from({ length: 6 }, (_, i) => changes(1 + i * 50, 50));
+    const results = await Promise.all(batches.map((b, i) => append(log, b, `p${i}`)));
+    const offsets = results.flatMap((r) => r.offsets);
+    for (let i = 1; i < offsets.length; i++) expect(log.compareOffsets(offsets[i - 1]!, offsets[i]!)).toBeLessThan(0);
+    const stored = await readAll(log);
+    expect(stored.map((e) => e.record.position)).toEqual(batches.flat().map((r) => r.position));
+    expect(stored.map((e) => e.offset)).toEqual(offsets);
+    expect(await log.lastSourcePosition('legacy')).toBe('p5');
+  });
+
+  it('a failed commit fails the appends queued behind it, with nothing of them stored; later appends work', async () => {
+    const { url, log } = await f.fresh();
+    const u = new URL(url);
+    const schema = u.searchParams.get('schema')!;
+    u.searchParams.delete('schema');
+    const admin = new pg.Client({ connectionString: u.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER TABLE ${schema}.sources ADD CONSTRAINT refuse_poison CHECK (position <> 'poison')`);
+      const [a, b, c] = [changes(1, 20), changes(21, 20), changes(41, 20)];
+      const ra = settled(append(log, a, 'a'));
+      const rb = settled(append(log, b, 'poison'));
+      const rc = settled(append(log, c, 'c'));
+      const [xa, xb, xc] = await Promise.all([ra, rb, rc]);
+      expect(xa.ok).toBe(true);
+      expect(!xb.ok && xb.e).toBeInstanceOf(LogStorageError);
+      expect(!xb.ok && (xb.e as Error).message).toMatch(/refuse_poison/);
+      expect(!xc.ok && xc.e).toBeInstanceOf(EarlierAppendFailedError);
+      expect((await readAll(log)).map((e) => e.record.position)).toEqual(a.map((r) => r.position));
+      expect(await log.lastSourcePosition('legacy')).toBe('a');
+
+      // issued once everything settled: independent of the failure
+      const d = changes(61, 20);
+      await append(log, d, 'd');
+      expect((await readAll(log)).map((e) => e.record.position)).toEqual([...a, ...d].map((r) => r.position));
+      expect(await log.lastSourcePosition('legacy')).toBe('d');
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('an invalid batch keeps its place: the append behind it is not stored either', async () => {
+    const { log } = await f.fresh();
+    const [a, c] = [changes(1, 10), changes(21, 10)];
+    const bad = [{ ...changes(11, 1)[0]!, op: 'upsert' }] as unknown as LogRecord[];
+    const [xa, xb, xc] = await Promise.all([settled(append(log, a, 'a')), settled(append(log, bad, 'b')), settled(append(log, c, 'c'))]);
+    expect(xa.ok).toBe(true);
+    expect(!xb.ok && xb.e).toBeInstanceOf(LogRecordError);
+    expect(!xc.ok && xc.e).toBeInstanceOf(EarlierAppendFailedError);
+    expect((await readAll(log)).map((e) => e.record.position)).toEqual(a.map((r) => r.position));
+    expect(await log.lastSourcePosition('legacy')).toBe('a');
+  });
+});
