@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { UpstreamError, type UpstreamFailure } from '../errors.js';
 import { createParser, type Http1Parser } from './llhttp.js';
-import { requestHead, type ExchangeConnection, type UpstreamExchange } from './upstream-exchange.js';
+import { PENDING_LIMIT, requestHead, type ExchangeConnection, type UpstreamExchange } from './upstream-exchange.js';
 
 export interface UpstreamTarget {
   readonly origin: string;
@@ -44,6 +44,7 @@ export class UpstreamConnection implements ExchangeConnection {
   #keepAlive = true;
   #informational = false;
   #dead = false;
+  #drainWaiting = false;
 
   constructor(readonly target: UpstreamTarget, private readonly owner: ConnectionOwner) {
     const opts = { host: target.host, port: target.port, noDelay: true };
@@ -83,16 +84,26 @@ export class UpstreamConnection implements ExchangeConnection {
     if (pending) for (const c of pending) this.writeBody(c);
     if (ex.bodyEnded) this.endBody();
     this.socket.uncork();
+    // The client was paused while the body piled up in the queue: it resumes once the socket took that backlog.
+    if (ex.pendingBytes >= PENDING_LIMIT && !ex.bodyEnded && !this.#drainWaiting) ex.onDrain?.();
   }
 
+  /** Writes a body chunk; false when the socket is full, and the exchange's `onDrain` then runs once it drains. */
   writeBody(chunk: Buffer): boolean {
-    if (this.ex?.request.body.kind !== 'chunked') return this.socket.write(chunk);
-    this.socket.cork();
-    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    this.socket.write(chunk);
-    const ok = this.socket.write('\r\n', 'latin1');
-    this.socket.uncork();
-    if (!ok) this.socket.once('drain', () => this.ex?.onDrain?.());
+    let ok: boolean;
+    if (this.ex?.request.body.kind !== 'chunked') ok = this.socket.write(chunk);
+    else {
+      this.socket.cork();
+      this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      this.socket.write(chunk);
+      ok = this.socket.write('\r\n', 'latin1');
+      this.socket.uncork();
+    }
+    // Whatever the framing, a full socket must resume the client later (one listener however many refusals).
+    if (!ok && !this.#drainWaiting) {
+      this.#drainWaiting = true;
+      this.socket.once('drain', () => { this.#drainWaiting = false; this.ex?.onDrain?.(); });
+    }
     return ok;
   }
 

@@ -25,6 +25,9 @@ export interface UpstreamRequest {
 
 export type ExchangeState = 'queued' | 'sent' | 'receiving' | 'done';
 
+/** Request body bytes held for a queued exchange before the caller is told to pause (resumed once it is sent). */
+export const PENDING_LIMIT = 64 * 1024;
+
 /**
  * One request on its way to an upstream: created queued, given a connection by the pool. The request body is
  * written through it (buffered while queued — bounded by the caller's backpressure: `write` returns false).
@@ -63,7 +66,7 @@ export class UpstreamExchange {
     if (this.conn && this.state !== 'queued') return this.conn.writeBody(chunk);
     (this.pending ??= []).push(chunk);
     this.pendingBytes += chunk.length;
-    return this.pendingBytes < 64 * 1024;
+    return this.pendingBytes < PENDING_LIMIT;
   }
 
   end(): void {
