@@ -21,7 +21,7 @@ export class ClientGoneError extends SiphonError {
   constructor(why: string) { super('GATEWAY_CLIENT_GONE', why); }
 }
 
-interface Pending { req: GatewayRequest; res: GatewayResponse }
+interface Pending { req: GatewayRequest; res: GatewayResponse; expectsContinue: boolean }
 
 /** Pipelined requests parsed ahead of their turn beyond this pause reading from the client. */
 const MAX_PIPELINED = 16;
@@ -85,8 +85,15 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
 
   /** Answers a request that could not be read (timeout, bad framing) and closes; cuts it if an answer is under way. */
   refuse(status: number, text: string): void {
-    if (this.#active || this.#dead) { this.socket.destroy(); return; }
+    const active = this.#active;
+    // once answer bytes are on the wire, cutting the connection is the only honest signal left
+    if (this.#dead || active?.res.onWire) { this.socket.destroy(); return; }
     this.#dead = true;
+    if (active) {
+      // the request being answered is the one that broke (or timed out): drop its upstream exchange, answer the refusal
+      this.#active = undefined;
+      active.res.closed();
+    }
     const body = `${text}\n`;
     this.socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n` +
       `content-length: ${body.length}\r\n\r\n${body}`);
@@ -110,8 +117,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
     const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.socket.remoteAddress ?? 'unknown', this);
     const res = new GatewayResponse(this, method, minor, keepAlive);
     this.#reading = req;
-    if (minor >= 1 && req.headers.expect?.toLowerCase() === '100-continue') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
-    const p = { req, res };
+    const p = { req, res, expectsContinue: minor >= 1 && req.headers.expect?.toLowerCase() === '100-continue' };
     if (this.#active) {
       this.#waiting.push(p);
       // its body would pile up unread until its turn: stop reading (at most one read is held)
@@ -157,6 +163,11 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       // a bug in the listener must cost one request, not the process
       if (!p.res.headersSent) p.res.sendText(500, `gateway error: ${(e as Error).message}`);
       else p.res.destroy();
+    }
+    // 100 Continue only once the request's turn has come (earlier, it would land inside the previous answer), and
+    // not when the listener already answered (a refusal, e.g. 413: the client then need not send the body at all)
+    if (p.expectsContinue && this.#active === p && !p.req.complete && !p.res.headersSent) {
+      this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
     }
   }
 

@@ -39,6 +39,9 @@ export class GatewayResponse {
     private readonly clientKeepAlive: boolean,
   ) {}
 
+  /** Some of the answer is on the wire (the head is held until the first body bytes or the end). */
+  get onWire(): boolean { return this.headersSent && this.#head === undefined; }
+
   /** The whole answer went out (finished) — `node:http`'s writableFinished. */
   get finished(): boolean { return this.#done; }
 
