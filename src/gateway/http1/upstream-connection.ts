@@ -45,6 +45,8 @@ export class UpstreamConnection implements ExchangeConnection {
   #informational = false;
   #dead = false;
   #drainWaiting = false;
+  /** The answer completed during this read: back to the pool once the read is fully parsed. */
+  #releaseAfterRead = false;
 
   constructor(readonly target: UpstreamTarget, private readonly owner: ConnectionOwner) {
     const opts = { host: target.host, port: target.port, noDelay: true };
@@ -132,7 +134,11 @@ export class UpstreamConnection implements ExchangeConnection {
   close(): void { this.#destroy(); }
 
   // ── parser events ──────────────────────────────────────────────────────────────────────────────────────────────
-  onMessageBegin(): void { /* nothing: timing is per exchange */ }
+  onMessageBegin(): void {
+    // A message starting with no exchange waiting for it: the upstream sent an answer nobody asked for (glued to the
+    // previous one). Its bytes must never reach the next request on this connection: drop the connection.
+    if (!this.ex) this.#destroy();
+  }
 
   onHeadersComplete(_minor: number, headers: string[], _m: string, _u: string, status: number, statusText: string,
     upgrade: boolean, keepAlive: boolean): number {
@@ -162,10 +168,11 @@ export class UpstreamConnection implements ExchangeConnection {
     this.ex = undefined;
     ex.state = 'done';
     ex.conn = undefined;
-    if (this.#keepAlive && !this.#dead) {
-      this.idleSince = performance.now();
-      this.owner.released(this);
-    } else this.#destroy();
+    // Reusable only if the upstream keeps it and our request went out whole: an answer given before the request
+    // body ended leaves the upstream expecting body bytes, and the next request's head would be read as such.
+    // Handed back to the pool after the parser has seen the rest of this read (see #onData), never from inside it.
+    if (this.#keepAlive && !this.#dead && ex.bodyEnded) this.#releaseAfterRead = true;
+    else this.#destroy();
     ex.handler.onComplete();
   }
 
@@ -176,6 +183,11 @@ export class UpstreamConnection implements ExchangeConnection {
     ex.lastByteAt = performance.now();
     const r = this.#parser.execute(d);
     if (typeof r !== 'number') this.fail('protocol', `bad response from upstream: ${r.reason ?? r.code}`);
+    if (!this.#releaseAfterRead) return;
+    this.#releaseAfterRead = false;
+    if (this.#dead) return; // more bytes followed the answer
+    this.idleSince = performance.now();
+    this.owner.released(this);
   }
 
   #close(kind: UpstreamFailure, message: string, cause?: Error): void {
