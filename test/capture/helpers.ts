@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry, EventLog } from '../../src/log/types.js';
 import { openLog } from '../../src/log/open.js';
+import { freshDatabase } from '../support/engines.js';
 
 /** A fresh SQLite event log in a temp dir. */
 export async function freshSqliteLog(): Promise<{ log: EventLog; url: string; drop: () => Promise<void> }> {
@@ -10,6 +11,14 @@ export async function freshSqliteLog(): Promise<{ log: EventLog; url: string; dr
   const url = `sqlite:${join(dir, 'log.sqlite')}`;
   const log = await openLog(url);
   return { log, url, drop: async () => { await log.close().catch(() => undefined); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** A PostgreSQL log in a database of its own (dropped by `drop`). */
+export async function freshPostgresLog(): Promise<{ log: EventLog; url: string; drop: () => Promise<void> }> {
+  const db = await freshDatabase('postgres', 'siphon_log');
+  const url = `${db.url}?schema=capture_log`;
+  const log = await openLog(url);
+  return { log, url, drop: async () => { await log.close().catch(() => undefined); await db.drop(); } };
 }
 
 /** Every entry of the log (after `from`), in order. */

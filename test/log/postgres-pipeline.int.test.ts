@@ -72,4 +72,26 @@ describe('PostgreSQL log: pipelined appends', () => {
     expect((await readAll(log)).map((e) => e.record.position)).toEqual(a.map((r) => r.position));
     expect(await log.lastSourcePosition('legacy')).toBe('a');
   });
+
+  it('reports the right offsets when the batch did not get consecutive positions', async () => {
+    // positions are first..last unless another session took identity values in between; INCREMENT BY 2 makes every
+    // batch non-consecutive, so the listed path is the one checked here
+    const { url, log } = await f.fresh();
+    const u = new URL(url);
+    const schema = u.searchParams.get('schema')!;
+    u.searchParams.delete('schema');
+    const admin = new pg.Client({ connectionString: u.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER TABLE ${schema}.entries ALTER COLUMN position SET INCREMENT BY 2`);
+      const batch = changes(1, 30);
+      const { offsets } = await append(log, batch, 'a');
+      const stored = await readAll(log);
+      expect(stored.map((e) => e.offset)).toEqual(offsets);
+      expect(new Set(offsets.map((o) => Number(o.split(':')[1]) % 2)).size).toBe(1);
+      expect(stored.map((e) => e.record.position)).toEqual(batch.map((r) => r.position));
+    } finally {
+      await admin.end();
+    }
+  });
 });

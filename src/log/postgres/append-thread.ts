@@ -11,10 +11,30 @@ export interface AppendThreadSetup {
   readonly channel: string;
 }
 
-/** A stored batch: the transaction id and the positions of its rows, in order. */
+/**
+ * A stored batch: the transaction id and the positions of its rows, in order: `first`..`last` when consecutive
+ * (the usual case), else `listed`. Both empty for a batch without rows.
+ */
 export interface StoredBatch {
   readonly xid: string;
-  readonly positions: readonly string[];
+  readonly first: string;
+  readonly last: string;
+  readonly listed: readonly string[] | null;
+}
+
+/** How many rows a stored batch holds. */
+export function storedCount(b: StoredBatch): number {
+  if (b.listed !== null) return b.listed.length;
+  return b.first === '' ? 0 : Number(BigInt(b.last) - BigInt(b.first) + 1n);
+}
+
+/** The offsets of a stored batch's rows, in order. */
+export function storedOffsets(b: StoredBatch): string[] {
+  if (b.listed !== null) return b.listed.map((p) => `${b.xid}:${p}`);
+  const out: string[] = [];
+  if (b.first === '') return out;
+  for (let p = BigInt(b.first), last = BigInt(b.last); p <= last; p++) out.push(`${b.xid}:${p}`);
+  return out;
 }
 
 /** Why the thread did not store a batch: `earlier` when an earlier batch in flight failed (nothing was tried). */
@@ -25,7 +45,7 @@ export class AppendThreadFailure extends Error {
 }
 
 type Reply =
-  | { id: number; ok: true; xid: string; positions: string }
+  | { id: number; ok: true; xid: string; first: string; last: string; listed: string | null }
   | { id: number; ok: false; earlier: boolean; message: string; code: string | null };
 
 interface Waiting {
@@ -101,7 +121,7 @@ export class AppendThread {
     if (!x) return;
     this.waiting.delete(r.id);
     if (this.waiting.size === 0) this.worker?.unref();
-    if (r.ok) x.resolve({ xid: r.xid, positions: r.positions === '' ? [] : r.positions.split(',') });
+    if (r.ok) x.resolve({ xid: r.xid, first: r.first, last: r.last, listed: r.listed === null ? null : r.listed.split(',') });
     else if (x.own !== null && !r.earlier) x.reject(x.own);
     else x.reject(new AppendThreadFailure(r.message, r.earlier, r.code));
   }

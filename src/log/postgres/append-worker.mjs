@@ -21,7 +21,8 @@ import copyStreams from 'pg-copy-streams';
  * @typedef {{ connectionString: string, entries: string, sources: string, channel: string }} Setup
  * @typedef {{ type: 'append', id: number, chained: boolean, rows: number, chunks: ArrayBuffer[],
  *   source: string | null, position: string | null } | { type: 'skip', id: number, chained: boolean, reason: string }} Request
- * @typedef {{ id: number, ok: true, xid: string, positions: string }
+ * @typedef {{ xid: string, first: string, last: string, listed: string | null }} Stored
+ * @typedef {{ id: number, ok: true } & Stored
  *   | { id: number, ok: false, earlier: boolean, message: string, code: string | null }} Reply
  */
 
@@ -71,7 +72,7 @@ async function copyRows(c, sql, chunks) {
   return stream.rowCount;
 }
 
-/** @param {Extract<Request, { type: 'append' }>} r @returns {Promise<{ xid: string, positions: string }>} */
+/** @param {Extract<Request, { type: 'append' }>} r @returns {Promise<Stored>} */
 async function store(r) {
   const c = await connection();
   try {
@@ -83,12 +84,16 @@ async function store(r) {
       if (copied !== r.rows) throw new Error(`copied ${copied} of ${r.rows} entries`);
     }
     const statements = [];
-    // the positions of this transaction's rows as one text (cheaper to fetch and parse than a row each)
+    // The rows' positions: an identity takes them in COPY order, so they are first..last unless another session took
+    // values in between (then, and only then, they are listed). min and max are two index probes, where listing
+    // them all read back every row of the batch.
     if (r.rows > 0) {
-      statements.push(`SELECT pg_current_xact_id()::text AS xid,
-              (SELECT string_agg(position::text, ',' ORDER BY position) FROM ${setup.entries}
-                WHERE transaction_id = pg_current_xact_id()) AS pos,
-              pg_notify(${c.escapeLiteral(setup.channel)}, '')::text AS notified`);
+      statements.push(`SELECT b.xid::text AS xid, b.lo::text AS first, b.hi::text AS last,
+              CASE WHEN b.hi - b.lo + 1 <> ${r.rows} THEN (SELECT string_agg(position::text, ',' ORDER BY position)
+                FROM ${setup.entries} WHERE transaction_id = b.xid) END AS listed,
+              pg_notify(${c.escapeLiteral(setup.channel)}, '')::text AS notified
+            FROM (SELECT pg_current_xact_id() AS xid, min(position) AS lo, max(position) AS hi
+                  FROM ${setup.entries} WHERE transaction_id = pg_current_xact_id()) b`);
     }
     if (r.source !== null && r.position !== null) {
       // (literals: a multi-statement query takes no parameters; escapeLiteral quotes any text safely)
@@ -98,9 +103,8 @@ async function store(r) {
     }
     statements.push('COMMIT');
     const results = /** @type {pg.QueryResult | pg.QueryResult[]} */ (/** @type {unknown} */ (await c.query(statements.join(';\n'))));
-    if (r.rows === 0) return { xid: '', positions: '' };
-    const row = /** @type {{ xid: string, pos: string | null }} */ ((Array.isArray(results) ? results[0] : results)?.rows[0]);
-    return { xid: row.xid, positions: row.pos ?? '' };
+    if (r.rows === 0) return { xid: '', first: '', last: '', listed: null };
+    return /** @type {{ xid: string, first: string, last: string, listed: string | null }} */ ((Array.isArray(results) ? results[0] : results)?.rows[0]);
   } catch (e) {
     // a connection whose ROLLBACK failed (lost, COPY aborted mid-stream) is dropped; the next append reconnects
     await c.query('ROLLBACK').catch(() => {

@@ -16,7 +16,7 @@ import type {
 import { comparePg, formatPgOffset, parsePgOffset, type PgOffset } from './offsets.js';
 import { postgresSchema } from './schema.js';
 import { copyJson, type CopyPayload, copyText } from './copy.js';
-import { AppendThread, AppendThreadFailure, type StoredBatch } from './append-thread.js';
+import { AppendThread, AppendThreadFailure, type StoredBatch, storedCount, storedOffsets } from './append-thread.js';
 
 const COPY_CHUNK = 500;
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -110,11 +110,12 @@ export class PostgresLog implements EventLog {
       try {
         const stored = await sent;
         // committed already: a mismatch here is reported (capture stops; its checkpoint went with these entries)
-        if (stored.positions.length !== batch.length) {
-          throw new LogStorageError(this.name, 'append', new Error(`copied ${batch.length} entries but the transaction holds ${stored.positions.length}`));
+        const held = storedCount(stored);
+        if (held !== batch.length) {
+          throw new LogStorageError(this.name, 'append', new Error(`copied ${batch.length} entries but the transaction holds ${held}`));
         }
         recordAppend(this.name, batch);
-        return lazyOffsets(() => stored.positions.map((p) => `${stored.xid}:${p}`));
+        return lazyOffsets(() => storedOffsets(stored));
       } catch (e) {
         if (e instanceof LogError) throw e;
         if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(this.name, e);
