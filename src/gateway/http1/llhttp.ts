@@ -75,7 +75,7 @@ export function createParser(kind: ParserKind, maxHeaderSize: number, ev: Parser
   // llhttp hands over header pairs in batches of 32: earlier batches arrive here, the last with headers-complete.
   let partial: string[] | undefined;
   let partialUrl = '';
-  p[K.begin] = () => ev.onMessageBegin();
+  p[K.begin] = () => { partial = undefined; partialUrl = ''; ev.onMessageBegin(); };
   p[K.headers] = (h: string[], url: string) => { (partial ??= []).push(...h); partialUrl += url; };
   p[K.complete] = (_maj: number, minor: number, h: string[] | undefined, method: number | undefined, url: string | undefined,
     status: number | undefined, statusText: string | undefined, upgrade: boolean, keepAlive: boolean): number => {
@@ -87,7 +87,14 @@ export function createParser(kind: ParserKind, maxHeaderSize: number, ev: Parser
       statusText ?? '', upgrade, keepAlive) | 0;
   };
   p[K.body] = (chunk: Buffer) => ev.onBody(chunk);
-  p[K.done] = () => ev.onMessageComplete();
+  p[K.done] = () => {
+    // Trailers of a chunked message arrive through kOnHeaders just before this: they are dropped here (the gateway
+    // does not forward trailers). Left in `partial`, they became headers of the NEXT message on the connection —
+    // a client could add headers to its next request, and an upstream's trailers reached another client's answer.
+    partial = undefined;
+    partialUrl = '';
+    ev.onMessageComplete();
+  };
   return {
     execute: (data) => p.execute(data),
     finish: () => p.finish(),
