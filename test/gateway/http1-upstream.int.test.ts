@@ -229,6 +229,29 @@ describe('upstream connection reuse', () => {
     expect(echoOf(Buffer.from(await after.body.arrayBuffer())).url).toBe('/after');
   });
 
+  it("an upstream's trailers are dropped, and never reach the next answer on that connection (another client's)", async () => {
+    const up = await echo((req, res) => {
+      if (req.url !== '/trail') return false;
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-trailer' });
+      res.write('abc');
+      res.addTrailers({ 'x-trailer': 'secret-of-client-1' });
+      res.end();
+      return true;
+    });
+    const { port } = await gateway(up.url, { connections: 1 });
+    const one = await client(port);
+    one.write(get('/trail'));
+    const a = await one.read();
+    expect(a.body.toString()).toBe('abc');
+    expect(a.headers['x-trailer']).toBeUndefined();
+    expect(one.pending.length).toBe(0); // no trailer section towards the client either
+    const two = await client(port);
+    two.write(get('/next'));
+    const b = await two.read();
+    expect(echoOf(b.body).url).toBe('/next');
+    expect(b.headers['x-trailer']).toBeUndefined();
+  });
+
   it('HEAD answers with a Content-Length do not leave the upstream connection waiting for a body', async () => {
     const up = await echo((req, res) => {
       res.writeHead(200, { 'content-length': 1000 });

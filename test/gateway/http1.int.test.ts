@@ -225,6 +225,19 @@ describe('request bodies', () => {
   });
 });
 
+describe('trailers', () => {
+  it('trailers of a chunked request are dropped, and never become headers of the next request', async () => {
+    const c = await client(await gateway());
+    c.write('POST /t1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Injected: yes\r\n\r\n' + get('/t2'));
+    const first = echoOf((await c.read()).body);
+    expect(first).toMatchObject({ url: '/t1', bodyLength: 3 });
+    const second = echoOf((await c.read()).body);
+    expect(second.url).toBe('/t2');
+    expect(rawHeader(first.rawHeaders, 'x-injected')).toBeUndefined();
+    expect(rawHeader(second.rawHeaders, 'x-injected')).toBeUndefined();
+  });
+});
+
 describe('bad requests', () => {
   it.each([
     ['space in a header name', 'GET / HTTP/1.1\r\nHo st: t\r\n\r\n'],
@@ -232,6 +245,7 @@ describe('bad requests', () => {
     ['NUL in a header value', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\x00b\r\n\r\n'],
     ['not a request line', 'HELLO\r\n\r\n'],
     ['unknown HTTP version', 'GET / HTTP/9.9\r\nHost: t\r\n\r\n'],
+    ['obsolete line folding', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n'],
     ['bare LF line ends in headers', 'GET / HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n'],
     ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
     ['two Content-Length', 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
