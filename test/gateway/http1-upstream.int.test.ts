@@ -87,6 +87,23 @@ describe('upstream framing', () => {
   });
 });
 
+describe('upstream heads', () => {
+  it('an answer head with 80 headers written in small pieces reaches the client whole, in order', async () => {
+    const names = Array.from({ length: 80 }, (_, i) => `X-U${i}`);
+    const text = `HTTP/1.1 200 OK\r\n${names.map((n, i) => `${n}: u${i}\r\n`).join('')}Content-Length: 4\r\n\r\ndone`;
+    const up = await raw(async (s, received) => {
+      if (!received.endsWith('\r\n\r\n')) return;
+      s.setNoDelay(true);
+      for (let at = 0; at < text.length; at += 61) { s.write(text.slice(at, at + 61)); await new Promise((r) => setTimeout(r, 1)); }
+    });
+    const c = await client((await gateway(up.url)).port);
+    c.write(get('/many'));
+    const r = await c.read();
+    expect(r.body.toString()).toBe('done');
+    names.forEach((n, i) => expect(r.headers[n.toLowerCase()]).toBe(`u${i}`));
+  });
+});
+
 describe('stale keep-alive connections', () => {
   it('an upstream closing idle connections quickly (keepAliveTimeout): every GET still succeeds', async () => {
     const up = await echo();
@@ -145,6 +162,23 @@ describe('upstream failures', () => {
       expect(res.statusCode).toBe(502);
       await res.body.dump();
     }
+  });
+
+  it('a 502 for one pipelined request keeps the client connection: the requests after it are answered', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const up = await echo();
+    const { port } = await gateway(up.url, {
+      next: `http://127.0.0.1:${deadPort}`,
+      routes: [{ id: 'dead', match: { path: '/dead/*' }, mode: { kind: 'next' }, fallback: false }],
+    });
+    const c = await client(port);
+    c.write(get('/one') + get('/dead/x') + get('/three'));
+    expect(echoOf((await c.read()).body).url).toBe('/one');
+    expect((await c.read()).status).toBe(502);
+    expect(echoOf((await c.read()).body).url).toBe('/three');
   });
 
   it('an upstream not answering: 504 after upstreamHeadersMs', async () => {

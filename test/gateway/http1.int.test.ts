@@ -225,6 +225,22 @@ describe('request bodies', () => {
   });
 });
 
+describe('heads split across reads', () => {
+  it('a long target and 100 headers written in small pieces arrive whole, in order', async () => {
+    const c = await client(await gateway());
+    c.socket.setNoDelay(true);
+    const target = `/long/${'p'.repeat(3000)}?q=${'v'.repeat(500)}`;
+    const names = Array.from({ length: 100 }, (_, i) => `X-H${i}`);
+    const text = `GET ${target} HTTP/1.1\r\nHost: t\r\n${names.map((n, i) => `${n}: value ${i}\r\n`).join('')}\r\n`;
+    for (let at = 0; at < text.length; at += 97) { c.write(text.slice(at, at + 97)); await sleep(2); }
+    const echo = echoOf((await c.read()).body);
+    expect(echo.url).toBe(target);
+    const seen = echo.rawHeaders.filter((_, i) => i % 2 === 0 && echo.rawHeaders[i]!.startsWith('X-H'));
+    expect(seen).toEqual(names);
+    names.forEach((n, i) => expect(rawHeader(echo.rawHeaders, n.toLowerCase())).toBe(`value ${i}`));
+  });
+});
+
 describe('trailers', () => {
   it('trailers of a chunked request are dropped, and never become headers of the next request', async () => {
     const c = await client(await gateway());
