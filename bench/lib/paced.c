@@ -219,6 +219,13 @@ static int feed(struct conn *c, const char *p, size_t n) {
   return 0;
 }
 
+static void want(int i, uint32_t events) {
+  if (conns[i].events == events) return;
+  struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)i };
+  if (epoll_ctl(ep, EPOLL_CTL_MOD, conns[i].fd, &ev) < 0) die("epoll_ctl");
+  conns[i].events = events;
+}
+
 static void complete(int i, int64_t now) {
   struct conn *c = &conns[i];
   latencies[completed++] = (double)(now - c->since) / 1e6;
@@ -226,14 +233,8 @@ static void complete(int i, int64_t now) {
   inflight--; finished_at = now;
   if (c->close_after) { c->state = C_IDLE; reconnect(i, now); return; }
   c->state = C_IDLE;
+  want(i, EPOLLIN); /* an answer before the request was fully written must not leave EPOLLOUT firing on idle */
   push_idle(i);
-}
-
-static void want(int i, uint32_t events) {
-  if (conns[i].events == events) return;
-  struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)i };
-  if (epoll_ctl(ep, EPOLL_CTL_MOD, conns[i].fd, &ev) < 0) die("epoll_ctl");
-  conns[i].events = events;
 }
 
 static void write_more(int i, int64_t now) {
