@@ -108,6 +108,12 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   onHeadersComplete(minor: number, headers: string[], method: string, url: string, _s: number, _t: string,
     upgrade: boolean, keepAlive: boolean): number {
     this.headersDone = true;
+    if (this.#dead) {
+      // refused or closing (408, 400…): bytes still arriving are read (so the refusal is not lost to a reset) but
+      // nothing after a refusal is ever forwarded
+      this.#reading = undefined;
+      return 0;
+    }
     if (upgrade || method === 'CONNECT') {
       // protocol switches (WebSocket) and tunnels are not proxied: say so instead of dropping the socket
       this.server.clientError('upgrade');
@@ -115,6 +121,12 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       return 0;
     }
     const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.socket.remoteAddress ?? 'unknown', this);
+    if (minor >= 1 && req.headers.host === undefined) {
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400 (as `node:http` answered)
+      this.server.clientError('missing_host');
+      this.refuse(400, 'Bad Request');
+      return 0;
+    }
     const res = new GatewayResponse(this, method, minor, keepAlive);
     this.#reading = req;
     const p = { req, res, expectsContinue: minor >= 1 && req.headers.expect?.toLowerCase() === '100-continue' };
