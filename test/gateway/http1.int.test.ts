@@ -173,6 +173,15 @@ describe('client timeouts', () => {
     expect(up.seen.length).toBe(before);
   });
 
+  it('a request completed after its 408 is never forwarded', async () => {
+    const c = await client(await gateway({ timeouts: { clientHeadersMs: 200 } }));
+    c.write('GET /too-late HTTP/1.1\r\nHost: t\r\n');
+    expect((await c.read({ ms: 5000 })).status).toBe(408);
+    c.write('X-A: b\r\n\r\n' + get('/after-408'));
+    await sleep(100);
+    expect(up.seen.some((s) => s.url === '/too-late' || s.url === '/after-408')).toBe(false);
+  });
+
   it('closes an idle keep-alive connection after idleMs', async () => {
     const c = await client(await gateway({ timeouts: { idleMs: 200 } }));
     c.write(get('/idle'));
@@ -261,6 +270,7 @@ describe('bad requests', () => {
     ['NUL in a header value', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\x00b\r\n\r\n'],
     ['not a request line', 'HELLO\r\n\r\n'],
     ['unknown HTTP version', 'GET / HTTP/9.9\r\nHost: t\r\n\r\n'],
+    ['HTTP/1.1 without Host', 'GET /no-host HTTP/1.1\r\nX-A: b\r\n\r\n'],
     ['obsolete line folding', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n'],
     ['bare LF line ends in headers', 'GET / HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n'],
     ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
