@@ -26,8 +26,10 @@ const CHILD = join(bundleDir, 'crash-child.mjs');
 beforeAll(async () => {
   await build({ entryPoints: [CHILD_SRC], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: CHILD, logLevel: 'silent',
     absWorkingDir: fileURLToPath(new URL('../..', import.meta.url)) });
-  // the PostgreSQL log's append thread is a file beside its module (new URL(…, import.meta.url)): beside the bundle here
-  copyFileSync(fileURLToPath(new URL('../../src/log/postgres/append-worker.mjs', import.meta.url)), join(bundleDir, 'append-worker.mjs'));
+  // the logs' append threads are files beside their modules (new URL(…, import.meta.url)): beside the bundle here
+  for (const worker of ['postgres/pg-append-worker.mjs', 'sqlite/sqlite-append-worker.mjs']) {
+    copyFileSync(fileURLToPath(new URL(`../../src/log/${worker}`, import.meta.url)), join(bundleDir, worker.split('/')[1]!));
+  }
 });
 afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 

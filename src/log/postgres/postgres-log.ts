@@ -16,7 +16,8 @@ import type {
 import { comparePg, formatPgOffset, parsePgOffset, type PgOffset } from './offsets.js';
 import { postgresSchema } from './schema.js';
 import { copyJson, type CopyPayload, copyText } from './copy.js';
-import { AppendThread, AppendThreadFailure, type StoredBatch, storedCount, storedOffsets } from './append-thread.js';
+import { AppendThread, AppendThreadFailure, ownedArrayBuffer } from '../append-thread.js';
+import { type StoredBatch, storedCount, storedOffsets } from './stored.js';
 
 const COPY_CHUNK = 500;
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -40,12 +41,13 @@ export class PostgresLog implements EventLog {
   private readonly wakeup = new Wakeup();
   private readonly channel: string;
   private readonly t: { entries: string; consumers: string; sources: string };
-  private readonly appender: AppendThread;
+  private readonly appender: AppendThread<StoredBatch>;
 
   private constructor(readonly name: string, private readonly pool: pg.Pool, private readonly connectionString: string, readonly schema: string) {
     this.channel = `${schema}_appended`;
     this.t = { entries: `${schema}.entries`, consumers: `${schema}.consumers`, sources: `${schema}.sources` };
-    this.appender = new AppendThread({ connectionString, entries: this.t.entries, sources: this.t.sources, channel: this.channel });
+    this.appender = new AppendThread<StoredBatch>(new URL('./pg-append-worker.mjs', import.meta.url),
+      { connectionString, entries: this.t.entries, sources: this.t.sources, channel: this.channel });
     // An idle client erroring (server restart) must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
   }
@@ -58,7 +60,8 @@ export class PostgresLog implements EventLog {
     const name = redactUrl(url);
     if (!SCHEMA_RE.test(schema)) throw new InvalidLogNameError('schema', schema, 'lower-case letters, digits and _, starting with a letter or _');
     const connectionString = u.toString();
-    const pool = new pg.Pool({ connectionString, max: 4 });
+    // (3 + the append thread's own connection: the 4 the log always used)
+    const pool = new pg.Pool({ connectionString, max: 3 });
     const log = new PostgresLog(name, pool, connectionString, schema);
     try {
       await log.tx(async (c) => {
@@ -90,7 +93,7 @@ export class PostgresLog implements EventLog {
 
   /**
    * Pipelined (capabilities.pipelinedAppends): the batch is checked and encoded to COPY text now, on the caller's
-   * turn, then stored by the append thread (append-worker.mjs) in call order, one transaction each. Capture thus
+   * turn, then stored by the append thread (pg-append-worker.mjs) in call order, one transaction each. Capture thus
    * encodes batch N+1 while batch N commits, and the round trips no longer wait for turns of its busy event loop.
    * Fail-stop: if an earlier append still in flight fails, this one is not stored (EarlierAppendFailedError), so a
    * checkpoint never lands after a batch that is missing.
@@ -102,7 +105,11 @@ export class PostgresLog implements EventLog {
     this.appendsInFlight++;
     let sent: Promise<StoredBatch>;
     try {
-      sent = this.appender.store(this.encode(batch), options.sourcePosition, chained);
+      const payload = this.encode(batch);
+      const chunks = payload.chunks.map(ownedArrayBuffer);
+      sent = this.appender.store({
+        rows: payload.rows, chunks, source: options.sourcePosition?.source ?? null, position: options.sourcePosition?.position ?? null,
+      }, chained, chunks);
     } catch (e) {
       sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
     }

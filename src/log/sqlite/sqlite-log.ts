@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, InvalidOffsetError, LogClosedError, LogStorageError } from '../errors.js';
+import { CheckpointConflictError, EarlierAppendFailedError, InvalidOffsetError, LogClosedError, LogError, LogStorageError } from '../errors.js';
+import { AppendThread, AppendThreadFailure } from '../append-thread.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
 import type {
@@ -48,7 +49,9 @@ const insertSql = (n: number): string =>
  */
 export class SqliteLog implements EventLog {
   readonly name: string;
-  readonly capabilities: LogCapabilities = { pushTail: false, distributed: false, atomicSourcePosition: true, pipelinedAppends: false };
+  readonly capabilities: LogCapabilities;
+  /** Stores the appends of a log on a file (null in memory: appends run here). */
+  private readonly appender: AppendThread<number[]> | null;
   private readonly db: Database.Database;
   private readonly wakeup: Wakeup;
   private closed = false;
@@ -67,6 +70,9 @@ export class SqliteLog implements EventLog {
       throw new LogStorageError(this.name, 'open', e);
     }
     this.wakeup = wakeupFor(path);
+    this.appender = path === ':memory:' ? null
+      : new AppendThread<number[]>(new URL('./sqlite-append-worker.mjs', import.meta.url), { path, fsync: options.fsync !== false });
+    this.capabilities = { pushTail: false, distributed: false, atomicSourcePosition: true, pipelinedAppends: this.appender !== null };
     const db = this.db;
     this.stmts = {
       insert: db.prepare<[(string | number | null)[]]>(insertSql(1)),
@@ -108,7 +114,62 @@ export class SqliteLog implements EventLog {
     }
   }
 
-  async append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
+  /** Appends sent to the append thread and not settled yet (0: the next one does not depend on any). */
+  private appendsInFlight = 0;
+
+  /**
+   * On a file (pipelinedAppends): every record is checked and encoded now, on the caller's turn, then the append
+   * thread (sqlite-append-worker.mjs) stores the batch and its source position in one write transaction, in call
+   * order; capture meanwhile decodes and encodes the next batch. Fail-stop: if an earlier append still in flight
+   * fails, this one is not stored (EarlierAppendFailedError). In memory (no file a thread could open): here.
+   */
+  append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (!this.appender) return this.appendHere(batch, options);
+    if (this.closed) return Promise.reject(new LogClosedError(this.name));
+    const chained = this.appendsInFlight > 0;
+    this.appendsInFlight++;
+    let sent: Promise<number[]>;
+    try {
+      sent = this.appender.store(this.encode(batch, options), chained);
+    } catch (e) {
+      sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
+    }
+    return (async (): Promise<AppendResult> => {
+      try {
+        const spans = await sent;
+        recordAppend(this.name, batch);
+        if (batch.length > 0) this.wakeup.notify();
+        return spansToOffsets(spans);
+      } catch (e) {
+        if (e instanceof LogError) throw e;
+        if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(this.name, e);
+        throw new LogStorageError(this.name, 'append', e);
+      } finally {
+        // before the returned promise settles, so a caller that saw it settle never chains onto it
+        this.appendsInFlight--;
+      }
+    })();
+  }
+
+  /** The batch as the append thread's request: every record checked before any is encoded, columns as arrays. */
+  private encode(batch: readonly LogRecord[], options: AppendOptions): Record<string, unknown> {
+    const n = batch.length;
+    for (let i = 0; i < n; i++) checkRecord(batch[i], `to append at index ${i} of the batch for ${this.name}`);
+    const source: string[] = new Array(n), tbl: string[] = new Array(n), kind: string[] = new Array(n);
+    const op: (string | null)[] = new Array(n), record: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = batch[i]!;
+      source[i] = v.source; tbl[i] = v.table ?? ''; kind[i] = v.kind; op[i] = v.kind === 'change' ? v.op : null;
+      record[i] = encodeRecord(v);
+    }
+    return {
+      rows: n, source, tbl, kind, op, record, now: Date.now(),
+      spSource: options.sourcePosition?.source ?? null, spPosition: options.sourcePosition?.position ?? null,
+    };
+  }
+
+  /** The in-memory log's append, on the caller's thread. */
+  private async appendHere(batch: readonly LogRecord[], options: AppendOptions): Promise<AppendResult> {
     // every record checked before anything is written; each is encoded right where it is bound (no wrapper per record)
     const rows = batch.map((r, i) => checkRecord(r, `to append at index ${i} of the batch for ${this.name}`));
     const now = Date.now();
@@ -143,12 +204,7 @@ export class SqliteLog implements EventLog {
     }).immediate());
     recordAppend(this.name, batch);
     if (rows.length > 0) this.wakeup.notify();
-    // offsets as text only when asked for (capture never reads them: 2 strings per change saved on its hot path)
-    return lazyOffsets(() => {
-      const out: LogOffset[] = [];
-      for (let k = 0; k < ends.length; k += 2) for (let s = ends[k]!; s <= ends[k + 1]!; s++) out.push(String(s));
-      return out;
-    });
+    return spansToOffsets(ends);
   }
 
   async read(after: LogOffset | null, limit: number): Promise<LogEntry[]> {
@@ -254,8 +310,18 @@ export class SqliteLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.appender?.close();
     this.db.close();
   }
+}
+
+/** Offsets from [first, last] seq pairs, as text only when asked for (capture never reads them). */
+function spansToOffsets(ends: readonly number[]): AppendResult {
+  return lazyOffsets(() => {
+    const out: LogOffset[] = [];
+    for (let k = 0; k < ends.length; k += 2) for (let s = ends[k]!; s <= ends[k + 1]!; s++) out.push(String(s));
+    return out;
+  });
 }
 
 function toCheckpoint(r: ConsumerRow): ConsumerCheckpoint {

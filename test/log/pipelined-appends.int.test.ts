@@ -1,16 +1,36 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import Database from 'better-sqlite3';
 import { EarlierAppendFailedError, LogRecordError, LogStorageError } from '../../src/log/errors.js';
 import type { LogRecord } from '../../src/log/change.js';
 import type { EventLog } from '../../src/log/types.js';
-import { changes, LogFactory, readAll } from './logs.js';
+import { changes, type LogEngine, LogFactory, readAll } from './logs.js';
 
-// PostgreSQL only (the log that declares pipelinedAppends): appends issued before the previous ones resolved are
-// stored in call order, and one that follows a failed append still in flight is not stored at all — so a source
-// position can never be stored past a batch that is missing. Failures are real: a CHECK constraint added to the
-// sources table makes the server refuse one batch's commit.
-describe('PostgreSQL log: pipelined appends', () => {
-  const f = new LogFactory('postgres');
+/** Makes the log's engine refuse to store the source position 'poison' (a real failure inside the append). */
+async function refusePoison(engine: LogEngine, url: string): Promise<void> {
+  if (engine === 'sqlite') {
+    const db = new Database(url.replace(/^sqlite:/, ''));
+    db.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON siphon_log_sources WHEN NEW.position = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'refuse_poison'); END`);
+    db.close();
+    return;
+  }
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema')!;
+  u.searchParams.delete('schema');
+  const admin = new pg.Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER TABLE ${schema}.sources ADD CONSTRAINT refuse_poison CHECK (position <> 'poison')`);
+  } finally { await admin.end(); }
+}
+
+// The logs that declare pipelinedAppends (SQLite on a file and PostgreSQL, through their append threads): appends
+// issued before the previous ones resolved are stored in call order, and one that follows a failed append still in
+// flight is not stored at all — so a source position can never be stored past a batch that is missing. Failures
+// are real: the engine refuses one batch's source position (CHECK constraint, trigger) inside its transaction.
+describe.each(['postgres', 'sqlite'] as const)('%s log: pipelined appends', (engine) => {
+  const f = new LogFactory(engine);
   afterAll(() => f.dropAll());
 
   const append = (log: EventLog, batch: LogRecord[], position: string) =>
@@ -32,33 +52,21 @@ describe('PostgreSQL log: pipelined appends', () => {
 
   it('a failed commit fails the appends queued behind it, with nothing of them stored; later appends work', async () => {
     const { url, log } = await f.fresh();
-    const u = new URL(url);
-    const schema = u.searchParams.get('schema')!;
-    u.searchParams.delete('schema');
-    const admin = new pg.Client({ connectionString: u.toString() });
-    await admin.connect();
-    try {
-      await admin.query(`ALTER TABLE ${schema}.sources ADD CONSTRAINT refuse_poison CHECK (position <> 'poison')`);
-      const [a, b, c] = [changes(1, 20), changes(21, 20), changes(41, 20)];
-      const ra = settled(append(log, a, 'a'));
-      const rb = settled(append(log, b, 'poison'));
-      const rc = settled(append(log, c, 'c'));
-      const [xa, xb, xc] = await Promise.all([ra, rb, rc]);
-      expect(xa.ok).toBe(true);
-      expect(!xb.ok && xb.e).toBeInstanceOf(LogStorageError);
-      expect(!xb.ok && (xb.e as Error).message).toMatch(/refuse_poison/);
-      expect(!xc.ok && xc.e).toBeInstanceOf(EarlierAppendFailedError);
-      expect((await readAll(log)).map((e) => e.record.position)).toEqual(a.map((r) => r.position));
-      expect(await log.lastSourcePosition('legacy')).toBe('a');
+    await refusePoison(engine, url);
+    const [a, b, c] = [changes(1, 20), changes(21, 20), changes(41, 20)];
+    const [xa, xb, xc] = await Promise.all([settled(append(log, a, 'a')), settled(append(log, b, 'poison')), settled(append(log, c, 'c'))]);
+    expect(xa.ok).toBe(true);
+    expect(!xb.ok && xb.e).toBeInstanceOf(LogStorageError);
+    expect(!xb.ok && (xb.e as Error).message).toMatch(/refuse_poison/);
+    expect(!xc.ok && xc.e).toBeInstanceOf(EarlierAppendFailedError);
+    expect((await readAll(log)).map((e) => e.record.position)).toEqual(a.map((r) => r.position));
+    expect(await log.lastSourcePosition('legacy')).toBe('a');
 
-      // issued once everything settled: independent of the failure
-      const d = changes(61, 20);
-      await append(log, d, 'd');
-      expect((await readAll(log)).map((e) => e.record.position)).toEqual([...a, ...d].map((r) => r.position));
-      expect(await log.lastSourcePosition('legacy')).toBe('d');
-    } finally {
-      await admin.end();
-    }
+    // issued once everything settled: independent of the failure
+    const d = changes(61, 20);
+    await append(log, d, 'd');
+    expect((await readAll(log)).map((e) => e.record.position)).toEqual([...a, ...d].map((r) => r.position));
+    expect(await log.lastSourcePosition('legacy')).toBe('d');
   });
 
   it('an invalid batch keeps its place: the append behind it is not stored either', async () => {
@@ -73,7 +81,7 @@ describe('PostgreSQL log: pipelined appends', () => {
     expect(await log.lastSourcePosition('legacy')).toBe('a');
   });
 
-  it('reports the right offsets when the batch did not get consecutive positions', async () => {
+  it.runIf(engine === 'postgres')('reports the right offsets when the batch did not get consecutive positions', async () => {
     // positions are first..last unless another session took identity values in between; INCREMENT BY 2 makes every
     // batch non-consecutive, so the listed path is the one checked here
     const { url, log } = await f.fresh();

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The PostgreSQL log's append thread (see append-thread.ts). It owns one connection and stores the batches it is
+ * The PostgreSQL log's append thread (protocol and why: src/log/append-thread.ts). It owns one connection and stores the batches it is
  * given, one transaction each, strictly in the order they arrive: BEGIN; COPY of the COPY text the caller encoded;
  * then one query with the rows' positions, the NOTIFY, the source position and COMMIT.
  *
@@ -22,7 +22,7 @@ import copyStreams from 'pg-copy-streams';
  * @typedef {{ type: 'append', id: number, chained: boolean, rows: number, chunks: ArrayBuffer[],
  *   source: string | null, position: string | null } | { type: 'skip', id: number, chained: boolean, reason: string }} Request
  * @typedef {{ xid: string, first: string, last: string, listed: string | null }} Stored
- * @typedef {{ id: number, ok: true } & Stored
+ * @typedef {{ id: number, ok: true, result: Stored }
  *   | { id: number, ok: false, earlier: boolean, message: string, code: string | null }} Reply
  */
 
@@ -127,7 +127,7 @@ async function handle(r) {
   try {
     const out = await store(r);
     previousFailed = false;
-    return { id: r.id, ok: true, ...out };
+    return { id: r.id, ok: true, result: out };
   } catch (e) {
     previousFailed = true;
     const err = /** @type {Error & { code?: unknown }} */ (e);
@@ -135,12 +135,29 @@ async function handle(r) {
   }
 }
 
+/** Like the log's pool: a connection idle this long is closed (reopened by the next append). */
+const IDLE_MS = 10_000;
+/** @type {NodeJS.Timeout | null} */
+let idleTimer = null;
+
+function closeWhenIdle() {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    const c = client;
+    client = null;
+    void c?.end().catch(() => undefined);
+  }, IDLE_MS);
+  idleTimer.unref();
+}
+
 async function drain() {
   if (running) return;
   running = true;
+  if (idleTimer) { clearTimeout(idleTimer); idleTimer = null; }
   for (let r = queue.shift(); r; r = queue.shift()) {
     if (r.type === 'close') {
       // queued after every append sent before it, so those are answered first
+      if (idleTimer) clearTimeout(idleTimer);
       const c = client;
       client = null;
       await c?.end().catch(() => undefined);
@@ -150,6 +167,7 @@ async function drain() {
     port.postMessage(await handle(r));
   }
   running = false;
+  closeWhenIdle();
 }
 
 port.on('message', (/** @type {Request | { type: 'close' }} */ m) => {
