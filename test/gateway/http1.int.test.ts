@@ -49,7 +49,7 @@ describe('pipelining', () => {
     const post = 'a'.repeat(5000);
     c.write(`POST /one HTTP/1.1\r\nHost: t\r\nContent-Length: ${post.length}\r\n\r\n${post}`
       + get('/two', 'x-echo-framing: chunked\r\n')
-      + 'PUT /three HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+      + 'PUT /three HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
     const [a, b, d] = [await c.read(), await c.read(), await c.read()];
     expect(echoOf(a.body)).toMatchObject({ method: 'POST', url: '/one', bodyLength: 5000, bodySha: sha(Buffer.from(post)) });
     expect(b.framing).toBe('chunked');
@@ -134,7 +134,7 @@ describe('bodiless answers', () => {
   });
 });
 
-describe('Expect, Upgrade and CONNECT', () => {
+describe('Expect, Upgrade, CONNECT, transfer codings', () => {
   it('answers Expect: 100-continue with 100 Continue, then the answer; expect is not forwarded', async () => {
     const c = await client(await gateway());
     c.write('POST /expect HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
@@ -150,6 +150,7 @@ describe('Expect, Upgrade and CONNECT', () => {
   it.each([
     ['Upgrade', 'GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'],
     ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
+    ['a transfer coding besides chunked', 'POST /gz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
   ])('answers %s with 501 and closes, forwarding nothing', async (_what, text) => {
     const before = up.seen.length;
     const c = await client(await gateway());
@@ -270,6 +271,7 @@ describe('bad requests', () => {
     ['NUL in a header value', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\x00b\r\n\r\n'],
     ['not a request line', 'HELLO\r\n\r\n'],
     ['unknown HTTP version', 'GET / HTTP/9.9\r\nHost: t\r\n\r\n'],
+    ['two Host headers', 'GET / HTTP/1.1\r\nHost: t\r\nHost: evil.example\r\n\r\n'],
     ['HTTP/1.1 without Host', 'GET /no-host HTTP/1.1\r\nX-A: b\r\n\r\n'],
     ['obsolete line folding', 'GET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n'],
     ['bare LF line ends in headers', 'GET / HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n'],

@@ -121,10 +121,19 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       return 0;
     }
     const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.socket.remoteAddress ?? 'unknown', this);
-    if (minor >= 1 && req.headers.host === undefined) {
-      // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400 (as `node:http` answered)
-      this.server.clientError('missing_host');
+    const host = req.headers.host;
+    if (host === undefined ? minor >= 1 : host.includes(',')) {
+      // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host (as `node:http` answered) and for more than one Host
+      // (routing, X-Forwarded-Host and the upstream could each pick a different one)
+      this.server.clientError('bad_host');
       this.refuse(400, 'Bad Request');
+      return 0;
+    }
+    if (req.chunked && req.headers['transfer-encoding']!.trim().toLowerCase() !== 'chunked') {
+      // a transfer coding besides chunked (gzip, chunked): forwarding the decoded chunks would hand the upstream
+      // coded bytes as if plain; RFC 9112 §6.1 says 501 for codings the server does not implement
+      this.server.clientError('transfer_coding');
+      this.refuse(501, 'Not Implemented');
       return 0;
     }
     const res = new GatewayResponse(this, method, minor, keepAlive);
