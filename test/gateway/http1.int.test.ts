@@ -13,6 +13,7 @@ const releases: (() => void)[] = [];
 beforeAll(async () => {
   up = await startEchoUpstream((req, res) => {
     const path = req.url!.split('?')[0];
+    if (path === '/early') return true; // answered before its body (below)
     if (path === '/slow') { setTimeout(() => res.end(`slow ${req.url}`), 300); return true; }
     if (path === '/sized') { res.writeHead(200, { 'content-length': 1234, 'x-kind': 'sized' }); res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(1234)); return true; }
     if (path === '/chunky') { res.writeHead(200, { 'content-type': 'text/plain' }); res.write('part one, '); res.end('part two'); return true; }
@@ -21,6 +22,8 @@ beforeAll(async () => {
     if (path === '/hold') { res.writeHead(200, { 'content-type': 'text/plain' }); res.write('first part;'); releases.push(() => res.end('rest')); return true; }
     return false;
   });
+  // answers /early as soon as its head arrives, before the request body
+  up.server.prependListener('request', (req, res) => { if (req.url === '/early') res.end('early'); });
 });
 afterAll(async () => { await up.close(); });
 
@@ -210,6 +213,15 @@ describe('request bodies', () => {
     c.write(`258\r\n${piece}\r\n`);
     const r = await c.read();
     expect(r.status).toBe(413);
+    expect(await c.closesWithin(2000)).toBe(true);
+  });
+
+  it('an answer given before the request body ended says connection: close, and the connection closes', async () => {
+    const c = await client(await gateway());
+    c.write('POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(10));
+    const r = await c.read();
+    expect(r.body.toString()).toBe('early');
+    expect(r.headers.connection).toBe('close');
     expect(await c.closesWithin(2000)).toBe(true);
   });
 

@@ -62,6 +62,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   }
 
   get closing(): boolean { return this.server.closing; }
+  bodyUnread(res: GatewayResponse): boolean { return this.#active?.res === res && !this.#active.req.complete; }
   get busy(): boolean { return this.#active !== undefined || this.requestStartedAt >= 0; }
 
   pauseReading(): void {

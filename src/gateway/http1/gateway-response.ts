@@ -5,6 +5,8 @@ export interface ResponseConnection {
   readonly socket: Socket;
   /** The gateway is shutting down: answers carry `connection: close`. */
   readonly closing: boolean;
+  /** The request this answers has body bytes not read yet (an early answer): the connection will close after it. */
+  bodyUnread(res: GatewayResponse): boolean;
   finished(res: GatewayResponse, keepAlive: boolean): void;
 }
 
@@ -58,7 +60,8 @@ export class GatewayResponse {
     }
     const bodiless = this.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     this.#framing = bodiless ? 'none' : hasLength ? 'length' : this.httpMinor >= 1 ? 'chunked' : 'close';
-    this.#keepAlive = this.clientKeepAlive && this.shouldKeepAlive && !this.conn.closing && this.#framing !== 'close';
+    this.#keepAlive = this.clientKeepAlive && this.shouldKeepAlive && !this.conn.closing && this.#framing !== 'close'
+      && !this.conn.bodyUnread(this);
     if (this.#framing === 'chunked') head += 'transfer-encoding: chunked\r\n';
     if (!this.#keepAlive) head += 'connection: close\r\n';
     else if (this.httpMinor === 0) head += 'connection: keep-alive\r\n';
