@@ -189,6 +189,16 @@ describe('upstream failures', () => {
     await res.body.dump();
   });
 
+  it('upstreamHeadersMs counts from the end of the request body: a slow upload is not a 504', async () => {
+    const up = await echo();
+    const c = await client((await gateway(up.url, { timeouts: { upstreamHeadersMs: 200 } })).port);
+    c.write('POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n');
+    for (const part of ['ab', 'cd', 'ef']) { await new Promise((r) => setTimeout(r, 150)); c.write(part); }
+    const r = await c.read();
+    expect(r.status).toBe(200);
+    expect(echoOf(r.body)).toMatchObject({ url: '/upload', bodyLength: 6 });
+  });
+
   it('an upstream stalling mid-body past upstreamBodyMs: the client connection is cut', async () => {
     const up = await raw((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789'));
     const c = await client((await gateway(up.url, { timeouts: { upstreamBodyMs: 200 } })).port);

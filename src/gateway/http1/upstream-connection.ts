@@ -110,7 +110,12 @@ export class UpstreamConnection implements ExchangeConnection {
   }
 
   endBody(): void {
-    if (this.ex?.request.body.kind === 'chunked') this.socket.write('0\r\n\r\n', 'latin1');
+    const ex = this.ex;
+    if (!ex) return;
+    if (ex.request.body.kind === 'chunked') this.socket.write('0\r\n\r\n', 'latin1');
+    // the headers timeout runs from here: an upload in progress is the client's time (clientRequestMs), not the
+    // upstream's (undici's headersTimeout likewise waits for the request to be sent)
+    ex.sentAt = performance.now();
   }
 
   abandon(): void {

@@ -34,7 +34,7 @@ export const PENDING_LIMIT = 64 * 1024;
  */
 export class UpstreamExchange {
   state: ExchangeState = 'queued';
-  /** performance.now() at creation, at send, and at the last byte received (for the pool's timeout sweep). */
+  /** performance.now() at creation, when the request was sent whole, and at the last byte received (pool timeout sweep). */
   readonly createdAt = performance.now();
   sentAt = 0;
   lastByteAt = 0;

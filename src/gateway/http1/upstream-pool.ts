@@ -6,7 +6,7 @@ export interface UpstreamPoolOptions {
   /** Most connections open at once; requests beyond wait in a FIFO queue. */
   readonly connections: number;
   readonly connectTimeoutMs: number;
-  /** From sending the request (or from queueing, for a request that never got a connection) to the response head. */
+  /** From the end of the request (or from queueing, for a request that never got a connection) to the response head. */
   readonly headersTimeoutMs: number;
   /** Longest silence while the response body streams (not counted while the client is the one not reading). */
   readonly bodyTimeoutMs: number;
@@ -160,7 +160,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
         if (now - c.idleSince > o.idleMs) c.close();
         continue;
       }
-      if (ex.state === 'sent' && now - ex.sentAt > o.headersTimeoutMs) {
+      if (ex.state === 'sent' && ex.bodyEnded && now - ex.sentAt > o.headersTimeoutMs) {
         c.fail('headers-timeout', `no response head within ${o.headersTimeoutMs} ms`);
       } else if (ex.state === 'receiving' && !ex.paused && now - ex.lastByteAt > o.bodyTimeoutMs) {
         c.fail('body-timeout', `response body stalled for more than ${o.bodyTimeoutMs} ms`);
