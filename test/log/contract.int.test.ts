@@ -44,7 +44,7 @@ describe.each(LOG_ENGINES)('event log contract on %s', (engine) => {
   it('round-trips every canonical value kind and the non-row records losslessly', async () => {
     const { log } = await f.fresh();
     const all = {
-      n: null, b: true, s: 'naïve \t "quoted" \\ line\nbreak', i: int('-9223372036854775808'), d: dec('12345678901234567890.0001'),
+      n: null, b: true, s: 'naïve \t "quoted" \\ line\nbreak \u0000 nul 😀', i: int('-9223372036854775808'), d: dec('12345678901234567890.0001'),
       f1: float(NaN), f2: float(Infinity), f3: float(-Infinity), f4: float(0.1), dt: date('2024-02-29'), tm: time('23:59:59.5'),
       ts: instant('2024-03-31T01:30:00+02:00'), lts: localTimestamp('1999-12-31 23:59:59.123456'), by: bytes(Buffer.from([0, 255, 10])),
       js: json('{"b":1,"a":[1,2]}'), bad: invalid('zero-date', '0000-00-00'),

@@ -13,9 +13,10 @@ import Database from 'better-sqlite3';
 
 /**
  * @typedef {{ path: string, fsync: boolean }} Setup
- * @typedef {{ type: 'append', id: number, chained: boolean, rows: number, source: string[], tbl: string[],
- *   kind: string[], op: (string | null)[], record: string[], now: number, spSource: string | null,
- *   spPosition: string | null } | { type: 'skip', id: number, chained: boolean, reason: string }} Request
+ * @typedef {{ type: 'append', id: number, chained: boolean, rows: number,
+ *   dict: [string, string, string, string | null][], combo: Int32Array, records: ArrayBuffer, now: number,
+ *   spSource: string | null, spPosition: string | null } | { type: 'skip', id: number, chained: boolean, reason: string }} Request
+ *   (a row's source, table, kind and op are dict[combo[row]]; the records' JSON texts are joined by NUL, in UTF-8)
  * @typedef {{ id: number, ok: true, result: number[] }
  *   | { id: number, ok: false, earlier: boolean, message: string, code: string | null }} Reply
  * @typedef {Database.Statement<[(string | number | null)[]]>} Insert
@@ -63,6 +64,8 @@ function insertOf(n) {
  */
 function store(r) {
   const c = connection();
+  const records = r.rows === 0 ? [] : Buffer.from(r.records).toString('utf8').split('\0');
+  if (records.length !== r.rows) throw new Error(`got ${records.length} encoded records for ${r.rows} rows`);
   return c.db.transaction(() => {
     /** @type {number[]} */
     const spans = [];
@@ -75,8 +78,10 @@ function store(r) {
       const params = new Array(n * 6);
       for (let j = 0; j < n; j++) {
         const k = i + j, b = j * 6;
-        params[b] = r.source[k] ?? ''; params[b + 1] = r.tbl[k] ?? ''; params[b + 2] = r.kind[k] ?? '';
-        params[b + 3] = r.op[k] ?? null; params[b + 4] = r.record[k] ?? ''; params[b + 5] = r.now;
+        const d = r.dict[r.combo[k] ?? -1];
+        if (!d) throw new Error(`row ${k} has no (source, table, kind, op)`);
+        params[b] = d[0]; params[b + 1] = d[1]; params[b + 2] = d[2]; params[b + 3] = d[3];
+        params[b + 4] = records[k] ?? ''; params[b + 5] = r.now;
       }
       const info = insertOf(n).run(params);
       last = Number(info.lastInsertRowid);

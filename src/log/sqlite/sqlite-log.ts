@@ -5,7 +5,7 @@ import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
 import { CheckpointConflictError, EarlierAppendFailedError, InvalidOffsetError, LogClosedError, LogError, LogStorageError } from '../errors.js';
-import { AppendThread, AppendThreadFailure } from '../append-thread.js';
+import { AppendThread, AppendThreadFailure, ownedArrayBuffer } from '../append-thread.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
 import type {
@@ -130,7 +130,8 @@ export class SqliteLog implements EventLog {
     this.appendsInFlight++;
     let sent: Promise<number[]>;
     try {
-      sent = this.appender.store(this.encode(batch, options), chained);
+      const { request, transfer } = this.encode(batch, options);
+      sent = this.appender.store(request, chained, transfer);
     } catch (e) {
       sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
     }
@@ -151,20 +152,43 @@ export class SqliteLog implements EventLog {
     })();
   }
 
-  /** The batch as the append thread's request: every record checked before any is encoded, columns as arrays. */
-  private encode(batch: readonly LogRecord[], options: AppendOptions): Record<string, unknown> {
+  /**
+   * The batch as the append thread's request, every record checked before any is encoded. Compact to post: the
+   * records' JSON texts joined by NUL (JSON.stringify escapes every control character, so none occurs inside one),
+   * as one transferred UTF-8 buffer,
+   * and the few distinct (source, table, kind, op) of the batch as a dictionary with one index per row: a string
+   * array per column cost a serialized string per field, the largest part of posting a batch.
+   */
+  private encode(batch: readonly LogRecord[], options: AppendOptions): { request: Record<string, unknown>; transfer: ArrayBuffer[] } {
     const n = batch.length;
     for (let i = 0; i < n; i++) checkRecord(batch[i], `to append at index ${i} of the batch for ${this.name}`);
-    const source: string[] = new Array(n), tbl: string[] = new Array(n), kind: string[] = new Array(n);
-    const op: (string | null)[] = new Array(n), record: string[] = new Array(n);
+    const dict: [string, string, string, string | null][] = [];
+    const seen = new Map<string, number>();
+    const combo = new Int32Array(n);
+    const records: string[] = new Array(n);
+    let last: LogRecord | null = null, lastIndex = -1;
     for (let i = 0; i < n; i++) {
       const v = batch[i]!;
-      source[i] = v.source; tbl[i] = v.table ?? ''; kind[i] = v.kind; op[i] = v.kind === 'change' ? v.op : null;
-      record[i] = encodeRecord(v);
+      const op = v.kind === 'change' ? v.op : null;
+      // runs of one (source, table, kind, op) are the rule: compare with the previous row before any map lookup
+      if (last === null || v.source !== last.source || v.table !== last.table || v.kind !== last.kind || op !== (last.kind === 'change' ? last.op : null)) {
+        const key = `${v.source}\0${v.table ?? ''}\0${v.kind}\0${op ?? ''}`;
+        let k = seen.get(key);
+        if (k === undefined) { k = dict.length; dict.push([v.source, v.table ?? '', v.kind, op]); seen.set(key, k); }
+        lastIndex = k;
+        last = v;
+      }
+      combo[i] = lastIndex;
+      records[i] = encodeRecord(v);
     }
+    // as UTF-8 bytes: a transferred buffer moves for free, a posted string is copied by the serializer
+    const text = ownedArrayBuffer(Buffer.from(records.join('\0'), 'utf8'));
     return {
-      rows: n, source, tbl, kind, op, record, now: Date.now(),
-      spSource: options.sourcePosition?.source ?? null, spPosition: options.sourcePosition?.position ?? null,
+      request: {
+        rows: n, dict, combo, records: text, now: Date.now(),
+        spSource: options.sourcePosition?.source ?? null, spPosition: options.sourcePosition?.position ?? null,
+      },
+      transfer: [combo.buffer, text],
     };
   }
 
