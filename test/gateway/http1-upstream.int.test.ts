@@ -139,6 +139,23 @@ describe('stale keep-alive connections', () => {
     expect(await second.body.text()).toBe('conn 1');
   });
 
+  it("an upstream's Keep-Alive: timeout=N hint retires the connection before the upstream closes it", async () => {
+    // answers advertise timeout=1; a second request on a connection is dropped unanswered, as an upstream closing at
+    // its deadline would: the POST after 700 ms idle must go out on a fresh connection, not on the old one
+    const answered = new WeakSet<object>();
+    const up = await raw((s, received, index) => {
+      const heads = requestHeads(received);
+      if (heads >= 2) s.destroy();
+      else if (heads === 1 && !answered.has(s)) { answered.add(s); s.write(answer(`conn ${index}`, 'Keep-Alive: timeout=1\r\n')); }
+    });
+    const { url } = await gateway(up.url, { connections: 1 });
+    expect(await (await request(url('/a'), { method: 'POST', body: 'one' })).body.text()).toBe('conn 0');
+    await new Promise((r) => setTimeout(r, 700));
+    const second = await request(url('/b'), { method: 'POST', body: 'two' });
+    expect(second.statusCode).toBe(200);
+    expect(await second.body.text()).toBe('conn 1');
+  });
+
   it('a POST on a connection the upstream closed is not re-sent: 502', async () => {
     const up = await closingOnReuse();
     const { url } = await gateway(up.url, { connections: 1 });

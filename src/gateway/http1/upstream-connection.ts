@@ -38,6 +38,8 @@ export class UpstreamConnection implements ExchangeConnection {
   /** Exchanges carried so far: a failure on a reused connection before any answer is probably a stale keep-alive. */
   served = 0;
   idleSince = 0;
+  /** How long it may sit idle, from the upstream's `Keep-Alive: timeout=N` hint (Infinity: no hint, the pool's idleMs). */
+  keepAliveMs = Infinity;
   ex: UpstreamExchange | undefined;
   /** Why it died before carrying anything (connect refused, connect timeout): the pool fails a waiting request with it. */
   lastError: UpstreamError | undefined;
@@ -152,6 +154,7 @@ export class UpstreamConnection implements ExchangeConnection {
     if (status < 200 && status !== 101) { this.#informational = true; return 0; } // 100/103: the final head follows
     if (upgrade || status === 101) { this.fail('protocol', `upstream switched protocols (${status}) on a plain request`); return 0; }
     this.#keepAlive = keepAlive;
+    if (keepAlive) this.#readKeepAliveHint(headers);
     ex.state = 'receiving';
     ex.handler.onHeaders(status, statusText, headers);
     return ex.skipsBody ? 1 : 0;
@@ -179,6 +182,21 @@ export class UpstreamConnection implements ExchangeConnection {
     if (this.#keepAlive && !this.#dead && ex.bodyEnded) this.#releaseAfterRead = true;
     else this.#destroy();
     ex.handler.onComplete();
+  }
+
+  /**
+   * The upstream closes idle connections after N seconds (`Keep-Alive: timeout=N`; Node servers send it): stop reusing
+   * ours half a second before, as undici does with its threshold. Otherwise a request sent just as the upstream
+   * closes is lost — a GET is retried, but a POST can only get 502.
+   */
+  #readKeepAliveHint(headers: string[]): void {
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+      const m = /timeout\s*=\s*(\d+)/i.exec(headers[i + 1]!);
+      if (m) this.keepAliveMs = Math.max(0, Number(m[1]) * 1000 - 500);
+      return;
+    }
   }
 
   #onData(d: Buffer): void {

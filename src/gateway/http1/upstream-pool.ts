@@ -61,7 +61,12 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
       queueMicrotask(() => handler.onError(new UpstreamError('closed', this.origin, 'the gateway is shutting down')));
       return ex;
     }
-    const idle = this.#idle.pop();
+    let idle = this.#idle.pop();
+    // past the upstream's own keep-alive timeout: it may be closing it right now (checked here, the sweep is coarse)
+    while (idle && idle.keepAliveMs !== Infinity && performance.now() - idle.idleSince >= idle.keepAliveMs) {
+      idle.close();
+      idle = this.#idle.pop();
+    }
     if (idle) idle.assign(ex);
     else { this.#queue.push(ex); this.#grow(); }
     return ex;
@@ -157,7 +162,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
       }
       const ex = c.ex;
       if (!ex) {
-        if (now - c.idleSince > o.idleMs) c.close();
+        if (now - c.idleSince > Math.min(o.idleMs, c.keepAliveMs)) c.close();
         continue;
       }
       if (ex.state === 'sent' && ex.bodyEnded && now - ex.sentAt > o.headersTimeoutMs) {
