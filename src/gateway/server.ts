@@ -44,12 +44,14 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
     });
   const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
   const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
-  // The mirror's own pools: a hanging side exhausts these, never the user-facing ones.
+  // The mirror's own pools: a hanging side exhausts these, never the user-facing ones. A copy's deadline is the
+  // mirror's own timer (one message, one metric); the pools' timeouts are only a backstop behind it.
   const m = settings.mirror;
+  const backstop = m.timeoutMs * 2;
   const mirrorPools = {
-    legacy: pool(settings.legacy, 'gateway.legacy', m.connections, m.timeoutMs, m.timeoutMs),
-    next: pool(settings.next, 'gateway.next', m.connections, m.timeoutMs, m.timeoutMs),
-    ...(settings.legacy2 ? { legacy2: pool(settings.legacy2, 'gateway.legacy2', m.connections, m.timeoutMs, m.timeoutMs) } : {}),
+    legacy: pool(settings.legacy, 'gateway.legacy', m.connections, backstop, backstop),
+    next: pool(settings.next, 'gateway.next', m.connections, backstop, backstop),
+    ...(settings.legacy2 ? { legacy2: pool(settings.legacy2, 'gateway.legacy2', m.connections, backstop, backstop) } : {}),
   };
   const metrics = new GatewayMetrics();
   const sink = settings.sink ?? noopDiffSink;
