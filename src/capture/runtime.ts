@@ -153,8 +153,11 @@ export class CaptureRuntime {
         const oldest = inFlight[0];
         if (!oldest) return;
         // wait for the oldest append, or (room for another) for a full batch to hand over meanwhile
-        if (inFlight.length < depth) await Promise.race([oldest.done, this.batchFilled()]);
-        else await oldest.done;
+        if (inFlight.length < depth) {
+          await Promise.race([oldest.done, this.batchFilled()]);
+          // (a waiter left behind would swallow the push that fills the next batch: no flush would start)
+          this.fullWaiter = null;
+        } else await oldest.done;
         if (!oldest.settled) continue;
         inFlight.shift();
         if (oldest.error !== null) { this.fail(oldest.error); return; }

@@ -129,5 +129,19 @@ describe('CaptureRuntime', () => {
     // the third write was handed over while the second was in flight (and not stored); nothing after the failure
     expect(calls()).toBe(3);
   });
+
+  it('with a pipelined sink: a batch filled after a flush ended is appended at once, not at the next timer', async () => {
+    const { sink, stored } = pipelinedSink(null);
+    const rt = new CaptureRuntime('s', 'trigger', 2, 60_000); // (a timer that never fires within the test)
+    rt.begin(sink);
+    rt.push(rec(1), String(1)); rt.push(rec(2), String(2)); // full: handed over
+    rt.push(rec(3), String(3)); // a partial batch while the first is in flight
+    await rt.flush();
+    expect(stored.map((x) => x.cp)).toEqual(['2', '3']);
+    rt.push(rec(4), String(4)); rt.push(rec(5), String(5)); // full again: must go without a flush() call
+    for (let i = 0; i < 50 && stored.length < 3; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(stored.map((x) => x.cp)).toEqual(['2', '3', '5']);
+    await rt.end();
+  });
 });
 
