@@ -102,4 +102,34 @@ describe.each(['postgres', 'sqlite'] as const)('%s log: pipelined appends', (eng
       await admin.end();
     }
   });
+
+  it('stores the denormalized columns (source, table, kind, op) of every row as its record says', async () => {
+    // the append thread gets them apart from the JSON (SQLite: a dictionary with an index per row), so mixed runs
+    // of tables, kinds and sources are checked against what SQL sees
+    const { url, log } = await f.fresh();
+    const mixed: LogRecord[] = [
+      ...changes(1, 3, 'orders'), ...changes(4, 2, 'lines'), ...changes(6, 1, 'orders'),
+      { kind: 'watermark', source: 'legacy', table: null, id: 'w1', phase: 'low', position: 'w-1', at: '2026-01-01T00:00:00Z' },
+      { ...changes(7, 1, 'orders')[0]!, source: 'other' },
+      { kind: 'ddl', source: 'legacy', table: 'lines', statement: 'ALTER TABLE lines ADD x int', columns: null, position: 'd-1', txid: null, at: '2026-01-01T00:00:00Z' },
+    ];
+    await append(log, mixed, 'm');
+    const expected = mixed.map((r) => [r.source, r.table ?? '', r.kind, r.kind === 'change' ? r.op : null]);
+    let rows: unknown[][];
+    if (engine === 'sqlite') {
+      const db = new Database(url.replace(/^sqlite:/, ''), { readonly: true });
+      rows = db.prepare('SELECT source, tbl, kind, op FROM siphon_log ORDER BY seq').raw().all() as unknown[][];
+      db.close();
+    } else {
+      const u = new URL(url);
+      const schema = u.searchParams.get('schema')!;
+      u.searchParams.delete('schema');
+      const admin = new pg.Client({ connectionString: u.toString() });
+      await admin.connect();
+      try {
+        rows = (await admin.query({ text: `SELECT source, tbl, kind, op FROM ${schema}.entries ORDER BY transaction_id, position`, rowMode: 'array' })).rows as unknown[][];
+      } finally { await admin.end(); }
+    }
+    expect(rows).toEqual(expected);
+  });
 });

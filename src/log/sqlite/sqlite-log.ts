@@ -154,10 +154,10 @@ export class SqliteLog implements EventLog {
 
   /**
    * The batch as the append thread's request, every record checked before any is encoded. Compact to post: the
-   * records' JSON texts joined by NUL (JSON.stringify escapes every control character, so none occurs inside one),
-   * as one transferred UTF-8 buffer,
-   * and the few distinct (source, table, kind, op) of the batch as a dictionary with one index per row: a string
-   * array per column cost a serialized string per field, the largest part of posting a batch.
+   * records' JSON texts joined by NUL (JSON.stringify escapes every control character, so none occurs inside one)
+   * as one transferred UTF-8 buffer, and the few distinct (source, table, kind, op) of the batch as a dictionary
+   * with one index per row: a string array per column cost a serialized string per field, the largest part of
+   * posting a batch.
    */
   private encode(batch: readonly LogRecord[], options: AppendOptions): { request: Record<string, unknown>; transfer: ArrayBuffer[] } {
     const n = batch.length;
@@ -172,7 +172,7 @@ export class SqliteLog implements EventLog {
       const op = v.kind === 'change' ? v.op : null;
       // runs of one (source, table, kind, op) are the rule: compare with the previous row before any map lookup
       if (last === null || v.source !== last.source || v.table !== last.table || v.kind !== last.kind || op !== (last.kind === 'change' ? last.op : null)) {
-        const key = `${v.source}\0${v.table ?? ''}\0${v.kind}\0${op ?? ''}`;
+        const key = JSON.stringify([v.source, v.table ?? '', v.kind, op]); // (unambiguous whatever the names hold)
         let k = seen.get(key);
         if (k === undefined) { k = dict.length; dict.push([v.source, v.table ?? '', v.kind, op]); seen.set(key, k); }
         lastIndex = k;
