@@ -81,7 +81,8 @@ describe.each(['postgres', 'sqlite'] as const)('%s log: pipelined appends', (eng
     expect(await log.lastSourcePosition('legacy')).toBe('a');
   });
 
-  it.runIf(engine === 'postgres')('reports the right offsets when the batch did not get consecutive positions', async () => {
+  // PostgreSQL only (identity positions); declared only there so that no run reports a skipped test
+  if (engine === 'postgres') it('reports the right offsets when the batch did not get consecutive positions', async () => {
     // positions are first..last unless another session took identity values in between; INCREMENT BY 2 makes every
     // batch non-consecutive, so the listed path is the one checked here
     const { url, log } = await f.fresh();
