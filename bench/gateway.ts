@@ -2,7 +2,7 @@
 // serving a fixed 1 KB JSON. Configurations alternate (A B C D E, A B C D E, …), each warmed up; medians are
 // reported and every ratio is paired with the HAProxy run of the same round (HAProxy's own figure drifts on a shared
 // two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (4), BENCH_WORKERS (2),
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (4), BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2),
 // BENCH_MIRROR_RATE (250 copies/s per worker for the extra "shadow with a mirror budget" latency row).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +15,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
 const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 4);
+/**
+ * Paced warm-up before each latency measurement. A process left idle while the other targets ran has closed its idle
+ * upstream connections and V8 may have flushed cold code; one second was not enough to shake that off (the first
+ * seconds after an idle spell showed p99 tens of ms higher than the next run of the same process).
+ */
+const LAT_WARM_SECONDS = Number(process.env.BENCH_LAT_WARM_SECONDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 /** Mirror budget of the extra "capped shadow" latency row, copies per second per worker. */
 const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
@@ -129,7 +135,7 @@ async function main(): Promise<void> {
     for (const c of latencyTargets) {
       // let the previous target finish its leftovers (a shadow instance drains its mirror and diff queues)
       await new Promise((r) => setTimeout(r, 1500));
-      await pacedLoad({ url: c.url, rate, durationMs: 1000, connections: 32 });
+      await pacedLoad({ url: c.url, rate, durationMs: LAT_WARM_SECONDS * 1000, connections: 32 });
       const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
       got[c.name] = r;
       p99[c.name]!.push(r.p99Ms);
