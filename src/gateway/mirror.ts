@@ -18,7 +18,8 @@ export interface MirrorSettings {
   readonly timeoutMs: number;
   /**
    * Copies started per second and per process at most (0: no cap). The budget that keeps shadowing cheap under high
-   * load: diffs need a steady sample, not every request; the rest are skipped and counted (`skipped_rate`).
+   * load: diffs need a steady sample, not every request; the rest are skipped and counted (`skipped_rate`). Spread
+   * evenly (token bucket), never in bursts.
    */
   readonly maxPerSecond: number;
   /**
@@ -38,6 +39,8 @@ const LOAD_WINDOW_MS = 100;
  */
 const LAG_LIMIT_MS = 10;
 const MIN_SHARE = 0.01;
+/** The mirror budget may run this far ahead (ms worth of copies at once): enough for timer jitter, too little for a burst. */
+const BUDGET_BURST_MS = 20;
 
 /** Where copies go: an upstream pool of the mirror's own (`UpstreamPool`), never one the user-facing path uses. */
 export interface MirrorTarget {
@@ -75,8 +78,9 @@ export interface MirrorJob {
  */
 export class Mirror {
   readonly #queue: MirrorJob[] = [];
-  #windowStart = 0;
-  #windowCount = 0;
+  /** Token bucket of the per-second budget: refilled continuously, holding at most BUDGET_BURST_MS worth. */
+  #tokens = -1;
+  #refilledAt = 0;
   #inFlight = 0;
   #idle: (() => void)[] = [];
   /** Share of copies admitted under `maxLoad` (1: all), and the credit that spreads admissions evenly. */
@@ -124,10 +128,14 @@ export class Mirror {
   admit(routeId: string): boolean {
     const max = this.settings.maxPerSecond;
     if (max > 0) {
-      const now = Date.now();
-      if (now - this.#windowStart >= 1000) { this.#windowStart = now; this.#windowCount = 0; }
-      if (this.#windowCount >= max) { this.metrics.mirrored(routeId, 'skipped_rate'); return false; }
-      this.#windowCount++;
+      // Evenly spread, not "the first N of each second": a per-second window sent its whole budget in a burst at the
+      // start of every second, and that burst of copies was the gateway's p99 (measured: 3x the p99 without copies).
+      const now = performance.now();
+      const burst = Math.max(1, (max * BUDGET_BURST_MS) / 1000);
+      this.#tokens = this.#tokens < 0 ? burst : Math.min(burst, this.#tokens + ((now - this.#refilledAt) * max) / 1000);
+      this.#refilledAt = now;
+      if (this.#tokens < 1) { this.metrics.mirrored(routeId, 'skipped_rate'); return false; }
+      this.#tokens -= 1;
     }
     if (this.#share < 1) {
       // evenly spread: with share 0.25 every fourth copy goes, not the first quarter of a burst

@@ -159,13 +159,14 @@ describe('mirror budget', () => {
     const statuses = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
       const r = await request(url(`/b/${i}`)); await r.body.dump(); return r.statusCode;
     }));
-    const windows = Math.floor((Date.now() - t0) / 1000) + 2; // the burst may straddle window boundaries
+    const seconds = (Date.now() - t0) / 1000;
     expect(statuses.every((s) => s === 200)).toBe(true);
-    // skips are counted when the request arrives; every admitted copy reaches next
+    // skips are counted when the request arrives; every admitted copy reaches next. The budget is a token bucket
+    // (evenly spread, at most 20 ms worth ahead): one copy at once, then 5 per second.
     const skipped = await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'skipped_rate' });
     const admitted = 30 - skipped;
-    expect(admitted).toBeGreaterThanOrEqual(5);
-    expect(admitted).toBeLessThanOrEqual(5 * windows);
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    expect(admitted).toBeLessThanOrEqual(1 + Math.ceil(5 * seconds));
     await eventually(async () => await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'sent' }) === admitted,
       5000, 'the admitted copies');
     expect(next.seen).toHaveLength(admitted);
