@@ -1,4 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { EarlierAppendFailedError, LogError, LogStorageError } from './errors.js';
+
+/** One batch for the thread: what the worker needs and the buffers moved to it (not copied). */
+export interface EncodedBatch { readonly request: Record<string, unknown>; readonly transfer?: ArrayBuffer[] }
 
 /**
  * The caller's side of a log's append thread (postgres/pg-append-worker.mjs, sqlite/sqlite-append-worker.mjs). A
@@ -24,7 +28,40 @@ export class AppendThread<R> {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting<R>>();
 
+  /** Appends sent and not settled yet (0: the next one depends on none). */
+  private inFlight = 0;
+
   constructor(private readonly workerUrl: URL, private readonly workerData: unknown) {}
+
+  /**
+   * The log adapters' pipelined append, one path for both: `encode` runs now, on the caller's turn (a throw — an
+   * invalid record — still takes its place in the order, so a chained batch behind it is not stored either); `stored`
+   * turns the thread's answer into the caller's result. Errors come out as the log's: a LogError as is, an earlier
+   * batch's failure as EarlierAppendFailedError, anything else as LogStorageError.
+   */
+  append<T>(log: string, encode: () => EncodedBatch, stored: (result: R) => T): Promise<T> {
+    const chained = this.inFlight > 0;
+    this.inFlight++;
+    let sent: Promise<R>;
+    try {
+      const { request, transfer } = encode();
+      sent = this.store(request, chained, transfer);
+    } catch (e) {
+      sent = this.skip(e, chained);
+    }
+    return (async (): Promise<T> => {
+      try {
+        return stored(await sent);
+      } catch (e) {
+        if (e instanceof LogError) throw e;
+        if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(log, e);
+        throw new LogStorageError(log, 'append', e);
+      } finally {
+        // before the returned promise settles, so a caller that saw it settle never chains onto it
+        this.inFlight--;
+      }
+    })();
+  }
 
   /** Store one batch: `request` holds what the worker needs, `transfer` the buffers moved to it. */
   store(request: Record<string, unknown>, chained: boolean, transfer: ArrayBuffer[] = []): Promise<R> {

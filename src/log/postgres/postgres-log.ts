@@ -4,7 +4,7 @@ import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, EarlierAppendFailedError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
+import { CheckpointConflictError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
 import { recordAppend } from '../metrics.js';
 import { lazyOffsets } from '../offsets.js';
 import { checkConsumerName, checkLimit } from '../names.js';
@@ -16,7 +16,7 @@ import type {
 import { comparePg, formatPgOffset, parsePgOffset, type PgOffset } from './offsets.js';
 import { postgresSchema } from './schema.js';
 import { copyJson, type CopyPayload, copyText } from './copy.js';
-import { AppendThread, AppendThreadFailure, ownedArrayBuffer } from '../append-thread.js';
+import { AppendThread, ownedArrayBuffer } from '../append-thread.js';
 import { type StoredBatch, storedCount, storedOffsets } from './stored.js';
 
 const COPY_CHUNK = 500;
@@ -88,9 +88,6 @@ export class PostgresLog implements EventLog {
     }
   }
 
-  /** Appends sent to the append thread and not settled yet (0: the next one does not depend on any). */
-  private appendsInFlight = 0;
-
   /**
    * Pipelined (capabilities.pipelinedAppends): the batch is checked and encoded to COPY text now, on the caller's
    * turn, then stored by the append thread (pg-append-worker.mjs) in call order, one transaction each. Capture thus
@@ -101,37 +98,20 @@ export class PostgresLog implements EventLog {
   append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
     if (batch.length === 0 && !options.sourcePosition) return Promise.resolve({ offsets: [] });
     if (this.closed) return Promise.reject(new LogClosedError(this.name));
-    const chained = this.appendsInFlight > 0;
-    this.appendsInFlight++;
-    let sent: Promise<StoredBatch>;
-    try {
+    return this.appender.append(this.name, () => {
       const payload = this.encode(batch);
       const chunks = payload.chunks.map(ownedArrayBuffer);
-      sent = this.appender.store({
-        rows: payload.rows, chunks, source: options.sourcePosition?.source ?? null, position: options.sourcePosition?.position ?? null,
-      }, chained, chunks);
-    } catch (e) {
-      sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
-    }
-    return (async (): Promise<AppendResult> => {
-      try {
-        const stored = await sent;
-        // committed already: a mismatch here is reported (capture stops; its checkpoint went with these entries)
-        const held = storedCount(stored);
-        if (held !== batch.length) {
-          throw new LogStorageError(this.name, 'append', new Error(`copied ${batch.length} entries but the transaction holds ${held}`));
-        }
-        recordAppend(this.name, batch);
-        return lazyOffsets(() => storedOffsets(stored));
-      } catch (e) {
-        if (e instanceof LogError) throw e;
-        if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(this.name, e);
-        throw new LogStorageError(this.name, 'append', e);
-      } finally {
-        // before the returned promise settles, so a caller that saw it settle never chains onto it
-        this.appendsInFlight--;
+      const position = options.sourcePosition;
+      return { request: { rows: payload.rows, chunks, source: position?.source ?? null, position: position?.position ?? null }, transfer: chunks };
+    }, (stored) => {
+      // committed already: a mismatch here is reported (capture stops; its checkpoint went with these entries)
+      const held = storedCount(stored);
+      if (held !== batch.length) {
+        throw new LogStorageError(this.name, 'append', new Error(`copied ${batch.length} entries but the transaction holds ${held}`));
       }
-    })();
+      recordAppend(this.name, batch);
+      return lazyOffsets(() => storedOffsets(stored));
+    });
   }
 
   /**

@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, EarlierAppendFailedError, InvalidOffsetError, LogClosedError, LogError, LogStorageError } from '../errors.js';
-import { AppendThread, AppendThreadFailure, ownedArrayBuffer } from '../append-thread.js';
+import { CheckpointConflictError, InvalidOffsetError, LogClosedError, LogStorageError } from '../errors.js';
+import { AppendThread, ownedArrayBuffer } from '../append-thread.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
 import type {
@@ -114,9 +114,6 @@ export class SqliteLog implements EventLog {
     }
   }
 
-  /** Appends sent to the append thread and not settled yet (0: the next one does not depend on any). */
-  private appendsInFlight = 0;
-
   /**
    * On a file (pipelinedAppends): every record is checked and encoded now, on the caller's turn, then the append
    * thread (sqlite-append-worker.mjs) stores the batch and its source position in one write transaction, in call
@@ -126,30 +123,11 @@ export class SqliteLog implements EventLog {
   append(batch: readonly LogRecord[], options: AppendOptions = {}): Promise<AppendResult> {
     if (!this.appender) return this.appendHere(batch, options);
     if (this.closed) return Promise.reject(new LogClosedError(this.name));
-    const chained = this.appendsInFlight > 0;
-    this.appendsInFlight++;
-    let sent: Promise<number[]>;
-    try {
-      const { request, transfer } = this.encode(batch, options);
-      sent = this.appender.store(request, chained, transfer);
-    } catch (e) {
-      sent = this.appender.skip(e, chained); // (keeps its place in the order: a chained append behind it fails too)
-    }
-    return (async (): Promise<AppendResult> => {
-      try {
-        const spans = await sent;
-        recordAppend(this.name, batch);
-        if (batch.length > 0) this.wakeup.notify();
-        return spansToOffsets(spans);
-      } catch (e) {
-        if (e instanceof LogError) throw e;
-        if (e instanceof AppendThreadFailure && e.earlier) throw new EarlierAppendFailedError(this.name, e);
-        throw new LogStorageError(this.name, 'append', e);
-      } finally {
-        // before the returned promise settles, so a caller that saw it settle never chains onto it
-        this.appendsInFlight--;
-      }
-    })();
+    return this.appender.append(this.name, () => this.encode(batch, options), (spans) => {
+      recordAppend(this.name, batch);
+      if (batch.length > 0) this.wakeup.notify();
+      return spansToOffsets(spans);
+    });
   }
 
   /**
