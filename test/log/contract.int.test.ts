@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CheckpointConflictError, LogRecordError } from '../../src/log/errors.js';
 import type { LogRecord } from '../../src/log/change.js';
@@ -9,6 +9,7 @@ import { change, changes, LOG_ENGINES, LogFactory, readAll, readVisible } from '
 // One contract, every adapter, real engines. Each test opens its own log (file / schema / stream).
 describe.each(LOG_ENGINES)('event log contract on %s', (engine) => {
   const f = new LogFactory(engine);
+  afterEach(() => f.closeOpened());
   afterAll(() => f.dropAll());
 
   it('keeps append order, with strictly increasing offsets across batches', async () => {

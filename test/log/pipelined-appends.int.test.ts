@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { EarlierAppendFailedError, LogRecordError, LogStorageError } from '../../src/log/errors.js';
@@ -31,6 +31,7 @@ async function refusePoison(engine: LogEngine, url: string): Promise<void> {
 // are real: the engine refuses one batch's source position (CHECK constraint, trigger) inside its transaction.
 describe.each(['postgres', 'sqlite'] as const)('%s log: pipelined appends', (engine) => {
   const f = new LogFactory(engine);
+  afterEach(() => f.closeOpened());
   afterAll(() => f.dropAll());
 
   const append = (log: EventLog, batch: LogRecord[], position: string) =>

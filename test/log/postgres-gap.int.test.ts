@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { encodeRecord } from '../../src/log/codec.js';
 import { changes, LogFactory, readAll } from './logs.js';
@@ -7,6 +7,7 @@ import { changes, LogFactory, readAll } from './logs.js';
 // but committed after a later one. Two real client transactions are interleaved on the log's table.
 describe('PostgreSQL log: a later transaction commits before an earlier one', () => {
   const f = new LogFactory('postgres');
+  afterEach(() => f.closeOpened());
   afterAll(() => f.dropAll());
 
   it('the snapshot rule delivers both; a position-only checkpoint would have lost the earlier one', async () => {

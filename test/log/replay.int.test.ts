@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { consume, replay, ReplayRangeError, type Consumer } from '../../src/log/replay.js';
 import { CheckpointConflictError } from '../../src/log/errors.js';
 import type { LogEntry } from '../../src/log/types.js';
@@ -11,6 +11,7 @@ function recorder(name: string, durable = true): Consumer & { seen: string[] } {
 
 describe.each(LOG_ENGINES)('replay on %s', (engine) => {
   const f = new LogFactory(engine);
+  afterEach(() => f.closeOpened());
   afterAll(() => f.dropAll());
 
   it('rewinds a durable consumer to --from, feeds the range, and leaves its checkpoint at --to', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { changes, LOG_ENGINES, LogFactory, readAll } from './logs.js';
 
@@ -6,6 +6,7 @@ import { changes, LOG_ENGINES, LogFactory, readAll } from './logs.js';
 // and prunes, every entry after any consumer's checkpoint is still there, in order.
 describe.each(LOG_ENGINES)('retention property on %s', (engine) => {
   const f = new LogFactory(engine);
+  afterEach(() => f.closeOpened());
   afterAll(() => f.dropAll());
 
   it('never deletes an entry some consumer has not passed', async () => {
