@@ -28,12 +28,6 @@ function contentLength(raw: readonly string[]): number {
   return -1;
 }
 
-export function isTimeout(err: Error): boolean {
-  if (err instanceof UpstreamError) return err.isTimeout;
-  const code = (err as { code?: string }).code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-}
-
 /**
  * Streams one upstream answer to the client with backpressure both ways: a full client socket pauses the upstream
  * read (`onData` returns false, `resume` on drain). Nothing is buffered except the optional bounded capture for the
@@ -134,7 +128,7 @@ export class PrimaryHandler implements UpstreamHandler {
       this.#finish(413, err);
       return;
     }
-    const status = isTimeout(err) ? 504 : 502;
+    const status = err instanceof UpstreamError && err.isTimeout ? 504 : 502;
     this.res.sendText(status, status === 504 ? 'upstream timed out\n' : 'upstream unavailable\n', true);
     this.#finish(status, err);
   }

@@ -215,7 +215,7 @@ export class Mirror {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const failed = timedOut || (error as UpstreamError | undefined)?.isTimeout ? 'timeout' : 'failed';
+        const failed = (timedOut || (error as UpstreamError | undefined)?.isTimeout) ? 'timeout' : 'failed';
         this.metrics.mirrored(job.routeId, error ? failed : 'sent');
         this.metrics.mirrorTook(side, (performance.now() - started) / 1000);
         resolve(capturedResponse(error ? 0 : status, error ? [] : raw, capture, started, error?.message));

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** What the response needs from its connection. */
@@ -12,10 +13,6 @@ export interface ResponseConnection {
 
 type Framing = 'length' | 'chunked' | 'close' | 'none';
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
-};
 
 /**
  * The answer to one client request, written straight to the socket. The head is held until the first body bytes so
@@ -51,7 +48,7 @@ export class GatewayResponse {
   writeHead(status: number, statusText: string | undefined, headers: readonly string[]): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    let head = `HTTP/1.1 ${status} ${statusText || STATUS_TEXT[status] || 'Unknown'}\r\n`;
+    let head = `HTTP/1.1 ${status} ${statusText || STATUS_CODES[status] || 'Unknown'}\r\n`;
     let hasLength = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
