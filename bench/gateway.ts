@@ -2,19 +2,27 @@
 // serving a fixed 1 KB JSON. Configurations alternate (A B C D E, A B C D E, …), each warmed up; medians are
 // reported and every ratio is paired with the HAProxy run of the same round (HAProxy's own figure drifts on a shared
 // two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_SECONDS (4), BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2),
-// BENCH_MIRROR_RATE (250 copies/s per worker for the extra "shadow with a mirror budget" latency row).
+// Shadow runs twice: as `siphon gateway start` runs it by default (every copy the load limit lets through) and with a
+// mirror budget (`--mirror-rate`, BENCH_MIRROR_RATE copies/s per worker). Each latency row also gives the proxy's own
+// CPU per request, read from /proc: on a shared two-core machine the added latency follows it.
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_ROUNDS (5), BENCH_LAT_SECONDS (4),
+// BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2), BENCH_MIRROR_RATE (250).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
+import { cpuMs, processTree } from './lib/proc-cpu.js';
 import { ensureTools, median, startHaproxy, startNginx, waitForHttp, workDir, wrk } from './lib/tools.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
 const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 4);
+/** A 4 s p99 hangs on a few scheduling incidents of the shared machine: five paired rounds keep the median steady. */
+const LAT_ROUNDS = Number(process.env.BENCH_LAT_ROUNDS ?? 5);
+/** Mirror budget of the "capped shadow" rows, copies per second per worker. */
+const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
 /**
  * Paced warm-up before each latency measurement. A process left idle while the other targets ran has closed its idle
  * upstream connections and V8 may have flushed cold code; one second was not enough to shake that off (the first
@@ -22,8 +30,6 @@ const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 4);
  */
 const LAT_WARM_SECONDS = Number(process.env.BENCH_LAT_WARM_SECONDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
-/** Mirror budget of the extra "capped shadow" latency row, copies per second per worker. */
-const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
 const root = join(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
@@ -80,13 +86,13 @@ async function main(): Promise<void> {
   const dir = workDir();
   const [nginxL, nginxN, haproxy, fastify, siphon, shadow, capped, shadowAdmin, cappedAdmin] =
     await Promise.all(Array.from({ length: 9 }, freePort)) as number[];
-  own(startNginx(dir, [nginxL!, nginxN!]));
-  own(startHaproxy(dir, haproxy!, nginxL!));
+  const nginxProc = own(startNginx(dir, [nginxL!, nginxN!]));
+  const haproxyProc = own(startHaproxy(dir, haproxy!, nginxL!));
   own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
-  startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
-  startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!, ['--admin-port', String(shadowAdmin)]);
-  startSiphon(dir, 'shadow', capped!, nginxL!, nginxN!, ['--mirror-rate', String(MIRROR_RATE), '--admin-port', String(cappedAdmin)]);
+  const siphonProc = startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
+  const shadowProc = startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!, ['--admin-port', String(shadowAdmin)]);
+  const cappedProc = startSiphon(dir, 'shadow', capped!, nginxL!, nginxN!, ['--mirror-rate', String(MIRROR_RATE), '--admin-port', String(cappedAdmin)]);
   const url = (p: number) => `http://127.0.0.1:${p}/customers/42/orders`;
   const configs = [
     { name: 'direct', url: url(nginxL!) },
@@ -94,13 +100,13 @@ async function main(): Promise<void> {
     { name: 'fastify', url: url(fastify!) },
     { name: 'siphon', url: url(siphon!) },
     { name: 'siphonShadow', url: url(shadow!) },
+    { name: 'siphonShadowCapped', url: url(capped!) },
   ] as const;
-  const cappedUrl = url(capped!);
-  for (const u of [...configs.map((c) => c.url), cappedUrl]) await waitForHttp(u);
+  for (const u of configs.map((c) => c.url)) await waitForHttp(u);
   console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
 
   const rps: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]));
-  const vsHaproxy: number[] = []; const vsFastify: number[] = []; const shadowVsHaproxy: number[] = [];
+  const vsHaproxy: number[] = []; const vsFastify: number[] = []; const shadowVsHaproxy: number[] = []; const cappedVsHaproxy: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const got: Record<string, number> = {};
     for (const c of configs) {
@@ -113,37 +119,48 @@ async function main(): Promise<void> {
     vsHaproxy.push(got.siphon! / got.haproxy!);
     vsFastify.push(got.siphon! / got.fastify!);
     shadowVsHaproxy.push(got.siphonShadow! / got.haproxy!);
+    cappedVsHaproxy.push(got.siphonShadowCapped! / got.haproxy!);
     console.log(`round ${round}: ` + configs.map((c) => `${c.name} ${got[c.name]!.toFixed(0)}`).join(', ') +
       ` | siphon/haproxy ${(got.siphon! / got.haproxy!).toFixed(2)}, siphon/fastify ${(got.siphon! / got.fastify!).toFixed(2)}`);
   }
   const med = Object.fromEntries(configs.map((c) => [c.name, median(rps[c.name]!)])) as Record<(typeof configs)[number]['name'], number>;
   console.log('median requests/s: ' + configs.map((c) => `${c.name} ${med[c.name].toFixed(0)}`).join(', '));
   console.log(`median paired ratios: siphon/haproxy ${median(vsHaproxy).toFixed(2)}, siphon/fastify ${median(vsFastify).toFixed(2)}, ` +
-    `siphon shadow/haproxy ${median(shadowVsHaproxy).toFixed(2)}, fastify/haproxy ${median(rps.fastify!.map((f, i) => f / rps.haproxy![i]!)).toFixed(2)}`);
+    `siphon shadow/haproxy ${median(shadowVsHaproxy).toFixed(2)}, capped shadow/haproxy ${median(cappedVsHaproxy).toFixed(2)}, fastify/haproxy ${median(rps.fastify!.map((f, i) => f / rps.haproxy![i]!)).toFixed(2)}`);
 
   const rate = Math.max(100, Math.round(med.siphon / 2));
   console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, 32 connections; ` +
-    `${ROUNDS} alternating rounds of ${LAT_SECONDS}s each, medians; differences and ratios paired within a round`);
-  // shadow last in each round: what it leaves queued (mirror copies, diffs) must not land on the capped instance
-  const latencyTargets = [configs[0], configs[1], configs[3], { name: 'siphonShadowCapped', url: cappedUrl }, configs[4]];
+    `${LAT_ROUNDS} alternating rounds of ${LAT_SECONDS}s each, medians; differences and ratios paired within a round; ` +
+    'cpu = the proxy\'s own CPU per answered request (/proc, all its processes and threads)');
+  // shadow last in each round: what it leaves queued (mirror copies, diffs) must not land on another target
+  const procs: Record<string, number[]> = {
+    direct: processTree(nginxProc.pid!), haproxy: processTree(haproxyProc.pid!), siphon: processTree(siphonProc.pid!),
+    siphonShadow: processTree(shadowProc.pid!), siphonShadowCapped: processTree(cappedProc.pid!),
+  };
+  const latencyTargets = [configs[0], configs[1], configs[3], configs[5], configs[4]];
   const p99: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
-  const added: number[] = []; const shadowRatio: number[] = []; const cappedRatio: number[] = [];
+  const cpu: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
+  const added: number[] = []; const haproxyAdded: number[] = []; const shadowRatio: number[] = []; const cappedRatio: number[] = [];
   // copies a running gateway sent vs skipped (load shedding, budget) during the latency rounds only
   const before = { shadow: await mirrorOutcomes(shadowAdmin!), capped: await mirrorOutcomes(cappedAdmin!) };
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= LAT_ROUNDS; round++) {
     const got: Record<string, PacedResult> = {};
     for (const c of latencyTargets) {
       // let the previous target finish its leftovers (a shadow instance drains its mirror and diff queues)
       await new Promise((r) => setTimeout(r, 1500));
       await pacedLoad({ url: c.url, rate, durationMs: LAT_WARM_SECONDS * 1000, connections: 32 });
+      const cpu0 = cpuMs(procs[c.name]!);
       const r = await pacedLoad({ url: c.url, rate, durationMs: LAT_SECONDS * 1000, connections: 32 });
+      const cpuUs = ((cpuMs(procs[c.name]!) - cpu0) * 1000) / r.completed;
       got[c.name] = r;
       p99[c.name]!.push(r.p99Ms);
-      console.log(`  round ${round} ${c.name.padEnd(18)} p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)}  p99 ${r.p99Ms.toFixed(2)}` +
+      cpu[c.name]!.push(cpuUs);
+      console.log(`  round ${round} ${c.name.padEnd(20)} p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)}  p99 ${r.p99Ms.toFixed(2)}` +
         `  p99.9 ${r.p999Ms.toFixed(2)}  max ${r.maxMs.toFixed(1)}  achieved ${r.achievedRps.toFixed(0)}/s  stalls ${r.stalls}` +
-        `  errors ${r.errors + r.non2xx}`);
+        `  errors ${r.errors + r.non2xx}  cpu ${cpuUs.toFixed(0)} µs/request`);
     }
     added.push(got.siphon!.p99Ms - got.direct!.p99Ms);
+    haproxyAdded.push(got.haproxy!.p99Ms - got.direct!.p99Ms);
     shadowRatio.push(got.siphonShadow!.p99Ms / got.siphon!.p99Ms);
     cappedRatio.push(got.siphonShadowCapped!.p99Ms / got.siphon!.p99Ms);
   }
@@ -154,21 +171,28 @@ async function main(): Promise<void> {
   console.log(`mirror copies during the latency rounds: shadow ${JSON.stringify(shadowMirror)}, capped ${JSON.stringify(cappedMirror)}`);
   stopAll();
   const m99 = (name: string) => median(p99[name]!);
+  const mcpu = (name: string) => Math.round(median(cpu[name]!));
   console.log('median p99 ms: ' + latencyTargets.map((c) => `${c.name} ${m99(c.name).toFixed(2)}`).join(', ') +
-    ` | paired: added ${median(added).toFixed(2)} ms, shadow/off ${median(shadowRatio).toFixed(2)}, capped/off ${median(cappedRatio).toFixed(2)}`);
+    ` | paired: added ${median(added).toFixed(2)} ms (HAProxy ${median(haproxyAdded).toFixed(2)}), shadow/off ${median(shadowRatio).toFixed(2)}, ` +
+    `capped/off ${median(cappedRatio).toFixed(2)}`);
+  console.log('median CPU µs per request at that rate: ' + latencyTargets.map((c) => `${c.name === 'direct' ? 'nginx' : c.name} ${mcpu(c.name)}`).join(', '));
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const result = {
     directRps: Math.round(med.direct), haproxyRps: Math.round(med.haproxy), fastifyRps: Math.round(med.fastify),
     siphonRps: Math.round(med.siphon), siphonShadowRps: Math.round(med.siphonShadow),
+    siphonShadowCappedRps: Math.round(med.siphonShadowCapped),
     ratioVsHaproxy: r2(median(vsHaproxy)), ratioVsFastify: r2(median(vsFastify)),
     halfLoadRate: rate,
     directP99MsHalfLoad: r2(m99('direct')), haproxyP99MsHalfLoad: r2(m99('haproxy')),
-    siphonP99MsHalfLoad: r2(m99('siphon')), addedP99MsHalfLoad: r2(median(added)),
+    siphonP99MsHalfLoad: r2(m99('siphon')), addedP99MsHalfLoad: r2(median(added)), haproxyAddedP99MsHalfLoad: r2(median(haproxyAdded)),
     shadowOffP99MsHalfLoad: r2(m99('siphon')), shadowOnP99MsHalfLoad: r2(m99('siphonShadow')),
     shadowP99Ratio: r2(median(shadowRatio)), shadowMirroredShareHalfLoad: r2(sentShare(shadowMirror)),
-    mirrorRateCap: MIRROR_RATE * WORKERS, shadowCappedP99MsHalfLoad: r2(m99('siphonShadowCapped')),
-    shadowCappedP99Ratio: r2(median(cappedRatio)), shadowCappedMirroredShareHalfLoad: r2(sentShare(cappedMirror)),
-    workers: WORKERS, rounds: ROUNDS,
+    mirrorRateCap: MIRROR_RATE * WORKERS,
+    shadowCappedP99MsHalfLoad: r2(m99('siphonShadowCapped')), shadowCappedP99Ratio: r2(median(cappedRatio)),
+    shadowCappedMirroredShareHalfLoad: r2(sentShare(cappedMirror)),
+    cpuUsPerRequestHalfLoad: { nginx: mcpu('direct'), haproxy: mcpu('haproxy'), siphon: mcpu('siphon'),
+      siphonShadow: mcpu('siphonShadow'), siphonShadowCapped: mcpu('siphonShadowCapped') },
+    workers: WORKERS, rounds: ROUNDS, latencyRounds: LAT_ROUNDS,
   };
   console.log(JSON.stringify(result));
 }
