@@ -68,7 +68,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
   const trace = traceFrom(headers.traceparent);
   const upHeaders = upstreamRequestHeaders(req, { traceparent: traceparent(trace, newSpanId()) });
   state.inFlight++;
-  metrics.inFlight.inc();
+  metrics.inFlight.value++;
 
   let side: Side = decision.primary;
   let capture: BodyCapture | undefined;
@@ -124,7 +124,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
 
   res.onClose(() => {
     if (!res.finished) current.clientGone();
-    metrics.inFlight.dec();
+    metrics.inFlight.value--;
     if (--state.inFlight === 0 && state.closing) state.onIdle?.();
   });
 
