@@ -50,8 +50,13 @@ export function adminToken(given: string | undefined, file: string, log: Logger)
   return token;
 }
 
-/** Event-loop utilisation above which a running gateway sheds mirror copies (library default: never). */
-export const RUN_MIRROR_MAX_LOAD = 0.75;
+/**
+ * Event-loop utilisation above which a running gateway sheds mirror copies (library default: never). Half, because
+ * queueing delay grows as ρ/(1−ρ): at 0.5 a request waits about one service time, at 0.75 three. Copies may use the
+ * headroom below that, not push a worker into the steep part of the curve. Measured at half of Siphon's maximum rate
+ * (docs/AREAS/gateway.md, "Mirror load shedding"): p99 with copies was 0.85× the legacy-mode p99 at 0.5 (noise), 1.69× at 0.75.
+ */
+export const RUN_MIRROR_MAX_LOAD = 0.5;
 
 /** One gateway process: proxy + route following + diff sink (no admin port; the caller decides). */
 async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gateway: Gateway; store?: StateStore; stop(): Promise<void> }> {
@@ -60,7 +65,7 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   const sink = opts.diff === false ? undefined : new DiffSink({
     logger: log, ...(store ? { persist: diffStorePersister(store) } : {}),
   });
-  // A running gateway sheds mirror copies above 75% event-loop load (see MirrorSettings.maxLoad) unless told otherwise.
+  // A running gateway sheds mirror copies above 50% event-loop load (see MirrorSettings.maxLoad) unless told otherwise.
   const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
   const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;

@@ -15,11 +15,19 @@ function int(name: string, min = 0) {
   };
 }
 
+function share(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got "${v}"`);
+    return n;
+  };
+}
+
 interface StartFlags {
   config?: string; legacy?: string; next?: string; legacy2?: string; port: number; host: string; adminPort?: number;
   adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
-  mirrorRate?: number;
+  mirrorRate?: number; mirrorMaxLoad?: number;
   jwtSecretEnv?: string;
 }
 
@@ -54,6 +62,7 @@ export function registerGateway(program: Command): void {
     .option('--mirror-queue <n>', 'mirror copies queued before dropping', int('--mirror-queue'))
     .option('--mirror-body-limit <bytes>', 'request bodies larger are not mirrored', int('--mirror-body-limit'))
     .option('--mirror-rate <n>', 'mirror copies per second per process at most (0: no cap); the rest are skipped and counted', int('--mirror-rate'))
+    .option('--mirror-max-load <share>', 'event-loop utilisation (0–1) above which mirror copies are shed (default 0.5; 0: never shed)', share('--mirror-max-load'))
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
@@ -74,6 +83,7 @@ export function registerGateway(program: Command): void {
           ...(flags.mirrorQueue !== undefined ? { queueMax: flags.mirrorQueue } : {}),
           ...(flags.mirrorBodyLimit !== undefined ? { requestBodyLimit: flags.mirrorBodyLimit } : {}),
           ...(flags.mirrorRate !== undefined ? { maxPerSecond: flags.mirrorRate } : {}),
+          ...(flags.mirrorMaxLoad !== undefined ? { maxLoad: flags.mirrorMaxLoad } : {}),
         },
       };
       const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
