@@ -15,14 +15,17 @@ async function refusePoison(engine: LogEngine, url: string): Promise<void> {
     db.close();
     return;
   }
+  await asAdmin(url, (admin, schema) => admin.query(`ALTER TABLE ${schema}.sources ADD CONSTRAINT refuse_poison CHECK (position <> 'poison')`));
+}
+
+/** Runs `fn` on a separate PostgreSQL session of the log's database, given the log's schema (from its URL). */
+async function asAdmin(url: string, fn: (admin: pg.Client, schema: string) => Promise<unknown>): Promise<void> {
   const u = new URL(url);
   const schema = u.searchParams.get('schema')!;
   u.searchParams.delete('schema');
   const admin = new pg.Client({ connectionString: u.toString() });
   await admin.connect();
-  try {
-    await admin.query(`ALTER TABLE ${schema}.sources ADD CONSTRAINT refuse_poison CHECK (position <> 'poison')`);
-  } finally { await admin.end(); }
+  try { await fn(admin, schema); } finally { await admin.end(); }
 }
 
 // The logs that declare pipelinedAppends (SQLite on a file and PostgreSQL, through their append threads): appends
@@ -87,22 +90,13 @@ describe.each(['postgres', 'sqlite'] as const)('%s log: pipelined appends', (eng
     // positions are first..last unless another session took identity values in between; INCREMENT BY 2 makes every
     // batch non-consecutive, so the listed path is the one checked here
     const { url, log } = await f.fresh();
-    const u = new URL(url);
-    const schema = u.searchParams.get('schema')!;
-    u.searchParams.delete('schema');
-    const admin = new pg.Client({ connectionString: u.toString() });
-    await admin.connect();
-    try {
-      await admin.query(`ALTER TABLE ${schema}.entries ALTER COLUMN position SET INCREMENT BY 2`);
-      const batch = changes(1, 30);
-      const { offsets } = await append(log, batch, 'a');
-      const stored = await readAll(log);
-      expect(stored.map((e) => e.offset)).toEqual(offsets);
-      expect(new Set(offsets.map((o) => Number(o.split(':')[1]) % 2)).size).toBe(1);
-      expect(stored.map((e) => e.record.position)).toEqual(batch.map((r) => r.position));
-    } finally {
-      await admin.end();
-    }
+    await asAdmin(url, (admin, schema) => admin.query(`ALTER TABLE ${schema}.entries ALTER COLUMN position SET INCREMENT BY 2`));
+    const batch = changes(1, 30);
+    const { offsets } = await append(log, batch, 'a');
+    const stored = await readAll(log);
+    expect(stored.map((e) => e.offset)).toEqual(offsets);
+    expect(new Set(offsets.map((o) => Number(o.split(':')[1]) % 2)).size).toBe(1);
+    expect(stored.map((e) => e.record.position)).toEqual(batch.map((r) => r.position));
   });
 
   it('stores the denormalized columns (source, table, kind, op) of every row as its record says', async () => {
