@@ -1,5 +1,6 @@
-import type { Counter, Gauge } from 'prom-client';
-import { counter, gauge } from '../../observe/metrics.js';
+import type { Gauge } from 'prom-client';
+import { liveCounter, type LiveCounter } from '../../observe/live-metrics.js';
+import { gauge } from '../../observe/metrics.js';
 import { createLogger, type Logger } from '../../observe/logger.js';
 import type { DiffSink as DiffSinkContract, Exchange } from '../exchange.js';
 import { DiffAggregator, type AggregatorOptions } from './aggregate.js';
@@ -20,18 +21,19 @@ export interface DiffSinkOptions extends AggregatorOptions {
   readonly logger?: Logger;
 }
 
+/** Counters are live metrics (bumped once per compared exchange, read at scrape time); the gauge is set per report. */
 interface SinkMetrics {
-  exchanges: Counter<'route' | 'outcome'>;
-  differences: Counter<'route' | 'kind'>;
-  dropped: Counter<string>;
+  exchanges: LiveCounter;
+  differences: LiveCounter;
+  dropped: LiveCounter;
   compatibility: Gauge<'route'>;
 }
 
 function sinkMetrics(): SinkMetrics {
   return {
-    exchanges: counter({ name: 'siphon_diff_exchanges_total', help: 'Exchanges seen by the diff, by route and outcome (identical, different, skipped)', labelNames: ['route', 'outcome'] }),
-    differences: counter({ name: 'siphon_diff_differences_total', help: 'Field differences legacy vs next (before noise cancellation), by route and kind', labelNames: ['route', 'kind'] }),
-    dropped: counter({ name: 'siphon_diff_queue_dropped_total', help: 'Exchanges dropped because the diff queue was full' }),
+    exchanges: liveCounter({ name: 'siphon_diff_exchanges_total', help: 'Exchanges seen by the diff, by route and outcome (identical, different, skipped)', labelNames: ['route', 'outcome'] }),
+    differences: liveCounter({ name: 'siphon_diff_differences_total', help: 'Field differences legacy vs next (before noise cancellation), by route and kind', labelNames: ['route', 'kind'] }),
+    dropped: liveCounter({ name: 'siphon_diff_queue_dropped_total', help: 'Exchanges dropped because the diff queue was full' }),
     compatibility: gauge({ name: 'siphon_diff_compatibility_ratio', help: 'Share of compared requests without a real difference (noise-cancelled), by route', labelNames: ['route'] }),
   };
 }
@@ -69,7 +71,7 @@ export class DiffSink implements DiffSinkContract {
     try {
       if (this.closed || this.queue.length >= this.queueSize) {
         this.dropped++;
-        this.metrics.dropped.inc();
+        this.metrics.dropped.series().value++;
         return;
       }
       this.queue.push(exchange);
@@ -117,8 +119,8 @@ export class DiffSink implements DiffSinkContract {
       try {
         const out = this.aggregator.observe(ex);
         const outcome = out.status !== 'compared' ? 'skipped' : out.differences.length === 0 ? 'identical' : 'different';
-        this.metrics.exchanges.inc({ route: ex.routeId, outcome });
-        for (const d of out.differences) this.metrics.differences.inc({ route: ex.routeId, kind: d.kind });
+        this.metrics.exchanges.series(ex.routeId, outcome).value++;
+        for (const d of out.differences) this.metrics.differences.series(ex.routeId, d.kind).value++;
       } catch (e) {
         this.log.warn({ err: (e as Error).message, route: ex?.routeId, traceId: ex?.traceId }, 'diff failed on an exchange');
       }
