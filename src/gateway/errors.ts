@@ -14,6 +14,33 @@ export class RouteControlError extends SiphonError {
   }
 }
 
+/** The gateway or its admin port cannot listen; `flag` names the setting to change. */
+export class GatewayListenError extends SiphonError {
+  constructor(readonly flag: '--port' | '--admin-port', host: string, port: number, cause: NodeJS.ErrnoException) {
+    super('GATEWAY_LISTEN', `cannot listen on ${host}:${port} (${flag}): ${listenFailure(cause)}`,
+      { flag, host, port, errno: cause.code }, { cause });
+  }
+}
+
+function listenFailure(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'EADDRINUSE': return 'the address is already in use (another process listens there)';
+    case 'EACCES': return 'permission denied (ports below 1024 need privileges)';
+    case 'EADDRNOTAVAIL': return 'this machine has no such address';
+    default: return e.message;
+  }
+}
+
+/**
+ * A cluster worker could not start (its error crossed the IPC channel as code + message): the primary fails with it,
+ * keeping the code so a configuration error still exits as one.
+ */
+export class GatewayWorkerError extends SiphonError {
+  constructor(readonly worker: number, code: string, message: string) {
+    super(code, `gateway worker ${worker}: ${message}`, { worker });
+  }
+}
+
 /** Why an upstream exchange failed: the fallback and the 502/504 choice depend on it. */
 export type UpstreamFailure =
   | 'connect' | 'connect-timeout' | 'headers-timeout' | 'body-timeout' | 'reset' | 'protocol' | 'aborted' | 'closed'

@@ -1,13 +1,15 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AggregatorRegistry } from 'prom-client';
+import { SiphonError } from '../errors.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
 import { createAdminServer } from './admin.js';
+import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
+import { GatewayListenError, GatewayWorkerError } from './errors.js';
 import { DiffSink } from './diff/diff-sink.js';
 import { diffStorePersister } from './diff/store-persist.js';
 import { followStateRoutes } from './route-source.js';
@@ -69,12 +71,34 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
   const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
-  await gateway.listen(opts.port, opts.host);
   let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once
-  return {
-    gateway, ...(store ? { store } : {}),
-    stop: () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await store?.close(); })()),
-  };
+  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await store?.close(); })());
+  // A port that cannot be taken ends the start cleanly: the route follower, timers and store would keep it alive.
+  await listenOr(() => gateway.listen(opts.port, opts.host), '--port', opts.host, opts.port, stop);
+  return { gateway, ...(store ? { store } : {}), stop };
+}
+
+/** Listens, or undoes what was started (`undo`) and throws a `GatewayListenError` naming the flag to change. */
+async function listenOr<T>(listen: () => Promise<T>, flag: '--port' | '--admin-port', host: string, port: number,
+  undo: () => Promise<void>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    await undo();
+    throw new GatewayListenError(flag, host, port, e as NodeJS.ErrnoException);
+  }
+}
+
+/** IPC message a worker sends its primary when it cannot start (then it exits). */
+const START_FAILED = 'siphon:gateway-start-failed';
+interface StartFailed { readonly type: typeof START_FAILED; readonly code: string; readonly message: string }
+
+/** Tells the primary why this worker cannot start, then exits (the IPC channel alone would keep it alive). */
+function failWorkerStart(e: unknown): Promise<never> {
+  const msg: StartFailed = e instanceof SiphonError
+    ? { type: START_FAILED, code: e.code, message: e.message }
+    : { type: START_FAILED, code: 'GATEWAY_WORKER_START', message: (e as Error)?.message ?? String(e) };
+  return new Promise<never>(() => { process.send!(msg, () => process.exit(1)); });
 }
 
 /**
@@ -85,10 +109,9 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
 export async function runGateway(opts: RunGatewayOptions, log: Logger = createLogger('gateway')): Promise<RunningGateway> {
   if (opts.workers > 1 && cluster.isPrimary) return runPrimary(opts, log);
   if (cluster.isWorker) {
-    AggregatorRegistry.setRegistries([metricsRegistry()]);
-    new AggregatorRegistry(); // installs the worker's answer to the primary's metrics requests
+    answerMetricsRequests(metricsRegistry());
     enableDefaultMetrics();
-    const p = await startProcess(opts, log);
+    const p = await startProcess(opts, log).catch(failWorkerStart);
     const stop = async () => { await p.stop(); process.exit(0); };
     process.once('SIGTERM', () => void stop());
     process.once('SIGINT', () => void stop());
@@ -109,7 +132,7 @@ export async function runGateway(opts: RunGatewayOptions, log: Logger = createLo
     token: adminToken(opts.adminToken, opts.adminTokenFile, log),
     status: () => ({ routeTableVersion: p.gateway.routeTable().version, routes: p.gateway.routeTable().routes.length }),
   }) : undefined;
-  const adminAddr = admin ? await admin.listen(opts.adminPort ?? 0, opts.host) : undefined;
+  const adminAddr = admin ? await listenAdmin(admin, opts, p.stop) : undefined;
   log.info({ port, adminPort: adminAddr?.port }, 'gateway listening');
   return {
     port, ...(adminAddr ? { adminPort: adminAddr.port } : {}),
@@ -117,40 +140,73 @@ export async function runGateway(opts: RunGatewayOptions, log: Logger = createLo
   };
 }
 
+function listenAdmin(admin: ReturnType<typeof createAdminServer>, opts: RunGatewayOptions, undo: () => Promise<void>) {
+  const port = opts.adminPort ?? 0;
+  return listenOr(() => admin.listen(port, opts.host), '--admin-port', opts.host, port, undo);
+}
+
+/** Re-forks a dead worker after 0.1 s, doubling per death in the last minute up to 10 s: a crash loop must not spin. */
+export function restartDelay(deaths: number[], now = Date.now()): number {
+  while (deaths.length > 0 && now - deaths[0]! > 60_000) deaths.shift();
+  deaths.push(now);
+  return Math.min(10_000, 100 * 2 ** (deaths.length - 1));
+}
+
 async function runPrimary(opts: RunGatewayOptions, log: Logger): Promise<RunningGateway> {
-  const registry = new AggregatorRegistry();
+  const metrics = new ClusterMetrics();
   let stopping = false;
+  let started = false;
+  const deaths: number[] = [];
   const fork = () => {
     const w = cluster.fork();
-    w.on('exit', (code) => {
-      if (stopping) return;
-      log.error({ worker: w.id, code }, 'gateway worker died; starting a new one');
-      fork();
+    w.once('listening', () => metrics.serving(w));
+    w.on('exit', (code, signal) => {
+      if (stopping || !started) return; // a worker failing to start fails the start (below)
+      const delayMs = restartDelay(deaths);
+      log.error({ worker: w.id, code, signal, restartInMs: delayMs }, 'gateway worker died; starting a new one');
+      setTimeout(() => { if (!stopping) fork(); }, delayMs);
     });
     return w;
   };
+  const stopWorkers = () => Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((r) => {
+    if (!w || w.isDead()) { r(); return; }
+    w.once('exit', () => r());
+    w.process.kill('SIGTERM');
+  }))).then(() => undefined);
   const workers = Array.from({ length: opts.workers }, fork);
-  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-    w.once('listening', () => resolve());
-    w.once('exit', (code) => reject(new Error(`gateway worker ${w.id} exited with code ${code} before listening`)));
-  })));
+  try {
+    await Promise.all(workers.map(workerListening));
+  } catch (e) {
+    stopping = true;
+    await stopWorkers();
+    throw e;
+  }
+  started = true;
   const admin = opts.adminPort !== undefined ? createAdminServer({
     token: adminToken(opts.adminToken, opts.adminTokenFile, log),
-    metrics: async () => ({ contentType: registry.contentType, body: await registry.clusterMetrics() }),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     status: () => ({ workers: Object.keys(cluster.workers ?? {}).length }),
   }) : undefined;
-  const adminAddr = admin ? await admin.listen(opts.adminPort ?? 0, opts.host) : undefined;
+  const adminAddr = admin ? await listenAdmin(admin, opts, async () => { stopping = true; await stopWorkers(); }) : undefined;
   log.info({ port: opts.port, workers: opts.workers, adminPort: adminAddr?.port }, 'gateway cluster listening');
   return {
     port: opts.port, ...(adminAddr ? { adminPort: adminAddr.port } : {}),
     stop: async () => {
       stopping = true;
       await admin?.close();
-      await Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((r) => {
-        if (!w || w.isDead()) { r(); return; }
-        w.once('exit', () => r());
-        w.process.kill('SIGTERM');
-      })));
+      await stopWorkers();
     },
   };
+}
+
+/** Resolves when the worker listens; fails with its own start error (or its exit) if it never does. */
+function workerListening(w: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    w.once('listening', () => resolve());
+    w.on('message', (m: Partial<StartFailed>) => {
+      if (m?.type === START_FAILED) reject(new GatewayWorkerError(w.id, m.code ?? 'GATEWAY_WORKER_START', m.message ?? 'failed to start'));
+    });
+    w.once('exit', (code, signal) => reject(new GatewayWorkerError(w.id, 'GATEWAY_WORKER_START',
+      `exited (${signal ?? `code ${code}`}) before listening`)));
+  });
 }
