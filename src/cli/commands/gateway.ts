@@ -15,6 +15,14 @@ function int(name: string, min = 0) {
   };
 }
 
+function port(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be a port number from 0 to 65535, got "${v}"`);
+    return n;
+  };
+}
+
 function share(name: string) {
   return (v: string): number => {
     const n = Number(v);
@@ -47,9 +55,9 @@ export function registerGateway(program: Command): void {
     .option('--legacy <url>', 'legacy HTTP origin (overrides the config)')
     .option('--next <url>', 'next HTTP origin (overrides the config)')
     .option('--legacy2 <url>', 'second legacy instance, mirrored to for diff noise cancellation')
-    .option('--port <n>', 'listen port', int('--port'), 8080)
+    .option('--port <n>', 'listen port', port('--port'), 8080)
     .option('--host <addr>', 'listen address', '127.0.0.1')
-    .option('--admin-port <n>', 'admin port for /metrics and /status (bearer token)', int('--admin-port'))
+    .option('--admin-port <n>', 'admin port for /metrics and /status (bearer token)', port('--admin-port'))
     .option('--admin-token-file <file>', 'admin token file (generated, mode 0600, when missing; or set SIPHON_ADMIN_TOKEN)', '.siphon/admin-token')
     .option('--state <url>', `state store to follow routes from (default: the config's, else ${DEFAULT_STATE_URL})`)
     .option('--routes <file>', 'static route table (JSON array) instead of the state store')
