@@ -4,12 +4,15 @@
 // two-core machine). Then latency at a fixed rate (half of Siphon's maximum) with an open-loop paced generator.
 // Shadow runs twice: as `siphon gateway start` runs it by default (every copy the load limit lets through) and with a
 // mirror budget (`--mirror-rate`, BENCH_MIRROR_RATE copies/s per worker). Each latency row also gives the proxy's own
-// CPU per request, read from /proc: on a shared two-core machine the added latency follows it.
+// CPU per request, read from /proc: on a shared two-core machine the added latency follows it. The throughput rounds
+// give each server's CPU per request at saturation too, and what the 2.5×-fastify goal would leave a proxy of the
+// cores once wrk and nginx have taken theirs (`proxyCpuBudgetUsForFastifyGoal`), beside HAProxy's own ratio to fastify.
 // Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_ROUNDS (5), BENCH_LAT_SECONDS (4),
 // BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2), BENCH_MIRROR_RATE (250).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { cpuMs, processTree } from './lib/proc-cpu.js';
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: 9 }, freePort)) as number[];
   const nginxProc = own(startNginx(dir, [nginxL!, nginxN!]));
   const haproxyProc = own(startHaproxy(dir, haproxy!, nginxL!));
-  own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
+  const fastifyProc = own(spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/fastify-proxy.ts'), String(fastify), `http://127.0.0.1:${nginxL}`],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const siphonProc = startSiphon(dir, 'legacy', siphon!, nginxL!, nginxN!);
   const shadowProc = startSiphon(dir, 'shadow', shadow!, nginxL!, nginxN!, ['--admin-port', String(shadowAdmin)]);
@@ -105,19 +108,29 @@ async function main(): Promise<void> {
   for (const u of configs.map((c) => c.url)) await waitForHttp(u);
   console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
 
+  // each server's own process tree, for its CPU per request (direct: nginx's)
+  const procs: Record<string, number[]> = {
+    direct: processTree(nginxProc.pid!), haproxy: processTree(haproxyProc.pid!), fastify: processTree(fastifyProc.pid!),
+    siphon: processTree(siphonProc.pid!), siphonShadow: processTree(shadowProc.pid!), siphonShadowCapped: processTree(cappedProc.pid!),
+  };
   const rps: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]));
+  const satCpu: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c.name, []]));
   const vsHaproxy: number[] = []; const vsFastify: number[] = []; const shadowVsHaproxy: number[] = []; const cappedVsHaproxy: number[] = [];
+  const haproxyVsFastify: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const got: Record<string, number> = {};
     for (const c of configs) {
       wrk(c.url, WARM);
+      const cpu0 = cpuMs(procs[c.name]!);
       const r = wrk(c.url, SECONDS);
+      satCpu[c.name]!.push(((cpuMs(procs[c.name]!) - cpu0) * 1000) / (r.rps * SECONDS));
       if (r.errors > 0) console.log(`  ! ${c.name}: ${r.errors} errors`);
       got[c.name] = r.rps;
       rps[c.name]!.push(r.rps);
     }
     vsHaproxy.push(got.siphon! / got.haproxy!);
     vsFastify.push(got.siphon! / got.fastify!);
+    haproxyVsFastify.push(got.haproxy! / got.fastify!);
     shadowVsHaproxy.push(got.siphonShadow! / got.haproxy!);
     cappedVsHaproxy.push(got.siphonShadowCapped! / got.haproxy!);
     console.log(`round ${round}: ` + configs.map((c) => `${c.name} ${got[c.name]!.toFixed(0)}`).join(', ') +
@@ -128,15 +141,20 @@ async function main(): Promise<void> {
   console.log(`median paired ratios: siphon/haproxy ${median(vsHaproxy).toFixed(2)}, siphon/fastify ${median(vsFastify).toFixed(2)}, ` +
     `siphon shadow/haproxy ${median(shadowVsHaproxy).toFixed(2)}, capped shadow/haproxy ${median(cappedVsHaproxy).toFixed(2)}, fastify/haproxy ${median(rps.fastify!.map((f, i) => f / rps.haproxy![i]!)).toFixed(2)}`);
 
+  const satUs = (name: string) => Math.round(median(satCpu[name]!) * 10) / 10;
+  console.log('median CPU µs per request at saturation: ' + configs.map((c) => `${c.name === 'direct' ? 'nginx' : c.name} ${satUs(c.name)}`).join(', '));
+  // What 2.5× fastify leaves a proxy: at that rate the cores' time per request, minus what wrk and nginx take (their
+  // share measured direct, where they alone fill the cores). Kernel time included, as in the figures above.
+  const cores = availableParallelism();
+  const budgetUs = (cores / (2.5 * med.fastify) - cores / med.direct) * 1e6;
+  console.log(`2.5× fastify = ${(2.5 * med.fastify).toFixed(0)} req/s leaves a proxy ${budgetUs.toFixed(1)} µs of CPU per request on ${cores} cores ` +
+    `(wrk + nginx take ${(cores / med.direct * 1e6).toFixed(1)}); HAProxy is ${median(haproxyVsFastify).toFixed(2)}× fastify here`);
+
   const rate = Math.max(100, Math.round(med.siphon / 2));
   console.log(`# latency at a fixed ${rate} requests/s (half of Siphon's max), open loop, evenly paced, 32 connections; ` +
     `${LAT_ROUNDS} alternating rounds of ${LAT_SECONDS}s each, medians; differences and ratios paired within a round; ` +
     'cpu = the proxy\'s own CPU per answered request (/proc, all its processes and threads)');
   // shadow last in each round: what it leaves queued (mirror copies, diffs) must not land on another target
-  const procs: Record<string, number[]> = {
-    direct: processTree(nginxProc.pid!), haproxy: processTree(haproxyProc.pid!), siphon: processTree(siphonProc.pid!),
-    siphonShadow: processTree(shadowProc.pid!), siphonShadowCapped: processTree(cappedProc.pid!),
-  };
   const latencyTargets = [configs[0], configs[1], configs[3], configs[5], configs[4]];
   const p99: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(latencyTargets.map((c) => [c.name, []]));
@@ -181,7 +199,9 @@ async function main(): Promise<void> {
     directRps: Math.round(med.direct), haproxyRps: Math.round(med.haproxy), fastifyRps: Math.round(med.fastify),
     siphonRps: Math.round(med.siphon), siphonShadowRps: Math.round(med.siphonShadow),
     siphonShadowCappedRps: Math.round(med.siphonShadowCapped),
-    ratioVsHaproxy: r2(median(vsHaproxy)), ratioVsFastify: r2(median(vsFastify)),
+    ratioVsHaproxy: r2(median(vsHaproxy)), ratioVsFastify: r2(median(vsFastify)), haproxyRatioVsFastify: r2(median(haproxyVsFastify)),
+    cpuUsPerRequestSaturated: Object.fromEntries(configs.map((c) => [c.name === 'direct' ? 'nginx' : c.name, satUs(c.name)])),
+    proxyCpuBudgetUsForFastifyGoal: Math.round(budgetUs * 10) / 10,
     halfLoadRate: rate,
     directP99MsHalfLoad: r2(m99('direct')), haproxyP99MsHalfLoad: r2(m99('haproxy')),
     siphonP99MsHalfLoad: r2(m99('siphon')), addedP99MsHalfLoad: r2(median(added)), haproxyAddedP99MsHalfLoad: r2(median(haproxyAdded)),
