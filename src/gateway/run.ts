@@ -98,7 +98,9 @@ function failWorkerStart(e: unknown): Promise<never> {
   const msg: StartFailed = e instanceof SiphonError
     ? { type: START_FAILED, code: e.code, message: e.message }
     : { type: START_FAILED, code: 'GATEWAY_WORKER_START', message: (e as Error)?.message ?? String(e) };
-  return new Promise<never>(() => { process.send!(msg, () => process.exit(1)); });
+  return new Promise<never>(() => {
+    try { process.send!(msg, () => process.exit(1)); } catch { process.exit(1); } // primary already gone
+  });
 }
 
 /**
