@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processTree } from '../../bench/lib/proc-cpu.js';
@@ -59,8 +59,9 @@ afterAll(async () => {
 
 describe('siphon gateway start (cluster)', () => {
   it('replaces a worker that dies; metrics keep answering while the new one starts', async () => {
-    // the primary's node children (tsx may run an esbuild service beside them)
-    const workers = () => processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === 'node');
+    // the primary's node children (tsx may run an esbuild service beside them); comm is the executable's name, cut at 15
+    const node = basename(process.execPath).slice(0, 15);
+    const workers = () => processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === node);
     const before = workers();
     expect(before).toHaveLength(2);
     process.kill(before[0]!, 'SIGKILL');
