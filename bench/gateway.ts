@@ -11,12 +11,11 @@
 // BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2), BENCH_MIRROR_RATE (250).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { cpuMs, processTree } from './lib/proc-cpu.js';
-import { ensureTools, median, startHaproxy, startNginx, waitForHttp, workDir, wrk } from './lib/tools.js';
+import { ensureTools, freePort, median, startHaproxy, startNginx, waitForHttp, workDir, wrk } from './lib/tools.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -35,12 +34,6 @@ const LAT_WARM_SECONDS = Number(process.env.BENCH_LAT_WARM_SECONDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const root = join(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 function own(c: ChildProcess): ChildProcess { children.push(c); return c; }
 function stopAll(): void { for (const c of children) if (c.exitCode === null && c.pid) { try { c.kill('SIGTERM'); } catch { /* gone */ } } }

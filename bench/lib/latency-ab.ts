@@ -8,11 +8,10 @@
 // Env: AB_RATE (10000 req/s), AB_ROUNDS (6), AB_SECONDS (4), AB_WARM_SECONDS (2), AB_DIRECT=1 adds nginx direct.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pacedLoad } from './paced.js';
 import { cpuMs, processTree } from './proc-cpu.js';
-import { ensureTools, median, startNginx, waitForHttp, workDir } from './tools.js';
+import { ensureTools, freePort, median, startNginx, waitForHttp, workDir } from './tools.js';
 
 const RATE = Number(process.env.AB_RATE ?? 10_000);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 6);
@@ -53,12 +52,6 @@ export function parseVariant(spec: string, defaultDir = root): Variant {
     }
   }
   return { name, workers, mode, dir, ...(nodeOptions ? { nodeOptions } : {}), args };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
 }
 
 async function main(): Promise<void> {
