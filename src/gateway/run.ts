@@ -162,6 +162,10 @@ async function runPrimary(opts: RunGatewayOptions, log: Logger): Promise<Running
   const fork = () => {
     const w = cluster.fork();
     w.once('listening', () => metrics.serving(w));
+    // After the start, a replacement that cannot start is re-forked like any dead worker: its reason goes to the log.
+    w.on('message', (m: Partial<StartFailed>) => {
+      if (started && m?.type === START_FAILED) log.error({ worker: w.id, code: m.code, error: m.message }, 'gateway worker could not start');
+    });
     w.on('exit', (code, signal) => {
       if (stopping || !started) return; // a worker failing to start fails the start (below)
       const delayMs = restartDelay(deaths);
