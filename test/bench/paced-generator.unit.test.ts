@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePacedBinary } from '../../bench/lib/paced-bin.js';
 import { runPacedBinary } from '../../bench/lib/paced.js';
+import { REFUSED_PORT } from '../support/refused-port.js';
 
 const run = promisify(execFile);
 const tick = () => new Promise((r) => setImmediate(r));
@@ -103,11 +104,7 @@ describe('C paced generator', () => {
   });
 
   it('counts a refused connection as errors and gives up after the drain time', async () => {
-    const closed = createServer().listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const port = (closed.address() as { port: number }).port;
-    closed.close();
-    const { stdout } = await run(bin, [`http://127.0.0.1:${port}/`, '100', '200', '2', '100']);
+    const { stdout } = await run(bin, [`http://127.0.0.1:${REFUSED_PORT}/`, '100', '200', '2', '100']);
     const r = JSON.parse(stdout) as { sent: number; completed: number; errors: number };
     expect(r.completed).toBe(0);
     expect(r.errors).toBeGreaterThanOrEqual(20); // the 20 requests never answered, plus the refused connects

@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/backends/open.js';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
 import type { CheckReport } from '../../src/config/inspect.js';
 import { runCli } from './run-cli.js';
+import { REFUSED_PORT } from '../support/refused-port.js';
 
 // The embedded setup: SQLite legacy and next, a .mjs config, relative paths anchored at the config's folder.
 let legacy: FreshDatabase, next: FreshDatabase, file: string;
@@ -75,10 +76,7 @@ describe('siphon check on an embedded (SQLite) setup', () => {
     const server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const closedPort = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const closedPort = REFUSED_PORT;
     try {
       const withHttp = file.replace('.mjs', '-http.mjs');
       writeFileSync(withHttp, `export default { name: 'h', legacy: { db: '${legacy.url}', http: 'http://127.0.0.1:${port}' },

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/server.js';
@@ -7,6 +6,7 @@ import type { GatewayOverrides } from '../../src/gateway/settings.js';
 import { echoOf, sha, startEchoUpstream, type Special } from './support/echo-upstream.js';
 import { eventually } from './support/raw.js';
 import { requestHeads, startRawUpstream, WireClient } from './support/wire.js';
+import { REFUSED_PORT } from '../support/refused-port.js';
 
 // The upstream side of the gateway's HTTP/1.1 engine (http1/upstream-*.ts) against real upstreams: node:http where
 // its framing is what we want, node:net with hand-framed answers where it is not.
@@ -169,11 +169,7 @@ describe('stale keep-alive connections', () => {
 
 describe('upstream failures', () => {
   it('an upstream refusing connections: 502', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
-    const { url } = await gateway(`http://127.0.0.1:${port}`);
+    const { url } = await gateway(`http://127.0.0.1:${REFUSED_PORT}`);
     for (let i = 0; i < 3; i++) {
       const res = await request(url('/x'));
       expect(res.statusCode).toBe(502);
@@ -182,13 +178,9 @@ describe('upstream failures', () => {
   });
 
   it('a 502 for one pipelined request keeps the client connection: the requests after it are answered', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const deadPort = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
     const up = await echo();
     const { port } = await gateway(up.url, {
-      next: `http://127.0.0.1:${deadPort}`,
+      next: `http://127.0.0.1:${REFUSED_PORT}`,
       routes: [{ id: 'dead', match: { path: '/dead/*' }, mode: { kind: 'next' }, fallback: false }],
     });
     const c = await client(port);
