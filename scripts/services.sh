@@ -26,6 +26,7 @@ my() { mariadb -uroot -N -s "$@" 2>/dev/null || mysql -uroot -N -s "$@" 2>/dev/n
 # ---------- quick check ----------
 quick_ok() {
   [ "$(psql_su -c 'show wal_level')" = logical ] || return 1
+  [ "$(psql_su -c 'show max_connections')" -ge 300 ] 2>/dev/null || return 1
   [ "$(psql_su -c "select count(*) from pg_database where datname='$PG_DB'")" = 1 ] || return 1
   [ "$(my -e 'select @@log_bin, @@binlog_format, @@binlog_row_image')" = "$(printf '1\tROW\tFULL')" ] || return 1
   [ "$(my -e "select count(*) from information_schema.schemata where schema_name='$MY_DB'")" = 1 ] || return 1
@@ -44,11 +45,13 @@ ensure_postgres() {
     log "starting PostgreSQL $ver"
     pg_ctlcluster --skip-systemctl-redirect "$ver" main start || fail "cannot start PostgreSQL"
   fi
-  if [ "$(psql_su -c 'show wal_level')" != logical ]; then
-    log "setting wal_level=logical and restarting PostgreSQL $ver"
+  # test files run in parallel, each with its pools, LISTEN connections and append threads: 100 clients ran out
+  if [ "$(psql_su -c 'show wal_level')" != logical ] || [ "$(psql_su -c 'show max_connections')" -lt 300 ]; then
+    log "setting wal_level=logical, max_connections=300 and restarting PostgreSQL $ver"
     psql_su -c "alter system set wal_level = logical" >/dev/null
     psql_su -c "alter system set max_replication_slots = 20" >/dev/null
     psql_su -c "alter system set max_wal_senders = 20" >/dev/null
+    psql_su -c "alter system set max_connections = 300" >/dev/null
     pg_ctlcluster --skip-systemctl-redirect "$ver" main restart || fail "cannot restart PostgreSQL"
     for _ in $(seq 1 60); do psql_su -c 'select 1' >/dev/null && break; sleep 0.5; done
     [ "$(psql_su -c 'show wal_level')" = logical ] || fail "PostgreSQL wal_level is not logical after restart"
