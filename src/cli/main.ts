@@ -12,10 +12,21 @@ import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
 import { registerLog } from './commands/log.js';
+import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
-export function buildProgram(): Command {
+/** What the commands are given rather than find by themselves (wired here, never filled by an import). */
+export interface CliDeps {
+  /** Consumers `siphon log replay --consumer NAME` can feed. */
+  readonly consumers: ConsumerRegistry;
+}
+
+export function defaultCliDeps(): CliDeps {
+  return { consumers: builtinConsumers() };
+}
+
+export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   const program = new Command('siphon')
     .description('Migrate a live legacy system to a new platform with zero downtime and zero data loss.')
     .showHelpAfterError('(run with --help for usage)')
@@ -30,13 +41,13 @@ export function buildProgram(): Command {
   registerState(program);
   registerDemo(program);
   registerCapture(program);
-  registerLog(program);
+  registerLog(program, deps.consumers);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (0 ok, 1 problems found, 2 bad usage or bad config). */
-export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function run(argv: readonly string[], deps: CliDeps = defaultCliDeps()): Promise<number> {
+  const program = buildProgram(deps);
   try {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
