@@ -9,11 +9,11 @@ import type { KeySource } from '../../gateway/routing/route.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
 import { fromStoredRoute, toRouteInput } from '../../gateway/routing/store-routes.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
-import type { AuditContext, RouteTable, StateStore } from '../../state/types.js';
+import type { AuditContext, RouteStore, RouteTable } from '../../state/types.js';
 
 interface Common { config?: string; state?: string; json?: boolean; actor?: string; reason?: string }
 
-async function withStore<T>(flags: Common, fn: (store: StateStore) => Promise<T>): Promise<T> {
+async function withStore<T>(flags: Common, fn: (store: RouteStore) => Promise<T>): Promise<T> {
   const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
   const store = await openStateStore(url);
   try { return await fn(store); } finally { await store.close(); }
