@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { SiphonError } from '../errors.js';
-import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_PROBLEMS, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { registerVersion } from './commands/version.js';
 import { registerInit } from './commands/init.js';
 import { registerCheck } from './commands/check.js';
@@ -58,7 +58,7 @@ export async function run(argv: readonly string[], deps: CliDeps = defaultCliDep
     }
     if (e instanceof SiphonError) {
       process.stderr.write(`siphon: ${e.message}\n`);
-      return e.code.startsWith('CONFIG_') ? EXIT_USAGE : EXIT_PROBLEMS;
+      return exitCodeFor(e);
     }
     process.stderr.write(`siphon: ${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT_PROBLEMS;

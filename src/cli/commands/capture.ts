@@ -77,7 +77,7 @@ export function registerCapture(program: Command): void {
     .option('--set-replica-identity', 'pgoutput: ALTER TABLE … REPLICA IDENTITY FULL where missing (complete before images)')
     .action(async (o: TargetOpts & { setReplicaIdentity?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
       try {
         const method = t.method ?? defaultMethod(db.dialect);
         await ensureWatermarkTable(db);
@@ -96,7 +96,7 @@ export function registerCapture(program: Command): void {
     .option('--drop-change-table', 'trigger: also drop the change table (pending changes are lost)')
     .action(async (o: TargetOpts & { dropChangeTable?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
       try {
         const method = t.method ?? defaultMethod(db.dialect);
         if (method === 'trigger') await uninstallTriggers(db, t.tables, { dropChangeTable: o.dropChangeTable ?? false });
@@ -116,7 +116,7 @@ export function registerCapture(program: Command): void {
     .action(async (o: TargetOpts & { createSlot?: boolean; setReplicaIdentity?: boolean; onSchemaChange: OnSchemaChange; reset?: boolean; batchSize: number; metricsPort?: number; statusEvery: number }) => {
       const t = await target(o);
       const logger = createLogger('capture');
-      const db = await openDatabase(t.legacyUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
       const log = await openLog(t.logUrl);
       const method = t.method ?? defaultMethod(db.dialect);
       const cap = createCapture(db, t.legacyUrl, method, {
@@ -161,8 +161,9 @@ export function registerCapture(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (o: TargetOpts & { json?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
-      const log = await openLog(t.logUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
+      // reading only: a mistyped log URL must not create an empty log reported as "capture never ran"
+      const log = await openLog(t.logUrl, { mode: 'read' }).catch(async (e: unknown) => { await db.close(); throw e; });
       try {
         const method = t.method ?? defaultMethod(db.dialect);
         const position = await log.lastSourcePosition(t.source);

@@ -25,7 +25,8 @@ async function logUrl(o: LogOpts): Promise<string> {
 
 /** Runs fn on the opened log; a bad offset or range given by the user is a usage error (exit 2), not a failure. */
 async function withLog(o: LogOpts, fn: (log: EventLog) => Promise<void>): Promise<void> {
-  const log = await openLog(await logUrl(o));
+  // every log command works on an existing log: a mistyped URL must not create an empty one
+  const log = await openLog(await logUrl(o), { mode: 'read' });
   try {
     await fn(log);
   } catch (e) {

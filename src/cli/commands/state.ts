@@ -7,7 +7,8 @@ interface Flags { config?: string; state?: string; json?: boolean }
 
 async function withStore<T>(flags: Flags, fn: (store: StateStore) => Promise<T>): Promise<T> {
   const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
-  const store = await openStateStore(url);
+  // reading only: a mistyped URL must not create an empty store reported as fine
+  const store = await openStateStore(url, { mode: 'read' });
   try { return await fn(store); } finally { await store.close(); }
 }
 

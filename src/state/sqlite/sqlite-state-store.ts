@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError, StateError, StateOpenError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateNotFoundError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
@@ -24,6 +24,8 @@ export interface SqliteStateStoreOptions {
   readonly busyTimeoutMs?: number;
   /** For tests of the upgrade path: the migrations to apply (default: all). */
   readonly migrations?: readonly Migration[];
+  /** Open an existing store only (StateNotFoundError otherwise); it is still brought to the code's schema version. */
+  readonly mustExist?: boolean;
 }
 
 /**
@@ -39,14 +41,19 @@ export class SqliteStateStore implements StateStore {
 
   static async open(path: string, options: SqliteStateStoreOptions = {}): Promise<SqliteStateStore> {
     const location = `sqlite:${path}`;
+    const mustExist = options.mustExist === true && path !== ':memory:';
+    if (mustExist && !existsSync(path)) throw new StateNotFoundError(location, 'the file does not exist');
     let db: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, fileMustExist: mustExist });
     } catch (e) {
       throw new StateOpenError(location, e);
     }
     try {
+      if (mustExist && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) {
+        throw new StateNotFoundError(location, 'the file holds no Siphon state store (no schema_migrations table)');
+      }
       db.pragma('journal_mode = WAL');
       migrateSqlite(db, location, options.migrations ?? MIGRATIONS);
       return new SqliteStateStore(db, location);
