@@ -45,18 +45,27 @@ describe('siphon route', () => {
     } finally { await store.close(); }
   });
 
-  it('says what is wrong with bad input (exit 2) and unknown routes (exit 1)', async () => {
+  it('says what is wrong with bad input and unknown routes (exit 2 for both: usage errors)', async () => {
     const badMode = await cli('set', 'customers', '--mode', 'canary:150');
     expect(badMode.code).toBe(2);
     expect(badMode.err).toMatch(/--mode: canary percent must be between 0 and 100/);
     const badKey = await cli('set', 'customers', '--user-key', 'ear:x');
     expect(badKey.code).toBe(2);
     expect(badKey.err).toMatch(/--user-key: unknown key source "ear"/);
+    const negative = await cli('set', 'customers', '--mode', 'canary:-5');
+    expect(negative.code).toBe(2);
+    expect(negative.err).toMatch(/--mode: canary percent must be between 0 and 100, got -5/);
+    const words = await cli('set', 'customers', '--mode', 'canary:half');
+    expect(words.code).toBe(2);
+    expect(words.err).toMatch(/--mode: canary percent must be a number between 0 and 100, found "half"/);
+    const bare = await cli('set', 'customers', '--mode', 'canary');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/--mode: canary needs a percentage: canary:PERCENT/);
     const missing = await cli('rollback', 'nope');
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/route "nope" does not exist; routes are customers, invoices/);
     const create = await cli('set', 'newone', '--mode', 'next');
-    expect(create.code).toBe(1);
+    expect(create.code).toBe(2);
     expect(create.err).toMatch(/give both a path/);
   });
 });
