@@ -13,6 +13,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
 import { registerLog } from './commands/log.js';
 import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
+export { guardClosedPipes } from './pipes.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
