@@ -36,7 +36,7 @@ describe('reading commands never create the sqlite store they read', () => {
     ['state audit', (u) => ['state', 'audit', '--state', u], /no state store at/],
     ['route status', (u) => ['route', 'status', '--state', u], /no state store at/],
     ['route rollback', (u) => ['route', 'rollback', '--state', u], /no state store at/],
-    ['capture status', (u) => ['capture', 'status', '--legacy', `sqlite:${legacy}`, '--tables', 't', '--method', 'trigger', '--log', u], /no event log at/],
+    ['capture status', (u) => ['capture', 'status', '--legacy-db', `sqlite:${legacy}`, '--tables', 't', '--method', 'trigger', '--log', u], /no event log at/],
   ];
   for (const [name, args, message] of cases) {
     it(`${name}: exit 2, the path named, no file and no folder created`, async () => {
@@ -53,7 +53,7 @@ describe('reading commands never create the sqlite store they read', () => {
 
   it('capture status with a mistyped legacy sqlite path creates no legacy file', async () => {
     const path = missing();
-    const r = await runCli(['capture', 'status', '--legacy', `sqlite:${path}`, '--tables', 't', '--method', 'trigger', '--log', `sqlite:${missing()}`]);
+    const r = await runCli(['capture', 'status', '--legacy-db', `sqlite:${path}`, '--tables', 't', '--method', 'trigger', '--log', `sqlite:${missing()}`]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(path);
     expect(existsSync(path)).toBe(false);
