@@ -64,7 +64,9 @@ export async function replaceRoutes(store: RouteStore, routes: readonly RouteInp
  * Instant rollback: every route (or the named one) back to `legacy`, in ONE transaction (one version, one audit
  * entry) so all gateways flip together. Canary percentages are kept at 0 so a later canary restarts from nothing.
  */
-export async function rollbackRoutes(store: RouteStore, audit: AuditContext, id?: string): Promise<RouteTable> {
+export async function rollbackRoutes(store: RouteStore, context: AuditContext, id?: string): Promise<RouteTable> {
+  // recorded as a rollback, not as the set/update it is made of: the audit trail answers "when did we roll back?"
+  const audit: AuditContext = { ...context, action: 'route.rollback' };
   const table = await store.getRoutes();
   if (id !== undefined) {
     if (!table.routes.some((r) => r.id === id)) {

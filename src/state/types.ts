@@ -146,6 +146,12 @@ export interface RouteTable {
 export interface AuditContext {
   readonly actor: string;
   readonly reason?: string;
+  /**
+   * The audit action to record instead of the method's own (`route.set`, `route.update`), when the caller knows
+   * better what the change is: a rollback records `route.rollback`. Every route action starts with `route.`, so
+   * `--action 'route.*'` finds them all.
+   */
+  readonly action?: string;
 }
 
 export interface RouteWatchOptions {
@@ -171,7 +177,7 @@ export type Unsubscribe = () => Promise<void>;
 
 export interface AuditInput {
   readonly actor: string;
-  /** What was done, dotted: `routes.set`, `route.update`, `quarantine.redrive`, `canary.rollback`... */
+  /** What was done, dotted: `route.set`, `route.update`, `route.rollback`, `quarantine.redrive`, `canary.rollback`... */
   readonly action: string;
   /** What it was done to: a route id, a table, an entity key... */
   readonly subject: string;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { openStateStore } from '../../src/state/open.js';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import { runCli } from '../cli/run-cli.js';
 
 // `siphon route status|set|rollback` against a real SQLite state store: output, audit, exit codes.
 let db: FreshDatabase;
@@ -37,6 +38,12 @@ describe('siphon route', () => {
     const rb = await cli('rollback', '--actor', 'bob', '--reason', 'error rate up', '--json');
     expect(rb.code).toBe(0);
     expect((JSON.parse(rb.out) as typeof table).routes.every((r) => r.mode === 'legacy')).toBe(true);
+    // the help's example filter finds the rollback, recorded as one (finding 12 of issue 11)
+    const trail = await runCli(['state', 'audit', '--action', 'route.*', '--state', db.url, '--json']);
+    expect(trail.code).toBe(0);
+    const entries = JSON.parse(trail.stdout) as { actor: string; action: string }[];
+    expect(entries[0]).toMatchObject({ actor: 'bob', action: 'route.rollback' });
+    expect(entries.map((e) => e.action)).toEqual(['route.rollback', 'route.set', 'route.set']);
     const store = await openStateStore(db.url);
     try {
       const audit = (await store.listAudit({})).items;

@@ -52,7 +52,7 @@ export function registerState(program: Command): void {
 
   common(state.command('audit').description('the audit trail, newest first'))
     .option('--actor <name>', 'only this actor')
-    .option('--action <action>', 'only this action, or a prefix ending with * (route.*)')
+    .option('--action <action>', 'only this action (route.set, route.update, route.rollback…), or a prefix ending with * (route.* : every route change)')
     .option('--subject <subject>', 'only this subject')
     .option('--limit <n>', 'how many entries (1..1000)', limitArg, 50)
     .action(async (flags: Flags & { actor?: string; action?: string; subject?: string; limit: number }) => withStore(flags, async (s) => {

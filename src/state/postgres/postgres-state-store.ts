@@ -194,7 +194,7 @@ export class PostgresStateStore implements StateStore {
       }
       const after = (await this.readRoutes(c)).routes;
       await this.insertAudit(c, {
-        actor: audit.actor, action: 'routes.set', subject: 'routes', reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.set', subject: 'routes', reason: audit.reason,
         before: { version: version - 1, routes: before.map(routeSnapshot) }, after: { version, routes: after.map(routeSnapshot) },
       });
       return { version, routes: after };
@@ -218,7 +218,7 @@ export class PostgresStateStore implements StateStore {
         change.mode ?? before.mode, change.canaryPercent ?? before.canaryPercent, JSON.stringify(change.options ?? before.options)]);
       const route = toRoute(upd[0]!);
       await this.insertAudit(c, {
-        actor: audit.actor, action: 'route.update', subject: id, reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.update', subject: id, reason: audit.reason,
         before: { version: version - 1, route: routeSnapshot(before) }, after: { version, route: routeSnapshot(route) },
       });
       return { version, route };

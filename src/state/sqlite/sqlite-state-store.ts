@@ -174,7 +174,7 @@ export class SqliteStateStore implements StateStore {
       checked.forEach((r, i) => ins.run(r.id, i, JSON.stringify(r.match), r.mode, r.canaryPercent ?? 0, JSON.stringify(r.options ?? {}), now));
       const after = this.readRoutes().routes;
       this.insertAudit({
-        actor: audit.actor, action: 'routes.set', subject: 'routes', reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.set', subject: 'routes', reason: audit.reason,
         before: { version: version - 1, routes: before.map(routeSnapshot) }, after: { version, routes: after.map(routeSnapshot) },
       });
       return { version, routes: after };
@@ -195,7 +195,7 @@ export class SqliteStateStore implements StateStore {
         JSON.stringify(change.options ?? before.options), Date.now(), id);
       const route = toRoute(this.db.prepare('SELECT * FROM routes WHERE id = ?').get(id) as RouteRow);
       this.insertAudit({
-        actor: audit.actor, action: 'route.update', subject: id, reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.update', subject: id, reason: audit.reason,
         before: { version: version - 1, route: routeSnapshot(before) }, after: { version, route: routeSnapshot(route) },
       });
       return { version, route };
