@@ -73,6 +73,12 @@ function renderSample(tables: readonly TableSample[], limit: number, lines: stri
     lines.push('', `  ${t.table}: ${formatCount(t.read - t.clean)} rows would not migrate cleanly`);
     lines.push(formatTable(['ROWS', 'REASON', 'EXAMPLE KEYS'], t.failures.map((f) => [formatCount(f.count), f.reason, f.exampleKeys.join('; ')]), { indent: '    ', right: [0] }));
   }
+  for (const t of tables) {
+    if (t.notices.length === 0) continue;
+    const n = t.notices.reduce((s, x) => s + x.count, 0);
+    lines.push('', `  ${t.table}: ${formatCount(n)} value${n === 1 ? '' : 's'} cleaned by a rule, not by their content (they migrate; check them)`);
+    lines.push(formatTable(['VALUES', 'COLUMN', 'WHAT', 'EXAMPLE KEYS'], t.notices.map((x) => [formatCount(x.count), x.column, x.message, x.exampleKeys.join('; ')]), { indent: '    ', right: [0] }));
+  }
 }
 
 /** The human form of the report: readable sections and tables. */
