@@ -61,7 +61,10 @@ export async function run(argv: readonly string[], deps: CliDeps = defaultCliDep
       process.stderr.write(`siphon: ${e.message}\n`);
       return exitCodeFor(e);
     }
-    process.stderr.write(`siphon: ${(e as Error)?.stack ?? String(e)}\n`);
+    // Not one of ours: a bug or an unwrapped driver error. The message, not a stack trace (SIPHON_DEBUG=1 shows it).
+    const debug = process.env.SIPHON_DEBUG === '1';
+    const text = debug ? (e as Error)?.stack ?? String(e) : `${(e as Error)?.message ?? String(e)} (unexpected error: SIPHON_DEBUG=1 shows where)`;
+    process.stderr.write(`siphon: ${text}\n`);
     return EXIT_PROBLEMS;
   }
 }

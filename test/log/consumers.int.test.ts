@@ -41,6 +41,13 @@ describe('log consumers: an explicit registry handed to the CLI', () => {
     expect(() => builtinConsumers().register('print', () => ({ name: 'print', handle: () => undefined }))).toThrow(DuplicateConsumerError);
   });
 
+  it('an unexpected error in a consumer is reported by its message, without a stack trace (exit 1)', async () => {
+    const registry = builtinConsumers().register('broken', () => ({ name: 'broken', durable: false, handle: () => { throw new Error('boom'); } }));
+    const r = await cli(registry, 'log', 'replay', '--log', db.url, '--from', '1', '--consumer', 'broken');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('siphon: boom (unexpected error: SIPHON_DEBUG=1 shows where)\n');
+  });
+
   it('log replay runs a consumer only when the program was built with it', async () => {
     const seen: string[] = [];
     const registry = builtinConsumers().register('spy', () => ({
