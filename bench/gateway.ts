@@ -71,8 +71,8 @@ const sentShare = (o: Record<string, number>) => {
 function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number, extra: string[] = []): ChildProcess {
   const file = join(dir, `routes-${mode}.json`);
   writeFileSync(file, JSON.stringify(routes(mode)));
-  return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
-    '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
+  return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy-http', `http://127.0.0.1:${legacy}`,
+    '--next-http', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn', SIPHON_ADMIN_TOKEN: ADMIN_TOKEN },
   }));
 }

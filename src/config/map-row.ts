@@ -3,7 +3,7 @@ import { fromPlain } from '../values/plain.js';
 import { ValueError } from '../values/errors.js';
 import { CleaningError } from './cleaning/errors.js';
 import { applyCleaning } from './cleaning/step.js';
-import type { AnySchema, PlainRow, ResolvedTable } from './types.js';
+import type { AnySchema, CleanContext, PlainRow, ResolvedTable } from './types.js';
 import { formatPath } from './describe-value.js';
 
 /** Where in the mapping pipeline a row failed. */
@@ -24,6 +24,8 @@ export type MapResult =
 
 export interface MapContext {
   readonly timezone?: string;
+  /** Values cleaned by a rule rather than by their content (see CleanContext.notice). */
+  readonly notice?: CleanContext['notice'];
   /** Introspected next tables: when given, output rows are also checked against the columns they will be written to. */
   readonly nextTables?: Readonly<Record<string, TableInfo>>;
 }
@@ -68,7 +70,7 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
   const failures: MapFailure[] = [];
   let row: unknown;
   try {
-    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}) });
+    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}), ...(ctx.notice ? { notice: ctx.notice } : {}) });
   } catch (e) {
     if (!CleaningError.is(e)) throw e;
     const code = e.reason === 'unknown-code' && (typeof e.value === 'number' || typeof e.value === 'string' || typeof e.value === 'bigint') ? ` ${String(e.value)}` : '';

@@ -2,7 +2,7 @@ import type { Database, TableInfo } from '../backends/types.js';
 import { rowToPlain, toPlain } from '../values/plain.js';
 import type { Row } from '../values/value.js';
 import { mapRow, type MapStage } from './map-row.js';
-import type { ResolvedConfig, ResolvedTable } from './types.js';
+import type { CleanNotice, ResolvedConfig, ResolvedTable } from './types.js';
 
 export interface SampleFailureGroup {
   readonly reason: string;
@@ -22,6 +22,16 @@ export interface TableSample {
   /** Rows produced per next table by the clean rows. */
   readonly produced: Readonly<Record<string, number>>;
   readonly failures: readonly SampleFailureGroup[];
+  /** Values that migrate, but were cleaned by a rule rather than by their content (ambiguous local times...). */
+  readonly notices: readonly SampleNoticeGroup[];
+}
+
+export interface SampleNoticeGroup {
+  readonly kind: string;
+  readonly column: string;
+  readonly message: string;
+  readonly count: number;
+  readonly exampleKeys: readonly string[];
 }
 
 const EXAMPLES = 3;
@@ -45,11 +55,21 @@ export async function sampleTable(
   let read = 0, clean = 0;
   const produced: Record<string, number> = {};
   const groups = new Map<string, { stage: MapStage; count: number; exampleKeys: string[] }>();
-  const ctx = { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables };
+  const notices = new Map<string, { kind: string; column: string; message: string; count: number; exampleKeys: string[] }>();
+  let current: Row | undefined;
+  const notice = (n: CleanNotice) => {
+    const k = `${n.kind}\u0000${n.column}`;
+    const g = notices.get(k) ?? { kind: n.kind, column: n.column, message: n.message, count: 0, exampleKeys: [] };
+    g.count++;
+    if (current && g.exampleKeys.length < EXAMPLES) g.exampleKeys.push(keyText(current, table.key));
+    notices.set(k, g);
+  };
+  const ctx = { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables, notice };
   if (limit > 0) {
     outer: for await (const batch of legacy.streamRows({ table: table.name, key: table.key, batchSize: Math.min(limit, 1000) })) {
       for (const row of batch) {
         read++;
+        current = row;
         const result = mapRow(table, rowToPlain(row), ctx);
         if (result.ok) {
           clean++;
@@ -70,5 +90,8 @@ export async function sampleTable(
   const failures = [...groups.entries()]
     .map(([reason, g]) => ({ reason, stage: g.stage, count: g.count, exampleKeys: g.exampleKeys }))
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
-  return { table: table.name, read, clean, share: read === 0 ? 1 : clean / read, produced, failures };
+  return {
+    table: table.name, read, clean, share: read === 0 ? 1 : clean / read, produced, failures,
+    notices: [...notices.values()].sort((a, b) => b.count - a.count || a.column.localeCompare(b.column)),
+  };
 }
