@@ -24,10 +24,14 @@ function encode(c: ColumnInfo, ref: string): string {
     const bits = Number(/\((\d+)\)/.exec(n)?.[1] ?? '1');
     return `CONCAT('b:', LPAD(HEX(${ref}), ${2 * Math.ceil(bits / 8)}, '0'))`;
   }
+  // UUID, INET4, INET6 are stored as bytes but read as their text form: HEX() would give the bytes
+  if (/^(uuid|inet4|inet6)\b/.test(n)) return `CONCAT('s:', CAST(${ref} AS CHAR))`;
   if (c.type === 'bytes' || /^(tiny|medium|long)?blob|^(var)?binary/.test(n)) return `CONCAT('b:', HEX(${ref}))`;
   if (c.type === 'text' || c.type === 'json' || /char|text|enum|set\(/.test(n)) return `CONCAT('h:', HEX(${ref}))`;
   if (c.type === 'ts' || n.startsWith('timestamp')) {
-    return `IF(${ref} IS NULL, NULL, IF(UNIX_TIMESTAMP(${ref}) = 0, CONCAT('=', CAST(${ref} AS CHAR)), CONCAT('@', UNIX_TIMESTAMP(${ref}))))`;
+    // the zero timestamp: UNIX_TIMESTAMP() gives 0 or NULL for it (10.11: NULL), never a real instant (1970-01-01
+    // 00:00:00 UTC is below TIMESTAMP's range)
+    return `IF(${ref} IS NULL, NULL, IF(COALESCE(UNIX_TIMESTAMP(${ref}), 0) = 0, CONCAT('=', CAST(${ref} AS CHAR)), CONCAT('@', UNIX_TIMESTAMP(${ref}))))`;
   }
   return `CONCAT('s:', CAST(${ref} AS CHAR))`;
 }
