@@ -70,6 +70,7 @@ export async function runFidelity(db: Database, fixture: FidelityTable, write: (
       out.push(...rowMismatches(w('update before'), byId(first, id), upd?.before));
       out.push(...rowMismatches(w('update after'), byId(second, id + 100), upd?.after));
       out.push(...rowMismatches(w('delete before'), byId(second, id + 100), del?.before));
+      if (upd && !(upd.oldKey && sameValue(upd.oldKey['id'] ?? null, int(id)))) out.push(`${w('update')}: old key ${JSON.stringify(upd.oldKey)}, expected id ${id}`);
     }
     if (changes.length !== expected) out.push(`${run.method}: ${changes.length} changes logged, ${expected} expected`);
   }
