@@ -37,6 +37,12 @@ export interface RowChange {
    * the source never gave, and a consumer would see a moment with neither row.
    */
   readonly oldKey?: Row;
+  /**
+   * Columns of the table this change's image (after; before for a delete) lacks: the source wrote it before it saw
+   * a schema change adding them, and the row was gone when capture went to re-read it. A consumer must not take
+   * them as NULL. Absent when the image is whole (always, but for that window).
+   */
+  readonly incomplete?: readonly string[];
   /** Source position (the row's version), opaque text ordered by the source. */
   readonly position: string;
   /** Source transaction id when known (binlog XID/GTID, PostgreSQL xid), else null. */

@@ -45,6 +45,7 @@ const changeSchema = z.object({
   before: rowSchema.nullable(),
   after: rowSchema.nullable(),
   oldKey: rowSchema.optional(),
+  incomplete: z.array(nonEmpty).optional(),
   position: nonEmpty,
   txid: z.string().nullable(),
   at: instantText,

@@ -36,6 +36,8 @@ function encode(c: ColumnInfo, ref: string): string {
   return `CONCAT('s:', CAST(${ref} AS CHAR))`;
 }
 
+const text = (v: Value | undefined): string => (v === null || v === undefined ? '' : String(toPlain(v)));
+
 function image(db: Database, t: CapturedTable, ref: 'NEW' | 'OLD'): string {
   return `JSON_OBJECT(${t.info.columns.map((c) => `${lit(c.name)}, ${encode(c, `${ref}.${db.quoteIdent(c.name)}`)}`).join(', ')})`;
 }
@@ -74,6 +76,12 @@ export const mysqlTriggers: TriggerDialect = {
       row[name] = v === null ? null : decodeMysqlTriggerValue(v, c);
     }
     return row;
+  },
+  async shapeFingerprint(db, tables) {
+    const r = await db.query(
+      `SELECT GROUP_CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE ORDER BY TABLE_NAME, ORDINAL_POSITION SEPARATOR ',') AS f ` +
+      `FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${tables.map(lit).join(', ')})`);
+    return text(r[0]?.['f']);
   },
   boundTracker() {
     let noted: bigint | null = null;

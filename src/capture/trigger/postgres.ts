@@ -93,6 +93,12 @@ END $fn$`,
     return r[0]?.['ok'] === true ? null
       : 'the capture role must be superuser or a member of pg_read_all_stats (GRANT pg_read_all_stats TO <role>): trigger capture reads the open transactions of other sessions to drain in commit order';
   },
+  async shapeFingerprint(db, tables) {
+    const r = await db.query(
+      `SELECT string_agg(attrelid::regclass::text || '.' || attname || ' ' || atttypid || ' ' || atttypmod || ' ' || attnotnull, ',' ORDER BY attrelid, attnum) AS f ` +
+      `FROM pg_attribute WHERE attrelid IN (${tables.map((t) => `to_regclass(${lit(db.quoteIdent(t))})`).join(', ')}) AND attnum > 0 AND NOT attisdropped`);
+    return String(toPlain(r[0]?.['f'] ?? null));
+  },
   boundTracker() {
     const pending: { seq: bigint; open: Set<string> }[] = [];
     let safe = 0n;
