@@ -2,6 +2,7 @@ import type { ColumnInfo, SqlParam } from '../types.js';
 import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
 import { jsonFromText } from '../sql/json-text.js';
+import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
@@ -106,10 +107,11 @@ export function toSqlite(value: Value, column: ColumnInfo, table: string, purpos
     return value.reason === 'invalid-encoding' ? Buffer.from(value.raw, 'hex') : value.raw;
   }
   checkWritable(value, column, table);
+  if (purpose === 'write') checkFits(value, column, table, 'sqlite');
   if (value !== null && typeof value === 'object' && value.t === 'dec' && purpose === 'write') {
     const aff = affinityOf(column.nativeType);
     if (aff !== 'TEXT' && aff !== 'BLOB' && significantDigits(value.v) > 15 && !fitsInt64(value.v)) {
-      throw new WriteValueError(table, column.name, `decimal ${value.v} has more than 15 significant digits and column type "${column.nativeType}" has NUMERIC affinity in SQLite, which would round it; declare the column with TEXT affinity (e.g. "TEXT DECIMAL(18,4)")`);
+      throw new WriteValueError(table, column.name, `a decimal with more than 15 significant digits in column type "${column.nativeType}" has NUMERIC affinity in SQLite, which would round it; declare the column with TEXT affinity (e.g. "TEXT DECIMAL(18,4)")`);
     }
   }
   if (value !== null && typeof value === 'object' && value.t === 'float' && Number.isNaN(value.v)) {
