@@ -85,15 +85,23 @@ function decimalText(n: number): string {
   return neg ? `-${out}` : out;
 }
 
+/** The shortest decimal text that reads back as this single-precision value (as PostgreSQL 12+ prints a real). */
+export function shortestSingle(f: number): string {
+  for (let p = 1; p <= 9; p++) {
+    const t = f.toPrecision(p);
+    if (Math.fround(Number(t)) === f) return t;
+  }
+  return String(f);
+}
+
 function checkFloat(v: number, column: ColumnInfo, dialect: Dialect, refuse: Refuse): void {
   if (column.type === 'float') {
     if (column.floatBits === 32 && Number.isFinite(v)) {
       const r = Math.fround(v);
       if (!Number.isFinite(r)) refuse(`out of the range of ${column.nativeType} (about ±3.4e38)`);
-      if (r !== v) refuse(`a double that ${column.nativeType} (single precision) cannot hold exactly: it would be rounded`);
-    }
-    if (dialect === 'postgres' && v !== 0 && Number.isFinite(v) && Math.abs(v) < 2.2250738585072014e-308) {
-      refuse(`a subnormal double, which PostgreSQL's ${column.nativeType} refuses`);
+      // engines print a single-precision value as its shortest decimal text (3.4028235e38), and that text is what
+      // is read back: the value is kept when it is that text
+      if (Number(shortestSingle(r)) !== v) refuse(`a double that ${column.nativeType} (single precision) cannot hold exactly: it would be rounded`);
     }
     return;
   }

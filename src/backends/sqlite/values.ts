@@ -147,9 +147,11 @@ export function sqliteParam(p: SqlParam): SqliteParam {
   return encodeValue(p);
 }
 
+/** Significant digits of a normalised decimal (leading and trailing zeros are not), and beyond a double's range: Infinity. */
 function significantDigits(v: string): number {
-  const digits = v.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
-  return digits.length;
+  const [ip = ''] = v.replace(/^-/, '').split('.');
+  if (ip.replace(/^0+/, '').length > 308) return Infinity;
+  return v.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
 function fitsInt64(v: string): boolean {
