@@ -19,7 +19,7 @@ export type ParserKind = 'request' | 'response';
 export interface ParserEvents {
   onMessageBegin(): void;
   onHeadersComplete(
-    versionMinor: number, headers: string[], method: string, url: string, status: number, statusText: string,
+    versionMajor: number, versionMinor: number, headers: string[], method: string, url: string, status: number, statusText: string,
     upgrade: boolean, keepAlive: boolean,
   ): number;
   onBody(chunk: Buffer): void;
@@ -77,13 +77,13 @@ export function createParser(kind: ParserKind, maxHeaderSize: number, ev: Parser
   let partialUrl = '';
   p[K.begin] = () => { partial = undefined; partialUrl = ''; ev.onMessageBegin(); };
   p[K.headers] = (h: string[], url: string) => { (partial ??= []).push(...h); partialUrl += url; };
-  p[K.complete] = (_maj: number, minor: number, h: string[] | undefined, method: number | undefined, url: string | undefined,
+  p[K.complete] = (major: number, minor: number, h: string[] | undefined, method: number | undefined, url: string | undefined,
     status: number | undefined, statusText: string | undefined, upgrade: boolean, keepAlive: boolean): number => {
     let headers = h ?? [];
     if (partial) { headers = partial.concat(headers); partial = undefined; }
     const u = partialUrl ? partialUrl + (url ?? '') : url ?? '';
     partialUrl = '';
-    return ev.onHeadersComplete(minor, headers, method === undefined ? '' : methods[method] ?? '', u, status ?? 0,
+    return ev.onHeadersComplete(major, minor, headers, method === undefined ? '' : methods[method] ?? '', u, status ?? 0,
       statusText ?? '', upgrade, keepAlive) | 0;
   };
   p[K.body] = (chunk: Buffer) => ev.onBody(chunk);
