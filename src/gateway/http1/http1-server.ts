@@ -45,7 +45,8 @@ export class Http1Server implements ConnectionServer {
       if (this.connections.size >= options.maxConnections) {
         // at the cap: a short honest answer (it fits any socket buffer) rather than a reset or an unbounded fd count
         socket.on('error', () => { /* the client may be gone already */ });
-        socket.end(AT_CAPACITY);
+        // destroyed once written: never read from, it would otherwise stay half-open (and hold the server's close)
+        socket.end(AT_CAPACITY, () => socket.destroy());
         options.onConnectionRefused?.(this.connections.size);
         return;
       }
