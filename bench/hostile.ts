@@ -4,7 +4,9 @@
 // Per round: N slow-body and N non-reading attackers (each kind from its own loopback address, replaced as the proxy
 // closes them) are started against one proxy; after a ramp, normal users (the paced C generator, open loop, from
 // 127.0.0.1) send a modest fixed rate of GETs for BENCH_SECONDS; then the attackers stop. Proxies alternate per round.
-// Env: BENCH_ROUNDS (2), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (32).
+// Each proxy first gets one unmeasured warm-up round without attackers (a cold Node process's first seconds — JIT,
+// first connections — showed a p99 of 2.6 s that had nothing to do with the attack).
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (32).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { attack } from './lib/attackers.js';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { ensureTools, freePort, median, oneKbJson, waitForHttp, workDir } from './lib/tools.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ATTACKERS = (process.env.BENCH_ATTACKERS ?? '200,1000').split(',').map(Number);
@@ -103,6 +105,10 @@ async function main(): Promise<void> {
   }
   console.log(`normal users: ${RATE} req/s for ${SECONDS} s per round (paced, open loop, 16 connections); attackers per kind: ` +
     `${ATTACKERS.join(', ')} (slow-body from 127.0.0.2, non-reading of a ${BIG_MB} MB body from 127.0.0.3); ${ROUNDS} rounds each`);
+  for (const [proxy, port] of [['siphon', siphonPort], ['haproxy', haproxyPort]] as const) {
+    const w = await round(proxy, port!, 0);
+    console.log(`warm-up ${proxy}: p50 ${w.result.p50Ms.toFixed(2)} ms, p99 ${w.result.p99Ms.toFixed(2)} ms (no attackers, not counted)`);
+  }
   const rows: Row[] = [];
   for (const n of ATTACKERS) {
     for (let r = 0; r < ROUNDS; r++) {
