@@ -12,6 +12,7 @@ import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
 import { registerLog } from './commands/log.js';
+import { registerQuarantine } from './commands/quarantine.js';
 import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
 export { guardClosedPipes } from './pipes.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
@@ -43,6 +44,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerDemo(program);
   registerCapture(program);
   registerLog(program, deps.consumers);
+  registerQuarantine(program);
   return program;
 }
 

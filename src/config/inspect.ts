@@ -111,7 +111,12 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
         const tables: TableSample[] = [];
         for (const t of Object.values(config.tables)) {
           options.onSampleStart?.(t.name, Math.min(options.sample, legacyTables.find((r) => r.name === t.name)?.rows ?? options.sample));
-          try { tables.push(await sampleTable(legacy.db, config, t, options.sample, v.nextTables, options.onSampleRow)); }
+          try {
+            tables.push(await sampleTable(legacy.db, config, t, options.sample, v.nextTables, options.onSampleRow, {
+              ...(next.db ? { nextDialect: next.db.dialect } : {}), nextKeys: v.nextKeys,
+              ...(v.legacyTables[t.name] ? { legacyInfo: v.legacyTables[t.name]! } : {}),
+            }));
+          }
           finally { options.onSampleEnd?.(); }
         }
         sample = { limit: options.sample, tables };

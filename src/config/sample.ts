@@ -1,7 +1,10 @@
-import type { Database, TableInfo } from '../backends/types.js';
+import type { Database, Dialect, TableInfo } from '../backends/types.js';
+import { BackendError } from '../backends/errors.js';
 import { rowToPlain, toPlain } from '../values/plain.js';
 import type { Row } from '../values/value.js';
-import { mapRow, type MapStage } from './map-row.js';
+import { keyToText } from '../values/compare.js';
+import { mapRow, type MapFailure, type MapStage } from './map-row.js';
+import { duplicateKeyFailure, isDeclaredUnique, unkeyableRows } from './row-keys.js';
 import type { CleanNotice, ResolvedConfig, ResolvedTable } from './types.js';
 
 export interface SampleFailureGroup {
@@ -34,6 +37,14 @@ export interface SampleNoticeGroup {
   readonly exampleKeys: readonly string[];
 }
 
+/** What the sample judges against besides the next tables: the write engine, next keys, the legacy table. */
+export interface SampleContext {
+  readonly nextDialect?: Dialect;
+  readonly nextKeys?: Readonly<Record<string, readonly string[]>>;
+  /** The legacy table: BIT columns by meaning, and whether the mapping's key is declared unique. */
+  readonly legacyInfo?: TableInfo;
+}
+
 const EXAMPLES = 3;
 
 function keyText(row: Row, key: readonly string[]): string {
@@ -45,12 +56,13 @@ function keyText(row: Row, key: readonly string[]): string {
 
 /**
  * Dry run of data compatibility: reads the first `limit` legacy rows of one table in key order (keyset streaming,
- * memory bounded by one batch) and maps each one (mapRow), counting the share that maps and validates cleanly and
- * grouping failures by reason with a few example keys.
+ * memory bounded by one batch) and maps each one (mapRow), counting the share that maps, validates and fits next's
+ * columns as the write will judge them, grouping failures by reason with a few example keys. Rows that cannot be
+ * keyed (a NULL in the key, a key shared by several rows when it is not declared unique) fail too.
  */
 export async function sampleTable(
   legacy: Database, config: ResolvedConfig, table: ResolvedTable, limit: number,
-  nextTables: Readonly<Record<string, TableInfo>>, onRow?: () => void,
+  nextTables: Readonly<Record<string, TableInfo>>, onRow?: () => void, more: SampleContext = {},
 ): Promise<TableSample> {
   let read = 0, clean = 0;
   const produced: Record<string, number> = {};
@@ -64,28 +76,63 @@ export async function sampleTable(
     if (current && g.exampleKeys.length < EXAMPLES) g.exampleKeys.push(keyText(current, table.key));
     notices.set(k, g);
   };
-  const ctx = { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables, notice };
-  if (limit > 0) {
-    outer: for await (const batch of legacy.streamRows({ table: table.name, key: table.key, batchSize: Math.min(limit, 1000) })) {
-      for (const row of batch) {
-        read++;
-        current = row;
-        const result = mapRow(table, rowToPlain(row), ctx);
-        if (result.ok) {
-          clean++;
-          for (const [t, rows] of Object.entries(result.rows)) produced[t] = (produced[t] ?? 0) + rows.length;
-        } else {
-          for (const f of result.failures) {
-            const g = groups.get(f.reason) ?? { stage: f.stage, count: 0, exampleKeys: [] };
-            g.count++;
-            if (g.exampleKeys.length < EXAMPLES) g.exampleKeys.push(keyText(row, table.key));
-            groups.set(f.reason, g);
-          }
+  const ctx = {
+    ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables, notice,
+    ...(more.nextDialect ? { nextDialect: more.nextDialect } : {}),
+    ...(more.nextKeys ? { nextKeys: more.nextKeys } : {}),
+    ...(more.legacyInfo ? { legacy: more.legacyInfo } : {}),
+  };
+  const fail = (f: MapFailure, example: string) => {
+    const g = groups.get(f.reason) ?? { stage: f.stage, count: 0, exampleKeys: [] };
+    g.count++;
+    if (g.exampleKeys.length < EXAMPLES && !g.exampleKeys.includes(example)) g.exampleKeys.push(example);
+    groups.set(f.reason, g);
+  };
+  // keyset reading continues *after* the last key of a batch: rows sharing that key beyond the batch would be skipped
+  // silently, so when the key is not declared unique the rows with that key are counted at each batch boundary
+  const mayRepeat = more.legacyInfo ? !isDeclaredUnique(more.legacyInfo, table.key) : true;
+  const batchSize = Math.min(limit, 1000);
+  try {
+    if (limit > 0) {
+      outer: for await (const batch of legacy.streamRows({ table: table.name, key: table.key, batchSize })) {
+        const unkeyable = unkeyableRows(batch, table.key);
+        let skipped = 0;
+        const last = batch[batch.length - 1]!;
+        if (mayRepeat && batch.length === batchSize && !table.key.some((k) => (last[k] ?? null) === null)) {
+          const lastText = keyToText(table.key.map((k) => last[k] ?? null));
+          const sameKey = (r: Row) => keyToText(table.key.map((k) => r[k] ?? null)) === lastText;
+          const same = (await legacy.readByKeys(table.name, table.key, [table.key.map((k) => last[k] ?? null)])).length;
+          const inBatch = batch.filter(sameKey).length;
+          if (same > 1) batch.forEach((r, i) => { if (sameKey(r)) unkeyable.set(i, duplicateKeyFailure(table.key)); });
+          skipped = Math.max(0, same - inBatch);
         }
-        onRow?.();
-        if (read >= limit) break outer;
+        for (let i = 0; i < batch.length; i++) {
+          const row = batch[i]!;
+          read++;
+          current = row;
+          const keyFailure = unkeyable.get(i);
+          const result = mapRow(table, rowToPlain(row), ctx);
+          if (result.ok && !keyFailure) {
+            clean++;
+            for (const [t, rows] of Object.entries(result.rows)) produced[t] = (produced[t] ?? 0) + rows.length;
+          } else {
+            const example = keyText(row, table.key);
+            if (keyFailure) fail(keyFailure, example);
+            if (!result.ok) for (const f of result.failures) fail(f, example);
+          }
+          onRow?.();
+          if (read >= limit) break outer;
+        }
+        // the rows of the repeated key that the keyset reading steps over: read, and failed for the same reason
+        for (let i = 0; i < skipped && read < limit; i++) { read++; fail(duplicateKeyFailure(table.key), keyText(last, table.key)); onRow?.(); }
+        if (read >= limit) break;
       }
     }
+  } catch (e) {
+    if (!(e instanceof BackendError && e.code === 'BACKEND_NULL_KEY')) throw e;
+    // more NULL keys than one batch: keyset reading cannot go past them
+    read++;
+    fail({ stage: 'key', reason: `key (${table.key.join(', ')}): more rows with a NULL key than one batch; the sample stopped there (${e.message})` }, '(NULL key)');
   }
   const failures = [...groups.entries()]
     .map(([reason, g]) => ({ reason, stage: g.stage, count: g.count, exampleKeys: g.exampleKeys }))

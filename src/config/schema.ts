@@ -54,6 +54,10 @@ const tableSchema = z.strictObject({
   to: z.custom(isFunction, { error: 'a function (row) => ({ nextTable: [rows] })' }),
   schemas: z.record(z.string(), z.custom(isZodSchema, { error: SCHEMA }), { error: 'an object giving a zod schema per next table' }),
   nextKeys: z.record(z.string(), z.array(columnField, { error: 'an array of column names' }).min(1, { error: 'a non-empty array of column names' }), { error: 'an object giving the key columns per next table' }).optional(),
+  onDelete: z.strictObject({
+    set: z.record(z.string(), z.unknown(), { error: 'an object { column: value } set on the next rows instead of deleting them' })
+      .refine((o) => Object.keys(o).length > 0, { error: 'at least one column to set' }),
+  }, { error: 'an object { set: { column: value } } (soft delete)' }).optional(),
 }, { error: 'a table mapping object ({ key, to, schemas, ... })' });
 
 export const configSchema = z.strictObject({
@@ -116,11 +120,26 @@ export function issuesFromZod(error: z.ZodError, input: unknown): ConfigIssue[] 
       }
     }
     const path = formatPath(issue.path);
+    if (issue.path.length === 3 && issue.path[0] === 'tables' && issue.path[2] === 'key' && valueAt(input, issue.path) === undefined) {
+      out.push(missingKey(path, String(issue.path[1])));
+      continue;
+    }
     const found = describeFound(valueAt(input, issue.path));
     const expected = issue.message;
     out.push({ path, expected, found, message: `${path}: expected ${expected}, found ${found}` });
   }
   return dedupe(out);
+}
+
+/** A mapping without `key`: often a legacy table with no primary or unique key. Say what the user can do. */
+function missingKey(path: string, table: string): ConfigIssue {
+  return {
+    path, expected: KEY, found: 'nothing',
+    message: `${path}: no key given. Siphon identifies every row by a key: give ${table}'s primary key or the columns of a` +
+      ` unique key (key: 'ID' or key: ['A', 'B']). If ${table} has no primary or unique key, name a set of columns that` +
+      ` is unique in its data (rows sharing a key, or with a NULL in it, are refused by the dry run and quarantined by` +
+      ` apply), or leave ${table} out of tables.`,
+  };
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -50,8 +50,9 @@ export class PrimaryHandler implements UpstreamHandler {
     private readonly capture?: BodyCapture,
   ) {}
 
-  start(pool: UpstreamPool, request: UpstreamRequest): UpstreamExchange {
-    this.exchange = pool.request(request, this);
+  /** `client`: who asks (for the pool's per-client share). */
+  start(pool: UpstreamPool, request: UpstreamRequest, client?: string): UpstreamExchange {
+    this.exchange = pool.request(request, this, client);
     return this.exchange;
   }
 
@@ -108,7 +109,8 @@ export class PrimaryHandler implements UpstreamHandler {
 
   onError(err: UpstreamError): void {
     if (this.#failingOver || this.#clientGone) return;
-    if (!this.res.headersSent && this.hooks.failover) {
+    // a head held for the first body bytes is not on the wire yet: take it back, an honest status can still be given
+    if (this.hooks.failover && this.res.retract()) {
       this.#failingOver = true;
       this.hooks.failover(err.isTimeout ? 'timeout' : 'error', err);
       return;
@@ -117,7 +119,7 @@ export class PrimaryHandler implements UpstreamHandler {
   }
 
   #answerError(err: Error): void {
-    if (this.res.headersSent) {
+    if (this.res.headersSent && !this.res.retract()) {
       // Headers already sent: the only honest signal left is cutting the connection.
       this.res.destroy();
       this.#finish(0, err);

@@ -37,13 +37,17 @@ function origin(url: string, what: string): string {
 export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
   const settings = withDefaults(overrides);
   const t = settings.timeouts;
-  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number) =>
+  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number, perClientMax?: number) =>
     new UpstreamPool(origin(url, what), {
       connections, connectTimeoutMs: Math.min(headersMs, 10_000), headersTimeoutMs: headersMs, bodyTimeoutMs: bodyMs,
-      idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4,
+      idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4, perClientMax,
     });
-  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
-  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
+  const share = settings.limits.clientShare;
+  if (!(share > 0 && share <= 1)) throw new GatewayConfigError(`clientShare must be in (0, 1], got ${share}`, 'gateway.limits.clientShare');
+  // one client's share of each user-facing pool (the mirror's pools carry no client key, so no limit applies there)
+  const perClient = share >= 1 ? undefined : Math.max(1, Math.floor(settings.connections * share));
+  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs, perClient);
+  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs, perClient);
   // The mirror's own pools: a hanging side exhausts these, never the user-facing ones. A copy's deadline is the
   // mirror's own timer (one message, one metric); the pools' timeouts are only a backstop behind it.
   const m = settings.mirror;
@@ -62,9 +66,25 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
   metrics.routeVersion.set(0);
 
   // llhttp in strict mode: conflicting Content-Length/Transfer-Encoding and other smuggling forms are parse errors.
+  const lim = settings.limits;
+  let lastCapLog = -Infinity;
+  let capRefusals = 0;
   const server = new Http1Server({
-    maxHeaderSize: settings.limits.maxHeaderSize, headersTimeoutMs: t.clientHeadersMs, requestTimeoutMs: t.clientRequestMs,
-    idleMs: t.idleMs, onClientError: (code) => metrics.clientError(code),
+    maxHeaderSize: lim.maxHeaderSize, maxHeaderCount: lim.maxHeaderCount, headersTimeoutMs: t.clientHeadersMs,
+    requestTimeoutMs: t.clientRequestMs, bodyIdleMs: t.clientBodyIdleMs, minBodyBytesPerSec: lim.minBodyBytesPerSec,
+    sendTimeoutMs: t.clientSendMs, maxConnections: lim.maxClientConnections, idleMs: t.idleMs,
+    onClientError: (code) => metrics.clientError(code),
+    onConnectionRefused: (open) => {
+      metrics.refused('connection_limit');
+      capRefusals++;
+      // one line when the cap is reached, then at most one every 10 s with the count (a flood must not flood the log)
+      const now = performance.now();
+      if (now - lastCapLog < 10_000) return;
+      lastCapLog = now;
+      log.warn({ open, limit: lim.maxClientConnections, refused: capRefusals },
+        `client connection limit reached (${lim.maxClientConnections}, gateway.limits.maxClientConnections): new connections get 503`);
+      capRefusals = 0;
+    },
   }, (req, res) => handleRequest(state, req, res));
 
   let closing: Promise<void> | undefined;

@@ -13,3 +13,4 @@ export {
   consume, ConsumerRegistry, DuplicateConsumerError, builtinConsumers, printConsumer, countConsumer,
   type Consumer, type ConsumerFactory, type ConsumerContext, type CliConsumer,
 } from './consumers/index.js';
+export { versionOf, positionKind, comparePositionVersions, PositionFormatError, type PositionKind } from './version.js';

@@ -167,6 +167,8 @@ export function json(v: unknown, isText = typeof v === 'string'): JsonValue {
 }
 
 export function canonicalJson(v: unknown): string {
+  // a bigint (an integer a double cannot hold, as plain values give them) keeps its digits
+  if (typeof v === 'bigint') return v.toString();
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(v as object).sort();

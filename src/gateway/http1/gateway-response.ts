@@ -9,6 +9,8 @@ export interface ResponseConnection {
   /** The request this answers has body bytes not read yet (an early answer): the connection will close after it. */
   bodyUnread(res: GatewayResponse): boolean;
   finished(res: GatewayResponse, keepAlive: boolean): void;
+  /** A write did not go out whole: the client is not reading (the server's send timeout starts). */
+  writeBlocked(): void;
 }
 
 type Framing = 'length' | 'chunked' | 'close' | 'none';
@@ -65,8 +67,26 @@ export class GatewayResponse {
     this.#head = head + '\r\n';
   }
 
+  /**
+   * Takes back a head not yet on the wire (held for the first body bytes): the upstream broke before any byte of the
+   * answer left, so an honest status (502) can still be given. False when bytes are already out.
+   */
+  retract(): boolean {
+    if (this.onWire || this.#done || this.#closed) return false;
+    this.headersSent = false;
+    this.#head = undefined;
+    this.#framing = 'none';
+    return true;
+  }
+
   /** A body chunk; false when the client socket is full (wait for `onceDrain`). */
   write(chunk: Buffer): boolean {
+    if (this.#write(chunk)) return true;
+    this.conn.writeBlocked();
+    return false;
+  }
+
+  #write(chunk: Buffer): boolean {
     if (this.#done || this.#closed) return true;
     if (chunk.length === 0) return true;
     if (this.#framing === 'none') return this.#flushHead();
