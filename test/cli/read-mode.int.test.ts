@@ -36,6 +36,8 @@ describe('reading commands never create the sqlite store they read', () => {
     ['state audit', (u) => ['state', 'audit', '--state', u], /no state store at/],
     ['route status', (u) => ['route', 'status', '--state', u], /no state store at/],
     ['route rollback', (u) => ['route', 'rollback', '--state', u], /no state store at/],
+    ['quarantine list', (u) => ['quarantine', 'list', '--state', u], /no state store at/],
+    ['quarantine show', (u) => ['quarantine', 'show', '1', '--state', u], /no state store at/],
     ['capture status', (u) => ['capture', 'status', '--legacy-db', `sqlite:${legacy}`, '--tables', 't', '--method', 'trigger', '--log', u], /no event log at/],
   ];
   for (const [name, args, message] of cases) {
