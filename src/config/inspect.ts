@@ -4,6 +4,7 @@ import { openRole, probeHttp, probeStore, type BackendReport, type OpenedBackend
 import { sampleTable, type TableSample } from './sample.js';
 import type { ResolvedConfig } from './types.js';
 import { validateAgainstDatabases } from './validate-against-db.js';
+import { captureReadiness, chooseMethod, type MethodReadiness } from '../capture/readiness.js';
 
 export interface ColumnReport {
   readonly name: string;
@@ -95,13 +96,14 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
       warnings.push(...v.warnings);
       const legacyTables = await Promise.all(Object.values(v.legacyTables).map((info) => tableReport(legacy.db!, info, config.tables[info.name]?.key)));
       const all = await legacy.db.listTables();
-      let capture: CaptureReadiness[] = [];
-      try { capture = await legacy.db.captureReadiness(); } catch (e) {
+      // per method and per mapped table; "ready" means the method `siphon capture` uses by default is (issue 11, #7)
+      let capture: MethodReadiness[] = [];
+      try { capture = await captureReadiness(legacy.db, Object.keys(config.tables)); } catch (e) {
         problems.push(`capture readiness of legacy could not be determined: ${(e as Error).message}`);
       }
-      const captureReady = capture.some((c) => c.ready);
+      const captureReady = capture.some((c) => c.ready && c.isDefault);
       if (capture.length > 0 && !captureReady) {
-        problems.push(`capture is not possible on legacy: ${capture.flatMap((c) => c.problems.map((p) => `${c.method}: ${p}`)).join('; ')}`);
+        try { chooseMethod(legacy.db.dialect, capture, null); } catch (e) { problems.push((e as Error).message); }
       }
       legacyPart = { tables: legacyTables, unmapped: all.filter((t) => !(t in config.tables)), capture, captureReady };
       if (next.db) {

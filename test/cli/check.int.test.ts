@@ -177,7 +177,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     expect(r.code).toBe(1);
     expect(report.legacy!.captureReady).toBe(false);
     expect(report.problems).toHaveLength(1);
-    expect(report.problems[0]).toMatch(/^capture is not possible on legacy: binlog: .*lacks REPLICATION SLAVE.*trigger: .*lacks the TRIGGER privilege/);
+    expect(report.problems[0]).toMatch(/^binlog capture \(the default method\) is not ready on legacy: .*lacks REPLICATION SLAVE.*No capture method is ready: trigger: .*lacks the TRIGGER privilege/);
   });
 
   it('a key that is neither primary nor unique is a warning, not an error', async () => {

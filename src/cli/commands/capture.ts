@@ -11,6 +11,7 @@ import { captureMetrics } from '../../capture/metrics.js';
 import { CaptureConfigError } from '../../capture/errors.js';
 import { createCapture, defaultMethod } from '../../capture/open.js';
 import { sourceLag } from '../../capture/lag.js';
+import { captureReadiness, chooseMethod, readyDefaultMethod } from '../../capture/readiness.js';
 import { logSink } from '../../capture/sink.js';
 import { dropSlotAndPublication, ensurePublicationAndSlot, defaultSlotName, setReplicaIdentityFull, tablesWithoutFullIdentity } from '../../capture/pgoutput/slot.js';
 import { installTriggers, uninstallTriggers } from '../../capture/trigger/install.js';
@@ -80,7 +81,8 @@ export function registerCapture(program: Command): void {
       const t = await target(o);
       const db = await openDatabase(t.legacyUrl, { mustExist: true });
       try {
-        const method = t.method ?? defaultMethod(db.dialect);
+        // refuses what start would refuse (issue 11, finding 7): every table keyed, the method ready on legacy
+        const method = chooseMethod(db.dialect, await captureReadiness(db, t.tables, { slot: t.slot }), t.method);
         await ensureWatermarkTable(db);
         if (method === 'trigger') await installTriggers(db, t.tables);
         if (method === 'pgoutput') {
@@ -122,7 +124,7 @@ export function registerCapture(program: Command): void {
       const logger = createLogger('capture');
       const db = await openDatabase(t.legacyUrl, { mustExist: true });
       const log = await openLog(t.logUrl);
-      const method = t.method ?? defaultMethod(db.dialect);
+      const method = t.method ?? await readyDefaultMethod(db, t.tables, { slot: t.slot }).catch(async (e: unknown) => { await log.close(); await db.close(); throw e; });
       const cap = createCapture(db, t.legacyUrl, method, {
         source: t.source, tables: t.tables, onSchemaChange: o.onSchemaChange, batchSize: o.batchSize, slot: t.slot, publication: t.slot,
         createSlot: o.createSlot ?? false, setReplicaIdentityFull: o.setReplicaIdentity ?? false, reset: o.reset ?? false,
