@@ -32,6 +32,8 @@ export interface SchemaPlan {
   readonly tables: readonly PlannedTable[];
 }
 
+const kind = (v: unknown): string => (v === null || v === undefined ? 'null' : Buffer.isBuffer(v) ? 'bytes' : typeof v === 'bigint' ? 'number' : typeof v);
+
 /** Legacy rows read per mapped table to see which legacy column each next column copies. */
 export const PROVENANCE_ROWS = 200;
 
@@ -66,7 +68,10 @@ async function provenance(legacy: Database, t: ResolvedTable, info: TableInfo, t
           for (const [field, v] of Object.entries(out)) {
             if (v === null || v === undefined) continue;
             const cands = byField.get(field) ?? new Set(info.columns);
-            for (const c of [...cands]) if (!same(v, plain[c.name]) && !same(v, cleaned[c.name])) cands.delete(c);
+            // a cleaned value counts only when cleaning kept its kind (trim: yes; a codeMap turning 1 into 'active': no)
+            for (const c of [...cands]) {
+              if (!same(v, plain[c.name]) && !(same(v, cleaned[c.name]) && kind(cleaned[c.name]) === kind(plain[c.name]))) cands.delete(c);
+            }
             byField.set(field, cands);
           }
         }
@@ -109,7 +114,9 @@ export async function planNextSchema(config: ResolvedConfig, legacy: Database, d
         const hint = zodColumnHint(fieldSchema);
         const src = copies.get(field) ?? undefined;
         let ddl: string, source: string;
-        if (src && (hint.type === undefined || hint.type === src.type || hint.type === 'text' || (hint.type === 'float' && src.type === 'int'))) {
+        // a BIT column reaches mappings as a number (legacy-plain.ts)
+        const srcType = src && /^bit\b/i.test(src.nativeType) ? 'int' : src?.type;
+        if (src && (hint.type === undefined || hint.type === srcType || hint.type === 'text' || (hint.type === 'float' && srcType === 'int'))) {
           ddl = nextColumnType(src, dialect);
           source = `legacy ${t.name}.${src.name} ${src.nativeType}`;
         } else if (hint.type) {
