@@ -15,6 +15,7 @@ import { registerLog } from './commands/log.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
 export { guardClosedPipes } from './pipes.js';
+import { registerSchema } from './commands/schema.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -45,6 +46,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerCapture(program);
   registerLog(program, deps.consumers);
   registerQuarantine(program);
+  registerSchema(program);
   return program;
 }
 

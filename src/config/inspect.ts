@@ -5,6 +5,8 @@ import { sampleTable, type TableSample } from './sample.js';
 import type { ResolvedConfig } from './types.js';
 import { validateAgainstDatabases } from './validate-against-db.js';
 import { captureReadiness, chooseMethod, type MethodReadiness } from '../capture/readiness.js';
+import { planNextSchema } from './next-schema/plan.js';
+import { compareSchema, type SchemaMismatch } from './next-schema/compare.js';
 
 export interface ColumnReport {
   readonly name: string;
@@ -45,6 +47,12 @@ export interface CheckReport {
   /** Problems that make the exit code 1, one line each. */
   readonly problems: readonly string[];
   readonly sample?: { readonly limit: number; readonly tables: readonly TableSample[] };
+  /**
+   * Next's actual tables compared with what the mappings produce (`siphon schema plan`): each mismatch named by table
+   * and column. Absent when next is MariaDB/MySQL (no plan) or a backend is unreachable. Informational: the dry run
+   * (--sample) says which rows a mismatch actually refuses.
+   */
+  readonly schema?: { readonly mismatches: readonly SchemaMismatch[]; readonly error?: string };
 }
 
 export interface InspectOptions {
@@ -89,6 +97,7 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
   let legacyPart: CheckReport['legacy'];
   let nextPart: CheckReport['next'];
   let sample: CheckReport['sample'];
+  let schema: CheckReport['schema'];
   try {
     if (legacy.db) {
       const v = await validateAgainstDatabases(config, legacy.db, next.db);
@@ -106,6 +115,14 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
         try { chooseMethod(legacy.db.dialect, capture, null); } catch (e) { problems.push((e as Error).message); }
       }
       legacyPart = { tables: legacyTables, unmapped: all.filter((t) => !(t in config.tables)), capture, captureReady };
+      if (next.db && (next.db.dialect === 'postgres' || next.db.dialect === 'sqlite')) {
+        try {
+          const plan = await planNextSchema(config, legacy.db, next.db.dialect);
+          schema = { mismatches: compareSchema(plan, v.nextTables) };
+        } catch (e) {
+          schema = { mismatches: [], error: `the next schema could not be planned: ${((e as Error)?.message ?? String(e)).split('\n')[0]}` };
+        }
+      }
       if (next.db) {
         nextPart = { tables: await Promise.all(Object.values(v.nextTables).map((info) => tableReport(next.db!, info, v.nextKeys[info.name]))) };
       }
@@ -136,5 +153,6 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
     ...(nextPart ? { next: nextPart } : {}),
     configErrors, warnings, problems,
     ...(sample ? { sample } : {}),
+    ...(schema ? { schema } : {}),
   };
 }

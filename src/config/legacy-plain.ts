@@ -1,4 +1,4 @@
-import type { TableInfo } from '../backends/types.js';
+import type { ColumnInfo, TableInfo } from '../backends/types.js';
 import type { PlainRow } from '../values/plain.js';
 
 /**
@@ -17,4 +17,17 @@ export function bitsToPlain(plain: PlainRow, legacy: TableInfo): PlainRow {
     out[c.name] = n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
   }
   return out ?? plain;
+}
+
+/**
+ * The other direction: a number written into a BIT(n) column of next (MariaDB) becomes the column's canonical text
+ * of n binary digits; a number that needs more than n bits is left as it is, and refused as a number for a text column.
+ */
+export function plainForBits(v: unknown, column: ColumnInfo): unknown {
+  if ((typeof v !== 'number' && typeof v !== 'bigint') || !/^bit\b/i.test(column.nativeType)) return v;
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) return v;
+  const n = BigInt(v);
+  const width = Number(/\((\d+)\)/.exec(column.nativeType)?.[1] ?? 1);
+  if (n < 0n || n >= 2n ** BigInt(width)) return v;
+  return n.toString(2).padStart(width, '0');
 }

@@ -2,7 +2,7 @@ import type { ColumnInfo, Dialect, TableInfo } from '../backends/types.js';
 import { fromPlain } from '../values/plain.js';
 import type { Row } from '../values/value.js';
 import { judgeWrite } from '../backends/judge-write.js';
-import { bitsToPlain } from './legacy-plain.js';
+import { bitsToPlain, plainForBits } from './legacy-plain.js';
 import { ValueError } from '../values/errors.js';
 import { CleaningError } from './cleaning/errors.js';
 import { applyCleaning } from './cleaning/step.js';
@@ -80,7 +80,7 @@ function checkWrite(table: string, row: PlainRow, info: TableInfo, ctx: MapConte
     if (!col) { failures.push({ stage: 'write', reason: `write ${table}.${name}: no such column in next table ${table}` }); continue; }
     if ((v === null || v === undefined) && !col.nullable) { failures.push({ stage: 'write', reason: `write ${table}.${name}: NULL in a NOT NULL column` }); continue; }
     let value;
-    try { value = fromPlain(v, col.type); } catch (e) {
+    try { value = fromPlain(plainForBits(v, col), col.type); } catch (e) {
       if (e instanceof ValueError) { failures.push({ stage: 'write', reason: `write ${table}.${name}: ${e.reason} for ${col.type} column (${col.nativeType})` }); continue; }
       throw e;
     }

@@ -2,7 +2,7 @@ import type { Database, Dialect, TableInfo } from '../backends/types.js';
 import { BackendError } from '../backends/errors.js';
 import { rowToPlain, toPlain } from '../values/plain.js';
 import type { Row } from '../values/value.js';
-import { keyToText } from '../values/compare.js';
+import { keyToText, rowEquals } from '../values/compare.js';
 import { mapRow, type MapFailure, type MapStage } from './map-row.js';
 import { duplicateKeyFailure, isDeclaredUnique, unkeyableRows } from './row-keys.js';
 import type { CleanNotice, ResolvedConfig, ResolvedTable } from './types.js';
@@ -88,6 +88,26 @@ export async function sampleTable(
     if (g.exampleKeys.length < EXAMPLES && !g.exampleKeys.includes(example)) g.exampleKeys.push(example);
     groups.set(f.reason, g);
   };
+  // two legacy rows giving the same next key with different values would overwrite each other on write (one survives):
+  // both fail. Memory: one entry per next row produced, bounded by the sample size.
+  const nextRows = new Map<string, { row: Row; legacy: string; flipped: boolean }>();
+  const nextCollision = (values: Readonly<Record<string, readonly Row[]>> | undefined, legacyKey: string): { failure: MapFailure; first?: string } | undefined => {
+    for (const [t, rows] of Object.entries(values ?? {})) {
+      const key = more.nextKeys?.[t];
+      if (!key || key.length === 0) continue;
+      for (const r of rows) {
+        const k = `${t}\u0000${keyToText(key.map((c) => r[c] ?? null))}`;
+        const seen = nextRows.get(k);
+        if (!seen) { nextRows.set(k, { row: r, legacy: legacyKey, flipped: false }); continue; }
+        if (rowEquals(seen.row, r)) continue; // the same next row again (a lookup table fed by many rows): no conflict
+        const failure: MapFailure = { stage: 'key', reason: `next key (${key.join(', ')}) of ${t}: produced with different values by several legacy rows; they would overwrite each other` };
+        const first = seen.flipped ? undefined : seen.legacy;
+        seen.flipped = true;
+        return first !== undefined ? { failure, first } : { failure };
+      }
+    }
+    return undefined;
+  };
   // keyset reading continues *after* the last key of a batch: rows sharing that key beyond the batch would be skipped
   // silently, so when the key is not declared unique the rows with that key are counted at each batch boundary
   const mayRepeat = more.legacyInfo ? !isDeclaredUnique(more.legacyInfo, table.key) : true;
@@ -112,11 +132,16 @@ export async function sampleTable(
           current = row;
           const keyFailure = unkeyable.get(i);
           const result = mapRow(table, rowToPlain(row), ctx);
-          if (result.ok && !keyFailure) {
+          const example = keyText(row, table.key);
+          const collision = result.ok && !keyFailure ? nextCollision(result.values, example) : undefined;
+          if (result.ok && !keyFailure && !collision) {
             clean++;
             for (const [t, rows] of Object.entries(result.rows)) produced[t] = (produced[t] ?? 0) + rows.length;
+          } else if (collision) {
+            fail(collision.failure, example);
+            // the legacy row that first produced this next row was counted clean: it fails too
+            if (collision.first !== undefined) { clean--; fail(collision.failure, collision.first); }
           } else {
-            const example = keyText(row, table.key);
             if (keyFailure) fail(keyFailure, example);
             if (!result.ok) for (const f of result.failures) fail(f, example);
           }

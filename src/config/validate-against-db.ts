@@ -116,7 +116,11 @@ export async function validateAgainstDatabases(config: ResolvedConfig, legacy: D
     const nextNames = await next.listTables();
     for (const t of Object.values(config.tables)) {
       for (const n of Object.keys(t.schemas)) {
-        if (!nextNames.includes(n)) { errors.push(missingTable(`tables.${t.name}.schemas.${n}`, n, 'next', nextNames)); continue; }
+        if (!nextNames.includes(n)) {
+          const m = missingTable(`tables.${t.name}.schemas.${n}`, n, 'next', nextNames);
+          errors.push({ ...m, message: `${m.message}; siphon schema plan proposes its DDL` });
+          continue;
+        }
         const info = nextTables[n] ?? await next.describeTable(n);
         nextTables[n] = info;
         checkNextTable(t, n, info, errors, nextKeys);

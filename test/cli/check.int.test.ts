@@ -155,7 +155,7 @@ describe('siphon check against MariaDB legacy and PostgreSQL next', () => {
     const messages = (JSON.parse(r.stdout) as CheckReport).configErrors.map((e) => e.message);
     expect(messages).toEqual(expect.arrayContaining([
       'tables.FACTURE.entityKey: column "CLIENT_ID" does not exist in legacy table FACTURE; columns are FAC_ID, CLI_ID, MONTANT, EMIS_LE (did you mean "CLI_ID"?)',
-      'tables.FACTURE.schemas.invoice: table "invoice" does not exist in next; tables are customers, invoices (did you mean "invoices"?)',
+      'tables.FACTURE.schemas.invoice: table "invoice" does not exist in next; tables are customers, invoices (did you mean "invoices"?); siphon schema plan proposes its DDL',
       'tables.CLIENT.schemas.customers.birth: column "birth" does not exist in next table customers; columns are id, name, country, status, balance, born, city',
     ]));
   });

@@ -135,3 +135,11 @@ describe('finding 6: a mapping without a key', () => {
     expect(msg).not.toMatch(/found nothing/);
   });
 });
+
+describe('finding 4, the other way: a BIT copied into a MariaDB BIT column', () => {
+  it('keeps its bits', () => {
+    const next: TableInfo = { name: 't', primaryKey: ['id'], uniqueKeys: [], columns: [col('id', { type: 'int', nativeType: 'int(11)', integerBytes: 4, nullable: false }), col('flags', { type: 'text', nativeType: 'bit(3)' })] };
+    const r = mapRow(copyAll, rowToPlain({ id: int(1), flags: '101' } as Row), { nextTables: { t: next }, nextDialect: 'mysql', legacy: LEGACY });
+    expect(r.ok && r.values?.t?.[0]?.flags).toBe('101');
+  });
+});

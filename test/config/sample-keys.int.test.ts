@@ -21,6 +21,9 @@ beforeAll(async () => {
   await legacy.execute(`CREATE TABLE LOG (CODE INT NOT NULL, MSG VARCHAR(20))`);
   const codes = [1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 9, 9, 10, 11, 12];
   await legacy.execute(`INSERT INTO LOG VALUES ${codes.map((c, i) => `(${c}, 'm${i}')`).join(', ')}`);
+  await legacy.execute(`CREATE TABLE PERSON (ID INT PRIMARY KEY, CODE VARCHAR(5) NOT NULL, KIND VARCHAR(5) NOT NULL)`);
+  await legacy.execute(`INSERT INTO PERSON VALUES (1, 'A', 'x'), (2, 'B', 'x'), (3, 'A', 'y'), (4, 'C', 'x'), (5, 'C', 'x')`);
+  await next.execute(`CREATE TABLE codes (code text PRIMARY KEY, kind text)`);
   await next.execute(`CREATE TABLE contacts (email text PRIMARY KEY)`);
   await next.execute(`CREATE TABLE logs (code int PRIMARY KEY, msg text)`);
 });
@@ -30,11 +33,12 @@ const config = resolveConfig({
   name: 'k', legacy: { db: 'sqlite:a' }, next: { db: 'sqlite:b' },
   tables: {
     CONTACT: { key: 'EMAIL', to: (r: Record<string, unknown>) => ({ contacts: [{ email: r.EMAIL ?? 'none' }] }), schemas: { contacts: z.object({ email: z.string() }) } },
+    PERSON: { key: 'ID', to: (r: Record<string, unknown>) => ({ codes: [{ code: r.CODE, kind: r.KIND }] }), schemas: { codes: z.object({ code: z.string(), kind: z.string() }) } },
     LOG: { key: 'CODE', to: (r: Record<string, unknown>) => ({ logs: [{ code: r.CODE, msg: r.MSG }] }), schemas: { logs: z.object({ code: z.number(), msg: z.string() }) } },
   },
 });
 
-async function sample(table: 'CONTACT' | 'LOG', limit: number) {
+async function sample(table: 'CONTACT' | 'LOG' | 'PERSON', limit: number) {
   const v = await validateAgainstDatabases(config, legacy, next);
   return sampleTable(legacy, config, config.tables[table]!, limit, v.nextTables, undefined, {
     nextDialect: next.dialect, nextKeys: v.nextKeys, legacyInfo: v.legacyTables[table]!,
@@ -66,5 +70,13 @@ describe('sample: rows that cannot be keyed', () => {
     const ten = await sample('LOG', 10);
     expect(ten.read).toBe(10);
     expect(ten.clean).toBe(10 - 2 - 1);
+  });
+
+  it('legacy rows giving the same next key with different values fail, both of them; identical next rows do not', async () => {
+    const s = await sample('PERSON', 100);
+    expect(s.read).toBe(5);
+    expect(s.clean).toBe(3); // rows 1 and 3 give codes 'A' as 'x' and as 'y'; rows 4 and 5 give the same ('C', 'x')
+    expect(s.failures).toEqual([{ stage: 'key', count: 2, exampleKeys: ['ID=3', 'ID=1'],
+      reason: 'next key (code) of codes: produced with different values by several legacy rows; they would overwrite each other' }]);
   });
 });

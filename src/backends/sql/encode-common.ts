@@ -57,7 +57,7 @@ export function checkPrecision(value: Value, column: ColumnInfo, table: string, 
   if (value.t === 'dec' && column.type === 'dec' && column.scale !== undefined) {
     const frac = value.v.split('.')[1] ?? '';
     if (frac.length > column.scale) {
-      throw new WriteValueError(table, column.name, `a decimal with more than ${column.scale} fractional digits does not fit ${column.nativeType}, which would round it: round it explicitly first`);
+      throw new WriteValueError(table, column.name, `a decimal with more than ${column.scale} fractional digits: column ${column.nativeType} keeps ${column.scale} and would round it; round it explicitly first`);
     }
   }
   if ((value.t === 'lts' || value.t === 'ts' || value.t === 'time') && (column.type === 'lts' || column.type === 'ts' || column.type === 'time')) {

@@ -97,6 +97,10 @@ export function renderCheckReport(r: CheckReport): string {
     }
   }
   if (r.next) renderTables('Next tables', r.next.tables, lines);
+  if (r.schema) {
+    lines.push('', `Next schema versus the mappings: ${r.schema.error ?? (r.schema.mismatches.length === 0 ? 'matches' : `${r.schema.mismatches.length} mismatch${r.schema.mismatches.length === 1 ? '' : 'es'} (siphon schema plan shows the DDL the mappings imply)`)}`);
+    for (const m of r.schema.mismatches) lines.push(`  ${m.message}`);
+  }
   if (r.sample) renderSample(r.sample.tables, r.sample.limit, lines);
   if (r.warnings.length) { lines.push('', 'Warnings'); for (const w of r.warnings) lines.push(`  ${w.message}`); }
   if (r.configErrors.length) { lines.push('', 'Config errors'); for (const e of r.configErrors) lines.push(`  ${e.message}`); }
