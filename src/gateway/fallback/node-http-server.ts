@@ -4,6 +4,7 @@ import { ClientGoneError, type RequestListener } from '../http1/client-connectio
 import { GatewayRequest } from '../http1/gateway-request.js';
 import type { ClientResponse } from '../http1/gateway-response.js';
 import type { Http1ServerOptions } from '../http1/http1-server.js';
+import { listenOn, stopListening } from '../http1/listen.js';
 
 /**
  * The fallback front end: `node:http` when Node's llhttp binding (`_http_common`) is missing or behaves differently
@@ -62,18 +63,13 @@ export class NodeHttpFrontEnd {
     }
   }
 
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen(port, host, () => { this.net.off('error', reject); resolve(this.net.address() as AddressInfo); });
-    });
-  }
+  listen(port: number, host: string): Promise<AddressInfo> { return listenOn(this.net, port, host); }
 
   address(): AddressInfo | null { return this.net.address() as AddressInfo | null; }
 
   stopAccepting(): Promise<void> {
     this.closing = true;
-    return new Promise((resolve) => { if (!this.net.listening) resolve(); else this.net.close(() => resolve()); });
+    return stopListening(this.net);
   }
 
   closeIdleConnections(): void { this.net.closeIdleConnections(); }
