@@ -98,7 +98,9 @@ async function main(): Promise<void> {
     { name: 'siphonShadow', url: url(shadow!) },
     { name: 'siphonShadowCapped', url: url(capped!) },
   ] as const;
-  for (const u of configs.map((c) => c.url)) await waitForHttp(u);
+  // three Siphon instances of two workers each, fastify and HAProxy start at once: on a loaded two-core machine that
+  // took more than a minute (load average 30), so each gets three
+  for (const u of configs.map((c) => c.url)) await waitForHttp(u, 180_000);
   console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
 
   // each server's own process tree, for its CPU per request (direct: nginx's)

@@ -6,7 +6,7 @@
 // 127.0.0.1) send a modest fixed rate of GETs for BENCH_SECONDS; then the attackers stop. Proxies alternate per round.
 // Each proxy first gets one unmeasured warm-up round without attackers (a cold Node process's first seconds — JIT,
 // first connections — showed a p99 of 2.6 s that had nothing to do with the attack).
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (32).
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (64: this machine's tcp_rmem max is 32 MB, a smaller body never stalls).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ATTACKERS = (process.env.BENCH_ATTACKERS ?? '200,1000').split(',').map(Number);
-const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 32);
+const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 64);
 const RAMP_MS = 4000;
 /** The timeouts both proxies get (HAProxy's names in comments). */
 const T = { clientHeadersMs: 20_000 /* http-request */, clientIdleMs: 30_000 /* client */, upstreamMs: 30_000 /* server */, connectMs: 5000 };

@@ -2,9 +2,8 @@ import type { BodyCapture } from './capture.js';
 import { BodyTooLargeError, UpstreamError } from './errors.js';
 import type { FallbackReason } from './gateway-metrics.js';
 import { clientResponseHeaders } from './headers.js';
-import type { GatewayResponse } from './http1/gateway-response.js';
-import type { UpstreamExchange, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
-import type { UpstreamPool } from './http1/upstream-pool.js';
+import type { ClientResponse } from './http1/gateway-response.js';
+import type { ExchangeHandle, UpstreamHandler, UpstreamPoolLike, UpstreamRequest } from './http1/upstream-exchange.js';
 
 export interface PrimaryHooks {
   /** Once, when the user's answer is complete or failed. `status` is what the client got (0: connection cut). */
@@ -34,7 +33,7 @@ function contentLength(raw: readonly string[]): number {
  * mirror's exchange.
  */
 export class PrimaryHandler implements UpstreamHandler {
-  exchange: UpstreamExchange | undefined;
+  exchange: ExchangeHandle | undefined;
   #clientGone = false;
   #failingOver = false;
   #finished = false;
@@ -45,13 +44,13 @@ export class PrimaryHandler implements UpstreamHandler {
   rawHeaders: string[] | undefined;
 
   constructor(
-    private readonly res: GatewayResponse,
+    private readonly res: ClientResponse,
     private readonly hooks: PrimaryHooks,
     private readonly capture?: BodyCapture,
   ) {}
 
   /** `client`: who asks (for the pool's per-client share). */
-  start(pool: UpstreamPool, request: UpstreamRequest, client?: string): UpstreamExchange {
+  start(pool: UpstreamPoolLike, request: UpstreamRequest, client?: string): ExchangeHandle {
     this.exchange = pool.request(request, this, client);
     return this.exchange;
   }

@@ -4,9 +4,8 @@ import { BodyTooLargeError } from './errors.js';
 import type { CapturedResponse } from './exchange.js';
 import { PrimaryHandler, type PrimaryHooks } from './forward.js';
 import type { GatewayRequest } from './http1/gateway-request.js';
-import type { GatewayResponse } from './http1/gateway-response.js';
-import type { BodyFraming, UpstreamExchange, UpstreamRequest } from './http1/upstream-exchange.js';
-import type { UpstreamPool } from './http1/upstream-pool.js';
+import type { ClientResponse } from './http1/gateway-response.js';
+import type { BodyFraming, ExchangeHandle, UpstreamPoolLike, UpstreamRequest } from './http1/upstream-exchange.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { headerMap, upstreamRequestHeaders, withTraceparent } from './headers.js';
 import type { Mirror, MirrorJob } from './mirror.js';
@@ -24,7 +23,7 @@ const DRY_RUN = ['x-siphon-dry-run', '1'] as const;
 /** What the request handler shares with the server that owns it. */
 export interface ProxyState {
   readonly settings: GatewaySettings;
-  readonly pools: { readonly legacy: UpstreamPool; readonly next: UpstreamPool };
+  readonly pools: { readonly legacy: UpstreamPoolLike; readonly next: UpstreamPoolLike };
   readonly mirror: Mirror;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -39,7 +38,7 @@ export interface ProxyState {
 const NO_BODY: BodyFraming = { kind: 'none' };
 const CHUNKED: BodyFraming = { kind: 'chunked' };
 
-export function handleRequest(state: ProxyState, req: GatewayRequest, res: GatewayResponse): void {
+export function handleRequest(state: ProxyState, req: GatewayRequest, res: ClientResponse): void {
   const started = performance.now();
   const { settings, metrics } = state;
   const { method, url } = req;
@@ -139,7 +138,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
   // is refused before its head ever reaches an upstream. Beyond `bodyBufferBytes` the body streams.
   const primary = current;
   const bufferLimit = settings.limits.bodyBufferBytes;
-  let exchange: UpstreamExchange | undefined;
+  let exchange: ExchangeHandle | undefined;
   let held: Buffer[] = [];
   let heldBytes = 0;
   const startExchange = (): boolean => {

@@ -3,8 +3,12 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { GatewayConfigError } from './errors.js';
 import { noopDiffSink } from './exchange.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { Http1Server } from './http1/http1-server.js';
-import { UpstreamPool } from './http1/upstream-pool.js';
+import { NodeHttpFrontEnd } from './fallback/node-http-server.js';
+import { UndiciPool } from './fallback/undici-pool.js';
+import { Http1Server, type Http1ServerOptions } from './http1/http1-server.js';
+import { llhttpProblem } from './http1/llhttp.js';
+import type { UpstreamPoolLike } from './http1/upstream-exchange.js';
+import { UpstreamPool, type UpstreamPoolOptions } from './http1/upstream-pool.js';
 import { Mirror } from './mirror.js';
 import { handleRequest, type ProxyState } from './proxy.js';
 import { compileRoutes, type RouteTable } from './routing/compile.js';
@@ -12,8 +16,9 @@ import type { RouteSpec } from './routing/route.js';
 import { withDefaults, type GatewayOverrides, type GatewaySettings } from './settings.js';
 
 export interface Gateway {
-  /** The client-facing HTTP/1.1 server (llhttp on raw sockets). */
-  readonly server: Http1Server;
+  /** The client-facing HTTP/1.1 server: llhttp on raw sockets, or the node:http fallback. */
+  readonly server: Http1Server | NodeHttpFrontEnd;
+  readonly engine: 'llhttp' | 'node-http';
   readonly settings: GatewaySettings;
   readonly metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -37,11 +42,18 @@ function origin(url: string, what: string): string {
 export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
   const settings = withDefaults(overrides);
   const t = settings.timeouts;
-  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number, perClientMax?: number) =>
-    new UpstreamPool(origin(url, what), {
+  const engine = settings.engine ?? (llhttpProblem === undefined ? 'llhttp' : 'node-http');
+  if (engine === 'node-http' && settings.engine === undefined) {
+    log.warn({ problem: llhttpProblem, node: process.version },
+      'Node\'s llhttp binding is not usable here: serving with the node:http fallback front end (slower)');
+  }
+  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number, perClientMax?: number): UpstreamPoolLike => {
+    const o: UpstreamPoolOptions = {
       connections, connectTimeoutMs: Math.min(headersMs, 10_000), headersTimeoutMs: headersMs, bodyTimeoutMs: bodyMs,
       idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4, perClientMax,
-    });
+    };
+    return engine === 'llhttp' ? new UpstreamPool(origin(url, what), o) : new UndiciPool(origin(url, what), o);
+  };
   const share = settings.limits.clientShare;
   if (!(share > 0 && share <= 1)) throw new GatewayConfigError(`clientShare must be in (0, 1], got ${share}`, 'gateway.limits.clientShare');
   // one client's share of each user-facing pool (the mirror's pools carry no client key, so no limit applies there)
@@ -69,7 +81,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
   const lim = settings.limits;
   let lastCapLog = -Infinity;
   let capRefusals = 0;
-  const server = new Http1Server({
+  const serverOptions: Http1ServerOptions = {
     maxHeaderSize: lim.maxHeaderSize, maxHeaderCount: lim.maxHeaderCount, headersTimeoutMs: t.clientHeadersMs,
     requestTimeoutMs: t.clientRequestMs, bodyIdleMs: t.clientBodyIdleMs, minBodyBytesPerSec: lim.minBodyBytesPerSec,
     sendTimeoutMs: t.clientSendMs, maxConnections: lim.maxClientConnections, idleMs: t.idleMs,
@@ -85,11 +97,13 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
         `client connection limit reached (${lim.maxClientConnections}, gateway.limits.maxClientConnections): new connections get 503`);
       capRefusals = 0;
     },
-  }, (req, res) => handleRequest(state, req, res));
+  };
+  const listener = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]) => handleRequest(state, req, res);
+  const server = engine === 'llhttp' ? new Http1Server(serverOptions, listener) : new NodeHttpFrontEnd(serverOptions, listener);
 
   let closing: Promise<void> | undefined;
   return {
-    server, settings, metrics,
+    server, engine, settings, metrics,
     listen: (port, host = '127.0.0.1') => server.listen(port, host),
     setRoutes(routes, version) {
       const table = compileRoutes(routes, version);

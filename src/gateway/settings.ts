@@ -59,6 +59,11 @@ export interface GatewaySettings {
   readonly mirror: MirrorSettings & { readonly connections: number };
   readonly sink?: DiffSink;
   readonly owner?: OwnerResolver;
+  /**
+   * The client-facing HTTP engine: `llhttp` (raw sockets and Node's llhttp binding, the fast one) or `node-http` (the
+   * fallback: node:http in front, undici behind). Absent: llhttp when this Node's binding passes its self-test.
+   */
+  readonly engine?: 'llhttp' | 'node-http';
   /** HS256 secret to verify JWTs used as routing keys; absent: claims are decoded without verification. */
   readonly jwtSecret?: string;
 }

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import { SiphonError } from '../../errors.js';
 import { GatewayRequest, type RequestConnection } from './gateway-request.js';
-import { GatewayResponse, type ResponseConnection } from './gateway-response.js';
+import { GatewayResponse, type ClientResponse, type ResponseConnection } from './gateway-response.js';
 import { HEAD_CONTINUES, HEAD_TOO_LARGE, HeadGuard } from './head-guard.js';
 import { createParser, type Http1Parser, type ParseError } from './llhttp.js';
 
-export type RequestListener = (req: GatewayRequest, res: GatewayResponse) => void;
+export type RequestListener = (req: GatewayRequest, res: ClientResponse) => void;
 
 /** What a connection needs from its server. */
 export interface ConnectionServer {

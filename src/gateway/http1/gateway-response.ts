@@ -15,6 +15,23 @@ export interface ResponseConnection {
 
 type Framing = 'length' | 'chunked' | 'close' | 'none';
 
+/** The answer to one client request as the proxy writes it (GatewayResponse; the fallback front end's in fallback/). */
+export interface ClientResponse {
+  readonly headersSent: boolean;
+  /** Set false when the connection can not carry another request. */
+  shouldKeepAlive: boolean;
+  readonly onWire: boolean;
+  readonly finished: boolean;
+  writeHead(status: number, statusText: string | undefined, headers: readonly string[]): void;
+  retract(): boolean;
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): void;
+  sendText(status: number, text: string, keepAlive?: boolean): void;
+  destroy(): void;
+  onceDrain(cb: () => void): void;
+  onClose(cb: () => void): void;
+}
+
 
 /**
  * The answer to one client request, written straight to the socket. The head is held until the first body bytes so
@@ -22,7 +39,7 @@ type Framing = 'length' | 'chunked' | 'close' | 'none';
  * Framing towards the client is chosen here: the upstream's Content-Length when it gave one, chunked for HTTP/1.1
  * otherwise, close-delimited for HTTP/1.0; HEAD, 204 and 304 answers carry no body.
  */
-export class GatewayResponse {
+export class GatewayResponse implements ClientResponse {
   headersSent = false;
   /** Set false when the connection can not carry another request (unread body, protocol doubt). */
   shouldKeepAlive = true;

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { listenOn, stopListening } from './listen.js';
 import { ClientConnection, type ConnectionServer, type RequestListener } from './client-connection.js';
 
 export interface Http1ServerOptions {
@@ -65,19 +66,14 @@ export class Http1Server implements ConnectionServer {
   clientError(code: string): void { this.options.onClientError?.(code); }
   connectionClosed(c: ClientConnection): void { this.connections.delete(c); }
 
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen(port, host, () => { this.net.off('error', reject); resolve(this.net.address() as AddressInfo); });
-    });
-  }
+  listen(port: number, host: string): Promise<AddressInfo> { return listenOn(this.net, port, host); }
 
   address(): AddressInfo | null { return this.net.address() as AddressInfo | null; }
 
   /** Stops accepting; resolves when the listening socket is closed (connections may live on: see closeIdle/closeAll). */
   stopAccepting(): Promise<void> {
     this.closing = true;
-    return new Promise((resolve) => { if (!this.net.listening) resolve(); else this.net.close(() => resolve()); });
+    return stopListening(this.net);
   }
 
   closeIdleConnections(): void { for (const c of this.connections) c.closeIfIdle(); }

@@ -107,6 +107,26 @@ export class UpstreamExchange {
   }
 }
 
+/** What callers hold of one upstream request: the llhttp pool's `UpstreamExchange`, or the fallback's (fallback/). */
+export interface ExchangeHandle {
+  /** A body chunk; false: wait for `onDrain`. */
+  write(chunk: Buffer): boolean;
+  end(): void;
+  /** The caller gave up: the handler hears nothing more. */
+  abort(): void;
+  /** Reading resumes after the handler returned false from onData. */
+  resume(): void;
+  onDrain: (() => void) | undefined;
+}
+
+/** An upstream pool as the proxy and the mirror use it (`UpstreamPool`, or the fallback's undici pool). */
+export interface UpstreamPoolLike {
+  /** `client` counts the request in that client's share of the pool, where the pool enforces one. */
+  request(req: UpstreamRequest, handler: UpstreamHandler, client?: string): ExchangeHandle;
+  close(): void;
+  destroy(): void;
+}
+
 /** What an exchange needs from its connection and pool (kept narrow so each file stands alone). */
 export interface ExchangeConnection {
   writeBody(chunk: Buffer): boolean;
