@@ -1,5 +1,5 @@
 import type { Applier, ApplyBatchResult, ApplyItem, ApplyBatchOptions } from '../apply/types.js';
-import type { EventLog, LogOffset } from '../log/types.js';
+import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
 import type { Row } from '../values/index.js';
 import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
 import { DblogMerger } from './merger.js';
@@ -64,9 +64,7 @@ export class DataPath {
   /** Start tailing; `finished` settles when stopped (resolves) or failed (rejects). */
   async start(): Promise<void> {
     if (this.state === 'running') return;
-    this.abort = new AbortController();
-    this.through = await this.options.applier.checkpoint(this.consumer);
-    this.state = 'running';
+    await this.open();
     this.done = this.loop(this.abort.signal).catch((e: unknown) => {
       this.state = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
@@ -74,6 +72,30 @@ export class DataPath {
       throw e;
     });
     this.done.catch(() => undefined); // observed through `finished`
+  }
+
+  /**
+   * Read apply's checkpoint and accept chunks, without tailing: `process` is then fed by the caller (tests, a caller
+   * with its own reader). `start()` does this and tails the log itself.
+   */
+  async open(): Promise<void> {
+    this.abort = new AbortController();
+    this.through = await this.options.applier.checkpoint(this.consumer);
+    this.state = 'running';
+  }
+
+  /** The offset of the last entry applied (where the tail resumes). */
+  get appliedThrough(): LogOffset | null {
+    return this.through;
+  }
+
+  /** Merge and apply one batch of log entries that follow `appliedThrough`, in order. */
+  async process(batch: readonly LogEntry[], caughtUp = false): Promise<void> {
+    if (batch.length === 0) { this.lag = 0; return; }
+    await this.handle(this.merger.accept(batch));
+    const lastChange = [...batch].reverse().find((e) => e.record.kind === 'change');
+    this.lag = caughtUp ? 0 : lastChange ? Math.max(0, (Date.now() - Date.parse(lastChange.record.at)) / 1000) : this.lag;
+    this.through = batch[batch.length - 1]!.offset;
   }
 
   get finished(): Promise<void> {
@@ -121,13 +143,8 @@ export class DataPath {
   private async loop(signal: AbortSignal): Promise<void> {
     const batchSize = this.options.batchSize ?? 1000;
     for await (const batch of this.options.log.tail(this.through, signal, { batchSize })) {
-      if (batch.length === 0) { this.lag = 0; continue; }
-      await this.handle(this.merger.accept(batch));
-      const last = batch[batch.length - 1]!;
-      const lastChange = [...batch].reverse().find((e) => e.record.kind === 'change');
       // a short batch means the tail caught up with the log's end
-      this.lag = batch.length < batchSize ? 0 : lastChange ? Math.max(0, (Date.now() - Date.parse(lastChange.record.at)) / 1000) : this.lag;
-      this.through = last.offset;
+      await this.process(batch, batch.length < batchSize);
       if (signal.aborted) break;
     }
   }
