@@ -1,4 +1,5 @@
 import type { Applier, ApplyBatchResult, ApplyItem, ApplyBatchOptions } from '../apply/types.js';
+import { isRetryable } from '../errors.js';
 import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
 import type { Row } from '../values/index.js';
 import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
@@ -210,9 +211,4 @@ export class DataPath {
   private failWaiters(reason: string): void {
     for (const id of [...this.waiting.keys()]) this.abandon(id, reason);
   }
-}
-
-/** Errors say whether a retry can help (`retryable`, set by the adapters' classification). */
-export function isRetryable(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
 }
