@@ -16,3 +16,4 @@ export type { JsonValue as CanonicalJsonValue } from './values/index.js';
 export * from './capture/index.js';
 // The gateway (undici, node:http servers) is its own entry, `siphon/gateway`: configs import this barrel, and they
 // must load light and under tsx's CommonJS fallback too.
+export * from './apply/index.js';

@@ -12,6 +12,7 @@ import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
 import { registerLog } from './commands/log.js';
+import { registerQuarantine } from './commands/quarantine.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerCapture(program);
   registerLog(program);
+  registerQuarantine(program);
   return program;
 }
 
