@@ -1,8 +1,7 @@
 import { formatCount } from '../cli/output.js';
+import type { PauseReason } from '../backfill/types.js';
+import { assertNever } from '../errors.js';
 import type { MigrateProgress } from './run.js';
-
-/** Rate and ETA of one table from two consecutive progress snapshots (smoothed). */
-interface Pace { rows: number; at: number; rate: number }
 
 export interface ProgressView {
   update(p: MigrateProgress): void;
@@ -10,39 +9,44 @@ export interface ProgressView {
   done(p: MigrateProgress, stoppedBy: string): void;
 }
 
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
+function duration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '?';
   if (s < 60) return `${Math.ceil(s)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** One line per table: bar of backfill rows read, count, rate, ETA, and what apply did. */
-export function progressLines(p: MigrateProgress, paces: Map<string, Pace>): string[] {
-  const width = 20;
-  const name = Math.max(...Object.keys(p.tables).map((t) => t.length), 5);
-  const lines: string[] = [];
-  for (const [table, t] of Object.entries(p.tables)) {
-    const b = t.backfill;
-    const rows = b?.rowsCopied ?? 0;
-    const prev = paces.get(table);
-    const rate = prev && p.at > prev.at ? 0.7 * prev.rate + 0.3 * ((rows - prev.rows) * 1000) / (p.at - prev.at) : 0;
-    paces.set(table, { rows, at: p.at, rate });
-    const total = b?.rowsTotal ?? null;
-    const ratio = b?.state === 'done' ? 1 : total ? Math.min(1, rows / total) : 0;
-    const filled = Math.round(ratio * width);
-    const eta = b?.state === 'done' ? 'done' : total && rate > 0 ? `ETA ${duration((total - rows) / rate)}` : b?.pauseReason ? `waits: ${b.pauseReason}` : b ? b.state : 'no backfill';
-    const a = t.applied;
-    lines.push(`${table.padEnd(name)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${formatCount(rows)}${total ? `/${formatCount(total)}` : ''} rows ${formatCount(Math.round(rate))}/s ${eta}` +
-      `  applied ${formatCount(a.written)} written ${formatCount(a.deleted)} deleted ${formatCount(a.quarantined)} quarantined${a.waiting ? ` ${formatCount(a.waiting)} waiting` : ''}`);
+/** Why the backfill waits, in words. */
+export function pauseText(r: PauseReason): string {
+  switch (r.kind) {
+    case 'operator': return `paused by the operator${r.reason ? ` (${r.reason})` : ''}`;
+    case 'heartbeat-latency': return `legacy heartbeat ${r.latencyMs} ms > ${r.boundMs} ms`;
+    case 'capture-lag': return `apply lag ${r.lagSeconds.toFixed(1)} s > ${r.boundSeconds} s`;
+    case 'rate-cap': return `rate cap ${r.rowsPerSecond} rows/s`;
+    case 'waiting-for-capture': return 'waiting for capture to show the probe watermark';
+    default: return assertNever(r, 'pause reason');
   }
-  lines.push(`apply ${p.caughtUp ? 'caught up' : `behind${p.applyLagSeconds !== null ? ` (last batch ${p.applyLagSeconds.toFixed(1)} s after append)` : ''}`}; capture at ${p.capturePosition ?? '(nothing yet)'}`);
+}
+
+/** One line per table (bar, rows read/estimate, rate, ETA), then the backfill's wait reason and apply's position. */
+export function progressLines(p: MigrateProgress): string[] {
+  const width = 20;
+  const lines: string[] = [];
+  const tables = p.backfill?.tables ?? [];
+  const name = Math.max(5, ...tables.map((t) => t.table.length));
+  for (const t of tables) {
+    const ratio = t.state === 'done' ? 1 : t.rowsEstimate ? Math.min(1, t.rowsCopied / t.rowsEstimate) : 0;
+    const filled = Math.round(ratio * width);
+    const eta = t.state === 'done' ? 'done' : t.state === 'pending' ? 'pending' : t.state === 'failed' ? `failed: ${t.error}` : `ETA ${duration(t.etaSeconds)}`;
+    lines.push(`${t.table.padEnd(name)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${formatCount(t.rowsCopied)}${t.rowsEstimate !== null ? `/${formatCount(t.rowsEstimate)}` : ''} rows  ${formatCount(Math.round(t.rowsPerSecond))} rows/s  ${eta}`);
+  }
+  if (p.backfill?.pauseReason) lines.push(`backfill waits: ${pauseText(p.backfill.pauseReason)}`);
+  lines.push(`apply: ${formatCount(p.changesApplied)} changes + ${formatCount(p.chunkRowsApplied)} chunk rows, lag ${p.applyLagSeconds === null ? '?' : `${p.applyLagSeconds.toFixed(1)} s`}, log offset ${p.applyCheckpoint ?? '(none)'}; capture at ${p.capturePosition ?? '(nothing yet)'}`);
   return lines;
 }
 
 /** Progress bars redrawn in place on a terminal (stderr). */
 export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  const paces = new Map<string, Pace>();
   let drawn = 0;
   const draw = (lines: string[]) => {
     if (drawn > 0) stream.write(`\u001b[${drawn}A`);
@@ -50,8 +54,8 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): Progre
     drawn = lines.length;
   };
   return {
-    update: (p) => draw(progressLines(p, paces)),
-    done: (p, stoppedBy) => { draw(progressLines(p, paces)); stream.write(`stopped (${stoppedBy}) at apply checkpoint ${p.applyCheckpoint ?? '(none)'}\n`); },
+    update: (p) => draw(progressLines(p)),
+    done: (p, stoppedBy) => { draw(progressLines(p)); stream.write(`stopped (${stoppedBy}) at apply checkpoint ${p.applyCheckpoint ?? '(none)'}\n`); },
   };
 }
 

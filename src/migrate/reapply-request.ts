@@ -2,7 +2,8 @@ import type { JsonValue, StateStore } from '../state/types.js';
 import { MigrateConfigError } from './errors.js';
 
 /**
- * A re-apply request: re-read legacy rows of `table` with key in [from, to] (either bound open) through the backfill's
+ * A re-apply request: re-read legacy rows of `table` with from < key <= to (either bound open; the keyset bounds the
+ * chunks use) through the backfill's
  * chunk mechanism, so they go through the (fixed) mapping again while capture and apply continue. Stored in the state
  * store; the running `siphon migrate` takes the queued requests (or the next one to start does).
  */
@@ -24,10 +25,13 @@ export interface ReapplyRequest {
 const QUEUED = 'reapply.queue';
 const DONE = 'reapply.done';
 
-/** `100..200`, `100..`, `..200`, or one key `150`; composite keys as comma-separated values (`12,3..12,9`). */
+/**
+ * `AFTER..UNTIL`: keys greater than AFTER and at most UNTIL (the chunks' own keyset bounds, exact for every key type);
+ * either side may be empty. Composite keys as comma-separated values (`12,3..12,9`).
+ */
 export function parseKeyRange(text: string, keyColumns: readonly string[]): { from: string[] | null; to: string[] | null } {
-  const parts = text.includes('..') ? text.split('..') : [text, text];
-  if (parts.length !== 2) throw new MigrateConfigError(`--keys "${text}": expected FROM..TO, FROM.., ..TO or one key`);
+  const parts = text.split('..');
+  if (parts.length !== 2) throw new MigrateConfigError(`--keys "${text}": expected AFTER..UNTIL, AFTER.. or ..UNTIL`);
   const bound = (s: string, which: string): string[] | null => {
     if (s.trim() === '') return null;
     const values = s.split(',').map((v) => v.trim());

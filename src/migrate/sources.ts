@@ -11,8 +11,6 @@ import type { StateStore } from '../state/types.js';
 import { MigrateConfigError, NotStartedError } from './errors.js';
 
 export const DEFAULT_CONFIG = 'siphon.config.ts';
-/** The name apply's checkpoint is stored under (in next, beside the rows). */
-export const DEFAULT_CONSUMER = 'apply';
 export const DEFAULT_SOURCE = 'legacy';
 
 /** The config named by -c, else siphon.config.ts when it exists; a clear usage error otherwise. */

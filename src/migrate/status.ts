@@ -5,14 +5,12 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { EventLog } from '../log/types.js';
 import type { StateStore } from '../state/types.js';
 
-/** Backfill progress of one table, as the backfill library stores it. */
+/** Backfill progress of one table, from its chunk cursor stored in next (with the rows of its last chunk). */
 export interface BackfillTableProgress {
-  readonly state: 'pending' | 'running' | 'paused' | 'done';
-  /** Legacy rows read by finished chunks. */
+  readonly state: 'pending' | 'copying' | 'done';
+  /** Legacy rows read by the chunks applied so far. */
   readonly rowsCopied: number;
-  /** Chunks finished. */
-  readonly chunks: number;
-  /** Why backfill waits, when it does (operator pause, capture lag, heartbeat latency, rate cap). */
+  /** The operator pause, when set (`siphon backfill pause`). */
   readonly pauseReason: string | null;
 }
 

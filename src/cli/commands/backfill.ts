@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { NotStartedError } from '../../migrate/errors.js';
-import { setOperatorPause } from '../../migrate/operator-pause.js';
+import { setBackfillPause } from '../../backfill/pause.js';
+import type { JsonValue } from '../../state/types.js';
 import { migrationConfig, sqliteMissing } from '../../migrate/sources.js';
 import { openStateStore } from '../../state/open.js';
 import { out, printJson } from '../output.js';
@@ -16,11 +17,13 @@ async function setPause(flags: Flags, paused: boolean): Promise<void> {
   if (missing) throw new NotStartedError('state store', missing);
   const store = await openStateStore(config.state);
   try {
-    const p = await setOperatorPause(store, paused, actorOf(flags), flags.reason ?? null);
-    if (flags.json) { printJson(p); return; }
+    const by = actorOf(flags);
+    const p = await setBackfillPause(store, paused, flags.reason ?? null);
+    await store.appendAudit({ actor: by, action: paused ? 'backfill.pause' : 'backfill.resume', subject: 'backfill', after: { ...p } as JsonValue, ...(flags.reason ? { reason: flags.reason } : {}) });
+    if (flags.json) { printJson({ ...p, by }); return; }
     out(paused
-      ? `backfill paused by ${p.by}${p.reason ? ` (${p.reason})` : ''}: the running "siphon migrate" stops reading chunks before its next one; capture and apply go on`
-      : `backfill resumed by ${p.by}: chunks are read again (throttle bounds still apply)`);
+      ? `backfill paused by ${by}${p.reason ? ` (${p.reason})` : ''}: the running "siphon migrate" reads no new chunk until resumed; capture and apply go on`
+      : `backfill resumed by ${by}: chunks are read again (throttle bounds still apply)`);
   } finally { await store.close(); }
 }
 

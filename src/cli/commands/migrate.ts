@@ -3,15 +3,15 @@ import { InvalidArgumentError } from 'commander';
 import { untilSignalled } from '../../capture/run.js';
 import { defaultSlotName } from '../../capture/pgoutput/slot.js';
 import { CAPTURE_METHODS, type CaptureMethod } from '../../capture/types.js';
-import { openMigrationParts } from '../../migrate/wiring.js';
+import { migrationWiring } from '../../migrate/wiring.js';
 import { jsonProgress, ttyProgress } from '../../migrate/progress-view.js';
 import { runMigration } from '../../migrate/run.js';
-import { DEFAULT_CONSUMER, DEFAULT_SOURCE, migrationConfig } from '../../migrate/sources.js';
+import { DEFAULT_SOURCE, migrationConfig } from '../../migrate/sources.js';
 import { out } from '../output.js';
 
 interface Flags {
-  config?: string; json?: boolean; source: string; slot?: string; consumer: string; method?: CaptureMethod;
-  backfill: boolean; untilDone?: boolean; batchSize: number; progressEvery: number;
+  config?: string; json?: boolean; source: string; slot?: string; method?: CaptureMethod;
+  backfill: boolean; untilDone?: boolean; batchSize: number; chunkSize: number; progressEvery: number;
 }
 
 function positiveInt(v: string): number {
@@ -38,8 +38,8 @@ export function registerMigrate(program: Command): void {
     .option('--method <method>', `capture method: ${CAPTURE_METHODS.join(' | ')} (default: binlog on MariaDB, pgoutput on PostgreSQL, trigger on SQLite)`, method)
     .option('--source <name>', 'capture source name in the log', DEFAULT_SOURCE)
     .option('--slot <name>', 'pgoutput: replication slot and publication (default siphon_<source>)')
-    .option('--consumer <name>', "name of apply's checkpoint (stored in next)", DEFAULT_CONSUMER)
-    .option('--batch-size <n>', 'log entries per apply batch', positiveInt, 500)
+    .option('--batch-size <n>', 'log entries read per batch by the data path', positiveInt, 1000)
+    .option('--chunk-size <n>', 'legacy rows per backfill chunk', positiveInt, 5000)
     .option('--progress-every <ms>', 'progress refresh interval', positiveInt, 1000)
     .addHelpText('after', '\nExit codes: 0 stopped cleanly (signal, or --until-done reached), 1 a part failed (stopped at its last checkpoint), 2 bad usage or configuration.')
     .action(async (f: Flags) => {
@@ -49,11 +49,11 @@ export function registerMigrate(program: Command): void {
       const ctl = new AbortController();
       void untilSignalled(ctl.signal).then((s) => { if (s !== 'aborted') { if (!json) out(`\n${s}: stopping at the next checkpoint…`); ctl.abort(); } });
       try {
-        const wiring = await openMigrationParts();
+        const wiring = await migrationWiring();
         const summary = await runMigration({
-          config, source: f.source, slot: f.slot ?? defaultSlotName(f.source), consumer: f.consumer, method: f.method ?? null,
-          signal: ctl.signal, untilDone: f.untilDone ?? false, batchSize: f.batchSize, progressEveryMs: f.progressEvery,
-          openApplier: wiring.openApplier, openBackfill: f.backfill ? wiring.openBackfill : null,
+          config, source: f.source, slot: f.slot ?? defaultSlotName(f.source), method: f.method ?? null,
+          signal: ctl.signal, untilDone: f.untilDone ?? false, logBatchSize: f.batchSize, chunkSize: f.chunkSize, progressEveryMs: f.progressEvery,
+          openApplier: wiring.openApplier, backfill: f.backfill,
           onProgress: (p) => view.update(p),
         });
         view.done(summary.progress, summary.stoppedBy);

@@ -14,7 +14,7 @@ export function registerReapply(program: Command): void {
     .description('after a fix of a mapping: re-read legacy rows of a table (all, or a key range) through the backfill chunks and apply them again, while capture and apply continue; picked up by the running "siphon migrate"')
     .option('-c, --config <file>', 'the migration config')
     .requiredOption('--table <name>', 'the legacy table to re-apply')
-    .option('--keys <range>', 'key range FROM..TO (either side may be empty; composite keys as a,b..c,d); default: the whole table')
+    .option('--keys <range>', 'keys greater than AFTER and at most UNTIL, as AFTER..UNTIL (either side may be empty; composite keys as a,b..c,d); default: the whole table')
     .option('--actor <name>', 'who asks, for the audit trail (default cli:$USER)')
     .option('--json', 'print the queued request as JSON')
     .action(async (f: Flags) => {
