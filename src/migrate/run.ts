@@ -6,7 +6,9 @@ import type { Backfill, BackfillStatus, ThrottleOptions } from '../backfill/type
 import { startCapture } from '../capture/run.js';
 import type { CaptureMethod } from '../capture/types.js';
 import { writeWatermark } from '../capture/watermark.js';
+import type { Database } from '../backends/types.js';
 import type { ResolvedConfig } from '../config/types.js';
+import type { StateStore } from '../state/types.js';
 import { createLogger } from '../observe/logger.js';
 import { openStateStore } from '../state/open.js';
 import { MigrationFailedError } from './errors.js';
@@ -31,7 +33,8 @@ export interface RunMigrationOptions {
   readonly source: string;
   readonly slot: string;
   readonly method?: CaptureMethod | null;
-  readonly signal: AbortSignal;
+  /** runMigration: stops when it aborts (startMigration: unused, call stop()). */
+  readonly signal?: AbortSignal;
   /** Stop by itself once every table's backfill is done and apply has caught up with legacy (demo, tests). */
   readonly untilDone?: boolean;
   /** false: capture + apply only. */
@@ -45,8 +48,6 @@ export interface RunMigrationOptions {
   readonly progressEveryMs?: number;
   /** How often queued `siphon reapply` requests are looked for (ms, default 2000). */
   readonly reapplyPollMs?: number;
-  /** Called when the process is running: capture started, apply tailing, backfill started (tests, demo). */
-  readonly onRunning?: () => void;
 }
 
 export interface MigrateSummary {
@@ -55,41 +56,62 @@ export interface MigrateSummary {
   readonly reapplied: readonly { readonly id: string; readonly table: string; readonly rows: number }[];
 }
 
-/** Watermark ids of the `untilDone` fence: a probe (no table), which the merger reports when it passes. */
+/** Watermark ids of the drain fence: a probe (no table), which the merger reports when it passes. */
 const FENCE_PREFIX = 'probe:migrate-fence:';
 
+/** A migration running in this process (see `startMigration`). */
+export interface RunningMigration {
+  progress(): Promise<MigrateProgress>;
+  /** Settles when every table's backfill is done (rejects when backfill fails; never settles without backfill). */
+  readonly backfillDone: Promise<void>;
+  /**
+   * Resolves once every legacy write committed before the call is applied: a fence watermark is written into legacy
+   * and waited for at the end of the data path (log order is legacy's commit order).
+   */
+  drain(): Promise<void>;
+  /** Stops cleanly (backfill after its chunks in flight, the data path at a checkpoint, capture after appending). */
+  stop(): Promise<MigrateProgress>;
+  /** Rejects with MigrationFailedError as soon as a part fails (the others are stopped then); resolves after stop(). */
+  readonly failed: Promise<void>;
+  readonly reapplied: readonly { readonly id: string; readonly table: string; readonly rows: number }[];
+}
+
 /**
- * `siphon migrate` in one process: capture first (nothing written from now on is missed), then the data path
- * (the log tailed from apply's checkpoint in next, through the DBLog merger, into the applier), then the backfill of
- * every mapped table (rows that existed before capture started come through chunks; the backfill itself proves
- * capture runs before it reads a chunk). Follows legacy until `signal` aborts — backfill stops after its chunks in
- * flight, the data path after the batch in hand (a checkpoint), capture after appending what it holds — or, with
- * `untilDone`, once backfill is done and a fence watermark written after it has been applied. A second run resumes
- * from the stored positions: capture's in the log, apply's and each table's chunk cursor in next.
+ * Starts `siphon migrate`'s parts in one process: capture first (nothing written from now on is missed), then the
+ * data path (the log tailed from apply's checkpoint in next, through the DBLog merger, into the applier), then the
+ * backfill of every mapped table (rows that existed before capture started come through chunks; the backfill itself
+ * proves capture runs before it reads a chunk), and the watcher of queued `siphon reapply` requests. A later start
+ * resumes from the stored positions: capture's in the log, apply's and each table's chunk cursor in next.
  */
-export async function runMigration(o: RunMigrationOptions): Promise<MigrateSummary> {
+export async function startMigration(o: RunMigrationOptions): Promise<RunningMigration> {
   const logger = createLogger('migrate');
   const tables = Object.keys(o.config.tables);
   const closers: (() => Promise<void>)[] = [];
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  o.signal.addEventListener('abort', onAbort, { once: true });
+  const stopCtl = new AbortController();
   let failure: MigrationFailedError | null = null;
-  const fail = (part: 'capture' | 'apply' | 'backfill') => (e: unknown) => {
-    if (stop.signal.aborted && failure === null && part !== 'capture') return; // a stop in progress, not a failure
-    failure ??= new MigrationFailedError(part, e instanceof Error ? e : new Error(String(e)));
-    stop.abort();
-  };
+  let rejectFailed!: (e: unknown) => void, resolveFailed!: () => void;
+  const failed = new Promise<void>((res, rej) => { resolveFailed = res; rejectFailed = rej; });
+  failed.catch(() => undefined);
   let timer: NodeJS.Timeout | null = null;
-  let stoppedBy: 'signal' | 'done' = 'signal';
   const reapplied: { id: string; table: string; rows: number }[] = [];
+  const closeAll = async () => {
+    if (timer) clearInterval(timer);
+    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  const fail = (part: 'capture' | 'apply' | 'backfill') => (e: unknown) => {
+    if (stopCtl.signal.aborted) return; // the parts end with errors while they are stopped: not a failure
+    failure ??= new MigrationFailedError(part, e instanceof Error ? e : new Error(String(e)));
+    logger.error({ part, err: failure.message }, 'migrate failed');
+    stopCtl.abort();
+    void closeAll().then(() => rejectFailed(failure));
+  };
   try {
     const capture = await startCapture({
       legacyUrl: o.config.legacy.db, logUrl: o.config.log, tables, method: o.method ?? null, source: o.source, slot: o.slot,
       install: true, ...(o.capturePollMs !== undefined ? { pollIntervalMs: o.capturePollMs } : {}),
     });
     closers.push(() => capture.stop());
-    capture.finished.then(() => { if (!stop.signal.aborted) fail('capture')(new Error('capture ended by itself')); }, fail('capture'));
+    capture.finished.then(() => fail('capture')(new Error('capture ended by itself')), fail('capture'));
     const store = await openStateStore(o.config.state);
     closers.push(() => store.close());
     const applier = await o.openApplier(o.config);
@@ -97,72 +119,94 @@ export async function runMigration(o: RunMigrationOptions): Promise<MigrateSumma
     const path = new DataPath({ log: capture.log, applier, ...(o.logBatchSize !== undefined ? { batchSize: o.logBatchSize } : {}) });
     await path.start();
     closers.push(() => path.stop());
-    path.finished.catch(fail('apply'));
+    path.finished.then(() => fail('apply')(new Error('the data path ended by itself')), fail('apply'));
+    const withBackfill = o.backfill !== false;
     const backfill: Backfill = createBackfill(
       { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
       { legacy: capture.db, source: o.source, applier, path, settings: store },
     );
-    const snapshot = async (): Promise<MigrateProgress> => {
-      const ps = path.status();
-      return {
-        at: Date.now(), backfill: o.backfill === false ? null : backfill.status(), applyCheckpoint: ps.appliedThrough,
-        capturePosition: await capture.log.lastSourcePosition(o.source).catch(() => null), applyLagSeconds: ps.lagSeconds,
-        changesApplied: ps.changesApplied, chunkRowsApplied: ps.chunkRowsApplied,
-      };
-    };
-    if (o.backfill !== false) {
+    if (withBackfill) {
       await backfill.start();
       closers.push(() => backfill.stop());
       backfill.finished.catch(fail('backfill'));
     }
+    const progress = async (): Promise<MigrateProgress> => {
+      const ps = path.status();
+      return {
+        at: Date.now(), backfill: withBackfill ? backfill.status() : null, applyCheckpoint: ps.appliedThrough,
+        capturePosition: await capture.log.lastSourcePosition(o.source).catch(() => null), applyLagSeconds: ps.lagSeconds,
+        changesApplied: ps.changesApplied, chunkRowsApplied: ps.chunkRowsApplied,
+      };
+    };
     if (o.onProgress) {
       const report = o.onProgress;
-      timer = setInterval(() => { void snapshot().then(report, () => undefined); }, o.progressEveryMs ?? 1000);
+      timer = setInterval(() => { void progress().then(report, () => undefined); }, o.progressEveryMs ?? 1000);
     }
-    o.onRunning?.();
-    const reapplying = o.backfill === false ? Promise.resolve() : (async () => {
-      while (!stop.signal.aborted) {
+    const reapplying = withBackfill ? (async () => {
+      while (!stopCtl.signal.aborted) {
         for (const r of await queuedReapplies(store)) {
-          if (stop.signal.aborted) break;
+          if (stopCtl.signal.aborted) break;
           reapplied.push(await runReapply(r, backfill, capture.db, store));
         }
-        await sleepUnless(o.reapplyPollMs ?? 2000, stop.signal);
+        await sleepUnless(o.reapplyPollMs ?? 2000, stopCtl.signal);
       }
-    })().catch(fail('backfill'));
-    if (o.untilDone) {
-      void (async () => {
-        if (o.backfill !== false) await backfill.finished;
-        if (stop.signal.aborted) return;
-        // Log order is legacy's commit order: once the fence written now has passed the data path, every legacy
-        // write committed before it (the last chunks' rows included) is applied.
+    })().catch(fail('backfill')) : Promise.resolve();
+    let stopping: Promise<MigrateProgress> | null = null;
+    return {
+      progress, reapplied, failed,
+      backfillDone: withBackfill ? backfill.finished : new Promise<void>(() => undefined),
+      async drain() {
         const fence = `${FENCE_PREFIX}${randomUUID()}`;
         const seen = path.expectProbe(fence);
         await writeWatermark(capture.db, fence, 'low', null);
-        await Promise.race([seen, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
-        if (!stop.signal.aborted) { stoppedBy = 'done'; stop.abort(); }
-      })().catch(fail('backfill'));
-    }
-    await new Promise<void>((r) => { if (stop.signal.aborted) r(); else stop.signal.addEventListener('abort', () => r(), { once: true }); });
-    if (o.backfill !== false) await backfill.stop();
-    await path.stop();
-    await reapplying;
-    if (failure) throw failure;
-    const progress = await snapshot();
-    o.onProgress?.(progress);
-    logger.info({ stoppedBy, applyCheckpoint: progress.applyCheckpoint }, 'migrate stopped');
-    return { stoppedBy, progress, reapplied };
+        await Promise.race([seen, failed.then(() => { throw new Error('the migration stopped before the fence was applied'); })]);
+      },
+      stop() {
+        stopping ??= (async () => {
+          if (failure) throw failure;
+          stopCtl.abort();
+          if (withBackfill) await backfill.stop();
+          await path.stop();
+          await reapplying;
+          const last = await progress();
+          await closeAll();
+          resolveFailed();
+          if (failure) throw failure;
+          logger.info({ applyCheckpoint: last.applyCheckpoint }, 'migrate stopped');
+          return last;
+        })();
+        return stopping;
+      },
+    };
   } catch (e) {
+    await closeAll();
     throw failure ?? e;
-  } finally {
-    if (timer) clearInterval(timer);
-    o.signal.removeEventListener('abort', onAbort);
-    stop.abort();
-    for (const c of closers.reverse()) await c().catch(() => undefined);
   }
 }
 
-async function runReapply(r: ReapplyRequest, backfill: Backfill, legacy: import('../backends/types.js').Database,
-  store: import('../state/types.js').StateStore): Promise<{ id: string; table: string; rows: number }> {
+/**
+ * `siphon migrate`: starts the migration and follows legacy until `signal` aborts, or with `untilDone` until every
+ * table's backfill is done and everything legacy committed by then is applied. A part that fails stops the others
+ * at their checkpoints and is thrown as MigrationFailedError.
+ */
+export async function runMigration(o: RunMigrationOptions): Promise<MigrateSummary> {
+  const m = await startMigration(o);
+  let stoppedBy: 'signal' | 'done' = 'signal';
+  const signal = o.signal;
+  const aborted = new Promise<void>((r) => { if (!signal) return; if (signal.aborted) r(); else signal.addEventListener('abort', () => r(), { once: true }); });
+  const done = o.untilDone ? (async () => { if (o.backfill !== false) await m.backfillDone; await m.drain(); stoppedBy = 'done'; })() : new Promise<void>(() => undefined);
+  try {
+    await Promise.race([aborted, done, m.failed]);
+  } catch (e) {
+    await m.stop().catch(() => undefined);
+    throw e;
+  }
+  const progress = await m.stop();
+  o.onProgress?.(progress);
+  return { stoppedBy, progress, reapplied: m.reapplied };
+}
+
+async function runReapply(r: ReapplyRequest, backfill: Backfill, legacy: Database, store: StateStore): Promise<{ id: string; table: string; rows: number }> {
   const range = await keyRangeValues(legacy, r.table, r.from, r.to);
   const result = await backfill.reapply(r.table, range);
   await finishReapply(store, r, 'siphon migrate', result.rowsRead);

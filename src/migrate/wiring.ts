@@ -1,5 +1,8 @@
 import type { Applier } from '../apply/types.js';
 import type { Database } from '../backends/types.js';
+import type { StateStore } from '../state/types.js';
+import { readProbes } from './probes.js';
+import type { StatusProbes } from './status.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { MigrateError } from './errors.js';
 
@@ -24,4 +27,9 @@ export interface ApplyReader {
 
 export function applyReader(_next: Database): ApplyReader {
   return { checkpoint: async () => null, migratedRows: async () => null };
+}
+
+/** The status probes over next's apply tables and the state store. */
+export function probesFor(next: Database, store: StateStore): StatusProbes {
+  return readProbes(applyReader(next), store);
 }

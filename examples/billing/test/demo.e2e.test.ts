@@ -18,7 +18,7 @@ describe.concurrent('siphon demo', () => {
       const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
       const report = JSON.parse(stdout) as DemoReport;
       expect(report.ok).toBe(true);
-      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'capture', 'seed-next', 'start-apps', 'gateway-shadow', 'traffic', 'captured', 'samples']);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated']);
       expect(report.steps.every((s) => s.ok)).toBe(true);
       const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
       expect(gen.totalRows).toBeGreaterThan(150);

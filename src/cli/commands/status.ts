@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { defaultMethod } from '../../capture/open.js';
 import { defaultSlotName } from '../../capture/pgoutput/slot.js';
-import { readProbes } from '../../migrate/probes.js';
 import { renderStatus } from '../../migrate/render-status.js';
 import { APPLY_CONSUMER } from '../../backfill/data-path.js';
 import { DEFAULT_SOURCE, migrationConfig, openForReading } from '../../migrate/sources.js';
 import { collectStatus } from '../../migrate/status.js';
-import { applyReader } from '../../migrate/wiring.js';
+import { probesFor } from '../../migrate/wiring.js';
 import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
 import { out, printJson } from '../output.js';
 
@@ -28,7 +27,7 @@ export function registerStatus(program: Command): void {
       const src = await openForReading(config);
       try {
         const status = await collectStatus({
-          config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: readProbes(applyReader(src.next), src.store),
+          config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: probesFor(src.next, src.store),
           source: f.source, method: defaultMethod(src.legacy.dialect), slot: defaultSlotName(f.source), consumer: APPLY_CONSUMER,
         });
         if (f.json) printJson(status); else for (const l of renderStatus(status)) out(l);
