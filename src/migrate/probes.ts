@@ -2,7 +2,7 @@ import { cursorConsumer, decodeCursor } from '../backfill/cursor.js';
 import { readBackfillPause } from '../backfill/pause.js';
 import type { StateStore } from '../state/types.js';
 import type { StatusProbes } from './status.js';
-import type { ApplyReader } from './wiring.js';
+import type { ApplyReader } from './apply-reader.js';
 
 /**
  * The figures apply and backfill keep in next (apply's checkpoint, each table's chunk cursor) and in the state store
@@ -11,7 +11,7 @@ import type { ApplyReader } from './wiring.js';
 export function readProbes(reader: ApplyReader, store: StateStore): StatusProbes {
   return {
     applyCheckpoint: (consumer) => reader.checkpoint(consumer),
-    migratedRows: (table) => reader.migratedRows(table),
+    migratedRows: (table, quarantined) => reader.migratedRows(table, quarantined),
     async backfillProgress(table) {
       const consumer = cursorConsumer(table);
       const text = await reader.checkpoint(consumer);

@@ -21,8 +21,8 @@ export interface BackfillTableProgress {
 export interface StatusProbes {
   /** Apply's log checkpoint stored in next (null: nothing applied yet). */
   applyCheckpoint(consumer: string): Promise<string | null>;
-  /** Legacy rows of `table` whose current image lives in next (apply's row versions, tombstones excluded). */
-  migratedRows(table: string): Promise<number | null>;
+  /** Legacy rows of `table` whose current image lives in next (apply's row versions, tombstones excluded), `quarantined` keys not counted. */
+  migratedRows(table: string, quarantined: ReadonlySet<string>): Promise<number | null>;
   backfillProgress(table: string): Promise<BackfillTableProgress | null>;
 }
 
@@ -124,12 +124,13 @@ export async function collectStatus(s: StatusSources): Promise<MigrationStatus> 
     const nextRows: Record<string, number | null> = {};
     for (const t of Object.keys(mapping.schemas)) nextRows[t] = await count(s.next, t, errors, 'next');
     let migrated: number | null = null;
-    try { migrated = await s.probes.migratedRows(name); } catch (e) { errors.push(`migrated ${name}: ${message(e)}`); }
+    const qKeys = quarantineKeys.get(name) ?? new Set<string>();
+    try { migrated = await s.probes.migratedRows(name, qKeys); } catch (e) { errors.push(`migrated ${name}: ${message(e)}`); }
     let backfill: BackfillTableProgress | null = null;
     try { backfill = await s.probes.backfillProgress(name); } catch (e) { errors.push(`backfill ${name}: ${message(e)}`); }
     const byReason: Record<string, number> = {};
     for (const c of counts) if (c.sourceTable === name) byReason[c.reasonCode] = (byReason[c.reasonCode] ?? 0) + c.count;
-    const quarantined = quarantineKeys.get(name)?.size ?? 0;
+    const quarantined = qKeys.size;
     const check = backfill?.state === 'done' && legacyRows !== null && migrated !== null ? checkLine(name, legacyRows, migrated, quarantined) : null;
     tables.push({ table: name, legacyRows, nextRows, migrated, quarantinedByReason: byReason, quarantined, backfill, check, errors });
   }
