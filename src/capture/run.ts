@@ -36,6 +36,12 @@ export interface CaptureRunOptions {
   readonly pollIntervalMs?: number;
   /** Log a status line (and refresh the log-size gauge) this often; 0 or absent: never. */
   readonly statusEveryMs?: number;
+  /**
+   * An open handle on legacy to use instead of opening one (left open by stop()). In one process with other writers
+   * of the same SQLite file (the demo's legacy app) one handle is a must: its lock serialises them, where two
+   * connections would wait for each other's file lock synchronously, stalling the whole event loop.
+   */
+  readonly legacy?: Database;
 }
 
 /**
@@ -64,7 +70,8 @@ export interface CaptureRun {
 /** Opens legacy and the log, prepares legacy when asked, and starts capture. Everything opened is closed on failure. */
 export async function startCapture(o: CaptureRunOptions): Promise<CaptureRun> {
   const logger = createLogger('capture');
-  const db = await openDatabase(o.legacyUrl);
+  const db = o.legacy ?? await openDatabase(o.legacyUrl);
+  const ownDb = o.legacy === undefined;
   let log: EventLog | null = null;
   let capture: CaptureSource | null = null;
   try {
@@ -79,11 +86,11 @@ export async function startCapture(o: CaptureRunOptions): Promise<CaptureRun> {
     });
     await capture.start(logSink(log, o.source));
     logger.info({ legacy: db.displayUrl, log: log.name, method, tables: o.tables }, 'capture started');
-    return running(db, log, capture, method, o, logger);
+    return running(db, ownDb, log, capture, method, o, logger);
   } catch (e) {
     await capture?.stop().catch(() => undefined);
     await log?.close().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    if (ownDb) await db.close().catch(() => undefined);
     throw e;
   }
 }
@@ -104,7 +111,7 @@ async function prepareLegacy(db: Database, method: CaptureMethod, o: CaptureRunO
   }
 }
 
-function running(db: Database, log: EventLog, capture: CaptureSource, method: CaptureMethod, o: CaptureRunOptions,
+function running(db: Database, ownDb: boolean, log: EventLog, capture: CaptureSource, method: CaptureMethod, o: CaptureRunOptions,
   logger: ReturnType<typeof createLogger>): CaptureRun {
   const timer = o.statusEveryMs ? setInterval(() => {
     void capture.status().then(async (s) => {
@@ -127,7 +134,7 @@ function running(db: Database, log: EventLog, capture: CaptureSource, method: Ca
           logger.info({ status: await capture.status().catch(() => null) }, 'capture stopped');
         } finally {
           await log.close().catch(() => undefined);
-          await db.close().catch(() => undefined);
+          if (ownDb) await db.close().catch(() => undefined);
         }
       })();
       return stopping;

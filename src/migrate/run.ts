@@ -44,6 +44,8 @@ export interface RunMigrationOptions {
   readonly logBatchSize?: number;
   readonly capturePollMs?: number;
   readonly openApplier: (config: ResolvedConfig) => Promise<Applier>;
+  /** An open legacy handle to share (see CaptureRunOptions.legacy); default: capture opens its own. */
+  readonly legacy?: Database;
   readonly onProgress?: (p: MigrateProgress) => void;
   readonly progressEveryMs?: number;
   /** How often queued `siphon reapply` requests are looked for (ms, default 2000). */
@@ -108,7 +110,7 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
   try {
     const capture = await startCapture({
       legacyUrl: o.config.legacy.db, logUrl: o.config.log, tables, method: o.method ?? null, source: o.source, slot: o.slot,
-      install: true, ...(o.capturePollMs !== undefined ? { pollIntervalMs: o.capturePollMs } : {}),
+      install: true, ...(o.legacy ? { legacy: o.legacy } : {}), ...(o.capturePollMs !== undefined ? { pollIntervalMs: o.capturePollMs } : {}),
     });
     closers.push(() => capture.stop());
     capture.finished.then(() => fail('capture')(new Error('capture ended by itself')), fail('capture'));

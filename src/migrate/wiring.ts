@@ -14,28 +14,35 @@ export interface MigrationWiring {
   openApplier(config: ResolvedConfig): Promise<Applier>;
 }
 
+export interface SharedHandles {
+  /** An open next handle to use (left open by close()): one handle per SQLite file and process, see CaptureRunOptions.legacy. */
+  readonly next?: Database;
+  readonly state?: StateStore;
+}
+
 /**
  * apply over its own next connection and state store handle (closed with it): the data path and the backfill share
  * the one applier, whose lock keeps their transactions one at a time.
  */
-export async function migrationWiring(): Promise<MigrationWiring> {
+export async function migrationWiring(shared: SharedHandles = {}): Promise<MigrationWiring> {
   return {
     async openApplier(config) {
-      const next = await openDatabase(config.next.db);
+      const next = shared.next ?? await openDatabase(config.next.db);
       let state: StateStore | null = null;
+      const own = <T>(mine: T, given: T | undefined) => (given === undefined ? mine : null);
       try {
-        state = await openStateStore(config.state);
+        state = shared.state ?? await openStateStore(config.state);
         const applier = await createApplier({ config, next, state });
         const s = state;
         return {
           apply: (items, options) => applier.apply(items, options),
           checkpoint: (c) => applier.checkpoint(c),
           appliedVersion: (t, k) => applier.appliedVersion(t, k),
-          async close() { await applier.close(); await s.close(); await next.close(); },
+          async close() { await applier.close(); await own(s, shared.state)?.close(); await own(next, shared.next)?.close(); },
         };
       } catch (e) {
-        await state?.close().catch(() => undefined);
-        await next.close().catch(() => undefined);
+        await own(state, shared.state)?.close().catch(() => undefined);
+        await own(next, shared.next)?.close().catch(() => undefined);
         throw e;
       }
     },

@@ -43,8 +43,10 @@ export const migrateStep: DemoStep = {
     if (!ctx.legacyApp) throw new Error('the legacy app is not running');
     const config = await demoMigrationConfig(ctx);
     ctx.migrationConfig = config;
-    const wiring = await migrationWiring();
-    const m = await startMigration({ config, source: DEMO_SOURCE, slot: 'siphon_legacy', openApplier: wiring.openApplier, capturePollMs: 5, reapplyPollMs: 200 });
+    if (!ctx.legacyDb || !ctx.nextDb) throw new Error('the databases are not open');
+    // one handle per SQLite file in this process (the apps use the same ones): see CaptureRunOptions.legacy
+    const wiring = await migrationWiring({ next: ctx.nextDb });
+    const m = await startMigration({ config, source: DEMO_SOURCE, slot: 'siphon_legacy', openApplier: wiring.openApplier, legacy: ctx.legacyDb, capturePollMs: 5, reapplyPollMs: 200 });
     ctx.migration = m;
     ctx.onClose(async () => { await m.stop().catch(() => undefined); });
     const { trafficSeconds, rate, customers, seed } = ctx.options;
