@@ -3,3 +3,4 @@ export { createApplier, type ApplierOptions, type ApplyBatchDetail, type ApplyIt
 export { APPLY_REASONS, type ApplyReason } from './prepare.js';
 export { ApplyError, ApplyCheckpointConflictError, ApplyConfigError, ApplyRetryExhaustedError } from './errors.js';
 export { SIPHON_TABLE_PREFIX } from './siphon-tables.js';
+export { retryQuarantine, quarantinedChange, type RetryFilter, type RetryReport } from './retry.js';

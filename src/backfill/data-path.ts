@@ -1,4 +1,5 @@
 import type { Applier, ApplyBatchResult, ApplyItem, ApplyBatchOptions } from '../apply/types.js';
+import { isRetryable } from '../errors.js';
 import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
 import type { Row } from '../values/index.js';
 import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
@@ -40,6 +41,8 @@ export interface DataPathStatus {
   readonly lagSeconds: number | null;
   readonly changesApplied: number;
   readonly chunkRowsApplied: number;
+  /** Time spent inside the applier, seconds: captured changes and chunk rows apart (where the path's time goes). */
+  readonly applySeconds: { readonly stream: number; readonly chunks: number };
   readonly error: string | null;
 }
 
@@ -54,6 +57,7 @@ export class DataPath {
   private lag: number | null = null;
   private changes = 0;
   private chunkRows = 0;
+  private readonly applyMs = { stream: 0, chunks: 0 };
   private error: string | null = null;
   private done: Promise<void> = Promise.resolve();
 
@@ -110,7 +114,8 @@ export class DataPath {
   }
 
   status(): DataPathStatus {
-    return { state: this.state, appliedThrough: this.through, lagSeconds: this.lag, changesApplied: this.changes, chunkRowsApplied: this.chunkRows, error: this.error };
+    return { state: this.state, appliedThrough: this.through, lagSeconds: this.lag, changesApplied: this.changes, chunkRowsApplied: this.chunkRows,
+      applySeconds: { stream: this.applyMs.stream / 1000, chunks: this.applyMs.chunks / 1000 }, error: this.error };
   }
 
   /** Capture-to-apply lag in seconds (null before the first batch). */
@@ -153,16 +158,19 @@ export class DataPath {
     for (const o of outputs) {
       switch (o.kind) {
         case 'stream': {
-          const r = await this.apply(o.items, { checkpoint: { consumer: this.consumer, expected: this.through, next: o.through } });
+          const t0 = performance.now();
+          await this.apply(o.items, { checkpoint: { consumer: this.consumer, expected: this.through, next: o.through } });
+          this.applyMs.stream += performance.now() - t0;
           this.through = o.through;
           this.changes += o.items.length;
-          void r;
           break;
         }
         case 'chunk': {
           let outcome: ChunkOutcome;
+          const t0 = performance.now();
           try {
             const result = await this.apply(o.items, o.checkpoint ? { checkpoint: o.checkpoint } : {});
+            this.applyMs.chunks += performance.now() - t0;
             this.chunkRows += o.items.length;
             outcome = { kind: 'applied', read: o.read, applied: o.items.length, evicted: o.evicted, result };
           } catch (e) {
@@ -210,9 +218,4 @@ export class DataPath {
   private failWaiters(reason: string): void {
     for (const id of [...this.waiting.keys()]) this.abandon(id, reason);
   }
-}
-
-/** Errors say whether a retry can help (`retryable`, set by the adapters' classification). */
-export function isRetryable(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
 }

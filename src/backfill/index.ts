@@ -14,7 +14,7 @@ export type {
   KeyRange, OperatorPause, PauseReason, ReapplyResult, ThrottleOptions,
 } from './types.js';
 export { createBackfill, type BackfillDeps } from './backfill.js';
-export { DataPath, APPLY_CONSUMER, isRetryable, type ChunkOutcome, type DataPathOptions, type DataPathStatus } from './data-path.js';
+export { DataPath, APPLY_CONSUMER, type ChunkOutcome, type DataPathOptions, type DataPathStatus } from './data-path.js';
 export { DblogMerger, keyOf, readChange, type ChunkSpec, type ChunkCheckpoint, type MergeOutput } from './merger.js';
 export { Throttle, type ThrottleDeps } from './throttle.js';
 export { PAUSE_SETTING, readBackfillPause, setBackfillPause, type SettingsStore } from './pause.js';

@@ -84,9 +84,9 @@ export class Throttle {
     if (this.pause?.paused) return { kind: 'operator', reason: this.pause.reason, since: this.pause.at };
     if (this.o.heartbeatMaxMs > 0) {
       if (t - this.heartbeatAt >= this.o.checkIntervalMs) {
-        const start = performance.now();
+        const start = this.now();
         await this.deps.legacy.query(this.o.heartbeatQuery);
-        this.heartbeatMs = performance.now() - start;
+        this.heartbeatMs = this.now() - start;
         this.heartbeatAt = t;
       }
       if (this.heartbeatMs > this.o.heartbeatMaxMs) {

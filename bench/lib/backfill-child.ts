@@ -1,0 +1,54 @@
+/**
+ * One Siphon backfill round of `npm run bench:backfill`, in its own process so that its peak RSS is its own:
+ * binlog capture running, the data path (merger + real applier: cleaning, validation, versions, lineage, foreign
+ * keys) and the backfill of the five billing tables, MariaDB → PostgreSQL. Prints one JSON line:
+ * { rows, seconds, peakRssMb, applySeconds }.
+ * argv: LEGACY_URL NEXT_URL WORK_DIR
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createApplier } from '../../src/apply/index.js';
+import { openDatabase } from '../../src/backends/open.js';
+import { createBackfill } from '../../src/backfill/backfill.js';
+import { DataPath } from '../../src/backfill/data-path.js';
+import { BinlogCapture } from '../../src/capture/binlog/source.js';
+import { logSink } from '../../src/capture/sink.js';
+import { ensureWatermarkTable } from '../../src/capture/watermark.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { openLog } from '../../src/log/open.js';
+import { openStateStore } from '../../src/state/open.js';
+import { billingEntities, billingTables } from '../../examples/billing/mapping/tables.js';
+import { nextDdl } from '../../examples/billing/next/schema.js';
+
+process.env.SIPHON_LOG_LEVEL ??= 'silent';
+const [legacyUrl, nextUrl, work] = process.argv.slice(2) as [string, string, string];
+const TABLES = ['CLIENT', 'CONTRAT', 'FACTURE', 'LIGNE_FACT', 'REGLEMENT'];
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 5000);
+
+const legacy = await openDatabase(legacyUrl);
+await ensureWatermarkTable(legacy);
+const log = await openLog(`sqlite:${join(work, 'log.sqlite')}`);
+const capture = new BinlogCapture(legacy, legacyUrl, { source: 'legacy', tables: TABLES });
+await capture.start(logSink(log, 'legacy'));
+const next = await openDatabase(nextUrl);
+for (const s of nextDdl('postgres', { foreignKeys: true })) await next.execute(s);
+const state = await openStateStore(`sqlite:${join(work, 'state.sqlite')}`);
+const config = resolveConfig({ name: 'billing', legacy: { db: legacyUrl }, next: { db: nextUrl }, entities: billingEntities, tables: billingTables() });
+const applier = await createApplier({ config, next, state });
+await applier.apply([], { checkpoint: { consumer: 'apply', expected: null, next: (await log.stats()).lastOffset } });
+const path = new DataPath({ log, applier });
+await path.start();
+const backfill = createBackfill({ tables: TABLES.map((table) => ({ table })), chunkSize: CHUNK, parallelTables: 2, pipelineDepth: 2 },
+  { legacy, source: 'legacy', applier, path, settings: state });
+const t0 = performance.now();
+await backfill.start();
+await backfill.finished;
+const seconds = (performance.now() - t0) / 1000;
+const rows = backfill.status().rowsCopied;
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+const applySeconds = path.status().applySeconds;
+await path.stop();
+await capture.stop();
+await applier.close();
+await Promise.all([state.close(), next.close(), legacy.close(), log.close()]);
+process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMb: hwm ? Number(hwm[1]) / 1024 : null, applySeconds })}\n`);
