@@ -76,6 +76,8 @@ export interface RunningMigration {
   /** Rejects with MigrationFailedError as soon as a part fails (the others are stopped then); resolves after stop(). */
   readonly failed: Promise<void>;
   readonly reapplied: readonly { readonly id: string; readonly table: string; readonly rows: number }[];
+  /** Settles once the re-applies queued before the start are done (runMigration's `untilDone` waits for them). */
+  readonly queuedAtStartDone: Promise<void>;
 }
 
 /**
@@ -144,18 +146,21 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
       const report = o.onProgress;
       timer = setInterval(() => { void progress().then(report, () => undefined); }, o.progressEveryMs ?? 1000);
     }
+    let firstPass!: () => void;
+    const queuedAtStartDone = new Promise<void>((r) => { firstPass = r; });
     const reapplying = withBackfill ? (async () => {
       while (!stopCtl.signal.aborted) {
         for (const r of await queuedReapplies(store)) {
           if (stopCtl.signal.aborted) break;
           reapplied.push(await runReapply(r, backfill, capture.db, store));
         }
+        firstPass();
         await sleepUnless(o.reapplyPollMs ?? 2000, stopCtl.signal);
       }
-    })().catch(fail('backfill')) : Promise.resolve();
+    })().catch(fail('backfill')).finally(firstPass) : Promise.resolve().then(firstPass);
     let stopping: Promise<MigrateProgress> | null = null;
     return {
-      progress, reapplied, failed,
+      progress, reapplied, failed, queuedAtStartDone,
       backfillDone: withBackfill ? backfill.finished : new Promise<void>(() => undefined),
       async drain() {
         const fence = `${FENCE_PREFIX}${randomUUID()}`;
@@ -196,7 +201,11 @@ export async function runMigration(o: RunMigrationOptions): Promise<MigrateSumma
   let stoppedBy: 'signal' | 'done' = 'signal';
   const signal = o.signal;
   const aborted = new Promise<void>((r) => { if (!signal) return; if (signal.aborted) r(); else signal.addEventListener('abort', () => r(), { once: true }); });
-  const done = o.untilDone ? (async () => { if (o.backfill !== false) await m.backfillDone; await m.drain(); stoppedBy = 'done'; })() : new Promise<void>(() => undefined);
+  const done = o.untilDone ? (async () => {
+    if (o.backfill !== false) await Promise.all([m.backfillDone, m.queuedAtStartDone]);
+    await m.drain();
+    stoppedBy = 'done';
+  })() : new Promise<void>(() => undefined);
   try {
     await Promise.race([aborted, done, m.failed]);
   } catch (e) {
