@@ -148,4 +148,41 @@ export default defineMigration({
     expect(checks).toBeGreaterThanOrEqual(4);
     expect(writes).toBeGreaterThan(20);
   }, 600_000);
+
+  it('SIGTERM stops at a checkpoint (exit 0, a last "stopped" line); the next start resumes and finishes', async () => {
+    const d = mkdtempSync(join(dir, 'term-'));
+    await generateLegacy({ legacy: `sqlite:${join(d, 'legacy.sqlite')}`, customers: 40, seed: 5, dirty: 0.05, reset: true, progress: false });
+    const next = await openDatabase(`sqlite:${join(d, 'next.sqlite')}`);
+    for (const s of [...nextDdl('sqlite', { reset: true }), ...AUDIT]) await next.execute(s);
+    await next.close();
+    const config = join(d, 'siphon.config.ts');
+    writeFileSync(config, `import { defineMigration } from '${ROOT}src/config/define.js';
+import { billingEntities, billingTables } from '${ROOT}examples/billing/mapping/tables.js';
+export default defineMigration({
+  name: 'term', legacy: { db: 'sqlite:${join(d, 'legacy.sqlite')}', timezone: 'Europe/Paris' }, next: { db: 'sqlite:${join(d, 'next.sqlite')}' },
+  state: 'sqlite:${join(d, 'state.sqlite')}', log: 'sqlite:${join(d, 'log.sqlite')}', entities: billingEntities, tables: billingTables(),
+});
+`);
+    const run = (extra: string[]) => {
+      const child = spawn('node', ['bin/siphon.js', 'migrate', '-c', config, '--json', '--chunk-size', '100', '--progress-every', '100', ...extra],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' } });
+      let out = '', err = '';
+      child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+      child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+      const exit = new Promise<number | null>((r) => child.once('exit', r));
+      return { child, exit, out: () => out, err: () => err };
+    };
+    const first = run([]);
+    // stop it once it has applied some chunk rows (mid-backfill or after)
+    for (let i = 0; i < 600 && !/"chunkRowsApplied":[1-9]/.test(first.out()); i++) await sleep(50);
+    expect(first.out(), first.err()).toMatch(/"chunkRowsApplied":[1-9]/);
+    first.child.kill('SIGTERM');
+    expect(await first.exit, first.err()).toBe(0);
+    const last = JSON.parse(first.out().trim().split('\n').at(-1)!) as { event: string; stoppedBy: string };
+    expect(last).toMatchObject({ event: 'stopped', stoppedBy: 'signal' });
+    const second = run(['--until-done']);
+    expect(await second.exit, second.err()).toBe(0);
+    expect(second.out()).toMatch(/"stoppedBy":"done"/);
+    expect(compare(join(d, 'next.sqlite'), join(d, 'legacy.sqlite'), join(d, 'state.sqlite'))).toEqual([]);
+  }, 180_000);
 });
