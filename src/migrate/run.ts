@@ -186,8 +186,11 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
       },
     };
   } catch (e) {
+    // a setup failure: the parts started so far are stopped, and their ends are not failures of their own
+    const first = failure;
+    stopCtl.abort();
     await closeAll();
-    throw failure ?? e;
+    throw first ?? e;
   }
 }
 

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
 import { applyReader } from './apply-reader.js';
+import { MigrateConfigError } from './errors.js';
 import { readProbes } from './probes.js';
 import type { StatusProbes } from './status.js';
 
@@ -31,6 +32,7 @@ export async function migrationWiring(shared: SharedHandles = {}): Promise<Migra
       let state: StateStore | null = null;
       const own = <T>(mine: T, given: T | undefined) => (given === undefined ? mine : null);
       try {
+        await requireNextTables(next, config);
         state = shared.state ?? await openStateStore(config.state);
         const applier = await createApplier({ config, next, state });
         const s = state;
@@ -47,6 +49,16 @@ export async function migrationWiring(shared: SharedHandles = {}): Promise<Migra
       }
     },
   };
+}
+
+/** next's own tables are the next system's schema: migrate fills them, never creates them. Checked before anything runs. */
+async function requireNextTables(next: Database, config: ResolvedConfig): Promise<void> {
+  const present = new Set(await next.listTables());
+  const wanted = [...new Set(Object.values(config.tables).flatMap((t) => Object.keys(t.schemas)))];
+  const missing = wanted.filter((t) => !present.has(t));
+  if (missing.length > 0) {
+    throw new MigrateConfigError(`next table(s) ${missing.join(', ')} do not exist in ${next.displayUrl}: create the next system's schema first (siphon migrate fills next's tables, it does not create them)`, { missing });
+  }
 }
 
 /** The status probes over next's apply tables and the state store. */

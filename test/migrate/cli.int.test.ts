@@ -50,6 +50,10 @@ describe('siphon migrate, status, backfill pause|resume, reapply', () => {
     expect(existsSync(p('state.sqlite'))).toBe(false);
 
     await generateLegacy({ legacy: `sqlite:${p('legacy.sqlite')}`, customers: 30, seed: 3, dirty: 0.05, reset: true, progress: false });
+    // next's own schema is the next system's: migrate refuses to run without it (bad configuration: exit 2)
+    const noSchema = await runCli(['migrate', '-c', config, '--until-done', '--json']);
+    expect(noSchema.code).toBe(2);
+    expect(noSchema.stderr).toMatch(/next table\(s\) customers, contracts, invoices, invoice_lines, payments do not exist .*create the next system's schema first/);
     const next = await openDatabase(`sqlite:${p('next.sqlite')}`);
     for (const s of nextDdl('sqlite', { reset: true })) await next.execute(s);
     await next.close();
