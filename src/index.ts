@@ -17,3 +17,4 @@ export * from './capture/index.js';
 // The gateway (undici, node:http servers) is its own entry, `siphon/gateway`: configs import this barrel, and they
 // must load light and under tsx's CommonJS fallback too.
 export * from './apply/index.js';
+export * from './backfill/index.js';

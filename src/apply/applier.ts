@@ -17,7 +17,7 @@ import { Mutex } from '../backends/sql/mutex.js';
 import type { Applier, ApplyBatchOptions, ApplyBatchResult, ApplyItem, ApplyOrigin, ApplyTableCounts } from './types.js';
 import { loadNextTables, type NextTables } from './next-tables.js';
 import { mappingFor, prepareItem, type ApplyReason, type Prepared } from './prepare.js';
-import { runBatchTx, type TxContext, type TxOutput } from './batch-tx.js';
+import { PROFILE, runBatchTx, type TxContext, type TxOutput } from './batch-tx.js';
 import { ensureSiphonTables } from './siphon-tables.js';
 import { ApplyConfigError, ApplyRetryExhaustedError } from './errors.js';
 import type { Outcome } from './plan.js';
@@ -80,13 +80,20 @@ class ApplierImpl implements SiphonApplier {
   }
 
   async apply(items: readonly ApplyItem[], options: ApplyBatchOptions = {}): Promise<ApplyBatchDetail> {
+    if (!Array.isArray(items)) throw new ApplyConfigError('apply: items must be an array of { change, origin }', {});
     for (const [i, it] of items.entries()) {
       if (!it || it.change?.kind !== 'change' || !ORIGINS.has(it.origin)) throw new ApplyConfigError(`apply: items[${i}] is not { change: RowChange, origin: ${[...ORIGINS].join('|')} }`, { index: i });
     }
+    // mapping is pure CPU and needs no lock: done at call time (synchronously, so the FIFO lock below is taken in call
+    // order), a caller with two batches in flight maps the next one while the previous one's transaction runs
+    let t = performance.now();
+    const prepared = items.map((it, i) => prepareItem(i, it, this.options.config, this.ctx.tables));
+    PROFILE.set('prepare', (PROFILE.get('prepare') ?? 0) + performance.now() - t);
     const release = await this.lock.lock();
     try {
-      const prepared = items.map((it, i) => prepareItem(i, it, this.options.config, this.ctx.tables));
+      t = performance.now();
       const result = await this.run(prepared, new Map(), options.checkpoint);
+      PROFILE.set('run', (PROFILE.get('run') ?? 0) + performance.now() - t);
       await this.redrive(result.redrive);
       return result.detail;
     } finally { release(); }
@@ -103,6 +110,7 @@ class ApplierImpl implements SiphonApplier {
         outputs.push(await this.withRetry(() => runBatchTx(this.ctx, input)));
       } catch (e) {
         if (!bisectable(e)) throw e;
+        if (process.env.SIPHON_APPLY_PROFILE === '1') process.stderr.write(`bisect ${part.length}: ${(e as Error).message.slice(0, 200)}\n`);
         const changes = part.filter((p) => p.kind === 'change');
         if (changes.length <= 1) {
           // the culprit: quarantined whole with the engine's message; the rest of this part (already quarantined items) and the checkpoint commit
@@ -119,7 +127,9 @@ class ApplierImpl implements SiphonApplier {
     await go(prepared, true);
     if (outputs.some((o) => o.parkedAny)) this.parkedMaybe = true;
     const detail = this.summarize(prepared, outputs);
+    const t = performance.now();
     await this.updateLedger(outputs);
+    PROFILE.set('ledger', (PROFILE.get('ledger') ?? 0) + performance.now() - t);
     return { detail, redrive: outputs.flatMap((o) => o.redrive) };
   }
 

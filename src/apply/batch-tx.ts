@@ -70,47 +70,74 @@ export function quarantineEntry(p: Prepared, reason: ApplyReason, messages: read
 const parentKey = (fk: ForeignKeyInfo, values: readonly Value[]) => `${fk.refColumns.join(',')}=${keyToText(values)}`;
 
 export async function runBatchTx(ctx: TxContext, input: TxInput): Promise<TxOutput> {
-  return ctx.next.transaction((tx) => batchInTx(ctx, tx, input));
+  const t0 = performance.now();
+  let t1 = 0, t2 = 0;
+  const out = await ctx.next.transaction(async (tx) => { t1 = performance.now(); try { return await batchInTx(ctx, tx, input); } finally { t2 = performance.now(); } });
+  PROFILE.set('tx.begin', (PROFILE.get('tx.begin') ?? 0) + t1 - t0);
+  PROFILE.set('tx.count', (PROFILE.get('tx.count') ?? 0) + 1);
+  PROFILE.set('tx.body', (PROFILE.get('tx.body') ?? 0) + t2 - t1);
+  PROFILE.set('tx.commit', (PROFILE.get('tx.commit') ?? 0) + performance.now() - t2);
+  return out;
 }
 
-async function batchInTx(ctx: TxContext, tx: Database, input: TxInput): Promise<TxOutput> {
+export const PROFILE = new Map<string, number>();
+const prof = process.env.SIPHON_APPLY_PROFILE === '1';
+function timed(db: Database): Database {
+  if (!prof) return db;
+  const wrap = <F extends (...a: never[]) => Promise<unknown>>(name: string, f: F) => (async (...a: Parameters<F>) => {
+    const t = performance.now();
+    try { return await f(...a); } finally {
+      const key = name === 'query' ? `query ${String(a[0]).replace(/\s+/g, ' ').slice(0, 60)}` : `${name} ${String(a[0])}`;
+      PROFILE.set(key, (PROFILE.get(key) ?? 0) + performance.now() - t);
+    }
+  }) as unknown as F;
+  return new Proxy(db, { get: (o, k) => (k === 'query' || k === 'upsert' || k === 'deleteByKeys' || k === 'readByKeys') ? wrap(String(k), (o as never as Record<string, (...a: never[]) => Promise<unknown>>)[k as string]!.bind(o)) : (o as never as Record<string | symbol, unknown>)[k] });
+}
+
+async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promise<TxOutput> {
+  const tx = timed(txRaw);
   const { sql, tables } = ctx;
   const cp = input.checkpoint;
-  if (cp) {
-    const rows = await tx.query(sql.selectCheckpoint, [cp.consumer]);
-    const actual = rows.length === 0 ? null : (rows[0]!.position as string | null);
-    if (actual !== cp.expected) throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, actual);
-  }
   const changes = input.prepared.filter((p): p is Extract<Prepared, { kind: 'change' }> => p.kind === 'change');
 
-  // 1. stored versions and lineage owners of everything the batch touches
+  // 1. the checkpoint, stored versions and lineage owners of everything the batch touches
   const ids = new Map<string, { t: string; k: string }>();
   for (const p of changes) {
     ids.set(legacyId(p.mapping.name, p.legacyKey), { t: p.mapping.name, k: p.legacyKey });
     if (p.oldKey !== null) ids.set(legacyId(p.mapping.name, p.oldKey), { t: p.mapping.name, k: p.oldKey });
   }
-  const stored = new Map<string, StoredRow>();
-  if (ids.size > 0) {
-    for (const r of await tx.query(sql.selectVersions, [JSON.stringify([...ids.values()])])) {
-      stored.set(legacyId(str(r.source_table), str(r.legacy_key)), {
-        version: str(r.version), deleted: num(r.deleted) === 1, produced: decodeProduced(str(r.produced)), entityKey: r.entity_key === null ? null : str(r.entity_key),
-      });
-    }
-  }
   const claims = new Map<string, { t: string; k: string }>();
   for (const p of changes) for (const r of p.rows) claims.set(nextId(r.table, r.keyText), { t: r.table, k: r.keyText });
-  // a next key already produced by the same legacy row needs no lookup
-  for (const s of stored.values()) for (const r of s.produced) claims.delete(nextId(r.table, r.keyText));
+  const stored = new Map<string, StoredRow>();
   const owners = new Map<string, string>();
-  for (const s of stored) for (const r of s[1].produced) owners.set(nextId(r.table, r.keyText), s[0]);
-  if (claims.size > 0) {
-    for (const r of await tx.query(sql.selectOwners, [JSON.stringify([...claims.values()])])) {
-      owners.set(nextId(str(r.next_table), str(r.next_key)), legacyId(str(r.source_table), str(r.legacy_key)));
+  const addStored = (t: string, k: string, version: string, deleted: boolean, produced: string, entityKey: Value | undefined) =>
+    stored.set(legacyId(t, k), { version, deleted, produced: decodeProduced(produced), entityKey: entityKey === null || entityKey === undefined ? null : str(entityKey) });
+  let actual: string | null = null;
+  if (sql.readAll) {
+    // PostgreSQL: one round trip
+    for (const r of await tx.query(sql.readAll, [JSON.stringify([...ids.values()]), JSON.stringify([...claims.values()]), cp?.consumer ?? ''])) {
+      if (r.kind === 'v') addStored(str(r.a), str(r.b), str(r.c), str(r.d) === '1', str(r.e), r.f);
+      else if (r.kind === 'o') owners.set(nextId(str(r.a), str(r.b)), legacyId(str(r.c), str(r.d)));
+      else actual = r.a === null ? null : str(r.a);
+    }
+  } else {
+    if (cp) { const rows = await tx.query(sql.selectCheckpoint, [cp.consumer]); actual = rows.length === 0 ? null : (rows[0]!.position as string | null); }
+    if (ids.size > 0) {
+      for (const r of await tx.query(sql.selectVersions, [JSON.stringify([...ids.values()])])) addStored(str(r.source_table), str(r.legacy_key), str(r.version), num(r.deleted) === 1, str(r.produced), r.entity_key);
+    }
+    // a next key already produced by the same legacy row needs no lookup
+    for (const st of stored.values()) for (const r of st.produced) claims.delete(nextId(r.table, r.keyText));
+    if (claims.size > 0) {
+      for (const r of await tx.query(sql.selectOwners, [JSON.stringify([...claims.values()])])) owners.set(nextId(str(r.next_table), str(r.next_key)), legacyId(str(r.source_table), str(r.legacy_key)));
     }
   }
+  if (cp && actual !== cp.expected) throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, actual);
+  for (const [id, st] of stored) for (const r of st.produced) owners.set(nextId(r.table, r.keyText), id);
 
   // 2. plan (compare-and-set, lineage, conflicts)
+  const tp = performance.now();
   const plan = planBatch(input.prepared, stored, owners);
+  PROFILE.set('plan', (PROFILE.get('plan') ?? 0) + performance.now() - tp);
   const outcomes = new Map<number, { outcome: Outcome; reason?: ApplyReason }>();
   for (const p of input.prepared) outcomes.set(p.index, p.kind === 'quarantine' ? { outcome: 'quarantined', reason: p.reason } : { outcome: plan.outcomes.get(p.index) ?? 'stale' });
   const quarantine: QuarantineInput[] = [];
@@ -181,15 +208,27 @@ async function batchInTx(ctx: TxContext, tx: Database, input: TxInput): Promise<
     const rows = writes.get(t);
     if (rows && rows.size > 0) await tx.upsert(t, tables.byName.get(t)!.key, [...rows.values()]);
   }
-  if (removed.size > 0) await tx.query(sql.deleteOwners, [JSON.stringify([...removed.values()].map((r) => ({ t: r.ref.table, k: r.ref.keyText })))]);
-  if (lineageNew.length > 0) await tx.query(sql.upsertOwners, [JSON.stringify(lineageNew)]);
-  if (versions.length > 0) await tx.query(sql.upsertVersions, [JSON.stringify(versions)]);
+  const removedKeys = [...removed.values()].map((r) => ({ t: r.ref.table, k: r.ref.keyText }));
+  if (sql.writeAll) {
+    const write = cp !== undefined && input.writeCheckpoint;
+    const r = await tx.query(sql.writeAll, [JSON.stringify(removedKeys), JSON.stringify(lineageNew), JSON.stringify(versions), cp?.consumer ?? '', cp?.next ?? null, write ? 'yes' : 'no', cp?.expected ?? null]);
+    if (write && num(r[0]?.moved) !== 1) {
+      const now = await tx.query(sql.selectCheckpoint.replace(' FOR UPDATE', ''), [cp.consumer]);
+      throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, now.length === 0 ? null : (now[0]!.position as string | null));
+    }
+  } else {
+    if (removed.size > 0) await tx.query(sql.deleteOwners, [JSON.stringify(removedKeys)]);
+    if (lineageNew.length > 0) await tx.query(sql.upsertOwners, [JSON.stringify(lineageNew)]);
+    if (versions.length > 0) await tx.query(sql.upsertVersions, [JSON.stringify(versions)]);
+    if (cp && input.writeCheckpoint) await tx.query(sql.upsertCheckpoint, [cp.consumer, cp.next]);
+  }
   if (input.parkedRefs.size > 0) await tx.query(sql.deleteParked, [JSON.stringify([...input.parkedRefs.values()])]);
   if (parked.length > 0) await tx.query(sql.upsertParked, [JSON.stringify(parked)]);
   let redrive: ParkedRow[] = [];
   if ((input.parkedMaybe || parked.length > 0) && writes.size > 0) redrive = await findRedrivable(tx, ctx, writes);
-  if (cp && input.writeCheckpoint) await tx.query(sql.upsertCheckpoint, [cp.consumer, cp.next]);
+  const tq = performance.now();
   if (quarantine.length > 0) await ctx.state.addQuarantine(quarantine);
+  PROFILE.set('quarantine', (PROFILE.get('quarantine') ?? 0) + performance.now() - tq);
   return { outcomes, counts, states: plan.states, redrive, parkedAny: parked.length > 0 };
 }
 

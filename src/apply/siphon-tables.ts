@@ -38,6 +38,18 @@ export interface SiphonSql {
   /** [{t, k}] parent rows written → source_table, legacy_key, version, change, origin */
   readonly selectParkedByParent: string;
   readonly selectVersion: string;
+  /**
+   * PostgreSQL: the batch's reads in ONE round trip — params: versions [{t,k}], owners [{t,k}], consumer (or '') —
+   * rows (kind 'v' | 'o' | 'c', a, b, c, d, e, f).
+   */
+  readonly readAll?: string;
+  /**
+   * PostgreSQL: the batch's writes to Siphon's tables in ONE statement (data-modifying CTEs; their key sets are
+   * disjoint) — params: owners to delete [{t,k}], owners [{t,k,st,lk}], versions [...], consumer, position, 'yes' to write it,
+   * expected position. The checkpoint moves only from the expected position (compare-and-set under the row lock):
+   * `moved` = 0 when asked to write means another applier moved it.
+   */
+  readonly writeAll?: string;
 }
 
 function postgresSql(): SiphonSql {
@@ -73,6 +85,22 @@ CREATE INDEX IF NOT EXISTS parked_parent ON siphon.parked (parent_table, parent_
     selectParkedByParent: `SELECT p.source_table, p.legacy_key, p.version, p.change, p.origin FROM ${rec('t text, k text')}
       JOIN siphon.parked p ON p.parent_table = x.t AND p.parent_key = x.k`,
     selectVersion: `SELECT version FROM siphon.row_versions WHERE source_table = ? AND legacy_key = ?`,
+    readAll: `SELECT 'v' AS kind, v.source_table AS a, v.legacy_key AS b, v.version AS c, v.deleted::text AS d, v.produced AS e, v.entity_key AS f
+        FROM json_to_recordset(?::json) AS x(t text, k text) JOIN siphon.row_versions v ON v.source_table = x.t AND v.legacy_key = x.k
+      UNION ALL SELECT 'o', l.next_table, l.next_key, l.source_table, l.legacy_key, NULL, NULL
+        FROM json_to_recordset(?::json) AS x(t text, k text) JOIN siphon.lineage l ON l.next_table = x.t AND l.next_key = x.k
+      UNION ALL SELECT 'c', c.position, NULL, NULL, NULL, NULL, NULL FROM siphon.checkpoints c WHERE c.consumer = ?`,
+    writeAll: `WITH d AS (DELETE FROM siphon.lineage l USING json_to_recordset(?::json) AS x(t text, k text) WHERE l.next_table = x.t AND l.next_key = x.k),
+      o AS (INSERT INTO siphon.lineage (next_table, next_key, source_table, legacy_key) SELECT x.t, x.k, x.st, x.lk FROM json_to_recordset(?::json) AS x(t text, k text, st text, lk text)
+        ON CONFLICT (next_table, next_key) DO UPDATE SET source_table = EXCLUDED.source_table, legacy_key = EXCLUDED.legacy_key),
+      v AS (INSERT INTO siphon.row_versions AS r (source_table, legacy_key, version, deleted, entity, entity_key, produced)
+        SELECT x.t, x.k, x.v, x.d, x.e, x.ek, x.p FROM json_to_recordset(?::json) AS x(t text, k text, v text, d smallint, e text, ek text, p text)
+        ON CONFLICT (source_table, legacy_key) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted, entity = EXCLUDED.entity,
+          entity_key = EXCLUDED.entity_key, produced = EXCLUDED.produced WHERE EXCLUDED.version > r.version),
+      c AS (INSERT INTO siphon.checkpoints AS cp (consumer, position, updated_at) SELECT ?::text, ?::text, now() WHERE ?::text = 'yes'
+        ON CONFLICT (consumer) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+        WHERE cp.position IS NOT DISTINCT FROM ?::text RETURNING 1)
+      SELECT (SELECT count(*) FROM c)::int AS moved`,
   };
 }
 

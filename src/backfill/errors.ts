@@ -42,3 +42,10 @@ export class WatermarkWriteError extends BackfillError {
       'The watermark table is created by `siphon capture install` (and captured with the other tables)', { id }, { cause });
   }
 }
+
+/** The data path (log → merger → applier) stopped or failed: no chunk can be applied, the copy stops with it. */
+export class DataPathDownError extends BackfillError {
+  constructor(table: string, state: string, reason: string) {
+    super('BACKFILL_PATH_DOWN', `backfill of ${table} stopped: the data path is ${state} (${reason})`, { table, state, reason });
+  }
+}

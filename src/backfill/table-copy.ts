@@ -7,7 +7,7 @@ import type { Row, Value } from '../values/index.js';
 import type { ChunkCursor } from './cursor.js';
 import { cursorConsumer, decodeCursor, encodeCursor } from './cursor.js';
 import type { ChunkOutcome, DataPath } from './data-path.js';
-import { BackfillKeyError, BackfillStalledError, WatermarkWriteError } from './errors.js';
+import { BackfillKeyError, BackfillStalledError, DataPathDownError, WatermarkWriteError } from './errors.js';
 import type { ChunkCheckpoint } from './merger.js';
 import type { Throttle } from './throttle.js';
 
@@ -118,10 +118,12 @@ export async function copyTable(ctx: CopyContext, table: string, capturedAs: str
     }
     while (inFlight.length > 0) await settleOldest();
     if (lost === null) return; // done or stopped
+    if (ctx.stopped()) return;
+    const pathState = ctx.path.status().state;
+    if (pathState !== 'running') throw new DataPathDownError(table, pathState, lost);
     progress.chunksRetried++;
     lastReason = lost;
     if (++failures >= MAX_ATTEMPTS_WITHOUT_PROGRESS) throw new BackfillStalledError(table, failures, lastReason);
-    if (ctx.stopped()) return;
   }
 }
 

@@ -65,6 +65,11 @@ export class MirrorApplier implements Applier {
     return out;
   }
 
+  /** Overwrite a stored row's data, keeping its version (what a faulty mapping would have left behind). */
+  tamper(table: string, key: string, data: Row): void {
+    this.db.prepare('UPDATE rows SET data = ? WHERE tbl = ? AND k = ?').run(JSON.stringify(data), table, key);
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
