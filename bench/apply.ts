@@ -96,7 +96,7 @@ async function main(): Promise<void> {
 
     const next = await openDatabase(dbUrl(names.next));
     let finalRows: Map<string, Row[]> | null = null;
-    const applyRates: number[] = [], floorRates: number[] = [];
+    const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [];
     let finalCount = 0;
     for (let round = 0; round < ROUNDS; round++) {
       // apply
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       // a consumer as capture's would run it: the next log page is read, and the next batch handed to apply, while the
       // previous batch's transaction runs (at most two batches in flight; apply takes them in call order)
+      const cpu0 = process.cpuUsage();
       let inFlight: Promise<unknown> = Promise.resolve();
       let page = log.read(after, BATCH);
       for (;;) {
@@ -127,10 +128,12 @@ async function main(): Promise<void> {
       }
       await inFlight;
       const applyMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      cpuPerChangeUs.push((cpu.user + cpu.system) / n);
       applyRates.push(n / (applyMs / 1000));
       await applier.close();
       await state.close();
-      say(`round ${round + 1} apply: ${n} changes in ${Math.round(applyMs)} ms = ${Math.round(n / (applyMs / 1000))} changes/s (${quarantined} quarantined)`);
+      say(`round ${round + 1} apply: ${n} changes in ${Math.round(applyMs)} ms = ${Math.round(n / (applyMs / 1000))} changes/s (${quarantined} quarantined; Siphon process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms = ${((cpu.user + cpu.system) / n).toFixed(0)} µs/change)`);
       if (!finalRows) {
         finalRows = new Map();
         for (const t of NEXT_TABLES) {
@@ -162,6 +165,7 @@ async function main(): Promise<void> {
       changes, finalRows: finalCount, batch: BATCH, rounds: ROUNDS,
       applyChangesPerSec, floorRowsPerSec, ratioVsFloor: Number(median(ratios).toFixed(3)),
       applySpread: spread(applyRates), floorSpread: spread(floorRates), ratioSpread: { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) },
+      applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)),
       applyLagP99Ms5k: null,
       applyLagP99Ms5kWhy: 'not measured: the paced 5,000 writes/s run with capture feeding apply is not built yet',
     })}\n`);

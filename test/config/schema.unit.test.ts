@@ -61,8 +61,16 @@ describe('config validation messages', () => {
 
   it('unknown keys inside a table mapping are errors too', () => {
     expect(messages(withChange((c) => { (c.tables.CLIENT as Record<string, unknown>).shemas = {}; }))).toEqual([
-      'tables.CLIENT.shemas: unknown key (did you mean "schemas"?); expected one of key, entity, entityKey, clean, row, to, schemas, nextKeys',
+      'tables.CLIENT.shemas: unknown key (did you mean "schemas"?); expected one of key, entity, entityKey, clean, row, to, schemas, nextKeys, onDelete',
     ]);
+  });
+
+  it('onDelete (soft delete) needs at least one column to set', () => {
+    expect(messages(withChange((c) => { (c.tables.CLIENT as Record<string, unknown>).onDelete = { set: {} }; }))).toEqual([
+      expect.stringMatching(/^tables\.CLIENT\.onDelete\.set: .*at least one column to set/),
+    ]);
+    const ok = resolveConfig(withChange((c) => { (c.tables.CLIENT as Record<string, unknown>).onDelete = { set: { deleted_at: 'now' } }; }));
+    expect(ok.tables.CLIENT!.onDelete).toEqual({ set: { deleted_at: 'now' } });
   });
 
   it('reports every problem at once, with paths into arrays', () => {
