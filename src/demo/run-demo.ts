@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DemoContext, DemoOptions, DemoReport, DemoStep, DemoStepReport } from './types.js';
 import { DEMO_STEPS } from './steps/index.js';
 
-export const DEFAULT_DEMO_OPTIONS: Omit<DemoOptions, 'dir'> = { customers: 2000, seed: 1, dirty: 0.02, trafficSeconds: 3, rate: 40, keep: false, verbose: true };
+export const DEFAULT_DEMO_OPTIONS: Omit<DemoOptions, 'dir'> = { customers: 500, seed: 1, dirty: 0.02, trafficSeconds: 3, rate: 40, keep: false, verbose: true };
 
 export interface RunDemoHooks {
   /** Called after each step (for live output). */

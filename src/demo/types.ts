@@ -1,7 +1,7 @@
 import type { Database } from '../backends/types.js';
 import type { RunningApp } from '../../examples/billing/http/server.js';
-import type { CaptureSource } from '../capture/types.js';
-import type { EventLog } from '../log/types.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { RunningMigration } from '../migrate/run.js';
 import type { WriteCounts } from './write-counter.js';
 
 export interface DemoOptions {
@@ -42,9 +42,10 @@ export interface DemoContext {
   nextApp?: RunningApp;
   /** The gateway's URL while the gateway step's gateway runs (shown by --keep). */
   gatewayUrl?: string;
-  /** Trigger capture of legacy into the demo's SQLite event log (capture step), and that log. */
-  capture?: CaptureSource;
-  eventLog?: EventLog;
+  /** The migration (capture + apply + backfill, as `siphon migrate` runs it), from the migrate step to the captured step. */
+  migration?: RunningMigration;
+  /** The billing migration config on the demo's files. */
+  migrationConfig?: ResolvedConfig;
   /** Write statements the legacy app committed, by `TABLE op`: the witness capture is checked against. */
   readonly legacyWrites: WriteCounts;
   /** Customer ids worth showing (clean, dirty), found while generating. */

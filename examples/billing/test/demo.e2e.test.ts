@@ -18,7 +18,7 @@ describe.concurrent('siphon demo', () => {
       const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
       const report = JSON.parse(stdout) as DemoReport;
       expect(report.ok).toBe(true);
-      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'capture', 'seed-next', 'start-apps', 'gateway-shadow', 'traffic', 'captured', 'samples']);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated']);
       expect(report.steps.every((s) => s.ok)).toBe(true);
       const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
       expect(gen.totalRows).toBeGreaterThan(150);
@@ -57,6 +57,17 @@ describe.concurrent('siphon demo', () => {
       expect(shadow.rollback.modes.every((m) => m.mode === 'legacy')).toBe(true);
       expect(shadow.rollback.gatewayFollowed).toBe(true);
       expect(shadow.audit).toMatchObject({ actor: 'siphon demo', action: 'routes.set' });
+      // the real migration: every legacy row copied through chunks, and the closing check holds for every table
+      const migrate = report.steps.find((s) => s.id === 'migrate')!.details as { tables: { table: string; state: string; rowsCopied: number }[]; chunkRowsApplied: number };
+      expect(migrate.tables.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
+      expect(migrate.tables.reduce((a, t) => a + t.rowsCopied, 0)).toBeGreaterThanOrEqual(gen.totalRows); // plus rows the traffic inserted before their chunk
+      const migrated = report.steps.find((s) => s.id === 'migrated')!.details as { tables: { table: string; legacyRows: number; migrated: number; quarantined: number; check: { ok: boolean } }[] };
+      expect(migrated.tables.map((t) => t.table)).toEqual(['CLIENT', 'CONTRAT', 'FACTURE', 'LIGNE_FACT', 'REGLEMENT']);
+      for (const t of migrated.tables) {
+        expect(t.check.ok, t.table).toBe(true);
+        expect(t.legacyRows, t.table).toBe(t.migrated + t.quarantined);
+      }
+      expect(migrated.tables.reduce((a, t) => a + t.quarantined, 0)).toBeGreaterThan(0); // the planted bad rows
       const samples = report.steps.find((s) => s.id === 'samples')!.details as { samples: { legacyStatus: number; nextStatus: number }[] };
       expect(samples.samples.length).toBeGreaterThan(0);
       expect(samples.samples.every((s) => s.legacyStatus === 200 && s.nextStatus === 200)).toBe(true);

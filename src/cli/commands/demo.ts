@@ -25,7 +25,7 @@ function printStep(r: DemoStepReport): void {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run the billing demo on embedded SQLite: generate legacy data, capture its changes into the event log, start the legacy and next apps, shadow reads through the gateway (diff report, rollback), drive traffic, show answers side by side')
+    .description('Run the billing demo on embedded SQLite: generate legacy data, migrate it for real (capture + backfill + apply) while the legacy app takes writes, shadow reads through the gateway (diff report, rollback), drive traffic, show answers side by side')
     .option('--dir <path>', 'working folder (its demo files are recreated)', '.siphon/demo')
     .option('--customers <n>', 'legacy customers to generate', num('--customers', 1, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
     .option('--seed <n>', 'generator seed', num('--seed', 0, 2 ** 31, true), DEFAULT_DEMO_OPTIONS.seed)
@@ -35,6 +35,8 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep the apps running until Ctrl-C', false)
     .option('--json', 'print one JSON report instead of text', false)
     .action(async (o: DemoCliOptions) => {
+      // the demo tells its own story: the parts' JSON logs (capture started, migrate stopped…) only when asked for
+      process.env.SIPHON_LOG_LEVEL ??= 'warn';
       const options = { dir: resolve(o.dir), customers: o.customers, seed: o.seed, dirty: o.dirty, trafficSeconds: o.trafficSeconds, rate: o.rate, keep: o.keep, verbose: !o.json };
       if (!o.json) out(`siphon demo: the billing system on embedded SQLite (${options.customers} customers, seed ${options.seed}, dirty ${options.dirty})`);
       const report = await runDemo(options, {

@@ -84,7 +84,7 @@ export const gatewayShadowStep: DemoStep = {
       ...summary.real.slice(0, 8).map((f) => `    ${f.endpoint} → ${f.path}: ${f.differing}${INJECTED_PATHS.includes(f.path) ? '   ← the injected fault' : ''}`),
       ...(summary.real.length > 8 ? [`    … and ${summary.real.length - 8} more (--json lists them all)`] : []),
       `noise cancelled (legacy disagrees with itself): ${summary.noise.map((f) => `${f.path} (${f.reason})`).join(', ') || '(none)'}`,
-      'the other real differences are genuine: legacy writes not applied to next yet (no apply in the demo), dirty legacy rows the mapping cleaned or rejected',
+      'the other real differences are genuine: dirty legacy rows the mapping cleaned or quarantined, and writes not applied yet when the mirrored read ran (next follows legacy through capture and apply)',
       `rollback: routes v${rolled.version} → ${liveModes.join(', ')} (gateway ${followed ? 'followed' : 'did NOT follow'}); fault switched off again`,
       ...(audit ? [`audit #${audit.id} ${audit.at.toISOString()} ${audit.actor}: ${audit.action} ${audit.subject} — ${audit.reason ?? ''}`] : []),
     ];

@@ -1,14 +1,15 @@
 import type { DemoStep } from '../types.js';
 import { prepareStep } from './prepare.js';
 import { generateLegacyStep } from './generate-legacy.js';
-import { seedNextStep } from './seed-next.js';
+import { migrateStep, nextSchemaStep } from './migrate.js';
+import { migratedStep } from './migrated.js';
 import { startAppsStep } from './start-apps.js';
 import { trafficStep } from './traffic.js';
 import { samplesStep } from './samples.js';
-import { captureStep, capturedStep } from './capture.js';
+import { capturedStep } from './capture.js';
 import { gatewayShadowStep } from './gateway-shadow.js';
 
 /** The demo story, in order. Later milestones insert their steps here (capture, backfill, shadow, canary, verify...). */
 export const DEMO_STEPS: readonly DemoStep[] = [
-  prepareStep, generateLegacyStep, captureStep, seedNextStep, startAppsStep, gatewayShadowStep, trafficStep, capturedStep, samplesStep,
+  prepareStep, generateLegacyStep, nextSchemaStep, startAppsStep, migrateStep, gatewayShadowStep, trafficStep, samplesStep, capturedStep, migratedStep,
 ];
