@@ -2,6 +2,7 @@ export type { CaptureMethod, CaptureOptions, CaptureSink, CaptureSource, Capture
 export { CAPTURE_METHODS } from './types.js';
 export { createCapture, defaultMethod, type AnyCaptureOptions } from './open.js';
 export { logSink } from './sink.js';
+export { startCapture, untilSignalled, type CaptureRun, type CaptureRunOptions } from './run.js';
 export { installTriggers, uninstallTriggers } from './trigger/install.js';
 export { TriggerCapture } from './trigger/source.js';
 export { BinlogCapture, type BinlogOptions } from './binlog/source.js';

@@ -12,6 +12,10 @@ import { registerState } from './commands/state.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCapture } from './commands/capture.js';
 import { registerLog } from './commands/log.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerStatus } from './commands/status.js';
+import { registerBackfill } from './commands/backfill.js';
+import { registerReapply } from './commands/reapply.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -31,6 +35,10 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerCapture(program);
   registerLog(program);
+  registerMigrate(program);
+  registerStatus(program);
+  registerBackfill(program);
+  registerReapply(program);
   return program;
 }
 

@@ -1,23 +1,18 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { openDatabase } from '../../backends/open.js';
-import { redactUrl } from '../../backends/url.js';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_LOG } from '../../config/resolve.js';
 import { openLog } from '../../log/open.js';
-import { captureMetrics } from '../../capture/metrics.js';
 import { CaptureConfigError } from '../../capture/errors.js';
-import { createCapture, defaultMethod } from '../../capture/open.js';
+import { defaultMethod } from '../../capture/open.js';
 import { sourceLag } from '../../capture/lag.js';
-import { logSink } from '../../capture/sink.js';
+import { startCapture, untilSignalled } from '../../capture/run.js';
 import { dropSlotAndPublication, ensurePublicationAndSlot, defaultSlotName, setReplicaIdentityFull, tablesWithoutFullIdentity } from '../../capture/pgoutput/slot.js';
 import { installTriggers, uninstallTriggers } from '../../capture/trigger/install.js';
 import { CAPTURE_METHODS, type CaptureMethod, type OnSchemaChange } from '../../capture/types.js';
 import { ensureWatermarkTable, WATERMARK_TABLE } from '../../capture/watermark.js';
-import { renderMetrics, enableDefaultMetrics } from '../../observe/metrics.js';
-import { createLogger } from '../../observe/logger.js';
 import { err, out, printJson } from '../output.js';
 
 interface TargetOpts {
@@ -111,50 +106,20 @@ export function registerCapture(program: Command): void {
     .option('--on-schema-change <mode>', 'follow | stop: what to do after recording a DDL change of a captured table', parseOnSchema, 'stop' as OnSchemaChange)
     .option('--reset', 'binlog: ignore the stored position and start at the current end (after a purge; backfill afterwards)')
     .option('--batch-size <n>', 'most records per log append', positiveInt, 2000)
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port', positiveInt)
     .option('--status-every <seconds>', 'log a status line this often', positiveInt, 10)
-    .action(async (o: TargetOpts & { createSlot?: boolean; setReplicaIdentity?: boolean; onSchemaChange: OnSchemaChange; reset?: boolean; batchSize: number; metricsPort?: number; statusEvery: number }) => {
+    .action(async (o: TargetOpts & { createSlot?: boolean; setReplicaIdentity?: boolean; onSchemaChange: OnSchemaChange; reset?: boolean; batchSize: number; statusEvery: number }) => {
       const t = await target(o);
-      const logger = createLogger('capture');
-      const db = await openDatabase(t.legacyUrl);
-      const log = await openLog(t.logUrl);
-      const method = t.method ?? defaultMethod(db.dialect);
-      const cap = createCapture(db, t.legacyUrl, method, {
-        source: t.source, tables: t.tables, onSchemaChange: o.onSchemaChange, batchSize: o.batchSize, slot: t.slot, publication: t.slot,
-        createSlot: o.createSlot ?? false, setReplicaIdentityFull: o.setReplicaIdentity ?? false, reset: o.reset ?? false,
+      const run = await startCapture({
+        legacyUrl: t.legacyUrl, logUrl: t.logUrl, tables: t.tables, method: t.method, source: t.source, slot: t.slot,
+        createSlot: o.createSlot ?? false, setReplicaIdentity: o.setReplicaIdentity ?? false, onSchemaChange: o.onSchemaChange,
+        reset: o.reset ?? false, batchSize: o.batchSize, statusEveryMs: o.statusEvery * 1000,
       });
-      let server: ReturnType<typeof createServer> | null = null;
-      const statusTimer = setInterval(() => {
-        void cap.status().then(async (s) => {
-          const stats = await log.stats();
-          captureMetrics.logEntries().set({ source: t.source }, stats.entries);
-          logger.info({ status: s, logEntries: stats.entries }, 'capture status');
-        }).catch(() => undefined);
-      }, o.statusEvery * 1000);
       try {
-        await cap.start(logSink(log, t.source));
-        logger.info({ legacy: redactUrl(t.legacyUrl), log: log.name, method, tables: t.tables }, 'capture started');
-        if (o.metricsPort) {
-          enableDefaultMetrics();
-          server = createServer((req, res) => {
-            void renderMetrics().then((m) => { res.writeHead(200, { 'content-type': m.contentType }); res.end(m.body); });
-          }).listen(o.metricsPort);
-        }
-        const signalled = new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
-        await Promise.race([signalled, cap.finished]);
-        await cap.stop();
-        await cap.finished;
-        logger.info({ status: await cap.status() }, 'capture stopped');
+        await Promise.race([untilSignalled(), run.finished]);
       } finally {
-        clearInterval(statusTimer);
-        server?.close();
-        await cap.stop().catch(() => undefined);
-        await log.close();
-        await db.close();
+        await run.stop();
       }
+      await run.finished; // a fatal capture error surfaces here (exit 1)
     });
 
   common(capture.command('status').description('the stored capture position, log size and how far legacy is ahead'))

@@ -1,0 +1,218 @@
+import type { Applier, ApplyBatchResult, ApplyItem, ApplyBatchOptions } from '../apply/types.js';
+import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
+import type { Row } from '../values/index.js';
+import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
+import { DblogMerger } from './merger.js';
+
+/**
+ * The log consumer's path: tail the event log from apply's checkpoint (stored in next by the applier), run every
+ * record through the DBLog merger, and hand the result to the applier in stream order:
+ * captured changes with apply's checkpoint, each finished chunk with its own cursor checkpoint.
+ *
+ * Sharing (gh-ost issues 1150/761): a chunk's rows are applied as soon as the batch holding its high watermark has
+ * been merged, between two slices of captured changes, never after "the stream is idle". The stream is read in
+ * bounded batches, so under constant writes chunks still get their turn; the backfill's own pacing decides how many
+ * chunks are in flight (see Throttle).
+ */
+
+export const APPLY_CONSUMER = 'apply';
+
+export type ChunkOutcome =
+  | { readonly kind: 'applied'; readonly read: number; readonly applied: number; readonly evicted: number; readonly result: ApplyBatchResult }
+  | { readonly kind: 'lost'; readonly reason: string };
+
+export interface DataPathOptions {
+  readonly log: EventLog;
+  readonly applier: Applier;
+  /** Apply's checkpoint name in next (default 'apply'). */
+  readonly consumer?: string;
+  /** Log entries read per batch (default 1000). */
+  readonly batchSize?: number;
+  /** Attempts of an apply call that failed with a retryable error (default 5). */
+  readonly retries?: number;
+}
+
+export interface DataPathStatus {
+  readonly state: 'idle' | 'running' | 'stopped' | 'failed';
+  /** Offset of the last log entry applied. */
+  readonly appliedThrough: LogOffset | null;
+  /** now − source time of the last applied change while behind; 0 when caught up; null before the first batch. */
+  readonly lagSeconds: number | null;
+  readonly changesApplied: number;
+  readonly chunkRowsApplied: number;
+  readonly error: string | null;
+}
+
+export class DataPath {
+  readonly merger = new DblogMerger();
+  private readonly consumer: string;
+  private readonly waiting = new Map<string, (o: ChunkOutcome) => void>();
+  private readonly probes = new Map<string, () => void>();
+  private abort = new AbortController();
+  private state: DataPathStatus['state'] = 'idle';
+  private through: LogOffset | null = null;
+  private lag: number | null = null;
+  private changes = 0;
+  private chunkRows = 0;
+  private error: string | null = null;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DataPathOptions) {
+    this.consumer = options.consumer ?? APPLY_CONSUMER;
+  }
+
+  /** Start tailing; `finished` settles when stopped (resolves) or failed (rejects). */
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    await this.open();
+    this.done = this.loop(this.abort.signal).catch((e: unknown) => {
+      this.state = 'failed';
+      this.error = e instanceof Error ? e.message : String(e);
+      this.failWaiters(`data path failed: ${this.error}`);
+      throw e;
+    });
+    this.done.catch(() => undefined); // observed through `finished`
+  }
+
+  /**
+   * Read apply's checkpoint and accept chunks, without tailing: `process` is then fed by the caller (tests, a caller
+   * with its own reader). `start()` does this and tails the log itself.
+   */
+  async open(): Promise<void> {
+    this.abort = new AbortController();
+    this.through = await this.options.applier.checkpoint(this.consumer);
+    this.state = 'running';
+  }
+
+  /** The offset of the last entry applied (where the tail resumes). */
+  get appliedThrough(): LogOffset | null {
+    return this.through;
+  }
+
+  /** Merge and apply one batch of log entries that follow `appliedThrough`, in order. */
+  async process(batch: readonly LogEntry[], caughtUp = false): Promise<void> {
+    if (batch.length === 0) { this.lag = 0; return; }
+    await this.handle(this.merger.accept(batch));
+    const lastChange = [...batch].reverse().find((e) => e.record.kind === 'change');
+    this.lag = caughtUp ? 0 : lastChange ? Math.max(0, (Date.now() - Date.parse(lastChange.record.at)) / 1000) : this.lag;
+    this.through = batch[batch.length - 1]!.offset;
+  }
+
+  get finished(): Promise<void> {
+    return this.done;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done.catch(() => undefined);
+    if (this.state === 'running') this.state = 'stopped';
+    this.failWaiters('data path stopped');
+  }
+
+  status(): DataPathStatus {
+    return { state: this.state, appliedThrough: this.through, lagSeconds: this.lag, changesApplied: this.changes, chunkRowsApplied: this.chunkRows, error: this.error };
+  }
+
+  /** Capture-to-apply lag in seconds (null before the first batch). */
+  lagSeconds(): number | null {
+    return this.lag;
+  }
+
+  /** Announce a chunk; the promise settles when its rows are applied or when it is lost. */
+  expectChunk(spec: ChunkSpec): Promise<ChunkOutcome> {
+    if (this.state !== 'running') return Promise.resolve({ kind: 'lost', reason: `data path is ${this.state}` });
+    this.merger.expect(spec);
+    return new Promise((resolve) => this.waiting.set(spec.id, resolve));
+  }
+
+  register(id: string, rows: Row[], checkpoint: ChunkCheckpoint | null): void {
+    this.merger.register(id, rows, checkpoint);
+  }
+
+  abandon(id: string, reason: string): void {
+    this.merger.abandon(id);
+    this.settle(id, { kind: 'lost', reason });
+  }
+
+  /** Resolves when the probe watermark `id` has come through capture and this path. */
+  expectProbe(id: string): Promise<void> {
+    this.merger.expectProbe(id);
+    return new Promise((resolve) => this.probes.set(id, resolve));
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const batchSize = this.options.batchSize ?? 1000;
+    for await (const batch of this.options.log.tail(this.through, signal, { batchSize })) {
+      // a short batch means the tail caught up with the log's end
+      await this.process(batch, batch.length < batchSize);
+      if (signal.aborted) break;
+    }
+  }
+
+  private async handle(outputs: readonly MergeOutput[]): Promise<void> {
+    for (const o of outputs) {
+      switch (o.kind) {
+        case 'stream': {
+          const r = await this.apply(o.items, { checkpoint: { consumer: this.consumer, expected: this.through, next: o.through } });
+          this.through = o.through;
+          this.changes += o.items.length;
+          void r;
+          break;
+        }
+        case 'chunk': {
+          let outcome: ChunkOutcome;
+          try {
+            const result = await this.apply(o.items, o.checkpoint ? { checkpoint: o.checkpoint } : {});
+            this.chunkRows += o.items.length;
+            outcome = { kind: 'applied', read: o.read, applied: o.items.length, evicted: o.evicted, result };
+          } catch (e) {
+            // a chunk that cannot be applied (its cursor moved elsewhere, a data path conflict) is read again by its
+            // owner from the stored cursor; the stream goes on
+            outcome = { kind: 'lost', reason: `apply of chunk failed: ${e instanceof Error ? e.message : String(e)}` };
+          }
+          this.settle(o.chunk.id, outcome);
+          break;
+        }
+        case 'lost':
+          this.settle(o.chunk.id, { kind: 'lost', reason: o.reason });
+          break;
+        case 'probe':
+          this.probes.get(o.id)?.();
+          this.probes.delete(o.id);
+          break;
+        default: {
+          const never: never = o;
+          throw new Error(`unknown merge output ${JSON.stringify(never)}`);
+        }
+      }
+    }
+  }
+
+  /** One applier call, retried with backoff while the error says a retry can help. */
+  private async apply(items: readonly ApplyItem[], options: ApplyBatchOptions): Promise<ApplyBatchResult> {
+    const retries = this.options.retries ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.applier.apply(items, options);
+      } catch (e) {
+        if (attempt >= retries || !isRetryable(e)) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private settle(id: string, o: ChunkOutcome): void {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    w?.(o);
+  }
+
+  private failWaiters(reason: string): void {
+    for (const id of [...this.waiting.keys()]) this.abandon(id, reason);
+  }
+}
+
+/** Errors say whether a retry can help (`retryable`, set by the adapters' classification). */
+export function isRetryable(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === true;
+}

@@ -1,0 +1,32 @@
+import type { JsonValue } from '../state/types.js';
+import type { OperatorPause } from './types.js';
+
+/**
+ * The operator pause lives in the state store's settings, so `siphon backfill pause|resume` in another process stops
+ * and restarts a running backfill (it re-reads the setting while copying).
+ */
+export const PAUSE_SETTING = 'backfill.pause';
+
+/** The part of the state store the pause needs. */
+export interface SettingsStore {
+  getSetting(key: string): Promise<JsonValue | undefined>;
+  setSetting(key: string, value: JsonValue): Promise<void>;
+}
+
+export async function setBackfillPause(store: SettingsStore, paused: boolean, reason: string | null = null, now = new Date()): Promise<OperatorPause> {
+  const value: OperatorPause = { paused, reason, at: now.toISOString() };
+  await store.setSetting(PAUSE_SETTING, { ...value });
+  return value;
+}
+
+/** The stored pause; not paused when never set (or when the stored value is not one we wrote). */
+export async function readBackfillPause(store: SettingsStore): Promise<OperatorPause> {
+  const v = await store.getSetting(PAUSE_SETTING);
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as { paused?: unknown; reason?: unknown; at?: unknown };
+    if (typeof o.paused === 'boolean') {
+      return { paused: o.paused, reason: typeof o.reason === 'string' ? o.reason : null, at: typeof o.at === 'string' ? o.at : '' };
+    }
+  }
+  return { paused: false, reason: null, at: '' };
+}
