@@ -16,6 +16,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerStatus } from './commands/status.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerReapply } from './commands/reapply.js';
+import { registerVerify } from './commands/verify.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerBackfill(program);
   registerReapply(program);
+  registerVerify(program);
   return program;
 }
 

@@ -78,6 +78,23 @@ export class OwnKeyset {
     return this.db.query(`${this.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(limit))}`, params);
   }
 
+  /** The greatest key below `key` (null when `key` is the first): the exclusive lower bound of a range ending at it. */
+  async predecessor(key: readonly Value[]): Promise<Value[] | null> {
+    const exprs = this.keyCols.map((c) => this.orderExpr(c));
+    const ors: string[] = [];
+    const params: SqlParam[] = [];
+    for (let i = 0; i < exprs.length; i++) {
+      const ands: string[] = [];
+      for (let j = 0; j < i; j++) { ands.push(`${exprs[j]} = ?`); params.push(this.param(this.keyCols[j]!, key[j] ?? null)); }
+      ands.push(`${exprs[i]} < ?`); params.push(this.param(this.keyCols[i]!, key[i] ?? null));
+      ors.push(`(${ands.join(' AND ')})`);
+    }
+    const where = [this.notNull, `(${ors.join(' OR ')})`].filter(Boolean).join(' AND ');
+    const cols = this.keyCols.map((c) => this.db.quoteIdent(c.name)).join(', ');
+    const rows = await this.db.query(`SELECT ${cols} FROM ${this.table} WHERE ${where} ORDER BY ${exprs.map((e) => `${e} DESC`).join(', ')} LIMIT 1`, params);
+    return rows[0] ? this.keyCols.map((c) => rows[0]![c.name] ?? null) : null;
+  }
+
   /** Every row of the table, NULL keys included. */
   async count(): Promise<number> {
     return countOf(await this.db.query(`SELECT COUNT(*) AS n FROM ${this.table}`));

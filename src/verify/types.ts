@@ -91,6 +91,4 @@ export interface VerifyReport {
 export interface RepairSummary {
   /** Legacy keys re-queued, per legacy table. */
   readonly requeued: Readonly<Record<string, number>>;
-  /** Extra next rows deleted (no legacy row gives them), per next table. */
-  readonly extraDeleted: Readonly<Record<string, number>>;
 }
