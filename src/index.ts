@@ -9,10 +9,11 @@ export {
 } from './log/index.js';
 export * from './values/index.js';
 export * from './backends/index.js';
-export { SiphonError, assertNever } from './errors.js';
+export { SiphonError, assertNever, isRetryable } from './errors.js';
 // Names two areas both define: the state store's wins the plain name; the value model's gets a prefix.
 export type { JsonValue } from './state/index.js';
 export type { JsonValue as CanonicalJsonValue } from './values/index.js';
 export * from './capture/index.js';
 // The gateway (undici, node:http servers) is its own entry, `siphon/gateway`: configs import this barrel, and they
 // must load light and under tsx's CommonJS fallback too.
+export * from './apply/index.js';

@@ -29,6 +29,19 @@ export interface TableInfo {
   readonly primaryKey: readonly string[];
   /** Unique keys (not the primary key), each in key order. NOT NULL unique keys can stand in for a primary key. */
   readonly uniqueKeys: readonly (readonly string[])[];
+  /**
+   * Foreign keys declared on this table (absent when the adapter did not read them). Apply orders writes
+   * parent-first and deletes child-first from them.
+   */
+  readonly foreignKeys?: readonly ForeignKeyInfo[];
+}
+
+/** A foreign key: `columns` of this table reference `refColumns` of `refTable` (same order). */
+export interface ForeignKeyInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
 }
 
 export interface Capabilities {

@@ -79,6 +79,7 @@ function resolveTable(name: string, m: ConfigShape['tables'][string], entityRoot
     to: m.to as ResolvedTable['to'],
     schemas: m.schemas as Record<string, AnySchema>,
     nextKeys: m.nextKeys ?? {},
+    ...(m.onDelete ? { onDelete: { set: m.onDelete.set } } : {}),
   };
 }
 

@@ -54,6 +54,10 @@ const tableSchema = z.strictObject({
   to: z.custom(isFunction, { error: 'a function (row) => ({ nextTable: [rows] })' }),
   schemas: z.record(z.string(), z.custom(isZodSchema, { error: SCHEMA }), { error: 'an object giving a zod schema per next table' }),
   nextKeys: z.record(z.string(), z.array(columnField, { error: 'an array of column names' }).min(1, { error: 'a non-empty array of column names' }), { error: 'an object giving the key columns per next table' }).optional(),
+  onDelete: z.strictObject({
+    set: z.record(z.string(), z.unknown(), { error: 'an object { column: value } set on the next rows instead of deleting them' })
+      .refine((o) => Object.keys(o).length > 0, { error: 'at least one column to set' }),
+  }, { error: 'an object { set: { column: value } } (soft delete)' }).optional(),
 }, { error: 'a table mapping object ({ key, to, schemas, ... })' });
 
 export const configSchema = z.strictObject({

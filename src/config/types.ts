@@ -64,6 +64,19 @@ export interface TableMapping<R = PlainRow, S extends Schemas = Schemas, E exten
   readonly schemas: S;
   /** Key columns of each next table (default: its primary key). */
   readonly nextKeys?: { readonly [K in keyof S]?: readonly string[] };
+  /**
+   * Soft delete: when the legacy row is deleted, the next rows it produced are kept and these columns are set
+   * instead (each value a plain value, or a function of the delete's source time, an ISO instant, giving one),
+   * converted strictly to each column's type. Every next table of the mapping must have these columns. When the
+   * legacy row comes back, rows written by `to()` get NULL in these columns unless `to()` gives them.
+   * Default: the produced rows are deleted.
+   */
+  readonly onDelete?: SoftDelete;
+}
+
+/** See TableMapping.onDelete. */
+export interface SoftDelete {
+  readonly set: Readonly<Record<string, unknown>>;
 }
 
 export interface EntityDefinition<T extends string = string> {
@@ -115,6 +128,8 @@ export interface ResolvedTable {
   readonly schemas: Readonly<Record<string, AnySchema>>;
   /** Explicit next keys only; the default (the next table's primary key) is found by introspection. */
   readonly nextKeys: Readonly<Record<string, readonly string[]>>;
+  /** Soft delete, when configured (TableMapping.onDelete). */
+  readonly onDelete?: SoftDelete;
 }
 
 /** A validated configuration, ready to use. Relative sqlite: paths are resolved against the config's folder. */

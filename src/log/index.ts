@@ -10,3 +10,4 @@ export { NatsLog } from './nats/nats-log.js';
 export { replay, consume, ReplayRangeError, type Consumer, type ReplayOptions, type ReplayResult } from './replay.js';
 export { formatEntryLine, formatEntryJson } from './format.js';
 export { registerConsumerFactory, consumerNames, type ConsumerFactory, type ConsumerContext, type CliConsumer } from './builtin-consumers.js';
+export { versionOf, positionKind, comparePositionVersions, PositionFormatError, type PositionKind } from './version.js';

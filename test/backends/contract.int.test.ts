@@ -41,6 +41,24 @@ describe.each(DIALECTS)('Database contract on %s', (dialect) => {
     expect(k.primaryKey).toEqual(['k1', 'k2']);
   });
 
+  it('describes foreign keys: columns, referenced table and columns, in key order (none: an empty list)', async () => {
+    const q2 = (n: string) => (dialect === 'mysql' ? `\`${n}\`` : `"${n}"`);
+    await db.execute(createTable(dialect, 'fk_parent', { a: 'key_text', b: 'int', c: 'int' }, ['a', 'b'], [`UNIQUE (${q2('c')})`]));
+    await db.execute(createTable(dialect, 'fk_child', { id: 'int', pa: 'key_text', pb: 'int', pc: 'int' }, ['id'], [
+      `CONSTRAINT fk_child_parent FOREIGN KEY (${q2('pa')}, ${q2('pb')}) REFERENCES ${q2('fk_parent')} (${q2('a')}, ${q2('b')})`,
+      `CONSTRAINT fk_child_c FOREIGN KEY (${q2('pc')}) REFERENCES ${q2('fk_parent')} (${q2('c')})`,
+    ]));
+    const child = await db.describeTable('fk_child', { fresh: true });
+    const fks = [...(child.foreignKeys ?? [])].sort((x, y) => x.columns.length - y.columns.length);
+    expect(fks.map((f) => ({ columns: f.columns, refTable: f.refTable, refColumns: f.refColumns }))).toEqual([
+      { columns: ['pc'], refTable: 'fk_parent', refColumns: ['c'] },
+      { columns: ['pa', 'pb'], refTable: 'fk_parent', refColumns: ['a', 'b'] },
+    ]);
+    expect((await db.describeTable('fk_parent', { fresh: true })).foreignKeys).toEqual([]);
+    await db.execute(`DROP TABLE ${q2('fk_child')}`);
+    await db.execute(`DROP TABLE ${q2('fk_parent')}`);
+  });
+
   it('names the existing tables when a table is missing', async () => {
     const err = await db.describeTable('ordres').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TableNotFoundError);

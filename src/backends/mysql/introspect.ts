@@ -1,4 +1,4 @@
-import type { ColumnInfo, TableInfo } from '../types.js';
+import type { ColumnInfo, ForeignKeyInfo, TableInfo } from '../types.js';
 import { mysqlLogicalType } from './types.js';
 
 /** Runs a catalog query with `?` parameters; values arrive as text (or null). */
@@ -35,7 +35,16 @@ export async function mysqlDescribe(q: CatalogQuery, name: string): Promise<Tabl
   const primaryKey = byIndex.get('PRIMARY')?.cols ?? [];
   // a prefix index (col(10)) is unique on the prefix only: not a key of the full values
   const uniqueKeys = [...byIndex].filter(([n, e]) => n !== 'PRIMARY' && !e.prefix).map(([, e]) => e.cols);
-  return { name, columns, primaryKey, uniqueKeys };
+  const fkRows = await q(`SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION`, [name]);
+  const fks = new Map<string, { columns: string[]; refTable: string; refColumns: string[] }>();
+  for (const [cn, col, ref, refCol] of fkRows) {
+    const f = fks.get(cn!) ?? { columns: [], refTable: ref!, refColumns: [] };
+    f.columns.push(col!); f.refColumns.push(refCol!);
+    fks.set(cn!, f);
+  }
+  const foreignKeys: ForeignKeyInfo[] = [...fks].map(([n, f]) => ({ name: n, ...f }));
+  return { name, columns, primaryKey, uniqueKeys, foreignKeys };
 }
 
 /** MariaDB's JSON columns: LONGTEXT with a CHECK (json_valid(`col`)) constraint. MySQL has a real JSON type. */

@@ -1,4 +1,4 @@
-import type { ColumnInfo, TableInfo } from '../types.js';
+import type { ColumnInfo, ForeignKeyInfo, TableInfo } from '../types.js';
 import { postgresLogicalType } from './values.js';
 
 /** Runs a catalog query: every value arrives as text (or null), as with all queries of this adapter. */
@@ -51,5 +51,20 @@ export async function postgresDescribe(q: CatalogQuery, schema: string, name: st
     const names = JSON.parse(list ?? '[]') as string[];
     if (primary === 'true') primaryKey = names; else uniqueKeys.push(names);
   }
-  return { name, columns, primaryKey, uniqueKeys };
+  const fks = await q(`SELECT con.conname,
+      (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)::text,
+      rc.relname,
+      (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)::text
+    FROM pg_constraint con
+    JOIN pg_class c ON c.oid = con.conrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_class rc ON rc.oid = con.confrelid
+    WHERE con.contype = 'f' AND n.nspname = $1 AND c.relname = $2
+    ORDER BY con.conname`, [schema, name]);
+  const foreignKeys: ForeignKeyInfo[] = fks.map(([conname, cols, ref, refCols]) => ({
+    name: conname!, columns: JSON.parse(cols ?? '[]') as string[], refTable: ref!, refColumns: JSON.parse(refCols ?? '[]') as string[],
+  }));
+  return { name, columns, primaryKey, uniqueKeys, foreignKeys };
 }

@@ -4,6 +4,7 @@ import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
 import { SqlDatabase, TableCache } from '../sql/sql-database.js';
 import type { Bound, Session, SqlDialect } from '../sql/session.js';
+import { wrapDriverError } from '../sql/connection-errors.js';
 import { Mutex } from '../sql/mutex.js';
 import { sqliteDescribe, sqliteTables } from './introspect.js';
 import { byStorageClass, fromSqlite, sqliteParam, toSqlite, type SqliteParam, type SqliteRaw } from './values.js';
@@ -179,8 +180,12 @@ export class SqliteDatabase extends SqlDatabase {
 
   private session(): Session {
     const bind = (params: readonly Bound[]): SqliteParam[] => params.map((p) => p.kind === 'param' ? sqliteParam(p.param) : p.kind === 'value' ? toSqlite(p.value, p.column, p.table, p.purpose) : unsupportedColumnParam());
+    // driver errors become QueryError (engine code kept: SQLITE_BUSY is retryable, a constraint is not)
+    const wrap = <A extends unknown[], R>(fn: (sql: string, ...rest: A) => Promise<R>) => async (sql: string, ...rest: A): Promise<R> => {
+      try { return await fn(sql, ...rest); } catch (e) { throw wrapDriverError(this.displayUrl, sql, e); }
+    };
     return {
-      readTable: async (sql, params, columns) => {
+      readTable: wrap(async (sql: string, params: readonly Bound[], columns: readonly ColumnInfo[]) => {
         const st = this.prepare(sql);
         const raw = st.raw(true).all(...bind(params)) as SqliteRaw[][];
         return raw.map((r) => {
@@ -188,8 +193,8 @@ export class SqliteDatabase extends SqlDatabase {
           columns.forEach((c, i) => { row[c.name] = fromSqlite(r[i] ?? null, c); });
           return row;
         });
-      },
-      query: async (sql, params) => {
+      }),
+      query: wrap(async (sql: string, params: readonly Bound[]) => {
         const st = this.shared.statements.get(sql) ?? this.shared.db.prepare(sql);
         if (!st.reader) { st.run(...bind(params)); return []; }
         st.safeIntegers(true);
@@ -207,9 +212,9 @@ export class SqliteDatabase extends SqlDatabase {
           });
           return row;
         });
-      },
-      run: async (sql, params) => Number(this.prepare(sql).run(...bind(params)).changes),
-      script: async (sql) => { this.shared.db.exec(sql); },
+      }),
+      run: wrap(async (sql: string, params: readonly Bound[]) => Number(this.prepare(sql).run(...bind(params)).changes)),
+      script: wrap(async (sql: string) => { this.shared.db.exec(sql); }),
     };
   }
 }

@@ -1,9 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ColumnInfo, TableInfo } from '../types.js';
+import type { ColumnInfo, ForeignKeyInfo, TableInfo } from '../types.js';
 import { precisionScale, sqliteLogicalType } from './types.js';
 
 interface XInfo { cid: number; name: string; type: string; notnull: number; pk: number; hidden: number }
 interface IndexList { name: string; unique: number; origin: string; partial: number }
+interface FkRow { id: number; seq: number; table: string; from: string; to: string | null }
 interface IndexInfo { seqno: number; cid: number; name: string | null; coll: string | null; key: number }
 
 export function sqliteTables(db: BetterSqlite3.Database): string[] {
@@ -38,5 +39,19 @@ export function sqliteDescribe(db: BetterSqlite3.Database, name: string): TableI
     if (idx.cols.some((c) => c.name === null)) continue; // expression index: not a column key
     uniqueKeys.push(idx.cols.map((c) => c.name!));
   }
-  return { name: found.name, columns, primaryKey, uniqueKeys };
+  // PRAGMA foreign_key_list: one line per column; `to` is NULL when the reference names the parent's primary key
+  const byId = new Map<number, FkRow[]>();
+  for (const r of db.prepare(`PRAGMA foreign_key_list(${q})`).all() as FkRow[]) byId.set(r.id, [...(byId.get(r.id) ?? []), r]);
+  const foreignKeys: ForeignKeyInfo[] = [...byId.entries()].sort((a, b) => a[0] - b[0]).map(([id, rows]) => {
+    rows.sort((a, b) => a.seq - b.seq);
+    const refTable = rows[0]!.table;
+    let refColumns = rows.map((r) => r.to);
+    if (refColumns.some((c) => c === null)) {
+      const parent = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`).get(refTable) as { name: string } | undefined;
+      const pk = parent ? (db.prepare(`PRAGMA table_info("${parent.name.replace(/"/g, '""')}")`).all() as { name: string; pk: number }[]).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name) : [];
+      refColumns = pk;
+    }
+    return { name: `fk_${found.name}_${id}`, columns: rows.map((r) => r.from), refTable, refColumns: refColumns as string[] };
+  });
+  return { name: found.name, columns, primaryKey, uniqueKeys, foreignKeys };
 }

@@ -1,5 +1,6 @@
 import { CapturePositionError } from '../errors.js';
 import { pad } from '../records.js';
+import { comparePositionVersions } from '../../log/version.js';
 
 /**
  * Binary-log positions.
@@ -41,15 +42,7 @@ export function changePosition(file: string, eventEnd: number, row: number): str
   return `${file}:${pad(eventEnd, 12)}:${pad(row, 6)}`;
 }
 
-function parts(p: string): [number, number, number] {
-  const [file = '', off = '0', row = '0'] = p.split(':');
-  const m = /(\d+)$/.exec(file);
-  return [m ? Number(m[1]) : 0, Number(off), Number(row)];
-}
-
-/** Order of two change positions (binary log files compare by their numeric suffix). */
+/** Order of two change positions: the order of their versions (src/log/version.ts: file sequence, offset, row). */
 export function comparePositions(a: string, b: string): number {
-  const x = parts(a), y = parts(b);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+  return comparePositionVersions(a, b);
 }

@@ -1,0 +1,75 @@
+/**
+ * What apply needs to know about each next table a mapping writes to: its key (the config's `nextKeys` or the
+ * primary key), its columns, and the order of tables by foreign keys (parents first) so that a batch writes
+ * parents before children and deletes children before parents.
+ */
+import type { ColumnInfo, Database, ForeignKeyInfo, TableInfo } from '../backends/types.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { ApplyConfigError } from './errors.js';
+
+export interface NextTable {
+  readonly name: string;
+  readonly info: TableInfo;
+  readonly key: readonly string[];
+  readonly columns: ReadonlyMap<string, ColumnInfo>;
+  /** Foreign keys to other next tables written by the mappings (self references left out: one row cannot wait for itself). */
+  readonly parents: readonly ForeignKeyInfo[];
+  /** Position in parent-first order. */
+  readonly rank: number;
+}
+
+export interface NextTables {
+  readonly byName: ReadonlyMap<string, NextTable>;
+  /** TableInfo per next table, for mapRow's strict write check. */
+  readonly infos: Readonly<Record<string, TableInfo>>;
+  /** Parent-first order. */
+  readonly order: readonly string[];
+}
+
+/** Introspects every next table named in the mappings' schemas. Throws ApplyConfigError when one has no key. */
+export async function loadNextTables(next: Database, config: Pick<ResolvedConfig, 'tables'>): Promise<NextTables> {
+  const names = new Set<string>();
+  const explicit = new Map<string, readonly string[]>();
+  for (const t of Object.values(config.tables)) {
+    for (const n of Object.keys(t.schemas)) names.add(n);
+    for (const [n, k] of Object.entries(t.nextKeys)) explicit.set(n, k);
+  }
+  const infos: Record<string, TableInfo> = {};
+  for (const n of names) infos[n] = await next.describeTable(n, { fresh: true });
+  const order = parentFirst(infos);
+  const byName = new Map<string, NextTable>();
+  order.forEach((n, rank) => {
+    const info = infos[n]!;
+    const key = explicit.get(n) ?? (info.primaryKey.length > 0 ? info.primaryKey : notNullUnique(info));
+    if (!key || key.length === 0) {
+      throw new ApplyConfigError(`next table ${n} has no primary key and no NOT NULL unique key: give its key in the mapping's nextKeys.${n}`, { table: n });
+    }
+    const columns = new Map(info.columns.map((c) => [c.name, c]));
+    for (const k of key) if (!columns.has(k)) throw new ApplyConfigError(`next table ${n}: key column ${k} does not exist (columns: ${[...columns.keys()].join(', ')})`, { table: n, column: k });
+    const parents = (info.foreignKeys ?? []).filter((f) => f.refTable !== n && f.refTable in infos);
+    byName.set(n, { name: n, info, key, columns, parents, rank });
+  });
+  return { byName, infos, order };
+}
+
+function notNullUnique(info: TableInfo): readonly string[] | undefined {
+  return info.uniqueKeys.find((k) => k.every((c) => info.columns.find((x) => x.name === c)?.nullable === false));
+}
+
+/** Topological order by foreign keys (parents first); a cycle keeps the remaining tables in name order. */
+export function parentFirst(infos: Readonly<Record<string, TableInfo>>): string[] {
+  const names = Object.keys(infos).sort();
+  const out: string[] = [];
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const visit = (n: string) => {
+    if (done.has(n) || visiting.has(n)) return; // a cycle: order inside it cannot be satisfied by ordering alone
+    visiting.add(n);
+    for (const f of infos[n]?.foreignKeys ?? []) if (f.refTable !== n && f.refTable in infos) visit(f.refTable);
+    visiting.delete(n);
+    done.add(n);
+    out.push(n);
+  };
+  for (const n of names) visit(n);
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * Step one of a batch, outside any transaction: each change is checked and mapped (clean → row schema → to() → next
+ * schemas → strict canonical values for the next columns, src/config/map-row.ts). What cannot be mapped becomes a
+ * quarantine decision here, with its stage and reasons; the rest carries its version and the next rows it produces.
+ */
+import type { RowChange } from '../log/change.js';
+import { changeKeyText } from '../log/change.js';
+import { versionOf } from '../log/version.js';
+import { mapRow } from '../config/map-row.js';
+import type { ResolvedConfig, ResolvedTable } from '../config/types.js';
+import type { Row, Value } from '../values/index.js';
+import { fromPlain, keyToText, rowToPlain, valueToText, ValueError } from '../values/index.js';
+import type { ApplyItem } from './types.js';
+import type { NextTables } from './next-tables.js';
+import { SiphonError } from '../errors.js';
+
+/** Quarantine reason codes of apply (stable, for `siphon quarantine list --reason`). */
+export const APPLY_REASONS = ['clean', 'row', 'entity-key', 'to', 'schema', 'invalid-value', 'write', 'next-key-conflict', 'missing-parent',
+  'database', 'bad-position', 'unmapped-table', 'bad-change', 'soft-delete'] as const;
+export type ApplyReason = (typeof APPLY_REASONS)[number];
+
+/** A next row a legacy row produces, in canonical values. */
+export interface NextRow {
+  readonly table: string;
+  readonly key: readonly Value[];
+  readonly keyText: string;
+  readonly row: Row;
+}
+
+export type Prepared =
+  | { readonly kind: 'quarantine'; readonly index: number; readonly item: ApplyItem; readonly reason: ApplyReason; readonly messages: readonly string[] }
+  | {
+    readonly kind: 'change'; readonly index: number; readonly item: ApplyItem; readonly mapping: ResolvedTable;
+    readonly version: string; readonly legacyKey: string;
+    /** The key before an update that changed it: what it produced is removed. */
+    readonly oldKey: string | null;
+    readonly op: 'upsert' | 'delete';
+    readonly rows: readonly NextRow[];
+    readonly entityKey: string | null;
+  };
+
+/** The mapping of a captured table: by its name, or without the schema part (`public.orders` → `orders`). */
+export function mappingFor(config: Pick<ResolvedConfig, 'tables'>, table: string): ResolvedTable | undefined {
+  return config.tables[table] ?? (table.includes('.') ? config.tables[table.slice(table.lastIndexOf('.') + 1)] : undefined);
+}
+
+/** An entity key (a plain value or a list of them) as the ledger's key text: the same text as keyToText of the root's key. */
+export function entityKeyText(v: unknown): string {
+  const one = (x: unknown): string => {
+    if (typeof x === 'number' && Number.isInteger(x)) return valueToText({ t: 'int', v: String(x) });
+    if (typeof x === 'bigint') return valueToText({ t: 'int', v: String(x) });
+    if (typeof x === 'number') return valueToText({ t: 'float', v: x });
+    if (x === null || x === undefined) return 'null';
+    if (typeof x === 'string' || typeof x === 'boolean') return valueToText(x);
+    return JSON.stringify(x);
+  };
+  return Array.isArray(v) ? v.map(one).join('|') : one(v);
+}
+
+const quarantine = (index: number, item: ApplyItem, reason: ApplyReason, messages: readonly string[]): Prepared => ({ kind: 'quarantine', index, item, reason, messages });
+
+export function prepareItem(index: number, item: ApplyItem, config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables): Prepared {
+  const c: RowChange = item.change;
+  let version: string;
+  try { version = versionOf(c.position); } catch (e) {
+    if (e instanceof SiphonError) return quarantine(index, item, 'bad-position', [e.message]);
+    throw e;
+  }
+  const mapping = mappingFor(config, c.table);
+  if (!mapping) return quarantine(index, item, 'unmapped-table', [`no mapping for table ${c.table} (mapped: ${Object.keys(config.tables).join(', ')})`]);
+  const legacyKey = changeKeyText(c);
+  const keyCols = Object.keys(c.key);
+  const oldKey = c.op === 'update' && c.before && keyCols.every((k) => k in c.before!)
+    ? keyToText(keyCols.map((k) => c.before![k] ?? null)) : null;
+  const base = { kind: 'change' as const, index, item, mapping, version, legacyKey, oldKey: oldKey !== null && oldKey !== legacyKey ? oldKey : null };
+  if (c.op === 'delete') return { ...base, op: 'delete', rows: [], entityKey: null };
+  if (c.after === null) return quarantine(index, item, 'bad-change', [`${c.op} change without an after image`]);
+  const mapped = mapRow(mapping, rowToPlain(c.after), { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables: next.infos });
+  if (!mapped.ok) {
+    const first = mapped.failures[0]!;
+    return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason));
+  }
+  const rows: NextRow[] = [];
+  const problems: string[] = [];
+  for (const [tableName, list] of Object.entries(mapped.rows)) {
+    const t = next.byName.get(tableName);
+    if (!t) { problems.push(`to() gave rows for ${tableName}, which is not a next table`); continue; }
+    for (const plain of list) {
+      const row: Row = {};
+      for (const [col, v] of Object.entries(plain)) {
+        const info = t.columns.get(col);
+        if (!info) { problems.push(`write ${tableName}.${col}: no such column`); continue; }
+        try { row[col] = fromPlain(v, info.type); } catch (e) {
+          if (e instanceof ValueError) { problems.push(`write ${tableName}.${col}: ${e.reason}`); continue; }
+          throw e;
+        }
+      }
+      const missing = t.key.filter((k) => row[k] === undefined || row[k] === null);
+      if (missing.length > 0) { problems.push(`write ${tableName}: key column ${missing.join(', ')} is missing or NULL`); continue; }
+      const key = t.key.map((k) => row[k]!);
+      rows.push({ table: tableName, key, keyText: keyToText(key), row });
+    }
+  }
+  if (problems.length > 0) return quarantine(index, item, 'write', problems);
+  return { ...base, op: 'upsert', rows, entityKey: mapping.entity !== undefined ? entityKeyText(mapped.entityKey) : null };
+}
