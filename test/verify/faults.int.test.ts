@@ -142,3 +142,41 @@ describe('verify: each fault reported exactly', () => {
     } finally { await f.next.execute(`UPDATE codes SET code = 'egg ' WHERE code = 'egg'`); }
   });
 });
+
+describe('verify: a difference in flight is re-checked once apply passed it', () => {
+  it('a legacy change not yet applied when seen settles on the re-check (counted, not reported)', async () => {
+    await f.legacy.execute(`UPDATE items SET name = 'two, renamed' WHERE id = 2`);
+    let settles = 0;
+    try {
+      // the settler stands in for "wait until apply passed the log head": here it is what brings the change over
+      const r = await runVerify({ config: f.config, legacy: f.legacy, next: f.next, table: 'items', chunkSize: 3, settler: { settle: async () => { settles++; await fillNext(f, ['items']); return true; } } });
+      const t = r.tables[0]!;
+      expect(t.verdict).toBe('match');
+      expect(t.differences).toEqual([]);
+      expect(t.counts).toMatchObject({ rechecked: 1, settledByRecheck: 1, matched: 10 });
+      expect(settles).toBe(1);
+    } finally {
+      await f.legacy.execute(`UPDATE items SET name = 'two' WHERE id = 2`);
+      await fillNext(f, ['items']);
+    }
+  });
+
+  it('a difference that persists after apply passed it is reported, with the re-check counted', async () => {
+    await f.next.execute(`UPDATE items SET name = 'stale' WHERE id = 3`);
+    try {
+      const r = await runVerify({ config: f.config, legacy: f.legacy, next: f.next, table: 'items', chunkSize: 3, settler: { settle: async () => true } });
+      const t = r.tables[0]!;
+      expect(t.counts).toMatchObject({ rechecked: 1, settledByRecheck: 0, mismatched: 1 });
+      expect(t.differences).toMatchObject([{ kind: 'mismatched', key: { id: '3' }, columns: [{ column: 'name', expected: 'three', actual: 'stale' }] }]);
+    } finally { await f.next.execute(`UPDATE items SET name = 'three' WHERE id = 3`); }
+  });
+
+  it('apply that does not pass the position in time makes the result inconclusive', async () => {
+    await f.next.execute(`UPDATE items SET name = 'stale' WHERE id = 3`);
+    try {
+      const r = await runVerify({ config: f.config, legacy: f.legacy, next: f.next, table: 'items', settler: { settle: async () => false } });
+      expect(r.exitCode).toBe(3);
+      expect(r.tables[0]!.notes.join(' ')).toMatch(/apply did not pass the changes in flight in time/);
+    } finally { await f.next.execute(`UPDATE items SET name = 'three' WHERE id = 3`); }
+  });
+});
