@@ -14,7 +14,7 @@ export interface ContinuousOptions extends VerifyRunOptions {
   readonly passes?: number;
   /** Pause between passes (default 5 s). */
   readonly intervalMs?: number;
-  readonly onPass?: (pass: number, report: VerifyReport, changed: Readonly<Record<string, { keys: number; differing: number }>>) => void;
+  readonly onPass?: (pass: number, report: VerifyReport, changed: Readonly<Record<string, { keys: number; differing: number }>>) => void | Promise<void>;
 }
 
 /**
@@ -52,7 +52,7 @@ export async function runContinuous(o: ContinuousOptions): Promise<VerifyReport>
       const note = `changed key ${d.kind}: ${d.nextTable} ${JSON.stringify(d.key)}`;
       if (t && !t.notes.includes(note)) (t.notes as string[]).push(note);
     }
-    o.onPass?.(pass, report, changed);
+    await o.onPass?.(pass, report, changed);
     last = report;
     if (o.passes !== undefined && pass >= o.passes) break;
     await new Promise<void>((resolve) => {

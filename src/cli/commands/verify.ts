@@ -4,7 +4,11 @@ import type { Database } from '../../backends/types.js';
 import { ConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import type { ResolvedConfig } from '../../config/types.js';
+import { createApplier } from '../../apply/applier.js';
+import { SIPHON_TABLE_PREFIX } from '../../apply/siphon-tables.js';
+import { APPLY_CONSUMER } from '../../backfill/data-path.js';
 import { openLog } from '../../log/open.js';
+import { applyBarrier, type Settler } from '../../verify/settle.js';
 import type { EventLog } from '../../log/types.js';
 import { openStateStore } from '../../state/open.js';
 import type { StateStore } from '../../state/types.js';
@@ -71,13 +75,21 @@ async function verify(flags: VerifyFlags): Promise<number> {
       return inconclusive(flags, describeFailure(e));
     }
     let log: EventLog | undefined;
-    if (flags.continuous) {
+    let settler: Settler | undefined;
+    if (await applyHasRun(next)) {
+      // re-checks wait for apply to pass the log head: the applier is opened only to read its checkpoint
+      try {
+        log = await openLog(config.log); closers.push(() => log!.close());
+        const applier = await createApplier({ config, next, state }); closers.push(() => applier.close());
+        settler = applyBarrier(log, applier, { consumer: APPLY_CONSUMER });
+      } catch (e) { return inconclusive(flags, `apply's progress cannot be read (log ${config.log}): ${describeFailure(e)}`); }
+    } else if (flags.continuous) {
       try { log = await openLog(config.log); closers.push(() => log!.close()); } catch (e) { return inconclusive(flags, `the event log cannot be opened: ${describeFailure(e)}`); }
     }
     let bar: Progress | undefined;
     let barTable = '';
     const options: VerifyRunOptions = {
-      config, legacy, next, state, results, signal: stop.signal,
+      config, legacy, next, state, results, signal: stop.signal, ...(settler ? { settler } : {}),
       throttle: new RateThrottle(flags.maxRowsPerSec ? { maxRowsPerSec: flags.maxRowsPerSec } : {}),
       ...(flags.table ? { table: flags.table } : {}), ...(flags.entity ? { entity: flags.entity } : {}), ...(flags.key !== undefined ? { key: flags.key } : {}),
       ...(flags.chunk ? { chunkSize: flags.chunk } : {}),
@@ -115,6 +127,14 @@ async function verify(flags: VerifyFlags): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
     for (const c of closers.reverse()) await c().catch(() => undefined);
   }
+}
+
+/** Apply wrote its tables into next (siphon migrate ran): only then is there a checkpoint to wait for. */
+async function applyHasRun(next: Database): Promise<boolean> {
+  try {
+    await next.query(`SELECT 1 AS x FROM ${next.dialect === 'postgres' ? 'siphon.checkpoints' : `${SIPHON_TABLE_PREFIX}checkpoints`} LIMIT 1`);
+    return true;
+  } catch { return false; }
 }
 
 export function registerVerify(program: Command): void {
