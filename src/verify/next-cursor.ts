@@ -11,6 +11,8 @@ export class NextCursor {
   private i = 0;
   private ended = false;
   private lastKey: readonly Value[] | null = null;
+  /** The page after the buffered one, already requested (reads overlap with the merge). */
+  private ahead: Promise<Row[]> | null = null;
   /** Next rows read so far. */
   read = 0;
 
@@ -24,7 +26,8 @@ export class NextCursor {
   async peek(): Promise<Row | undefined> {
     if (this.i < this.buf.length) return this.buf[this.i];
     if (this.ended) return undefined;
-    const page = await this.ks.page(this.lastKey, this.pageSize);
+    const page = await (this.ahead ?? this.ks.page(this.lastKey, this.pageSize));
+    this.ahead = null;
     if (page.length < this.pageSize) this.ended = true;
     if (page.length === 0) { this.buf = []; this.i = 0; return undefined; }
     const first = this.keyOf(page[0]!);
@@ -33,6 +36,10 @@ export class NextCursor {
     this.i = 0;
     this.lastKey = this.keyOf(page[page.length - 1]!);
     this.read += page.length;
+    if (!this.ended) {
+      this.ahead = this.ks.page(this.lastKey, this.pageSize);
+      this.ahead.catch(() => undefined); // awaited by the next peek; a failure is reported there
+    }
     return this.buf[0];
   }
 

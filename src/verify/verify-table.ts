@@ -73,21 +73,32 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
   try {
     counts.legacyCount = await plan.legacy.count();
     counts.nullKeyRows = await plan.legacy.countNullKeys();
-    let after: readonly Value[] | null = null;
-    for (;;) {
-      if (o.signal?.aborted) throw new VerifyInconclusiveError(name, 'stopped before the end of the table');
+    // the read of the next chunk runs while this one is mapped and compared (one chunk ahead: memory stays bounded)
+    const read = async (after: readonly Value[] | null) => {
       await o.throttle.admit(chunk, o.signal);
       const t0 = Date.now();
       const rows = await plan.legacy.page(after, chunk);
       o.throttle.observe(Date.now() - t0);
+      return rows;
+    };
+    let ahead = read(null);
+    let after: readonly Value[] | null = null;
+    for (;;) {
+      if (o.signal?.aborted) throw new VerifyInconclusiveError(name, 'stopped before the end of the table');
+      const rows = await ahead;
       if (rows.length === 0) break;
       const keys = rows.map((r) => plan.table.key.map((k) => r[k] ?? null));
       if (after && compareKeys(keys[0]!, after) <= 0) throw new VerifyInconclusiveError(name, `legacy enumeration went backwards at ${keyToText(keys[0]!)}`);
+      const more = rows.length === chunk;
+      if (more) {
+        after = keys[keys.length - 1]!;
+        ahead = read(after);
+        ahead.catch(() => undefined); // awaited on the next turn; a failure is reported there
+      }
       counts.legacyRows += rows.length;
       await verifyChunk(rows, keys);
       o.onProgress?.(counts.legacyRows);
-      if (rows.length < chunk) break;
-      after = keys[keys.length - 1]!;
+      if (!more) break;
     }
     // next rows past the last legacy row: extras (re-checked like the others)
     const pending: Pending[] = [];
