@@ -53,3 +53,25 @@ export class RateThrottle implements Throttle {
     if (readMs > (this.o.slowReadMs ?? 2000)) this.backoffMs = Math.min(readMs, 30_000);
   }
 }
+
+/** What verify needs of the backfill's throttle (src/backfill/throttle.ts): the same gh-ost rules, one object. */
+export interface BackfillThrottleLike {
+  admit(stopped: () => boolean): Promise<boolean>;
+  account(rows: number): void;
+  reason(): { readonly kind: string } | null;
+}
+
+/**
+ * Verify's reads held back by the backfill's throttle (heartbeat latency bound, operator pause, rows-per-second cap):
+ * legacy is spared by one set of rules, whoever reads it.
+ */
+export function fromBackfillThrottle(t: BackfillThrottleLike): Throttle {
+  return {
+    async admit(rows, signal) {
+      await t.admit(() => signal?.aborted === true);
+      t.account(rows);
+    },
+    observe: () => undefined,
+    get reason() { const r = t.reason(); return r ? r.kind : null; },
+  };
+}

@@ -19,7 +19,9 @@ import { describeFailure, VerifyUsageError } from '../../verify/errors.js';
 import { renderVerifyReport } from '../../verify/render.js';
 import { repairAndReverify } from '../../verify/repair.js';
 import { runVerify, selectTables, type VerifyRunOptions } from '../../verify/run-verify.js';
-import { RateThrottle } from '../../verify/throttle.js';
+import { fromBackfillThrottle } from '../../verify/throttle.js';
+import { Throttle as BackfillThrottle } from '../../backfill/throttle.js';
+import { readBackfillPause } from '../../backfill/pause.js';
 import type { VerifyReport } from '../../verify/types.js';
 import { EXIT_USAGE } from '../exit-codes.js';
 import { err, out, printJson, progress, type Progress } from '../output.js';
@@ -90,7 +92,11 @@ async function verify(flags: VerifyFlags): Promise<number> {
     let barTable = '';
     const options: VerifyRunOptions = {
       config, legacy, next, state, results, signal: stop.signal, ...(settler ? { settler } : {}),
-      throttle: new RateThrottle(flags.maxRowsPerSec ? { maxRowsPerSec: flags.maxRowsPerSec } : {}),
+      // the backfill's throttle (heartbeat latency bound, operator pause, rate cap): one set of rules spares legacy
+      throttle: fromBackfillThrottle(new BackfillThrottle(
+        { maxLagSeconds: 0, ...(flags.maxRowsPerSec ? { maxRowsPerSecond: flags.maxRowsPerSec } : {}) },
+        { legacy, lagSeconds: () => null, readPause: async () => readBackfillPause(state) },
+      )),
       ...(flags.table ? { table: flags.table } : {}), ...(flags.entity ? { entity: flags.entity } : {}), ...(flags.key !== undefined ? { key: flags.key } : {}),
       ...(flags.chunk ? { chunkSize: flags.chunk } : {}),
       onProgress: flags.json ? undefined : (table, done, total) => {
