@@ -110,6 +110,7 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
         ...(marks ? { onMatched: (rows) => markVerified(marks, plan, rows), onDifferent: (k) => { marks.bad.add(String(k)); } } : {}),
       }));
     } catch (e) {
+      if (e instanceof VerifyUsageError) throw e;
       tables.push(inconclusiveTable(name, describeFailure(e)));
     }
   }

@@ -92,6 +92,9 @@ describe('siphon verify', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('"nope" is not a mapped legacy table (mapped: items, codes, pairs, refs)');
     expect(b.stderr).not.toMatch(/\n\s+at /);
+    const c = await runCli(['verify', '-c', config, '--entity', 'nobody']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('"nobody" is not an entity of the config');
   });
 
   it('an unreachable legacy is inconclusive (exit 3), never a pass', async () => {

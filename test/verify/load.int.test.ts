@@ -32,6 +32,9 @@ describe('verify under write load', () => {
     const r = await runVerify({ config: m.config, legacy: m.legacy, next: m.next, state: m.state, settler: applyBarrier(m.log, m.applier, { consumer: 'apply' }) });
     expect(r.tables.map((t) => [t.table, t.verdict, t.differences.slice(0, 2)])).toEqual(r.tables.map((t) => [t.table, 'match', []]));
     expect(r.exitCode).toBe(0);
+    // a full match over every table of the entity marks the ledger `verified` (root table last, version-guarded)
+    const counts = await m.state.ledgerCounts('customer');
+    expect(counts.filter((c) => c.state === 'verified').map((c) => c.count)).toEqual([CUSTOMERS]);
   }, 120_000);
 
   it('zero false positives while the traffic generator writes; the rows re-checked are reported', async () => {

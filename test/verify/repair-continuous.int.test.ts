@@ -76,3 +76,19 @@ describe('verify --continuous', () => {
     expect(stored.compatibility).toBeLessThan(1);
   }, 180_000);
 });
+
+describe('verify --entity --key', () => {
+  it('compares the rows of one entity in every table by key, and finds one of its rows altered in next', async () => {
+    const [inv] = await plain('SELECT number, customer_id FROM invoices ORDER BY number DESC LIMIT 1 OFFSET 3');
+    const customer = (inv!.customer_id as { v: string }).v, invoice = (inv!.number as { v: string }).v;
+    const ok = await runVerify({ ...base, entity: 'customer', key: customer });
+    expect(ok.tables.filter((t) => t.verdict !== 'match').map((t) => [t.table, t.notes, t.differences])).toEqual([]);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.tables.find((t) => t.table === 'CLIENT')!.counts.matched).toBe(1);
+    expect(ok.tables.find((t) => t.table === 'FACTURE')!.counts.matched).toBeGreaterThan(0);
+    await m.next.execute(`UPDATE invoices SET status = 'cancelled' WHERE number = ${invoice}`);
+    const bad = await runVerify({ ...base, entity: 'customer', key: customer });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.tables.flatMap((t) => t.differences)).toMatchObject([{ kind: 'mismatched', nextTable: 'invoices', key: { number: invoice }, columns: [{ column: 'status', actual: 'cancelled' }] }]);
+  }, 120_000);
+});

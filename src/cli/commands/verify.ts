@@ -107,23 +107,33 @@ async function verify(flags: VerifyFlags): Promise<number> {
     };
     const lastDone = new Map<string, number>();
     let report: VerifyReport;
-    if (flags.continuous) {
-      report = await runContinuous({
-        ...options, ...(log ? { log } : {}), ...(flags.passes ? { passes: flags.passes } : {}), ...(flags.interval ? { intervalMs: flags.interval } : {}),
-        onPass: (pass, r, changed) => {
-          bar?.done(); barTable = '';
-          if (flags.json) out(JSON.stringify({ pass, changed, ...r }));
-          else out(`pass ${pass}: ${r.verdict} — ${r.tables.map((t) => `${t.table} ${(t.compatibility * 100).toFixed(2)}%`).join(', ')}`);
-        },
-      });
+    try {
+      if (flags.continuous) {
+        report = await runContinuous({
+          ...options, ...(log ? { log } : {}), ...(flags.passes ? { passes: flags.passes } : {}), ...(flags.interval ? { intervalMs: flags.interval } : {}),
+          onPass: (pass, r, changed) => {
+            bar?.done(); barTable = '';
+            if (flags.json) out(JSON.stringify({ pass, changed, ...r }));
+            else out(`pass ${pass}: ${r.verdict} — ${r.tables.map((t) => `${t.table} ${(t.compatibility * 100).toFixed(2)}%`).join(', ')}`);
+          },
+        });
+        bar?.done();
+        if (!flags.json) out(renderVerifyReport(report));
+        return report.exitCode;
+      }
+      report = await runVerify(options);
       bar?.done();
-      if (!flags.json) out(renderVerifyReport(report));
-      return report.exitCode;
-    }
-    report = await runVerify(options);
-    bar?.done();
-    if (flags.repair && report.exitCode === 1) {
-      report = await repairAndReverify(options, report, { timeoutMs: flags.repairTimeout ?? 300_000 });
+      if (flags.repair && report.exitCode === 1) {
+        report = await repairAndReverify(options, report, { timeoutMs: flags.repairTimeout ?? 300_000 });
+      }
+    } catch (e) {
+      bar?.done();
+      if (e instanceof VerifyUsageError) {
+        if (flags.json) printJson({ verdict: 'usage', exitCode: EXIT_USAGE, code: e.code, message: e.message });
+        else err(`siphon verify: ${e.message}`);
+        return EXIT_USAGE;
+      }
+      return inconclusive(flags, describeFailure(e));
     }
     if (flags.json) printJson(report);
     else out(renderVerifyReport(report));
