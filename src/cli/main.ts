@@ -20,6 +20,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
 export { guardClosedPipes } from './pipes.js';
 import { registerSchema } from './commands/schema.js';
+import { registerVerify } from './commands/verify.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -55,6 +56,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerReapply(program);
   registerQuarantine(program);
   registerSchema(program);
+  registerVerify(program);
   return program;
 }
 
