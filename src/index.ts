@@ -4,7 +4,7 @@ export * from './config/index.js';
 export * from './state/index.js';
 export {
   openLog, replay, consume, ConsumerRegistry, builtinConsumers, changeKeyText, changeKeyValues, changedColumns, encodeRecord, decodeRecord,
-  CheckpointConflictError as LogCheckpointConflictError, LogRecordError, ReplayRangeError,
+  CheckpointConflictError as LogCheckpointConflictError, LogRecordError, ReplayRangeError, versionOf, positionKind, PositionFormatError,
   type EventLog, type LogEntry, type LogOffset, type LogRecord, type RowChange, type DdlEvent, type WatermarkEvent, type ChangeOp, type Consumer,
 } from './log/index.js';
 export * from './values/index.js';
@@ -14,7 +14,7 @@ export { SiphonError, assertNever, isRetryable } from './errors.js';
 export type { JsonValue } from './state/index.js';
 export type { JsonValue as CanonicalJsonValue } from './values/index.js';
 export * from './capture/index.js';
+export * from './apply/index.js';
 // The gateway (undici, node:http servers) is its own entry, `siphon/gateway`: configs import this barrel, and they
 // must load light and under tsx's CommonJS fallback too.
-export * from './apply/index.js';
 export * from './backfill/index.js';

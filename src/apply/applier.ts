@@ -115,7 +115,7 @@ class ApplierImpl implements SiphonApplier {
         if (changes.length <= 1) {
           // the culprit: quarantined whole with the engine's message; the rest of this part (already quarantined items) and the checkpoint commit
           const msg = (e as Error).message;
-          const q = part.map((p): Prepared => (p.kind === 'change' ? { kind: 'quarantine', index: p.index, item: p.item, reason: 'database', messages: [msg] } : p));
+          const q = part.map((p): Prepared => (p.kind === 'change' ? { kind: 'quarantine', index: p.index, item: p.item, reason: 'database', messages: [msg], mapping: p.mapping } : p));
           outputs.push(await this.withRetry(() => runBatchTx(this.ctx, { ...input, prepared: q })));
           return;
         }
@@ -204,8 +204,9 @@ class ApplierImpl implements SiphonApplier {
   }
 
   async appliedVersion(table: string, key: Row): Promise<string | null> {
-    const name = mappingFor(this.options.config, table)?.name ?? table;
-    const rows = await this.ctx.next.query(this.ctx.sql.selectVersion, [name, keyToText(Object.values(key))]);
+    const mapping = mappingFor(this.options.config, table);
+    const values = mapping && mapping.key.every((k) => k in key) ? mapping.key.map((k) => key[k]!) : Object.values(key);
+    const rows = await this.ctx.next.query(this.ctx.sql.selectVersion, [mapping?.name ?? table, keyToText(values)]);
     return rows.length === 0 ? null : (rows[0]!.version as string);
   }
 

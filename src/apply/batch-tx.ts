@@ -11,7 +11,7 @@ import { fromPlain, keyToText, ValueError } from '../values/index.js';
 import { changeKeyText } from '../log/change.js';
 import { encodeRecord } from '../log/codec.js';
 import type { NextTables } from './next-tables.js';
-import type { ApplyReason, NextRow, Prepared } from './prepare.js';
+import { legacyKeyOf, type ApplyReason, type NextRow, type Prepared } from './prepare.js';
 import { decodeProduced, encodeProduced, legacyId, nextId, planBatch, revert, type KeyState, type Outcome, type ProducedRef, type StoredRow } from './plan.js';
 import type { SiphonSql } from './siphon-tables.js';
 import { ApplyCheckpointConflictError } from './errors.js';
@@ -61,7 +61,7 @@ const str = (v: Value | undefined): string => (typeof v === 'string' ? v : v ===
 export function quarantineEntry(p: Prepared, reason: ApplyReason, messages: readonly string[]): QuarantineInput {
   const c = p.item.change;
   return {
-    sourceTable: c.table, key: changeKeyText(c), reasonCode: reason,
+    sourceTable: c.table, key: p.kind === 'change' ? p.legacyKey : legacyKeyOf(p.mapping, c) ?? changeKeyText(c), reasonCode: reason,
     message: messages.join('; ').slice(0, 4000),
     payload: { change: JSON.parse(encodeRecord(c)), origin: p.item.origin, reasons: [...messages] },
   };

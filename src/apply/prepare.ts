@@ -28,7 +28,7 @@ export interface NextRow {
 }
 
 export type Prepared =
-  | { readonly kind: 'quarantine'; readonly index: number; readonly item: ApplyItem; readonly reason: ApplyReason; readonly messages: readonly string[] }
+  | { readonly kind: 'quarantine'; readonly index: number; readonly item: ApplyItem; readonly reason: ApplyReason; readonly messages: readonly string[]; readonly mapping?: ResolvedTable }
   | {
     readonly kind: 'change'; readonly index: number; readonly item: ApplyItem; readonly mapping: ResolvedTable;
     readonly version: string; readonly legacyKey: string;
@@ -44,6 +44,20 @@ export function mappingFor(config: Pick<ResolvedConfig, 'tables'>, table: string
   return config.tables[table] ?? (table.includes('.') ? config.tables[table.slice(table.lastIndexOf('.') + 1)] : undefined);
 }
 
+/**
+ * A legacy row's key text: the mapping's key columns, in the mapping's order, from the change's key (else from its
+ * image), so capture, backfill and aspire name the same legacy row the same way whatever order their `key` row has.
+ */
+export function legacyKeyOf(mapping: ResolvedTable | undefined, change: RowChange, image: 'key' | 'before' = 'key'): string | null {
+  const src = image === 'before' ? change.before : change.key;
+  if (!src) return null;
+  if (!mapping) return image === 'key' ? changeKeyText(change) : null;
+  const fallback = image === 'key' ? (change.after ?? change.before) : null;
+  const values = mapping.key.map((k) => (k in src ? src[k]! : fallback && k in fallback ? fallback[k]! : undefined));
+  if (values.some((v) => v === undefined)) return image === 'key' ? changeKeyText(change) : null;
+  return keyToText(values as Value[]);
+}
+
 /** An entity key (a plain value or a list of them) as the ledger's key text: the same text as keyToText of the root's key. */
 export function entityKeyText(v: unknown): string {
   const one = (x: unknown): string => {
@@ -57,7 +71,8 @@ export function entityKeyText(v: unknown): string {
   return Array.isArray(v) ? v.map(one).join('|') : one(v);
 }
 
-const quarantine = (index: number, item: ApplyItem, reason: ApplyReason, messages: readonly string[]): Prepared => ({ kind: 'quarantine', index, item, reason, messages });
+const quarantine = (index: number, item: ApplyItem, reason: ApplyReason, messages: readonly string[], mapping?: ResolvedTable): Prepared =>
+  ({ kind: 'quarantine', index, item, reason, messages, ...(mapping ? { mapping } : {}) });
 
 export function prepareItem(index: number, item: ApplyItem, config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables): Prepared {
   const c: RowChange = item.change;
@@ -68,17 +83,15 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
   }
   const mapping = mappingFor(config, c.table);
   if (!mapping) return quarantine(index, item, 'unmapped-table', [`no mapping for table ${c.table} (mapped: ${Object.keys(config.tables).join(', ')})`]);
-  const legacyKey = changeKeyText(c);
-  const keyCols = Object.keys(c.key);
-  const oldKey = c.op === 'update' && c.before && keyCols.every((k) => k in c.before!)
-    ? keyToText(keyCols.map((k) => c.before![k] ?? null)) : null;
+  const legacyKey = legacyKeyOf(mapping, c)!;
+  const oldKey = c.op === 'update' ? legacyKeyOf(mapping, c, 'before') : null;
   const base = { kind: 'change' as const, index, item, mapping, version, legacyKey, oldKey: oldKey !== null && oldKey !== legacyKey ? oldKey : null };
   if (c.op === 'delete') return { ...base, op: 'delete', rows: [], entityKey: null };
-  if (c.after === null) return quarantine(index, item, 'bad-change', [`${c.op} change without an after image`]);
+  if (c.after === null) return quarantine(index, item, 'bad-change', [`${c.op} change without an after image`], mapping);
   const mapped = mapRow(mapping, rowToPlain(c.after), { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables: next.infos });
   if (!mapped.ok) {
     const first = mapped.failures[0]!;
-    return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason));
+    return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason), mapping);
   }
   const rows: NextRow[] = [];
   const problems: string[] = [];
@@ -101,6 +114,6 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
       rows.push({ table: tableName, key, keyText: keyToText(key), row });
     }
   }
-  if (problems.length > 0) return quarantine(index, item, 'write', problems);
+  if (problems.length > 0) return quarantine(index, item, 'write', problems, mapping);
   return { ...base, op: 'upsert', rows, entityKey: mapping.entity !== undefined ? entityKeyText(mapped.entityKey) : null };
 }
