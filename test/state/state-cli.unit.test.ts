@@ -47,8 +47,8 @@ describe('siphon state', () => {
 
   it('audit lists entries newest first and filters by action', async () => {
     capture();
-    expect(await run(['node', 'siphon', 'state', 'audit', '--state', url, '--action', 'routes.*'])).toBe(0);
-    expect(printed).toMatch(/alice\s+routes\.set\s+routes\s+— start shadowing/);
+    expect(await run(['node', 'siphon', 'state', 'audit', '--state', url, '--action', 'route.*'])).toBe(0);
+    expect(printed).toMatch(/alice\s+route\.set\s+routes\s+— start shadowing/);
     printed = '';
     expect(await run(['node', 'siphon', 'state', 'audit', '--state', url, '--action', 'nothing.*'])).toBe(0);
     expect(printed).toContain('no entries');
