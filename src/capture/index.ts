@@ -10,4 +10,5 @@ export { PgoutputCapture, type PgoutputOptions } from './pgoutput/source.js';
 export { ensurePublicationAndSlot, dropSlotAndPublication, slotLagBytes, tablesWithoutFullIdentity, setReplicaIdentityFull } from './pgoutput/slot.js';
 export { WATERMARK_TABLE, writeWatermark, ensureWatermarkTable } from './watermark.js';
 export { captureKey, resolveTables } from './tables.js';
+export { captureReadiness, chooseMethod, readyDefaultMethod, readinessSummary, type MethodReadiness, type ReadinessOptions } from './readiness.js';
 export * from './errors.js';
