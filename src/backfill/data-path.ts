@@ -107,8 +107,9 @@ export class DataPath {
     this.lag = caughtUp ? 0 : lastChange ? Math.max(0, (Date.now() - Date.parse(lastChange.record.at)) / 1000) : this.lag;
     this.through = batch[batch.length - 1]!.offset;
     // slices without changes (watermarks, DDL) do not cost a transaction each: apply's checkpoint catches up with them
-    // at the next change, or here at most once a second (replaying them after a crash is harmless: dead chunks)
-    if (this.stored !== this.through && performance.now() - this.storedAt >= CHECKPOINT_CATCH_UP_MS) await this.moveCheckpoint([], this.through);
+    // at the next change, at the log's end, or at most a second later (replaying them after a crash is harmless: their
+    // chunks are dead)
+    if (this.stored !== this.through && (caughtUp || performance.now() - this.storedAt >= CHECKPOINT_CATCH_UP_MS)) await this.moveCheckpoint([], this.through);
   }
 
   get finished(): Promise<void> {
@@ -118,6 +119,7 @@ export class DataPath {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.done.catch(() => undefined);
+    if (this.state === 'running' && this.through !== null && this.stored !== this.through) await this.moveCheckpoint([], this.through).catch(() => undefined);
     if (this.state === 'running') this.state = 'stopped';
     this.failWaiters('data path stopped');
   }
