@@ -17,6 +17,7 @@ import { DblogMerger } from './merger.js';
  */
 
 export const APPLY_CONSUMER = 'apply';
+const CHECKPOINT_CATCH_UP_MS = 1000;
 
 export type ChunkOutcome =
   | { readonly kind: 'applied'; readonly read: number; readonly applied: number; readonly evicted: number; readonly result: ApplyBatchResult }
@@ -53,7 +54,11 @@ export class DataPath {
   private readonly probes = new Map<string, () => void>();
   private abort = new AbortController();
   private state: DataPathStatus['state'] = 'idle';
+  /** The last log entry merged and applied (or with nothing to apply). */
   private through: LogOffset | null = null;
+  /** Apply's checkpoint as stored in next: behind `through` by slices that held only watermarks/DDL. */
+  private stored: LogOffset | null = null;
+  private storedAt = 0;
   private lag: number | null = null;
   private changes = 0;
   private chunkRows = 0;
@@ -84,7 +89,8 @@ export class DataPath {
    */
   async open(): Promise<void> {
     this.abort = new AbortController();
-    this.through = await this.options.applier.checkpoint(this.consumer);
+    this.through = this.stored = await this.options.applier.checkpoint(this.consumer);
+    this.storedAt = performance.now();
     this.state = 'running';
   }
 
@@ -100,6 +106,10 @@ export class DataPath {
     const lastChange = [...batch].reverse().find((e) => e.record.kind === 'change');
     this.lag = caughtUp ? 0 : lastChange ? Math.max(0, (Date.now() - Date.parse(lastChange.record.at)) / 1000) : this.lag;
     this.through = batch[batch.length - 1]!.offset;
+    // slices without changes (watermarks, DDL) do not cost a transaction each: apply's checkpoint catches up with them
+    // at the next change, at the log's end, or at most a second later (replaying them after a crash is harmless: their
+    // chunks are dead)
+    if (this.stored !== this.through && (caughtUp || performance.now() - this.storedAt >= CHECKPOINT_CATCH_UP_MS)) await this.moveCheckpoint([], this.through);
   }
 
   get finished(): Promise<void> {
@@ -109,6 +119,7 @@ export class DataPath {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.done.catch(() => undefined);
+    if (this.state === 'running' && this.through !== null && this.stored !== this.through) await this.moveCheckpoint([], this.through).catch(() => undefined);
     if (this.state === 'running') this.state = 'stopped';
     this.failWaiters('data path stopped');
   }
@@ -158,9 +169,7 @@ export class DataPath {
     for (const o of outputs) {
       switch (o.kind) {
         case 'stream': {
-          const t0 = performance.now();
-          await this.apply(o.items, { checkpoint: { consumer: this.consumer, expected: this.through, next: o.through } });
-          this.applyMs.stream += performance.now() - t0;
+          if (o.items.length > 0) await this.moveCheckpoint(o.items, o.through);
           this.through = o.through;
           this.changes += o.items.length;
           break;
@@ -194,6 +203,15 @@ export class DataPath {
         }
       }
     }
+  }
+
+  /** Apply captured changes and move apply's checkpoint from the stored offset to `to`, in one transaction. */
+  private async moveCheckpoint(items: readonly ApplyItem[], to: LogOffset): Promise<void> {
+    const t0 = performance.now();
+    await this.apply(items, { checkpoint: { consumer: this.consumer, expected: this.stored, next: to } });
+    this.applyMs.stream += performance.now() - t0;
+    this.stored = to;
+    this.storedAt = performance.now();
   }
 
   /** One applier call, retried with backoff while the error says a retry can help. */
