@@ -71,8 +71,8 @@ const sentShare = (o: Record<string, number>) => {
 function startSiphon(dir: string, mode: 'legacy' | 'shadow', port: number, legacy: number, next: number, extra: string[] = []): ChildProcess {
   const file = join(dir, `routes-${mode}.json`);
   writeFileSync(file, JSON.stringify(routes(mode)));
-  return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
-    '--next', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
+  return own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy-http', `http://127.0.0.1:${legacy}`,
+    '--next-http', `http://127.0.0.1:${next}`, '--routes', file, '--port', String(port), '--workers', String(WORKERS), ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn', SIPHON_ADMIN_TOKEN: ADMIN_TOKEN },
   }));
 }
@@ -98,7 +98,9 @@ async function main(): Promise<void> {
     { name: 'siphonShadow', url: url(shadow!) },
     { name: 'siphonShadowCapped', url: url(capped!) },
   ] as const;
-  for (const u of configs.map((c) => c.url)) await waitForHttp(u);
+  // three Siphon instances of two workers each, fastify and HAProxy start at once: on a loaded two-core machine that
+  // took more than a minute (load average 30), so each gets three
+  for (const u of configs.map((c) => c.url)) await waitForHttp(u, 180_000);
   console.log(`# gateway bench: ${ROUNDS} rounds × ${configs.length} configs, wrk -t1 -c64, ${WARM}s warm-up + ${SECONDS}s each; Siphon with ${WORKERS} workers`);
 
   // each server's own process tree, for its CPU per request (direct: nginx's)

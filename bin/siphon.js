@@ -15,4 +15,6 @@ if (existsSync(source)) {
 } else {
   main = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
 }
+// a closed stdout (`siphon log tail | head -1`) ends the command quietly instead of with an EPIPE stack trace
+main.guardClosedPipes();
 process.exitCode = await main.run(process.argv);

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const routes = join(dir, `routes-${v.name}.json`);
     writeFileSync(routes, JSON.stringify([{ id: 'all', match: { path: '/*' }, mode: { kind: v.mode } }]));
+    // old flags on purpose: a variant may be an older checkout that knows only --legacy/--next (deprecated aliases now)
     const c = spawn(process.execPath, [join(v.dir, 'bin/siphon.js'), 'gateway', 'start', '--legacy', `http://127.0.0.1:${legacy}`,
       '--next', `http://127.0.0.1:${next}`, '--routes', routes, '--port', String(port), '--workers', String(v.workers), ...v.args], {
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -2,7 +2,7 @@
  * The billing migration, MariaDB → PostgreSQL. URLs come from the environment, with defaults to the local test
  * servers: BILLING_LEGACY_URL (default mysql://root@127.0.0.1:3306/billing_legacy) and BILLING_NEXT_URL (default
  * postgres://postgres@127.0.0.1:5432/billing_next).
- *   npm run billing:generate -- --customers 100000 --seed 1 --dirty 0.02 --legacy mysql://root@127.0.0.1:3306/billing_legacy --reset
+ *   npm run billing:generate -- --customers 100000 --seed 1 --dirty 0.02 --legacy-db mysql://root@127.0.0.1:3306/billing_legacy --reset
  *   npx siphon check -c examples/billing/siphon.config.ts --sample 1000
  */
 import { defineMigration } from '../../src/config/define.js';

@@ -15,7 +15,7 @@ import type { NextTables } from './next-tables.js';
 import { SiphonError } from '../errors.js';
 
 /** Quarantine reason codes of apply (stable, for `siphon quarantine list --reason`). */
-export const APPLY_REASONS = ['clean', 'row', 'entity-key', 'to', 'schema', 'invalid-value', 'write', 'next-key-conflict', 'missing-parent',
+export const APPLY_REASONS = ['key', 'clean', 'row', 'entity-key', 'to', 'schema', 'invalid-value', 'write', 'next-key-conflict', 'missing-parent',
   'database', 'bad-position', 'unmapped-table', 'bad-change', 'soft-delete'] as const;
 export type ApplyReason = (typeof APPLY_REASONS)[number];
 

@@ -11,3 +11,6 @@ export { fromMysql, toMysql, isZeroDate, type MysqlRaw, type MysqlColumn } from 
 export { decodeMysqlText, decodeCp1252, type DecodeTextOptions } from './mysql/charset.js';
 export { mysqlLogicalType, mysqlFieldType } from './mysql/types.js';
 export { scanPlaceholders, toDollarPlaceholders } from './sql/placeholders.js';
+// The write judgment (range, precision, length, charset...) shared by the encoders and the dry run.
+export { judgeWrite } from './judge-write.js';
+export { checkFits } from './sql/fit.js';

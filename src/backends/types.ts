@@ -12,6 +12,17 @@ export interface ColumnInfo {
   readonly nullable: boolean;
   readonly precision?: number;
   readonly scale?: number;
+  /**
+   * Limits the engine enforces (or silently applies) on write, so that a value that would not be stored unchanged is
+   * refused before the statement (`src/backends/sql/fit.ts`), by the write and by the dry run alike.
+   * `maxLength`: characters of a varchar(n)/char(n) (bytes of a binary(n)/varbinary(n)); `fixedLength`: char(n) or
+   * binary(n), which pad; `integerBytes`/`unsigned`: the integer's width; `floatBits`: 32 for real/float4/FLOAT.
+   */
+  readonly maxLength?: number;
+  readonly fixedLength?: boolean;
+  readonly integerBytes?: 1 | 2 | 3 | 4 | 8;
+  readonly unsigned?: boolean;
+  readonly floatBits?: 32 | 64;
   /** MariaDB/MySQL text columns: the column's character set (latin1, utf8mb4...). */
   readonly charset?: string;
   /**

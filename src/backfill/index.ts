@@ -17,7 +17,7 @@ export { createBackfill, type BackfillDeps } from './backfill.js';
 export { DataPath, APPLY_CONSUMER, type ChunkOutcome, type DataPathOptions, type DataPathStatus } from './data-path.js';
 export { DblogMerger, keyOf, readChange, type ChunkSpec, type ChunkCheckpoint, type MergeOutput } from './merger.js';
 export { Throttle, type ThrottleDeps } from './throttle.js';
-export { PAUSE_SETTING, readBackfillPause, setBackfillPause, type SettingsStore } from './pause.js';
+export { PAUSE_SETTING, readBackfillPause, setBackfillPause, type SettingsStore as PauseSettingsStore } from './pause.js';
 export { cursorConsumer, decodeCursor, encodeCursor, type ChunkCursor } from './cursor.js';
 export { chunkKey } from './table-copy.js';
 export * from './errors.js';

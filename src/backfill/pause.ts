@@ -1,4 +1,4 @@
-import type { JsonValue } from '../state/types.js';
+import type { SettingsStore as StateSettings } from '../state/types.js';
 import type { OperatorPause } from './types.js';
 
 /**
@@ -7,11 +7,8 @@ import type { OperatorPause } from './types.js';
  */
 export const PAUSE_SETTING = 'backfill.pause';
 
-/** The part of the state store the pause needs. */
-export interface SettingsStore {
-  getSetting(key: string): Promise<JsonValue | undefined>;
-  setSetting(key: string, value: JsonValue): Promise<void>;
-}
+/** The part of the state store the pause needs (the state store's settings part). */
+export type SettingsStore = Pick<StateSettings, 'getSetting' | 'setSetting'>;
 
 export async function setBackfillPause(store: SettingsStore, paused: boolean, reason: string | null = null, now = new Date()): Promise<OperatorPause> {
   const value: OperatorPause = { paused, reason, at: now.toISOString() };

@@ -69,3 +69,18 @@ export class CapturePositionError extends CaptureError {
       { source, position, expected });
   }
 }
+
+/** The capture method to use is not ready on legacy: what stands in the way, and which methods are ready instead. */
+export class CaptureNotReadyError extends CaptureError {
+  constructor(
+    readonly method: string, readonly isDefault: boolean, readonly problems: readonly string[], readonly readyMethods: readonly string[],
+    /** The other methods' problems, said when none is ready. */
+    readonly otherProblems: readonly string[] = [],
+  ) {
+    super('CAPTURE_NOT_READY',
+      `${method} capture${isDefault ? ' (the default method)' : ''} is not ready on legacy: ${problems.join('; ')}. ` +
+      (readyMethods.length > 0 ? `Ready instead: ${readyMethods.join(', ')} (choose it with --method ${readyMethods[0]})`
+        : `No capture method is ready${otherProblems.length > 0 ? `: ${otherProblems.join('; ')}` : ''}`),
+      { method, problems, readyMethods });
+  }
+}

@@ -1,22 +1,15 @@
-import type { Database, Dialect } from '../backends/types.js';
+import type { Database } from '../backends/types.js';
 import { assertNever } from '../errors.js';
 import { BinlogCapture, type BinlogOptions } from './binlog/source.js';
 import { CaptureConfigError } from './errors.js';
 import { PgoutputCapture, type PgoutputOptions } from './pgoutput/source.js';
 import { TriggerCapture } from './trigger/source.js';
+import { defaultMethod } from './method.js';
 import type { CaptureMethod, CaptureSource } from './types.js';
 
 export type AnyCaptureOptions = BinlogOptions & PgoutputOptions;
 
-/** The log-based method an engine offers, else triggers. */
-export function defaultMethod(dialect: Dialect): CaptureMethod {
-  switch (dialect) {
-    case 'sqlite': return 'trigger';
-    case 'mysql': return 'binlog';
-    case 'postgres': return 'pgoutput';
-    default: return assertNever(dialect, 'dialect');
-  }
-}
+export { defaultMethod };
 
 /**
  * A capture source for a legacy database. `url` is the legacy connection URL (binlog and pgoutput open their own

@@ -1,4 +1,5 @@
 import { openDatabase } from '../backends/open.js';
+import { readyDefaultMethod } from './readiness.js';
 import type { Database } from '../backends/types.js';
 import { openLog } from '../log/open.js';
 import type { EventLog } from '../log/types.js';
@@ -70,13 +71,14 @@ export interface CaptureRun {
 /** Opens legacy and the log, prepares legacy when asked, and starts capture. Everything opened is closed on failure. */
 export async function startCapture(o: CaptureRunOptions): Promise<CaptureRun> {
   const logger = createLogger('capture');
-  const db = o.legacy ?? await openDatabase(o.legacyUrl);
+  const db = o.legacy ?? await openDatabase(o.legacyUrl, { mustExist: true });
   const ownDb = o.legacy === undefined;
   let log: EventLog | null = null;
   let capture: CaptureSource | null = null;
   try {
     log = await openLog(o.logUrl);
-    const method = o.method ?? defaultMethod(db.dialect);
+    // without --method: a method that is ready (or the error names the ready one); install prepares the default one
+    const method = o.method ?? (o.install ? defaultMethod(db.dialect) : await readyDefaultMethod(db, o.tables, { slot: o.slot }));
     if (o.install) await prepareLegacy(db, method, o);
     capture = createCapture(db, o.legacyUrl, method, {
       source: o.source, tables: o.tables, onSchemaChange: o.onSchemaChange ?? 'stop', batchSize: o.batchSize ?? 2000,

@@ -22,6 +22,11 @@ export async function ensureWatermarkTable(db: Database): Promise<void> {
   await db.execute(watermarkTableDdl(db));
 }
 
+/** `capture uninstall`: the table goes with the rest of what install created (unless the user keeps it). */
+export async function dropWatermarkTable(db: Database): Promise<void> {
+  await db.execute(`DROP TABLE IF EXISTS ${db.quoteIdent(WATERMARK_TABLE)}`);
+}
+
 let counter = 0;
 
 /** Write a watermark (insert or overwrite the row of `id`). The capture stream turns it into a watermark record. */

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { SiphonError } from '../errors.js';
-import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_PROBLEMS, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { registerVersion } from './commands/version.js';
 import { registerInit } from './commands/init.js';
 import { registerCheck } from './commands/check.js';
@@ -17,10 +17,24 @@ import { registerStatus } from './commands/status.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerReapply } from './commands/reapply.js';
 import { registerQuarantine } from './commands/quarantine.js';
+import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
+export { guardClosedPipes } from './pipes.js';
+import { registerSchema } from './commands/schema.js';
+import { registerVerify } from './commands/verify.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
-export function buildProgram(): Command {
+/** What the commands are given rather than find by themselves (wired here, never filled by an import). */
+export interface CliDeps {
+  /** Consumers `siphon log replay --consumer NAME` can feed. */
+  readonly consumers: ConsumerRegistry;
+}
+
+export function defaultCliDeps(): CliDeps {
+  return { consumers: builtinConsumers() };
+}
+
+export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   const program = new Command('siphon')
     .description('Migrate a live legacy system to a new platform with zero downtime and zero data loss.')
     .showHelpAfterError('(run with --help for usage)')
@@ -35,18 +49,20 @@ export function buildProgram(): Command {
   registerState(program);
   registerDemo(program);
   registerCapture(program);
-  registerLog(program);
+  registerLog(program, deps.consumers);
   registerMigrate(program);
   registerStatus(program);
   registerBackfill(program);
   registerReapply(program);
   registerQuarantine(program);
+  registerSchema(program);
+  registerVerify(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (0 ok, 1 problems found, 2 bad usage or bad config). */
-export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function run(argv: readonly string[], deps: CliDeps = defaultCliDeps()): Promise<number> {
+  const program = buildProgram(deps);
   try {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -57,9 +73,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof SiphonError) {
       process.stderr.write(`siphon: ${e.message}\n`);
-      return e.code.startsWith('CONFIG_') ? EXIT_USAGE : EXIT_PROBLEMS;
+      return exitCodeFor(e);
     }
-    process.stderr.write(`siphon: ${(e as Error)?.stack ?? String(e)}\n`);
+    // Not one of ours: a bug or an unwrapped driver error. The message, not a stack trace (SIPHON_DEBUG=1 shows it).
+    const debug = process.env.SIPHON_DEBUG === '1';
+    const text = debug ? (e as Error)?.stack ?? String(e) : `${(e as Error)?.message ?? String(e)} (unexpected error: SIPHON_DEBUG=1 shows where)`;
+    process.stderr.write(`siphon: ${text}\n`);
     return EXIT_PROBLEMS;
   }
 }

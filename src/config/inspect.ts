@@ -4,6 +4,9 @@ import { openRole, probeHttp, probeStore, type BackendReport, type OpenedBackend
 import { sampleTable, type TableSample } from './sample.js';
 import type { ResolvedConfig } from './types.js';
 import { validateAgainstDatabases } from './validate-against-db.js';
+import { captureReadiness, chooseMethod, type MethodReadiness } from '../capture/readiness.js';
+import { planNextSchema } from './next-schema/plan.js';
+import { compareSchema, type SchemaMismatch } from './next-schema/compare.js';
 
 export interface ColumnReport {
   readonly name: string;
@@ -44,6 +47,12 @@ export interface CheckReport {
   /** Problems that make the exit code 1, one line each. */
   readonly problems: readonly string[];
   readonly sample?: { readonly limit: number; readonly tables: readonly TableSample[] };
+  /**
+   * Next's actual tables compared with what the mappings produce (`siphon schema plan`): each mismatch named by table
+   * and column. Absent when next is MariaDB/MySQL (no plan) or a backend is unreachable. Informational: the dry run
+   * (--sample) says which rows a mismatch actually refuses.
+   */
+  readonly schema?: { readonly mismatches: readonly SchemaMismatch[]; readonly error?: string };
 }
 
 export interface InspectOptions {
@@ -88,6 +97,7 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
   let legacyPart: CheckReport['legacy'];
   let nextPart: CheckReport['next'];
   let sample: CheckReport['sample'];
+  let schema: CheckReport['schema'];
   try {
     if (legacy.db) {
       const v = await validateAgainstDatabases(config, legacy.db, next.db);
@@ -95,15 +105,24 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
       warnings.push(...v.warnings);
       const legacyTables = await Promise.all(Object.values(v.legacyTables).map((info) => tableReport(legacy.db!, info, config.tables[info.name]?.key)));
       const all = await legacy.db.listTables();
-      let capture: CaptureReadiness[] = [];
-      try { capture = await legacy.db.captureReadiness(); } catch (e) {
+      // per method and per mapped table; "ready" means the method `siphon capture` uses by default is (issue 11, #7)
+      let capture: MethodReadiness[] = [];
+      try { capture = await captureReadiness(legacy.db, Object.keys(config.tables)); } catch (e) {
         problems.push(`capture readiness of legacy could not be determined: ${(e as Error).message}`);
       }
-      const captureReady = capture.some((c) => c.ready);
+      const captureReady = capture.some((c) => c.ready && c.isDefault);
       if (capture.length > 0 && !captureReady) {
-        problems.push(`capture is not possible on legacy: ${capture.flatMap((c) => c.problems.map((p) => `${c.method}: ${p}`)).join('; ')}`);
+        try { chooseMethod(legacy.db.dialect, capture, null); } catch (e) { problems.push((e as Error).message); }
       }
       legacyPart = { tables: legacyTables, unmapped: all.filter((t) => !(t in config.tables)), capture, captureReady };
+      if (next.db && (next.db.dialect === 'postgres' || next.db.dialect === 'sqlite')) {
+        try {
+          const plan = await planNextSchema(config, legacy.db, next.db.dialect);
+          schema = { mismatches: compareSchema(plan, v.nextTables) };
+        } catch (e) {
+          schema = { mismatches: [], error: `the next schema could not be planned: ${((e as Error)?.message ?? String(e)).split('\n')[0]}` };
+        }
+      }
       if (next.db) {
         nextPart = { tables: await Promise.all(Object.values(v.nextTables).map((info) => tableReport(next.db!, info, v.nextKeys[info.name]))) };
       }
@@ -111,7 +130,12 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
         const tables: TableSample[] = [];
         for (const t of Object.values(config.tables)) {
           options.onSampleStart?.(t.name, Math.min(options.sample, legacyTables.find((r) => r.name === t.name)?.rows ?? options.sample));
-          try { tables.push(await sampleTable(legacy.db, config, t, options.sample, v.nextTables, options.onSampleRow)); }
+          try {
+            tables.push(await sampleTable(legacy.db, config, t, options.sample, v.nextTables, options.onSampleRow, {
+              ...(next.db ? { nextDialect: next.db.dialect } : {}), nextKeys: v.nextKeys,
+              ...(v.legacyTables[t.name] ? { legacyInfo: v.legacyTables[t.name]! } : {}),
+            }));
+          }
           finally { options.onSampleEnd?.(); }
         }
         sample = { limit: options.sample, tables };
@@ -129,5 +153,6 @@ export async function inspectConfig(config: ResolvedConfig, options: InspectOpti
     ...(nextPart ? { next: nextPart } : {}),
     configErrors, warnings, problems,
     ...(sample ? { sample } : {}),
+    ...(schema ? { schema } : {}),
   };
 }

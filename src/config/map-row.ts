@@ -1,13 +1,16 @@
-import type { ColumnInfo, TableInfo } from '../backends/types.js';
+import type { ColumnInfo, Dialect, TableInfo } from '../backends/types.js';
 import { fromPlain } from '../values/plain.js';
+import type { Row } from '../values/value.js';
+import { judgeWrite } from '../backends/judge-write.js';
+import { bitsToPlain, plainForBits } from './legacy-plain.js';
 import { ValueError } from '../values/errors.js';
 import { CleaningError } from './cleaning/errors.js';
 import { applyCleaning } from './cleaning/step.js';
-import type { AnySchema, PlainRow, ResolvedTable } from './types.js';
+import type { AnySchema, CleanContext, PlainRow, ResolvedTable } from './types.js';
 import { formatPath } from './describe-value.js';
 
 /** Where in the mapping pipeline a row failed. */
-export type MapStage = 'clean' | 'row' | 'entity-key' | 'to' | 'schema' | 'invalid-value' | 'write';
+export type MapStage = 'key' | 'clean' | 'row' | 'entity-key' | 'to' | 'schema' | 'invalid-value' | 'write';
 
 /**
  * One reason a row does not migrate cleanly. `reason` is the grouping key: it names the step, column, schema path
@@ -19,13 +22,34 @@ export interface MapFailure {
 }
 
 export type MapResult =
-  | { readonly ok: true; readonly entityKey: unknown; readonly rows: Readonly<Record<string, readonly PlainRow[]>> }
+  | {
+    readonly ok: true; readonly entityKey: unknown; readonly rows: Readonly<Record<string, readonly PlainRow[]>>;
+    /**
+     * When next tables are known: the same rows as canonical values per next column, judged by the next engine's
+     * write encoder (`judgeWrite`) — what `Database.upsert` takes, and will write unchanged.
+     */
+    readonly values?: Readonly<Record<string, readonly Row[]>>;
+  }
   | { readonly ok: false; readonly failures: readonly MapFailure[] };
 
 export interface MapContext {
   readonly timezone?: string;
+  /** Values cleaned by a rule rather than by their content (see CleanContext.notice). */
+  readonly notice?: CleanContext['notice'];
   /** Introspected next tables: when given, output rows are also checked against the columns they will be written to. */
   readonly nextTables?: Readonly<Record<string, TableInfo>>;
+  /**
+   * The next engine: with nextTables, each value is judged exactly as that engine's write encoder judges it (range,
+   * precision, length, charset...), so that a clean row is one that will be written unchanged.
+   */
+  readonly nextDialect?: Dialect;
+  /** Key columns of each next table (upsert keys): a NULL in one cannot be written by key. */
+  readonly nextKeys?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The introspected legacy table the row was read from: BIT(n) columns are then given to the mapping as numbers
+   * (their meaning), not as the text of their binary digits.
+   */
+  readonly legacy?: TableInfo;
 }
 
 interface ZodIssueLike { readonly code: string; readonly path: readonly PropertyKey[]; readonly message: string }
@@ -46,17 +70,29 @@ function isInvalidValue(v: unknown): v is { t: 'invalid'; reason: string } {
   return typeof v === 'object' && v !== null && (v as { t?: unknown }).t === 'invalid' && typeof (v as { reason?: unknown }).reason === 'string';
 }
 
-function checkWrite(table: string, row: PlainRow, info: TableInfo, failures: MapFailure[]): void {
+/** Converts one output row to canonical values for its next table, judging each value as the write will. */
+function checkWrite(table: string, row: PlainRow, info: TableInfo, ctx: MapContext, failures: MapFailure[]): Row | undefined {
   const columns = new Map<string, ColumnInfo>(info.columns.map((c) => [c.name, c]));
+  const out: Row = {};
+  const before = failures.length;
   for (const [name, v] of Object.entries(row)) {
     const col = columns.get(name);
     if (!col) { failures.push({ stage: 'write', reason: `write ${table}.${name}: no such column in next table ${table}` }); continue; }
     if ((v === null || v === undefined) && !col.nullable) { failures.push({ stage: 'write', reason: `write ${table}.${name}: NULL in a NOT NULL column` }); continue; }
-    try { fromPlain(v, col.type); } catch (e) {
-      if (e instanceof ValueError) failures.push({ stage: 'write', reason: `write ${table}.${name}: ${e.reason} for ${col.type} column (${col.nativeType})` });
-      else throw e;
+    let value;
+    try { value = fromPlain(plainForBits(v, col), col.type); } catch (e) {
+      if (e instanceof ValueError) { failures.push({ stage: 'write', reason: `write ${table}.${name}: ${e.reason} for ${col.type} column (${col.nativeType})` }); continue; }
+      throw e;
     }
+    const refused = ctx.nextDialect ? judgeWrite(ctx.nextDialect, value, col, table) : undefined;
+    // the encoders' messages name the rule, never the value: a grouping reason as it is
+    if (refused !== undefined) { failures.push({ stage: 'write', reason: `write ${table}.${name}: ${refused}` }); continue; }
+    out[name] = value;
   }
+  for (const k of ctx.nextKeys?.[table] ?? []) {
+    if (columns.has(k) && (row[k] === null || row[k] === undefined)) failures.push({ stage: 'write', reason: `write ${table}.${k}: NULL in key column ${k}; the row cannot be written by key` });
+  }
+  return failures.length === before ? out : undefined;
 }
 
 /**
@@ -67,8 +103,9 @@ function checkWrite(table: string, row: PlainRow, info: TableInfo, failures: Map
 export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = {}): MapResult {
   const failures: MapFailure[] = [];
   let row: unknown;
+  if (ctx.legacy) plain = bitsToPlain(plain, ctx.legacy);
   try {
-    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}) });
+    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}), ...(ctx.notice ? { notice: ctx.notice } : {}) });
   } catch (e) {
     if (!CleaningError.is(e)) throw e;
     const code = e.reason === 'unknown-code' && (typeof e.value === 'number' || typeof e.value === 'string' || typeof e.value === 'bigint') ? ` ${String(e.value)}` : '';
@@ -101,6 +138,7 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
     return { ok: false, failures: [...failures, { stage: 'to', reason: 'to() must return an object { nextTable: [rows] }' }] };
   }
   const rows: Record<string, PlainRow[]> = {};
+  const values: Record<string, Row[]> = {};
   for (const [next, value] of Object.entries(produced as Record<string, unknown>)) {
     if (value === undefined) continue;
     const schema = table.schemas[next];
@@ -118,13 +156,16 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
         if (isInvalidValue(v)) failures.push({ stage: 'invalid-value', reason: `invalid value left in ${next}.${col} (${v.reason})` });
       }
       const info = ctx.nextTables?.[next];
-      if (info && parsed && typeof parsed === 'object') checkWrite(next, parsed, info, failures);
+      if (info && parsed && typeof parsed === 'object') {
+        const canonical = checkWrite(next, parsed, info, ctx, failures);
+        if (canonical) (values[next] ??= []).push(canonical);
+      }
       out.push(parsed);
     }
     rows[next] = out;
   }
   if (failures.length > 0) return { ok: false, failures: dedupe(failures) };
-  return { ok: true, entityKey, rows };
+  return { ok: true, entityKey, rows, ...(ctx.nextTables ? { values } : {}) };
 }
 
 function dedupe(failures: MapFailure[]): MapFailure[] {

@@ -120,11 +120,26 @@ export function issuesFromZod(error: z.ZodError, input: unknown): ConfigIssue[] 
       }
     }
     const path = formatPath(issue.path);
+    if (issue.path.length === 3 && issue.path[0] === 'tables' && issue.path[2] === 'key' && valueAt(input, issue.path) === undefined) {
+      out.push(missingKey(path, String(issue.path[1])));
+      continue;
+    }
     const found = describeFound(valueAt(input, issue.path));
     const expected = issue.message;
     out.push({ path, expected, found, message: `${path}: expected ${expected}, found ${found}` });
   }
   return dedupe(out);
+}
+
+/** A mapping without `key`: often a legacy table with no primary or unique key. Say what the user can do. */
+function missingKey(path: string, table: string): ConfigIssue {
+  return {
+    path, expected: KEY, found: 'nothing',
+    message: `${path}: no key given. Siphon identifies every row by a key: give ${table}'s primary key or the columns of a` +
+      ` unique key (key: 'ID' or key: ['A', 'B']). If ${table} has no primary or unique key, name a set of columns that` +
+      ` is unique in its data (rows sharing a key, or with a NULL in it, are refused by the dry run and quarantined by` +
+      ` apply), or leave ${table} out of tables.`,
+  };
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

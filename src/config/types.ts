@@ -8,6 +8,21 @@ export interface CleanContext {
   readonly table: string;
   /** IANA zone of legacy's zone-less date-times, when configured. */
   readonly timezone?: string;
+  /**
+   * Told when a step cleaned a value by a choice the data did not make (an ambiguous local time taken as the earlier
+   * instant): the row still migrates, and the dry run counts and reports each such value. Optional.
+   */
+  readonly notice?: (notice: CleanNotice) => void;
+}
+
+/** A value a cleaning step changed by a rule rather than by its content; reported, never silent. */
+export interface CleanNotice {
+  readonly step: string;
+  readonly column: string;
+  /** Stable code, e.g. `ambiguous-local-time`, `nonexistent-local-time`. */
+  readonly kind: string;
+  /** What was chosen, without the value (reports group by it). */
+  readonly message: string;
 }
 
 /**

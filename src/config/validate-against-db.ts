@@ -53,7 +53,11 @@ function checkLegacyTable(t: ResolvedTable, info: TableInfo, errors: ConfigIssue
   if (t.key.every(has)) {
     const pk = info.primaryKey;
     const unique = info.uniqueKeys.find((u) => sameSet(u, t.key));
-    if (!sameSet(pk, t.key) && !unique) {
+    if (pk.length === 0 && info.uniqueKeys.length === 0) {
+      warnings.push(issue(`${base}.key`, `legacy table ${t.name} has no primary or unique key; (${t.key.join(', ')}) is used as its key.` +
+        ` Rows sharing a key, or with a NULL in it, are refused by the dry run and quarantined by apply. If the columns are unique,` +
+        ` declare it (a unique index in legacy); if no column set is, leave ${t.name} out of tables.`));
+    } else if (!sameSet(pk, t.key) && !unique) {
       warnings.push(issue(`${base}.key`, `(${t.key.join(', ')}) is neither the primary key nor a unique key of legacy table ${t.name}` +
         ` (primary key: ${pk.length ? `(${pk.join(', ')})` : 'none'}); rows with equal keys would overwrite each other`));
     } else if (unique && !sameSet(pk, t.key)) {
@@ -76,7 +80,9 @@ function checkNextTable(t: ResolvedTable, next: string, info: TableInfo, errors:
       errors.push(issue(`${base}.nextKeys.${next}`, `(${explicit.join(', ')}) is neither the primary key nor a unique key of next table ${next}; create a unique index on it`));
     }
   } else if (info.primaryKey.length === 0) {
-    errors.push(issue(`${base}.nextKeys.${next}`, `next table ${next} has no primary key; give its key columns in nextKeys`));
+    errors.push(issue(`${base}.nextKeys.${next}`, info.uniqueKeys.length === 0
+      ? `next table ${next} has no primary or unique key, so rows cannot be written by key: add a primary key to ${next} (siphon schema plan proposes one), or a unique index and name its columns in nextKeys.${next}`
+      : `next table ${next} has no primary key; name the columns of one of its unique keys (${info.uniqueKeys.map((u) => `[${u.join(', ')}]`).join(', ')}) in nextKeys.${next}`));
   }
   const key = (explicit ?? info.primaryKey).filter(has);
   if (key.length) nextKeys[next] = nextKeys[next] ?? key;
@@ -110,7 +116,11 @@ export async function validateAgainstDatabases(config: ResolvedConfig, legacy: D
     const nextNames = await next.listTables();
     for (const t of Object.values(config.tables)) {
       for (const n of Object.keys(t.schemas)) {
-        if (!nextNames.includes(n)) { errors.push(missingTable(`tables.${t.name}.schemas.${n}`, n, 'next', nextNames)); continue; }
+        if (!nextNames.includes(n)) {
+          const m = missingTable(`tables.${t.name}.schemas.${n}`, n, 'next', nextNames);
+          errors.push({ ...m, message: `${m.message}; siphon schema plan proposes its DDL` });
+          continue;
+        }
         const info = nextTables[n] ?? await next.describeTable(n);
         nextTables[n] = info;
         checkNextTable(t, n, info, errors, nextKeys);

@@ -1,4 +1,4 @@
-import type { AuditContext, Route, RouteChange, RouteInput, RouteTable, StateStore } from '../state/types.js';
+import type { AuditContext, Route, RouteChange, RouteInput, RouteStore, RouteTable } from '../state/types.js';
 import { RouteControlError } from './errors.js';
 import { compileRoutes } from './routing/compile.js';
 import type { RouteMode } from './routing/route.js';
@@ -30,7 +30,7 @@ function assertCompiles(routes: readonly RouteInput[]): void {
 }
 
 /** Changes one route, or appends it when it does not exist yet (then `match` and `mode` are required). */
-export async function setRoute(store: StateStore, id: string, edit: RouteEdit, audit: AuditContext): Promise<RouteTable> {
+export async function setRoute(store: RouteStore, id: string, edit: RouteEdit, audit: AuditContext): Promise<RouteTable> {
   const table = await store.getRoutes();
   const current = table.routes.find((r) => r.id === id);
   if (!current) {
@@ -55,7 +55,7 @@ export async function setRoute(store: StateStore, id: string, edit: RouteEdit, a
 }
 
 /** Replaces the whole table (e.g. from a JSON file), validated first. */
-export async function replaceRoutes(store: StateStore, routes: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
+export async function replaceRoutes(store: RouteStore, routes: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
   assertCompiles(routes);
   return store.setRoutes(routes, audit);
 }
@@ -64,7 +64,9 @@ export async function replaceRoutes(store: StateStore, routes: readonly RouteInp
  * Instant rollback: every route (or the named one) back to `legacy`, in ONE transaction (one version, one audit
  * entry) so all gateways flip together. Canary percentages are kept at 0 so a later canary restarts from nothing.
  */
-export async function rollbackRoutes(store: StateStore, audit: AuditContext, id?: string): Promise<RouteTable> {
+export async function rollbackRoutes(store: RouteStore, context: AuditContext, id?: string): Promise<RouteTable> {
+  // recorded as a rollback, not as the set/update it is made of: the audit trail answers "when did we roll back?"
+  const audit: AuditContext = { ...context, action: 'route.rollback' };
   const table = await store.getRoutes();
   if (id !== undefined) {
     if (!table.routes.some((r) => r.id === id)) {

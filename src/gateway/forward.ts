@@ -2,9 +2,8 @@ import type { BodyCapture } from './capture.js';
 import { BodyTooLargeError, UpstreamError } from './errors.js';
 import type { FallbackReason } from './gateway-metrics.js';
 import { clientResponseHeaders } from './headers.js';
-import type { GatewayResponse } from './http1/gateway-response.js';
-import type { UpstreamExchange, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
-import type { UpstreamPool } from './http1/upstream-pool.js';
+import type { ClientResponse } from './http1/gateway-response.js';
+import type { ExchangeHandle, UpstreamHandler, UpstreamPoolLike, UpstreamRequest } from './http1/upstream-exchange.js';
 
 export interface PrimaryHooks {
   /** Once, when the user's answer is complete or failed. `status` is what the client got (0: connection cut). */
@@ -34,7 +33,7 @@ function contentLength(raw: readonly string[]): number {
  * mirror's exchange.
  */
 export class PrimaryHandler implements UpstreamHandler {
-  exchange: UpstreamExchange | undefined;
+  exchange: ExchangeHandle | undefined;
   #clientGone = false;
   #failingOver = false;
   #finished = false;
@@ -45,13 +44,14 @@ export class PrimaryHandler implements UpstreamHandler {
   rawHeaders: string[] | undefined;
 
   constructor(
-    private readonly res: GatewayResponse,
+    private readonly res: ClientResponse,
     private readonly hooks: PrimaryHooks,
     private readonly capture?: BodyCapture,
   ) {}
 
-  start(pool: UpstreamPool, request: UpstreamRequest): UpstreamExchange {
-    this.exchange = pool.request(request, this);
+  /** `client`: who asks (for the pool's per-client share). */
+  start(pool: UpstreamPoolLike, request: UpstreamRequest, client?: string): ExchangeHandle {
+    this.exchange = pool.request(request, this, client);
     return this.exchange;
   }
 
@@ -108,7 +108,8 @@ export class PrimaryHandler implements UpstreamHandler {
 
   onError(err: UpstreamError): void {
     if (this.#failingOver || this.#clientGone) return;
-    if (!this.res.headersSent && this.hooks.failover) {
+    // a head held for the first body bytes is not on the wire yet: take it back, an honest status can still be given
+    if (this.hooks.failover && this.res.retract()) {
       this.#failingOver = true;
       this.hooks.failover(err.isTimeout ? 'timeout' : 'error', err);
       return;
@@ -117,7 +118,7 @@ export class PrimaryHandler implements UpstreamHandler {
   }
 
   #answerError(err: Error): void {
-    if (this.res.headersSent) {
+    if (this.res.headersSent && !this.res.retract()) {
       // Headers already sent: the only honest signal left is cutting the connection.
       this.res.destroy();
       this.#finish(0, err);

@@ -9,6 +9,9 @@ export type MirrorResult =
   | 'sent' | 'dropped_queue_full' | 'skipped_too_large' | 'skipped_method' | 'skipped_rate' | 'skipped_load' | 'failed' | 'timeout';
 export type FallbackReason = 'error' | 'timeout' | 'status';
 
+export type RefusalReason = 'body_too_large' | 'shutting_down' | 'headers_too_large' | 'bad_request' | 'timeout'
+  | 'upgrade' | 'body_timeout' | 'send_timeout' | 'bad_version' | 'connection_limit';
+
 const CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export class GatewayMetrics {
@@ -56,12 +59,13 @@ export class GatewayMetrics {
   mirrorTook(side: string, seconds: number): void { this.mirrorLatency.series(side).observe(seconds); }
   fellBack(route: string, reason: FallbackReason): void { this.fallbacks.series(route, reason).value++; }
   exchanged(route: string): void { this.exchanges.series(route).value++; }
-  refused(reason: 'body_too_large' | 'shutting_down' | 'headers_too_large' | 'bad_request' | 'timeout' | 'upgrade'): void {
+  refused(reason: RefusalReason): void {
     this.rejected.series(reason).value++;
   }
   /** Protocol-level refusals by the HTTP/1.1 server (llhttp codes folded into a few labels). */
   clientError(code: string): void {
     this.refused(code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : code === 'timeout' ? 'timeout'
-      : code === 'upgrade' ? 'upgrade' : 'bad_request');
+      : code === 'upgrade' ? 'upgrade' : code === 'body_timeout' ? 'body_timeout' : code === 'send_timeout' ? 'send_timeout'
+        : code === 'bad_version' ? 'bad_version' : 'bad_request');
   }
 }

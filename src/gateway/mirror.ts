@@ -2,7 +2,7 @@ import { BodyCapture, capturedResponse } from './capture.js';
 import type { CapturedResponse, DiffSink, Exchange, HeaderMap } from './exchange.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { UpstreamError } from './errors.js';
-import type { UpstreamExchange, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
+import type { ExchangeHandle, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
 import type { Side } from './routing/route.js';
 
 export interface MirrorSettings {
@@ -44,7 +44,7 @@ const BUDGET_BURST_MS = 20;
 
 /** Where copies go: an upstream pool of the mirror's own (`UpstreamPool`), never one the user-facing path uses. */
 export interface MirrorTarget {
-  request(req: UpstreamRequest, handler: UpstreamHandler): UpstreamExchange;
+  request(req: UpstreamRequest, handler: UpstreamHandler): ExchangeHandle;
 }
 
 export interface MirrorTargets {

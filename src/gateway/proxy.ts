@@ -4,9 +4,8 @@ import { BodyTooLargeError } from './errors.js';
 import type { CapturedResponse } from './exchange.js';
 import { PrimaryHandler, type PrimaryHooks } from './forward.js';
 import type { GatewayRequest } from './http1/gateway-request.js';
-import type { GatewayResponse } from './http1/gateway-response.js';
-import type { BodyFraming, UpstreamRequest } from './http1/upstream-exchange.js';
-import type { UpstreamPool } from './http1/upstream-pool.js';
+import type { ClientResponse } from './http1/gateway-response.js';
+import type { BodyFraming, ExchangeHandle, UpstreamPoolLike, UpstreamRequest } from './http1/upstream-exchange.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { headerMap, upstreamRequestHeaders, withTraceparent } from './headers.js';
 import type { Mirror, MirrorJob } from './mirror.js';
@@ -24,7 +23,7 @@ const DRY_RUN = ['x-siphon-dry-run', '1'] as const;
 /** What the request handler shares with the server that owns it. */
 export interface ProxyState {
   readonly settings: GatewaySettings;
-  readonly pools: { readonly legacy: UpstreamPool; readonly next: UpstreamPool };
+  readonly pools: { readonly legacy: UpstreamPoolLike; readonly next: UpstreamPoolLike };
   readonly mirror: Mirror;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
@@ -39,7 +38,7 @@ export interface ProxyState {
 const NO_BODY: BodyFraming = { kind: 'none' };
 const CHUNKED: BodyFraming = { kind: 'chunked' };
 
-export function handleRequest(state: ProxyState, req: GatewayRequest, res: GatewayResponse): void {
+export function handleRequest(state: ProxyState, req: GatewayRequest, res: ClientResponse): void {
   const started = performance.now();
   const { settings, metrics } = state;
   const { method, url } = req;
@@ -65,6 +64,8 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
   }
   if (state.closing) res.shouldKeepAlive = false;
 
+  const keyHeader = settings.limits.clientKeyHeader;
+  const client = (keyHeader !== undefined ? headers[keyHeader] : undefined) ?? req.remoteAddress;
   const trace = traceFrom(headers.traceparent);
   const upHeaders = upstreamRequestHeaders(req, { traceparent: traceparent(trace, newSpanId()) });
   state.inFlight++;
@@ -117,7 +118,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
       resolvePrimary = undefined;
       side = 'legacy';
       current = new PrimaryHandler(res, { done: hooks.done });
-      current.start(state.pools.legacy, { method, path: url, headers: upHeaders, body: NO_BODY });
+      current.start(state.pools.legacy, { method, path: url, headers: upHeaders, body: NO_BODY }, client);
     };
   }
   current = new PrimaryHandler(res, hooks, capture);
@@ -130,23 +131,47 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Gatew
 
   const framing: BodyFraming = !hasBody ? NO_BODY : chunked ? CHUNKED : { kind: 'length', length: cl };
   const request: UpstreamRequest = { method, path: url, headers: upHeaders, body: framing };
-  const exchange = current.start(side === 'legacy' ? state.pools.legacy : state.pools.next, request);
-  if (!hasBody) return;
-  // Bodies of unknown length are counted as they stream (413 past the limit); mirrored bodies are copied on the way.
+  const pool = side === 'legacy' ? state.pools.legacy : state.pools.next;
+  if (!hasBody) { current.start(pool, request, client); return; }
+  // Small bodies (and the start of chunked ones) are read before an upstream connection is taken, as nginx does: a
+  // client dripping its body holds its own socket, not one of the pool's connections, and a body with broken framing
+  // is refused before its head ever reaches an upstream. Beyond `bodyBufferBytes` the body streams.
   const primary = current;
+  const bufferLimit = settings.limits.bodyBufferBytes;
+  let exchange: ExchangeHandle | undefined;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const startExchange = (): boolean => {
+    const ex = primary.start(pool, request, client);
+    exchange = ex;
+    ex.onDrain = () => req.resume();
+    let ok = true;
+    for (const c of held) ok = ex.write(c);
+    held = [];
+    return ok;
+  };
+  if (!chunked && cl > bufferLimit) startExchange();
+  // Bodies of unknown length are counted as they stream (413 past the limit); mirrored bodies are copied on the way.
   const limit = chunked ? settings.limits.maxBodyBytes : Number.MAX_SAFE_INTEGER;
   let size = 0;
   let refused = false;
-  exchange.onDrain = () => req.resume();
   req.pipeBody({
     data(chunk) {
       if (refused) return true;
       size += chunk.length;
       if (size > limit) { refused = true; primary.refuseRequest(new BodyTooLargeError(limit)); return true; }
       mirrorBody?.(chunk);
-      return exchange.write(chunk);
+      if (exchange) return exchange.write(chunk);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      return heldBytes > bufferLimit ? startExchange() : true;
     },
-    end() { if (refused) return; mirrorEnd?.(); exchange.end(); },
+    end() {
+      if (refused) return;
+      mirrorEnd?.();
+      if (!exchange) startExchange();
+      exchange!.end();
+    },
     abort() { primary.clientGone(); },
   });
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../observe/logger.js';
-import type { StateStore, Unsubscribe } from '../state/types.js';
+import type { RouteStore, Unsubscribe } from '../state/types.js';
 import type { Gateway } from './server.js';
 import { fromStoredRoute } from './routing/store-routes.js';
 
@@ -10,7 +10,7 @@ import { fromStoredRoute } from './routing/store-routes.js';
  * gateway down. Reloads are serialized and always fetch the newest table, so a burst of changes converges.
  */
 export async function followStateRoutes(
-  store: StateStore, gateway: Pick<Gateway, 'setRoutes' | 'routeTable'>, log: Logger, pollMs?: number,
+  store: RouteStore, gateway: Pick<Gateway, 'setRoutes' | 'routeTable'>, log: Logger, pollMs?: number,
 ): Promise<Unsubscribe> {
   let running: Promise<void> | undefined;
   let again = false;

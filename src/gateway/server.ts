@@ -3,8 +3,12 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { GatewayConfigError } from './errors.js';
 import { noopDiffSink } from './exchange.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { Http1Server } from './http1/http1-server.js';
-import { UpstreamPool } from './http1/upstream-pool.js';
+import { NodeHttpFrontEnd } from './fallback/node-http-server.js';
+import { UndiciPool } from './fallback/undici-pool.js';
+import { Http1Server, type Http1ServerOptions } from './http1/http1-server.js';
+import { llhttpProblem } from './http1/llhttp.js';
+import type { UpstreamPoolLike } from './http1/upstream-exchange.js';
+import { UpstreamPool, type UpstreamPoolOptions } from './http1/upstream-pool.js';
 import { Mirror } from './mirror.js';
 import { handleRequest, type ProxyState } from './proxy.js';
 import { compileRoutes, type RouteTable } from './routing/compile.js';
@@ -12,8 +16,9 @@ import type { RouteSpec } from './routing/route.js';
 import { withDefaults, type GatewayOverrides, type GatewaySettings } from './settings.js';
 
 export interface Gateway {
-  /** The client-facing HTTP/1.1 server (llhttp on raw sockets). */
-  readonly server: Http1Server;
+  /** The client-facing HTTP/1.1 server: llhttp on raw sockets, or the node:http fallback. */
+  readonly server: Http1Server | NodeHttpFrontEnd;
+  readonly engine: 'llhttp' | 'node-http';
   readonly settings: GatewaySettings;
   readonly metrics: GatewayMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -37,13 +42,24 @@ function origin(url: string, what: string): string {
 export function createGateway(overrides: GatewayOverrides, log: Logger = createLogger('gateway')): Gateway {
   const settings = withDefaults(overrides);
   const t = settings.timeouts;
-  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number) =>
-    new UpstreamPool(origin(url, what), {
+  const engine = settings.engine ?? (llhttpProblem === undefined ? 'llhttp' : 'node-http');
+  if (engine === 'node-http' && settings.engine === undefined) {
+    log.warn({ problem: llhttpProblem, node: process.version },
+      'Node\'s llhttp binding is not usable here: serving with the node:http fallback front end (slower)');
+  }
+  const pool = (url: string, what: string, connections: number, headersMs: number, bodyMs: number, perClientMax?: number): UpstreamPoolLike => {
+    const o: UpstreamPoolOptions = {
       connections, connectTimeoutMs: Math.min(headersMs, 10_000), headersTimeoutMs: headersMs, bodyTimeoutMs: bodyMs,
-      idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4,
-    });
-  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
-  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs);
+      idleMs: t.idleMs, maxHeaderSize: settings.limits.maxHeaderSize * 4, perClientMax,
+    };
+    return engine === 'llhttp' ? new UpstreamPool(origin(url, what), o) : new UndiciPool(origin(url, what), o);
+  };
+  const share = settings.limits.clientShare;
+  if (!(share > 0 && share <= 1)) throw new GatewayConfigError(`clientShare must be in (0, 1], got ${share}`, 'gateway.limits.clientShare');
+  // one client's share of each user-facing pool (the mirror's pools carry no client key, so no limit applies there)
+  const perClient = share >= 1 ? undefined : Math.max(1, Math.floor(settings.connections * share));
+  const legacy = pool(settings.legacy, 'gateway.legacy', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs, perClient);
+  const next = pool(settings.next, 'gateway.next', settings.connections, t.upstreamHeadersMs, t.upstreamBodyMs, perClient);
   // The mirror's own pools: a hanging side exhausts these, never the user-facing ones. A copy's deadline is the
   // mirror's own timer (one message, one metric); the pools' timeouts are only a backstop behind it.
   const m = settings.mirror;
@@ -62,14 +78,32 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
   metrics.routeVersion.set(0);
 
   // llhttp in strict mode: conflicting Content-Length/Transfer-Encoding and other smuggling forms are parse errors.
-  const server = new Http1Server({
-    maxHeaderSize: settings.limits.maxHeaderSize, headersTimeoutMs: t.clientHeadersMs, requestTimeoutMs: t.clientRequestMs,
-    idleMs: t.idleMs, onClientError: (code) => metrics.clientError(code),
-  }, (req, res) => handleRequest(state, req, res));
+  const lim = settings.limits;
+  let lastCapLog = -Infinity;
+  let capRefusals = 0;
+  const serverOptions: Http1ServerOptions = {
+    maxHeaderSize: lim.maxHeaderSize, maxHeaderCount: lim.maxHeaderCount, headersTimeoutMs: t.clientHeadersMs,
+    requestTimeoutMs: t.clientRequestMs, bodyIdleMs: t.clientBodyIdleMs, minBodyBytesPerSec: lim.minBodyBytesPerSec,
+    sendTimeoutMs: t.clientSendMs, maxConnections: lim.maxClientConnections, idleMs: t.idleMs,
+    onClientError: (code) => metrics.clientError(code),
+    onConnectionRefused: (open) => {
+      metrics.refused('connection_limit');
+      capRefusals++;
+      // one line when the cap is reached, then at most one every 10 s with the count (a flood must not flood the log)
+      const now = performance.now();
+      if (now - lastCapLog < 10_000) return;
+      lastCapLog = now;
+      log.warn({ open, limit: lim.maxClientConnections, refused: capRefusals },
+        `client connection limit reached (${lim.maxClientConnections}, gateway.limits.maxClientConnections): new connections get 503`);
+      capRefusals = 0;
+    },
+  };
+  const listener = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]) => handleRequest(state, req, res);
+  const server = engine === 'llhttp' ? new Http1Server(serverOptions, listener) : new NodeHttpFrontEnd(serverOptions, listener);
 
   let closing: Promise<void> | undefined;
   return {
-    server, settings, metrics,
+    server, engine, settings, metrics,
     listen: (port, host = '127.0.0.1') => server.listen(port, host),
     setRoutes(routes, version) {
       const table = compileRoutes(routes, version);

@@ -13,10 +13,28 @@ export interface GatewaySettings {
   /** Initial route table (replaced by `setRoutes` / a route source). Unmatched requests go to legacy. */
   readonly routes?: readonly RouteSpec[];
   readonly limits: {
-    /** Request line + headers (Node answers 431 beyond). */
+    /** Request head, every byte counted (request line, names, values, separators, line ends): 431 beyond. */
     readonly maxHeaderSize: number;
+    /** Header fields in one request head: 431 beyond (101 as HAProxy's tune.http.maxhdr; Apache allows 100). */
+    readonly maxHeaderCount: number;
     /** Request body (413 beyond). */
     readonly maxBodyBytes: number;
+    /**
+     * Request bodies up to this size (and the first this-many bytes of chunked ones) are read whole before an upstream
+     * connection is taken, as nginx does: a slow uploader then holds a client socket, never an upstream connection.
+     */
+    readonly bodyBufferBytes: number;
+    /** Request body minimum rate after the first `clientBodyIdleMs` (mod_reqtimeout's MinRate): 408 below. 0: off. */
+    readonly minBodyBytesPerSec: number;
+    /** Client connections open at once per process; beyond, new connections get 503 and are closed. */
+    readonly maxClientConnections: number;
+    /**
+     * Share of an upstream pool's connections one client may hold (0–1]. Past it, its further requests wait for one of
+     * its own to end (they never take another client's turn). 1: no per-client limit.
+     */
+    readonly clientShare: number;
+    /** Header naming the client for `clientShare` (e.g. set by a trusted load balancer); absent: the peer address. */
+    readonly clientKeyHeader?: string;
   };
   readonly timeouts: {
     /** Upstream: time to the response headers. */
@@ -27,6 +45,10 @@ export interface GatewaySettings {
     readonly clientHeadersMs: number;
     /** Client: time to receive the whole request. */
     readonly clientRequestMs: number;
+    /** Client: longest silence while sending a request body (not counted while the gateway is the one not reading). */
+    readonly clientBodyIdleMs: number;
+    /** Client: longest time an answer may wait for the client to read (a client that never reads); then cut. */
+    readonly clientSendMs: number;
     /** Keep-alive idle time on both sides. */
     readonly idleMs: number;
     /** Graceful shutdown: how long in-flight requests get to finish. */
@@ -37,6 +59,11 @@ export interface GatewaySettings {
   readonly mirror: MirrorSettings & { readonly connections: number };
   readonly sink?: DiffSink;
   readonly owner?: OwnerResolver;
+  /**
+   * The client-facing HTTP engine: `llhttp` (raw sockets and Node's llhttp binding, the fast one) or `node-http` (the
+   * fallback: node:http in front, undici behind). Absent: llhttp when this Node's binding passes its self-test.
+   */
+  readonly engine?: 'llhttp' | 'node-http';
   /** HS256 secret to verify JWTs used as routing keys; absent: claims are decoded without verification. */
   readonly jwtSecret?: string;
 }
@@ -49,10 +76,13 @@ export type GatewayOverrides = Partial<Omit<GatewaySettings, 'limits' | 'timeout
   readonly mirror?: Partial<GatewaySettings['mirror']>;
 };
 
-export const DEFAULT_LIMITS: GatewaySettings['limits'] = { maxHeaderSize: 16 * 1024, maxBodyBytes: 10 * 1024 * 1024 };
+export const DEFAULT_LIMITS: GatewaySettings['limits'] = {
+  maxHeaderSize: 16 * 1024, maxHeaderCount: 101, maxBodyBytes: 10 * 1024 * 1024, bodyBufferBytes: 16 * 1024,
+  minBodyBytesPerSec: 500, maxClientConnections: 10_000, clientShare: 0.25,
+};
 export const DEFAULT_TIMEOUTS: GatewaySettings['timeouts'] = {
-  upstreamHeadersMs: 30_000, upstreamBodyMs: 30_000, clientHeadersMs: 20_000, clientRequestMs: 120_000, idleMs: 5_000,
-  shutdownGraceMs: 10_000,
+  upstreamHeadersMs: 30_000, upstreamBodyMs: 30_000, clientHeadersMs: 20_000, clientRequestMs: 120_000,
+  clientBodyIdleMs: 10_000, clientSendMs: 30_000, idleMs: 5_000, shutdownGraceMs: 10_000,
 };
 /**
  * Mirror memory is bounded by (concurrency + queueMax) × (requestBodyLimit + 3 × responseBodyLimit): about 60 MB

@@ -30,6 +30,19 @@ export interface RowChange {
   readonly before: Row | null;
   /** Row image after the change: null for delete. */
   readonly after: Row | null;
+  /**
+   * Only on an update that changed the row's key: the key before the change (`key` is the new one). A consumer
+   * keyed by `key` must remove the row under `oldKey` first, or the old row stays behind. Kept as one update rather
+   * than a delete plus an insert because a position is the version of one change: two records would need a position
+   * the source never gave, and a consumer would see a moment with neither row.
+   */
+  readonly oldKey?: Row;
+  /**
+   * Columns of the table this change's image (after; before for a delete) lacks: the source wrote it before it saw
+   * a schema change adding them, and the row was gone when capture went to re-read it. A consumer must not take
+   * them as NULL. Absent when the image is whole (always, but for that window).
+   */
+  readonly incomplete?: readonly string[];
   /** Source position (the row's version), opaque text ordered by the source. */
   readonly position: string;
   /** Source transaction id when known (binlog XID/GTID, PostgreSQL xid), else null. */
@@ -83,6 +96,11 @@ export function changeKeyValues(c: RowChange): Value[] {
 /** A stable text of the key (map keys, dedupe, logs). */
 export function changeKeyText(c: RowChange): string {
   return keyToText(Object.values(c.key));
+}
+
+/** The key the row had before this change: `oldKey` when the key changed, else `key`. */
+export function previousKey(c: RowChange): Row {
+  return c.oldKey ?? c.key;
 }
 
 /** The table a record concerns ('' for a watermark not tied to a table). */

@@ -57,6 +57,13 @@ export function checkRecord(r: unknown, where: string): LogRecord {
       if (x.key !== null && typeof x.key === 'object' && Object.keys(x.key).length === 0) out.push('key: a key needs at least one column');
       if (typeof x.op !== 'string' || !OPS.has(x.op)) { out.push(`op: expected insert, update, delete or read, found ${JSON.stringify(x.op)}`); break; }
       if (x.before !== null) checkRow(x.before, 'before', out);
+      if (x.incomplete !== undefined && (!Array.isArray(x.incomplete) || x.incomplete.some((c) => typeof c !== 'string' || c === ''))) {
+        out.push('incomplete: expected a list of column names');
+      }
+      if (x.oldKey !== undefined) {
+        checkRow(x.oldKey, 'oldKey', out);
+        if (x.op !== 'update') out.push(`oldKey: only an update can change the key, not an ${String(x.op)}`);
+      }
       if (x.after !== null) checkRow(x.after, 'after', out);
       if (x.op === 'delete') {
         if (x.after !== null) out.push('after: a delete has no after image');

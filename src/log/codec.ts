@@ -44,6 +44,8 @@ const changeSchema = z.object({
   op: z.enum(['insert', 'update', 'delete', 'read']),
   before: rowSchema.nullable(),
   after: rowSchema.nullable(),
+  oldKey: rowSchema.optional(),
+  incomplete: z.array(nonEmpty).optional(),
   position: nonEmpty,
   txid: z.string().nullable(),
   at: instantText,
@@ -52,6 +54,7 @@ const changeSchema = z.object({
   if (c.op === 'delete' && c.before === null) ctx.addIssue({ code: 'custom', path: ['before'], message: 'a delete needs its before image (at least the key columns)' });
   if (c.op !== 'delete' && c.after === null) ctx.addIssue({ code: 'custom', path: ['after'], message: `an ${c.op} needs its after image` });
   if ((c.op === 'insert' || c.op === 'read') && c.before !== null) ctx.addIssue({ code: 'custom', path: ['before'], message: `an ${c.op} has no before image` });
+  if (c.oldKey !== undefined && c.op !== 'update') ctx.addIssue({ code: 'custom', path: ['oldKey'], message: `only an update can change the key, not an ${c.op}` });
 });
 
 const ddlSchema = z.object({
@@ -109,7 +112,7 @@ function rowHasNonFinite(row: Row | null): boolean {
 }
 
 function needsFloatCare(r: LogRecord): boolean {
-  return r.kind === 'change' && (rowHasNonFinite(r.key) || rowHasNonFinite(r.before) || rowHasNonFinite(r.after));
+  return r.kind === 'change' && (rowHasNonFinite(r.key) || rowHasNonFinite(r.before) || rowHasNonFinite(r.after) || rowHasNonFinite(r.oldKey ?? null));
 }
 
 const floatReplacer = (_k: string, x: unknown): unknown =>
@@ -128,7 +131,7 @@ export function decodeRecord(text: string, where: string): LogRecord {
   try { parsed = JSON.parse(text); } catch (e) { throw new LogRecordError(where, [`not JSON: ${(e as Error).message}`]); }
   const r = validateRecord(parsed, where);
   if (r.kind === 'change' && (text.includes('"v":"NaN"') || text.includes('Infinity"'))) {
-    reviveFloats(r.key); reviveFloats(r.before); reviveFloats(r.after);
+    reviveFloats(r.key); reviveFloats(r.before); reviveFloats(r.after); reviveFloats(r.oldKey ?? null);
   }
   return r;
 }

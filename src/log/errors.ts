@@ -58,3 +58,13 @@ export class InvalidLogNameError extends LogError {
     super('LOG_INVALID_NAME', `invalid ${what} name "${name}": ${rule}`, { what, name, rule });
   }
 }
+
+/**
+ * A reading command named a log that does not exist (a mistyped `sqlite:` path, schema or stream). Opening for read
+ * never creates a log, its folder, schema or stream: an empty log reported as fine would hide the typo.
+ */
+export class LogNotFoundError extends LogError {
+  constructor(log: string, detail: string) {
+    super('LOG_NOT_FOUND', `no event log at ${log}: ${detail} (a reading command never creates one; check the URL, or run capture first)`, { log, detail });
+  }
+}

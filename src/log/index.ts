@@ -7,7 +7,10 @@ export { SqliteLog, type SqliteLogOptions } from './sqlite/sqlite-log.js';
 export { checkRecord } from './check.js';
 export { PostgresLog } from './postgres/postgres-log.js';
 export { NatsLog } from './nats/nats-log.js';
-export { replay, consume, ReplayRangeError, type Consumer, type ReplayOptions, type ReplayResult } from './replay.js';
+export { replay, ReplayRangeError, type ReplayOptions, type ReplayResult } from './replay.js';
 export { formatEntryLine, formatEntryJson } from './format.js';
-export { registerConsumerFactory, consumerNames, type ConsumerFactory, type ConsumerContext, type CliConsumer } from './builtin-consumers.js';
+export {
+  consume, ConsumerRegistry, DuplicateConsumerError, builtinConsumers, printConsumer, countConsumer,
+  type Consumer, type ConsumerFactory, type ConsumerContext, type CliConsumer,
+} from './consumers/index.js';
 export { versionOf, positionKind, comparePositionVersions, PositionFormatError, type PositionKind } from './version.js';

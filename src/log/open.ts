@@ -10,6 +10,12 @@ export const DEFAULT_LOG_URL = 'sqlite:.siphon/log.sqlite';
 export interface OpenLogOptions {
   /** SQLite only: fsync every commit (default true). */
   readonly fsync?: boolean;
+  /**
+   * `write` (default): create the log (file and folder, schema, stream) when missing — capture and apply.
+   * `read`: open an existing log only; a missing one is a LogNotFoundError naming it, and nothing is created. Every
+   * inspection command opens with `read` (a mistyped path must not produce an empty log reported as fine).
+   */
+  readonly mode?: 'read' | 'write';
 }
 
 /**
@@ -29,16 +35,17 @@ export async function openLog(url: string, options: OpenLogOptions = {}): Promis
 
 async function openAdapter(url: string, options: OpenLogOptions): Promise<EventLog> {
   const parsed = parseConnectionUrl(url);
+  const mustExist = options.mode === 'read';
   switch (parsed.kind) {
     case 'sqlite':
-      return new SqliteLog(parsed.path, options.fsync === undefined ? {} : { fsync: options.fsync });
+      return new SqliteLog(parsed.path, { ...(options.fsync === undefined ? {} : { fsync: options.fsync }), mustExist });
     case 'postgres': {
       const { PostgresLog } = await import('./postgres/postgres-log.js');
-      return PostgresLog.open(parsed.url);
+      return PostgresLog.open(parsed.url, { mustExist });
     }
     case 'nats': {
       const { NatsLog } = await import('./nats/nats-log.js');
-      return NatsLog.open(parsed.url);
+      return NatsLog.open(parsed.url, { mustExist });
     }
     case 'mysql':
       throw new UnsupportedUrlError(redactUrl(url), 'a log URL: sqlite:PATH, postgres://… or nats://… (MariaDB/MySQL is not a log backend)');

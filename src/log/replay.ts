@@ -1,20 +1,10 @@
 import { LogError } from './errors.js';
-import type { EventLog, LogEntry, LogOffset } from './types.js';
+import type { EventLog, LogOffset } from './types.js';
+import type { Consumer } from './consumers/consumer.js';
 
-/**
- * A consumer of the log: apply, a projection, or a CLI printer. `handle` must finish its effects for the batch before
- * it returns; the checkpoint moves after it. A consumer whose effects are transactional (apply writes rows and its
- * own checkpoint in one transaction) is exactly-once; any other is at-least-once for the batch in flight at a crash.
- */
-export interface Consumer {
-  readonly name: string;
-  /**
-   * Whether the log keeps this consumer's checkpoint (default true). A printer or a counter has no state to keep:
-   * replaying to it must not register a checkpoint that would hold back retention forever.
-   */
-  readonly durable?: boolean;
-  handle(batch: readonly LogEntry[]): Promise<void> | void;
-}
+// Consumers and consume() live in ./consumers/; re-exported here for callers written before the move.
+export type { Consumer } from './consumers/consumer.js';
+export { consume } from './consumers/consume.js';
 
 export class ReplayRangeError extends LogError {
   constructor(log: string, from: string, to: string | null, reason: string) {
@@ -93,21 +83,4 @@ export async function replay(log: EventLog, consumer: Consumer, from: LogOffset 
     if (inRange.length < batch.length) break;
   }
   return { delivered, first: firstDelivered, last: delivered > 0 ? cursor : null, checkpoint: durable ? cursor : null };
-}
-
-/**
- * Normal consumption: from the consumer's checkpoint, tail the log, hand each batch to the consumer, then move the
- * checkpoint (compare-and-set, so two instances of one consumer cannot both advance it). Runs until `signal` aborts.
- */
-export async function consume(log: EventLog, consumer: Consumer, signal: AbortSignal, options: { batchSize?: number } = {}): Promise<number> {
-  let cursor = consumer.durable === false ? null : (await log.checkpoint(consumer.name)).offset;
-  let delivered = 0;
-  for await (const batch of log.tail(cursor, signal, { batchSize: options.batchSize ?? 500 })) {
-    await consumer.handle(batch);
-    const last = batch[batch.length - 1]!.offset;
-    if (consumer.durable !== false) await log.commit(consumer.name, cursor, last);
-    cursor = last;
-    delivered += batch.length;
-  }
-  return delivered;
 }

@@ -15,11 +15,17 @@ export function metricsRegistry(): Registry {
   return registry;
 }
 
-/** Process metrics (CPU, memory, event loop lag). Call once per process that serves /metrics. */
+/**
+ * Process metrics (CPU, memory, event loop lag). Call once per process that serves /metrics. prom-client's names
+ * already start with `process_` / `nodejs_`: the prefix is `siphon_` alone, giving `siphon_process_cpu_seconds_total`
+ * and `siphon_nodejs_eventloop_lag_seconds` (a `siphon_process_` prefix doubled it: `siphon_process_process_…`).
+ */
+export const DEFAULT_METRICS_PREFIX = 'siphon_';
+
 export function enableDefaultMetrics(): void {
   if (defaultsOn) return;
   defaultsOn = true;
-  collectDefaultMetrics({ register: registry, prefix: 'siphon_process_' });
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
 }
 
 /** A fresh registry (tests). Metrics created before stay in the old one. */

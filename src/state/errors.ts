@@ -44,6 +44,16 @@ export class StateOpenError extends StateError {
   }
 }
 
+/**
+ * A reading command named a state store that does not exist (a mistyped `sqlite:` path or schema). Opening for read
+ * never creates a store, its folder or its schema: an empty store reported as fine would hide the typo.
+ */
+export class StateNotFoundError extends StateError {
+  constructor(location: string, detail: string) {
+    super('STATE_NOT_FOUND', `no state store at ${location}: ${detail} (a reading command never creates one; check the URL)`, { location, detail });
+  }
+}
+
 export class RouteNotFoundError extends StateError {
   constructor(id: string, existing: readonly string[]) {
     super('STATE_ROUTE_NOT_FOUND', `route "${id}" does not exist; routes are ${existing.join(', ') || '(none)'}`, { id, existing });

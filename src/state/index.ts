@@ -4,7 +4,7 @@ export { ledgerEntries } from './iterate.js';
 export { DEFAULT_STATE_URL, openStateStore, type OpenStateStoreOptions } from './open.js';
 export {
   CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateMigrationError, StateOpenError,
-  StateSchemaTooNewError,
+  StateSchemaTooNewError, StateNotFoundError,
   UnsupportedStateUrlError,
 } from './errors.js';
 export { compareVersions, sortableBinlog, sortableCounter, sortableLsn, sortableTuple } from './version-order.js';

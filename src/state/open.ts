@@ -13,6 +13,12 @@ export interface OpenStateStoreOptions {
   readonly schema?: string;
   /** Tests of the upgrade path only: apply this prefix of the migrations instead of all. */
   readonly migrations?: readonly Migration[];
+  /**
+   * `write` (default): create the store (file and folder, schema) when missing. `read`: open an existing store only;
+   * a missing one is a StateNotFoundError naming it, and nothing is created. Inspection commands open with `read`.
+   * An existing store is brought to the code's schema version in both modes.
+   */
+  readonly mode?: 'read' | 'write';
 }
 
 /**
@@ -22,15 +28,16 @@ export interface OpenStateStoreOptions {
  */
 export async function openStateStore(url: string = DEFAULT_STATE_URL, options: OpenStateStoreOptions = {}): Promise<StateStore> {
   const parsed = parseConnectionUrl(url);
+  const mustExist = options.mode === 'read';
   switch (parsed.kind) {
     case 'sqlite':
-      return SqliteStateStore.open(parsed.path, { migrations: options.migrations });
+      return SqliteStateStore.open(parsed.path, { migrations: options.migrations, mustExist });
     case 'postgres': {
       const u = new URL(parsed.url);
       // `schema` is ours, not a libpq parameter: PostgreSQL would refuse it as an unknown startup option
       const schema = options.schema ?? u.searchParams.get('schema') ?? undefined;
       u.searchParams.delete('schema');
-      return PostgresStateStore.open({ connectionString: u.toString() }, redactUrl(u.toString()), { schema, migrations: options.migrations });
+      return PostgresStateStore.open({ connectionString: u.toString() }, redactUrl(u.toString()), { schema, migrations: options.migrations, mustExist });
     }
     case 'mysql':
     case 'nats':

@@ -1,6 +1,7 @@
 /**
  * The state store: Siphon's control data (ledger, route table, audit trail, quarantine, checkpoints, settings, diff
- * aggregates). One interface, one adapter per engine (SQLite embedded by default, PostgreSQL for several processes or
+ * aggregates). One interface in parts (ledger, routes, audit, quarantine, checkpoints, settings, diffs; `StateStore` is
+ * all of them), one adapter per engine (SQLite embedded by default, PostgreSQL for several processes or
  * hosts). Every method is async and speaks plain typed records: no driver type crosses this boundary.
  */
 
@@ -145,6 +146,12 @@ export interface RouteTable {
 export interface AuditContext {
   readonly actor: string;
   readonly reason?: string;
+  /**
+   * The audit action to record instead of the method's own (`route.set`, `route.update`), when the caller knows
+   * better what the change is: a rollback records `route.rollback`. Every route action starts with `route.`, so
+   * `--action 'route.*'` finds them all.
+   */
+  readonly action?: string;
 }
 
 export interface RouteWatchOptions {
@@ -170,7 +177,7 @@ export type Unsubscribe = () => Promise<void>;
 
 export interface AuditInput {
   readonly actor: string;
-  /** What was done, dotted: `routes.set`, `route.update`, `quarantine.redrive`, `canary.rollback`... */
+  /** What was done, dotted: `route.set`, `route.update`, `route.rollback`, `quarantine.redrive`, `canary.rollback`... */
   readonly action: string;
   /** What it was done to: a route id, a table, an entity key... */
   readonly subject: string;
@@ -277,17 +284,22 @@ export interface DiffAggregate {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The store
+// The store, in the parts its callers use. A caller asks for the parts it needs (`LedgerStore & CheckpointStore`),
+// so what it can touch is written in its signature; `StateStore` is all of them, and is what `openStateStore` gives.
 
-export interface StateStore {
+/** What every part shares: where the store is, its schema version, closing it. */
+export interface StoreInfo {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
   /** Where it lives, safe to print (passwords redacted). */
   readonly location: string;
   /** Highest schema migration applied (equals the code's latest after open). */
   schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+}
 
-  // ledger
+/** The ledger: one line per entity key with its state and version (apply, backfill, verify, status). */
+export interface LedgerStore {
   upsertLedger(entries: readonly LedgerUpsert[]): Promise<LedgerUpsertResult>;
   setLedgerState(changes: readonly LedgerStateChange[]): Promise<number>;
   getLedger(entity: string, key: string): Promise<LedgerEntry | undefined>;
@@ -295,8 +307,10 @@ export interface StateStore {
   listLedger(query: LedgerPageQuery): Promise<Page<LedgerEntry, string>>;
   /** Counts per entity and state (for progress); one entity or all. */
   ledgerCounts(entity?: string): Promise<LedgerCount[]>;
+}
 
-  // routes
+/** The gateway's route table: read, changed (audited), watched. */
+export interface RouteStore {
   getRoutes(): Promise<RouteTable>;
   /** Cheap: one indexed row. Gateways poll it or use `watchRoutes`. */
   routeTableVersion(): Promise<number>;
@@ -311,12 +325,16 @@ export interface StateStore {
    * `getRoutes()` on each call. The watch keeps the process alive until unsubscribed or the store is closed.
    */
   watchRoutes(onChange: (version: number) => void, options?: RouteWatchOptions): Promise<Unsubscribe>;
+}
 
-  // audit
+/** The audit trail of control-plane changes. */
+export interface AuditStore {
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<Page<AuditEntry, number>>;
+}
 
-  // quarantine
+/** Rows that could not be migrated, kept whole with their reason. */
+export interface QuarantineStore {
   /** Adds items; an open item with the same table+key+reasonCode is updated instead (attempts + 1, last seen, payload). */
   addQuarantine(items: readonly QuarantineInput[]): Promise<QuarantineItem[]>;
   getQuarantine(id: number): Promise<QuarantineItem | undefined>;
@@ -324,8 +342,10 @@ export interface StateStore {
   /** Move items to `redriven` or `resolved`, with an audit entry. Returns how many changed. */
   markQuarantine(ids: readonly number[], state: Exclude<QuarantineState, 'open'>, audit: AuditContext): Promise<number>;
   quarantineCounts(filter?: { state?: QuarantineState }): Promise<QuarantineCount[]>;
+}
 
-  // checkpoints
+/** Cursors that follow no log (backfill chunk cursor, verify pass), compare-and-set. */
+export interface CheckpointStore {
   getCheckpoint(name: string): Promise<string | null>;
   /**
    * Compare-and-set: writes `next` only if the stored position is `expected` (`null`: no checkpoint yet). Throws
@@ -333,16 +353,22 @@ export interface StateStore {
    */
   saveCheckpoint(name: string, expected: string | null, next: string): Promise<void>;
   listCheckpoints(): Promise<{ name: string; position: string; updatedAt: Date }[]>;
+}
 
-  // settings
+/** Free settings (JSON values by key). */
+export interface SettingsStore {
   getSetting(key: string): Promise<JsonValue | undefined>;
   setSetting(key: string, value: JsonValue): Promise<void>;
   deleteSetting(key: string): Promise<boolean>;
+}
 
-  // diff aggregates
+/** The gateway's response-diff aggregates. */
+export interface DiffStore {
   recordDiffs(deltas: readonly DiffDelta[], maxSamples?: number): Promise<void>;
   listDiffs(filter?: { endpoint?: string }): Promise<DiffAggregate[]>;
   clearDiffs(filter?: { endpoint?: string }): Promise<number>;
-
-  close(): Promise<void>;
 }
+
+/** The whole store: every part. Give callers the parts they use instead (apply: `LedgerStore & QuarantineStore & CheckpointStore`). */
+export interface StateStore
+  extends StoreInfo, LedgerStore, RouteStore, AuditStore, QuarantineStore, CheckpointStore, SettingsStore, DiffStore {}

@@ -143,6 +143,7 @@ export function auditContext(where: string, a: AuditContext): AuditContext {
   if (a === null || typeof a !== 'object') throw new StateInputError(where, 'an object {actor, reason?}', a);
   text(`${where}.actor`, a.actor, 200);
   if (a.reason !== undefined) text(`${where}.reason`, a.reason);
+  if (a.action !== undefined) text(`${where}.action`, a.action, 200);
   return a;
 }
 

@@ -118,9 +118,21 @@ export function instant(v: string | Date | bigint): InstantValue {
 
 /**
  * Interpret a local date-time in an IANA zone (e.g. 'Europe/Paris') and return the instant. Ambiguous local times
- * (the repeated hour when clocks go back) resolve to the earlier instant, as PostgreSQL does.
+ * (the repeated hour when clocks go back) resolve to the earlier instant, as PostgreSQL does. Use
+ * `resolveLocalTime` to know when that choice was made.
  */
 export function localToInstant(local: LocalTimestampValue, zone: string): InstantValue {
+  return resolveLocalTime(local, zone).instant;
+}
+
+/**
+ * How a local date-time maps to an instant in a zone: `exact` (one instant), `ambiguous` (the repeated hour when
+ * clocks go back: two instants, the earlier one is taken) or `nonexistent` (the skipped hour when clocks go forward:
+ * shifted forward by the gap). The last two change what the value meant, so callers count and report them.
+ */
+export type LocalTimeResolution = 'exact' | 'ambiguous' | 'nonexistent';
+
+export function resolveLocalTime(local: LocalTimestampValue, zone: string): { instant: InstantValue; resolution: LocalTimeResolution } {
   const d = parseDateTime(local.v);
   const guess = Date.UTC(d.ymd[0], d.ymd[1] - 1, d.ymd[2], d.hms[0], d.hms[1], d.hms[2]);
   // The offsets in force a day either side cover every transition; keep those that map back to this local time.
@@ -130,7 +142,8 @@ export function localToInstant(local: LocalTimestampValue, zone: string): Instan
   // Repeated hour: the earlier instant. Skipped hour (spring forward): shift forward by the gap, as PostgreSQL does.
   const ms = valid.length > 0 ? Math.min(...valid) : guess - before;
   const iso = new Date(ms).toISOString().slice(0, 19);
-  return { t: 'ts', v: `${iso}.${String(d.micros).padStart(6, '0')}Z` };
+  const resolution: LocalTimeResolution = valid.length === 0 ? 'nonexistent' : new Set(valid).size > 1 ? 'ambiguous' : 'exact';
+  return { instant: { t: 'ts', v: `${iso}.${String(d.micros).padStart(6, '0')}Z` }, resolution };
 }
 
 function zoneOffsetMs(utcMs: number, zone: string): number {
@@ -154,6 +167,8 @@ export function json(v: unknown, isText = typeof v === 'string'): JsonValue {
 }
 
 export function canonicalJson(v: unknown): string {
+  // a bigint (an integer a double cannot hold, as plain values give them) keeps its digits
+  if (typeof v === 'bigint') return v.toString();
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(v as object).sort();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +72,9 @@ describe('siphon quarantine', () => {
 
   it('a reading command on a missing state store says so and creates nothing', async () => {
     const r = await runCli(['quarantine', 'list', '--state', `sqlite:${join(dir, 'nope', 'state.sqlite')}`]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no state store at/);
+    expect(r.code).toBe(2); // a usage error, as for every reading command (src/cli/exit-codes.ts)
+    expect(r.stderr).toMatch(/no state store at .*nope\/state\.sqlite: the file does not exist/);
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
   });
 
   it('retry with the unfixed mapping keeps them quarantined (exit 1); after the fix they are resolved, and the newer row stays', async () => {

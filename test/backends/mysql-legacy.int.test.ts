@@ -72,7 +72,7 @@ describe('MariaDB legacy values', () => {
   it('writes back: invalid values and digits the column would round away are refused', async () => {
     await expect(db.upsert('legacy', ['id'], [{ id: int(7), d: invalid('zero-date', '0000-00-00') }])).rejects.toBeInstanceOf(WriteValueError);
     // a DATETIME without fractional seconds would silently round .5 away
-    await expect(db.upsert('legacy', ['id'], [{ id: int(8), dt: localTimestamp('2024-01-31 08:00:00.5') }])).rejects.toThrow(/legacy\.dt: .*fractional-second digits, column datetime keeps 0/);
+    await expect(db.upsert('legacy', ['id'], [{ id: int(8), dt: localTimestamp('2024-01-31 08:00:00.5') }])).rejects.toThrow(/legacy\.dt: .*fractional-second digits: column datetime keeps 0/);
     await db.upsert('legacy', ['id'], [{ id: int(8), d: date('2024-01-31'), dt: localTimestamp('2024-01-31 08:00:00'), ts: instant('2024-01-31T09:00:00+01:00'), bits: '10000', flag: false }]);
     const [r] = await db.readByKeys('legacy', ['id'], [[int(8)]]);
     expect(r).toMatchObject({ d: date('2024-01-31'), dt: localTimestamp('2024-01-31T08:00:00'), ts: instant('2024-01-31T08:00:00Z'), bits: '10000', flag: false });

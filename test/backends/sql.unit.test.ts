@@ -60,6 +60,6 @@ describe('logical types from declared types', () => {
     ['tinyint', 'tinyint(1)', false, 'bool'], ['tinyint', 'tinyint(4)', false, 'int'], ['bigint', 'bigint(20) unsigned', false, 'int'],
     ['longtext', 'longtext', true, 'json'], ['longtext', 'longtext', false, 'text'], ['year', 'year(4)', false, 'int'],
     ['bit', 'bit(3)', false, 'text'], ['enum', "enum('a')", false, 'text'], ['timestamp', 'timestamp(6)', false, 'ts'],
-    ['datetime', 'datetime', false, 'lts'], ['varbinary', 'varbinary(4)', false, 'bytes'], ['geometry', 'geometry', false, 'unknown'],
+    ['datetime', 'datetime', false, 'lts'], ['varbinary', 'varbinary(4)', false, 'bytes'], ['geometry', 'geometry', false, 'bytes'], ['point', 'point', false, 'bytes'], ['inet6', 'inet6', false, 'text'],
   ])('MariaDB %s %s (json check %s) → %s', (dt, ct, j, type) => { expect(mysqlLogicalType(dt, ct, j)).toBe(type); });
 });

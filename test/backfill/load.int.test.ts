@@ -88,8 +88,11 @@ describe('backfill under write load (MariaDB → PostgreSQL, billing, real appli
       }
     })();
     const t0 = performance.now();
+    // what held the copy back, sampled: the throttle's visible reasons
+    const held: Record<string, number> = {};
+    const sampler = setInterval(() => { const k = backfill.status().pauseReason?.kind ?? 'copying'; held[k] = (held[k] ?? 0) + 1; }, 250);
     await backfill.start();
-    await backfill.finished;
+    await backfill.finished.finally(() => clearInterval(sampler));
     const seconds = (performance.now() - t0) / 1000;
     done = true;
     await traffic;
@@ -107,7 +110,7 @@ describe('backfill under write load (MariaDB → PostgreSQL, billing, real appli
     if (load) console.log(`[load] ${requests} requests (${writes} writes) from the billing traffic generator at ${RATE}/s during the copy`);
     console.log(`[${label}] backfill copied ${st.rowsCopied} rows in ${seconds.toFixed(1)} s (${Math.round(st.rowsCopied / seconds)} rows/s), ` +
       `${st.tables.reduce((a, t) => a + t.rowsEvicted, 0)} chunk rows evicted, ${st.tables.reduce((a, t) => a + t.chunksRetried, 0)} chunks read again; ` +
-      `time in the applier: ${JSON.stringify(pathStatus.applySeconds)} s`);
+      `time in the applier: ${JSON.stringify(pathStatus.applySeconds)} s; status samples every 250 ms: ${JSON.stringify(held)}`);
     return { rows: st.rowsCopied, seconds, writes, next, config, quarantined };
   }
 

@@ -15,7 +15,7 @@ describe('siphon capture (CLI) on SQLite', () => {
   it('install, start (until SIGTERM), status, uninstall; bad usage exits 2', async () => {
     const db = await openDatabase(legacy);
     await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-    const flags = ['--legacy', legacy, '--log', logUrl, '--tables', 't'];
+    const flags = ['--legacy-db', legacy, '--log', logUrl, '--tables', 't'];
     const inst = await runCli(['capture', 'install', ...flags]);
     expect(inst.code).toBe(0);
     expect(inst.stdout).toMatch(/capture installed .*\(trigger\): t/);
@@ -45,7 +45,7 @@ export default defineMigration({
     expect(viaConfig.stderr).toBe('');
     expect(JSON.parse(viaConfig.stdout)).toMatchObject({ method: 'trigger', position: '00000000000000000002', logEntries: 2 });
 
-    const noTables = await runCli(['capture', 'status', '--legacy', legacy, '--log', logUrl]);
+    const noTables = await runCli(['capture', 'status', '--legacy-db', legacy, '--log', logUrl]);
     expect(noTables.code).toBe(2);
     expect(noTables.stderr).toMatch(/no tables to capture/);
     const wrongMethod = await runCli(['capture', 'start', ...flags, '--method', 'binlog']);

@@ -68,7 +68,8 @@ describe.each(DIALECTS)('trigger capture on %s', (dialect) => {
     expect(all.length).toBe(6);
     expect(all[4]!.record).toMatchObject({ kind: 'change', op: 'insert', table: 'pair' });
     expect(all[5]!.record).toMatchObject({ kind: 'watermark', id: 'chunk-1', phase: 'low', table: 'pair' });
-    expect((await cap2.status()).counts['pair']!.insert).toBe(1);
+    // counts are settled after the append returns, which a reader of the log can see first
+    expect((await waitFor(() => cap2.status(), (st) => st.counts['pair'] !== undefined, 'pair counted')).counts['pair']!.insert).toBe(1);
     await cap2.stop();
   });
 

@@ -48,7 +48,7 @@ afterAll(async () => { await legacy?.drop(); await next?.drop(); });
 
 describe('siphon check on an embedded (SQLite) setup', () => {
   it('reports tables, trigger capture readiness and store files, and samples', async () => {
-    const r = await runCli(['check', '-c', file, '--json', '--sample', '10']);
+    const r = await runCli(['check', '-c', file, '--json', '--sample', '10', '--max-rejected', '1']);
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.problems).toEqual([]);
     expect(r.code).toBe(0);
@@ -61,6 +61,26 @@ describe('siphon check on an embedded (SQLite) setup', () => {
       table: 'CLIENT', read: 3, clean: 2, produced: { customers: 2 },
       failures: [{ stage: 'clean', reason: 'clean codeMap(STATUT): unknown-code 5', count: 1, exampleKeys: ['CLI_ID=3'] }],
     });
+  });
+
+  it('--sample is a gate: a row that would not migrate exits 1, unless --max-rejected accepts it', async () => {
+    const strict = await runCli(['check', '-c', file, '--json', '--sample', '10']);
+    expect(strict.code).toBe(1);
+    const report = JSON.parse(strict.stdout) as CheckReport & { rejected: unknown };
+    expect(report.problems).toEqual(['1 of 3 sampled rows would not migrate (33.3%); --max-rejected allows 0 rows']);
+    expect(report.rejected).toEqual({ rows: 1, read: 3, limit: '0 rows', exceeded: true });
+    const human = await runCli(['check', '-c', file, '--sample', '10']);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/1 of 3 sampled rows would not migrate[\s\S]*Result: 1 problem found \(exit 1\)/);
+    expect((await runCli(['check', '-c', file, '--json', '--sample', '10', '--max-rejected', '1'])).code).toBe(0);
+    expect((await runCli(['check', '-c', file, '--json', '--sample', '10', '--max-rejected', '34%'])).code).toBe(0);
+    expect((await runCli(['check', '-c', file, '--json', '--sample', '10', '--max-rejected', '33%'])).code).toBe(1);
+    const bad = await runCli(['check', '-c', file, '--sample', '10', '--max-rejected', 'some']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/expected a number of rows \(e\.g\. 12\) or a share of the sampled rows \(e\.g\. 0\.5%\), found "some"/);
+    const noSample = await runCli(['check', '-c', file, '--max-rejected', '1']);
+    expect(noSample.code).toBe(2);
+    expect(noSample.stderr).toMatch(/--max-rejected needs --sample N/);
   });
 
   it('a missing legacy file is unreachable (check never creates a database)', async () => {

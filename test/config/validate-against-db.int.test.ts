@@ -50,7 +50,7 @@ describe('validateAgainstDatabases', () => {
     expect(v.errors.map((e) => e.message)).toEqual([
       'tables.CLIENTS: table "CLIENTS" does not exist in legacy; tables are CLIENT, CONTACT (did you mean "CLIENT"?)',
       'tables.CLIENT.clean[1]: column "PAYZ" does not exist in legacy table CLIENT; columns are CLI_ID, CODE, PAYS (did you mean "PAYS"?)',
-      'tables.CLIENT.nextKeys.notes: next table notes has no primary key; give its key columns in nextKeys',
+      'tables.CLIENT.nextKeys.notes: next table notes has no primary or unique key, so rows cannot be written by key: add a primary key to notes (siphon schema plan proposes one), or a unique index and name its columns in nextKeys.notes',
       'tables.CLIENT.schemas.customers: does not produce column "id", part of the key of next table customers',
     ]);
   });

@@ -40,7 +40,7 @@ beforeAll(async () => {
   expect(await run(['node', 'siphon', 'route', 'set', 'api', '--path', '/api/*', '--mode', 'legacy', '--state', db.url, '--reason', 'setup'])).toBe(0);
   port = await freePort();
   adminPort = await freePort();
-  child = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy', legacy.url, '--next', next.url, '--port', String(port),
+  child = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy-http', legacy.url, '--next-http', next.url, '--port', String(port),
     '--admin-port', String(adminPort), '--state', db.url, '--workers', '2'], {
     env: { ...process.env, SIPHON_ADMIN_TOKEN: 'tok', SIPHON_LOG_LEVEL: 'warn', VITEST: '' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -103,7 +103,7 @@ describe('siphon gateway start (cluster)', () => {
 
 /** Runs `siphon gateway start` to its end; its exit code and stderr. */
 async function startFails(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const p = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy', 'http://127.0.0.1:1', '--next', 'http://127.0.0.1:2', ...args], {
+  const p = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy-http', 'http://127.0.0.1:1', '--next-http', 'http://127.0.0.1:2', ...args], {
     env: { ...process.env, SIPHON_ADMIN_TOKEN: 'tok', SIPHON_LOG_LEVEL: 'warn', VITEST: '' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

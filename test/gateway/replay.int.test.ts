@@ -192,7 +192,7 @@ describe('record → replay round trip', () => {
     const before = process.listenerCount('SIGTERM');
     try {
       process.exitCode = undefined;
-      const done = run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', out, '--port', String(port), '--sample', '1/2', '--duration', '120']);
+      const done = run(['node', 'siphon', 'record', '--legacy-http', legacy.url, '--out', out, '--port', String(port), '--sample', '1/2', '--duration', '120']);
       await waitForPort(port);
       for (let i = 1; i <= 6; i++) await (await request(`http://127.0.0.1:${port}/invoices/${i}`)).body.text();
       // stop it as an operator would (SIGTERM), without a real signal to the test process
@@ -228,13 +228,13 @@ describe('record → replay round trip', () => {
     const err: string[] = [];
     const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
     try {
-      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--sample', '5'])).toBe(2);
+      expect(await run(['node', 'siphon', 'record', '--legacy-http', legacy.url, '--out', join(dir, 'x.jsonl'), '--sample', '5'])).toBe(2);
       expect(err.join('')).toMatch(/--sample: "5" is neither a rate/);
       expect(await run(['node', 'siphon', 'record', '--out', join(dir, 'x.jsonl')])).toBe(2);
       expect(err.join('')).toMatch(/no legacy origin/);
-      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'x.jsonl'), '--mirror-to', 'nowhere'])).toBe(2);
+      expect(await run(['node', 'siphon', 'record', '--legacy-http', legacy.url, '--out', join(dir, 'x.jsonl'), '--mirror-to', 'nowhere'])).toBe(2);
       expect(err.join('')).toMatch(/--mirror-to: must be "legacy", "next" or "none"/);
-      expect(await run(['node', 'siphon', 'record', '--legacy', legacy.url, '--out', join(dir, 'no', 'such', 'dir.jsonl'), '--port', '0'])).toBe(2);
+      expect(await run(['node', 'siphon', 'record', '--legacy-http', legacy.url, '--out', join(dir, 'no', 'such', 'dir.jsonl'), '--port', '0'])).toBe(2);
       expect(err.join('')).toMatch(/--out: cannot open .*dir\.jsonl for appending: ENOENT/);
     } finally {
       se.mockRestore();

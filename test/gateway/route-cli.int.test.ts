@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { openStateStore } from '../../src/state/open.js';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
+import { runCli } from '../cli/run-cli.js';
 
 // `siphon route status|set|rollback` against a real SQLite state store: output, audit, exit codes.
 let db: FreshDatabase;
@@ -37,6 +38,12 @@ describe('siphon route', () => {
     const rb = await cli('rollback', '--actor', 'bob', '--reason', 'error rate up', '--json');
     expect(rb.code).toBe(0);
     expect((JSON.parse(rb.out) as typeof table).routes.every((r) => r.mode === 'legacy')).toBe(true);
+    // the help's example filter finds the rollback, recorded as one (finding 12 of issue 11)
+    const trail = await runCli(['state', 'audit', '--action', 'route.*', '--state', db.url, '--json']);
+    expect(trail.code).toBe(0);
+    const entries = JSON.parse(trail.stdout) as { actor: string; action: string }[];
+    expect(entries[0]).toMatchObject({ actor: 'bob', action: 'route.rollback' });
+    expect(entries.map((e) => e.action)).toEqual(['route.rollback', 'route.set', 'route.set']);
     const store = await openStateStore(db.url);
     try {
       const audit = (await store.listAudit({})).items;
@@ -45,18 +52,27 @@ describe('siphon route', () => {
     } finally { await store.close(); }
   });
 
-  it('says what is wrong with bad input (exit 2) and unknown routes (exit 1)', async () => {
+  it('says what is wrong with bad input and unknown routes (exit 2 for both: usage errors)', async () => {
     const badMode = await cli('set', 'customers', '--mode', 'canary:150');
     expect(badMode.code).toBe(2);
     expect(badMode.err).toMatch(/--mode: canary percent must be between 0 and 100/);
     const badKey = await cli('set', 'customers', '--user-key', 'ear:x');
     expect(badKey.code).toBe(2);
     expect(badKey.err).toMatch(/--user-key: unknown key source "ear"/);
+    const negative = await cli('set', 'customers', '--mode', 'canary:-5');
+    expect(negative.code).toBe(2);
+    expect(negative.err).toMatch(/--mode: canary percent must be between 0 and 100, got -5/);
+    const words = await cli('set', 'customers', '--mode', 'canary:half');
+    expect(words.code).toBe(2);
+    expect(words.err).toMatch(/--mode: canary percent must be a number between 0 and 100, found "half"/);
+    const bare = await cli('set', 'customers', '--mode', 'canary');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/--mode: canary needs a percentage: canary:PERCENT/);
     const missing = await cli('rollback', 'nope');
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/route "nope" does not exist; routes are customers, invoices/);
     const create = await cli('set', 'newone', '--mode', 'next');
-    expect(create.code).toBe(1);
+    expect(create.code).toBe(2);
     expect(create.err).toMatch(/give both a path/);
   });
 });

@@ -1,5 +1,6 @@
 import type { ColumnInfo, ForeignKeyInfo, TableInfo } from '../types.js';
 import { mysqlLogicalType } from './types.js';
+import { mysqlLimits } from '../sql/column-limits.js';
 
 /** Runs a catalog query with `?` parameters; values arrive as text (or null). */
 export type CatalogQuery = (sql: string, params: readonly string[]) => Promise<(string | null)[][]>;
@@ -19,6 +20,7 @@ export async function mysqlDescribe(q: CatalogQuery, name: string): Promise<Tabl
     return {
       name: col!, type, nativeType: columnType!, nullable: nullable === 'YES',
       ...(type === 'dec' && precision !== null ? { precision: Number(precision), scale: Number(scale ?? 0) } : {}),
+      ...mysqlLimits(dataType!, columnType!),
       ...(charset ? { charset } : {}),
       ...(collation ? { collation } : {}),
     };

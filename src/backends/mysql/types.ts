@@ -16,6 +16,10 @@ export function mysqlLogicalType(dataType: string, columnType: string, jsonCheck
       return jsonChecked ? 'json' : 'text';
     case 'enum': case 'set': case 'bit': case 'uuid': case 'inet4': case 'inet6': return 'text';
     case 'binary': case 'varbinary': case 'tinyblob': case 'blob': case 'mediumblob': case 'longblob': return 'bytes';
+    // spatial values as the server stores and returns them (4-byte SRID + WKB): exact, and the same from SELECT,
+    // triggers (HEX) and the binary log
+    case 'geometry': case 'point': case 'linestring': case 'polygon': case 'multipoint': case 'multilinestring':
+    case 'multipolygon': case 'geometrycollection': return 'bytes';
     case 'date': return 'date';
     case 'time': return 'time';
     case 'datetime': return 'lts';
@@ -48,6 +52,7 @@ export function mysqlFieldType(columnType: number, columnLength: number, charact
     case T.BIT: return { type: 'text', nativeType: `bit(${columnLength})` };
     case T.JSON: return { type: 'json', nativeType: 'json' };
     case T.NULL: return { type: 'unknown', nativeType: 'null' };
+    case T.GEOMETRY: return { type: 'bytes', nativeType: 'geometry' };
     case T.VARCHAR: case T.VAR_STRING: case T.STRING: case T.ENUM: case T.SET:
     case T.TINY_BLOB: case T.MEDIUM_BLOB: case T.LONG_BLOB: case T.BLOB:
       return characterSet === BINARY_CHARSET_ID ? { type: 'bytes', nativeType: 'varbinary' } : { type: 'text', nativeType: 'varchar' };

@@ -2,6 +2,7 @@ import type { ColumnInfo, SqlParam } from '../types.js';
 import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
 import { jsonFromText } from '../sql/json-text.js';
+import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkPrecision, checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
@@ -83,9 +84,10 @@ export function toMysql(value: Value, column: ColumnInfo, table: string, purpose
     return value.reason === 'invalid-encoding' ? Buffer.from(value.raw, 'hex') : value.raw;
   }
   checkWritable(value, column, table);
+  if (purpose === 'write') checkFits(value, column, table, 'mysql');
   checkPrecision(value, column, table, 0);
   if (value !== null && typeof value === 'object' && value.t === 'float' && !Number.isFinite(value.v)) {
-    throw new WriteValueError(table, column.name, `${value.v} cannot be stored in MariaDB/MySQL`);
+    throw new WriteValueError(table, column.name, 'NaN and ±Infinity cannot be stored in MariaDB/MySQL');
   }
   if (/^bit\b/i.test(column.nativeType) && typeof value === 'string' && /^[01]+$/.test(value)) return raw(`b'${value}'`);
   // a number bound for a text column goes quoted: `varchar_col = 5` would compare as DOUBLE ('5.0' = 5)

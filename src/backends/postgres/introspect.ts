@@ -1,5 +1,6 @@
 import type { ColumnInfo, ForeignKeyInfo, TableInfo } from '../types.js';
 import { postgresLogicalType } from './values.js';
+import { postgresLimits } from '../sql/column-limits.js';
 
 /** Runs a catalog query: every value arrives as text (or null), as with all queries of this adapter. */
 export type CatalogQuery = (sql: string, params: readonly string[]) => Promise<(string | null)[][]>;
@@ -34,7 +35,7 @@ export async function postgresDescribe(q: CatalogQuery, schema: string, name: st
     const type = postgresLogicalType(typname!, typtype!);
     const mod = Number(typmod);
     const ps = type === 'dec' && mod >= 4 ? { precision: ((mod - 4) >> 16) & 0xffff, scale: (mod - 4) & 0xffff } : {};
-    return { name: attname!, type, nativeType: native!, nullable: notnull !== 'true', ...ps, ...(collation ? { collation } : {}) };
+    return { name: attname!, type, nativeType: native!, nullable: notnull !== 'true', ...ps, ...postgresLimits(typname!, mod), ...(collation ? { collation } : {}) };
   });
   const keys = await q(`SELECT i.indisprimary::text,
       (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)

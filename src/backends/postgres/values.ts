@@ -3,6 +3,7 @@ import type { LogicalType } from '../../values/logical-type.js';
 import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
 import { jsonFromText } from '../sql/json-text.js';
+import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { checkPrecision, checkWritable, sqlDateTime } from '../sql/encode-common.js';
 
@@ -89,6 +90,7 @@ export type PostgresParam = null | string | boolean | Buffer;
 export function toPostgres(value: Value, column: ColumnInfo, table: string, purpose: 'write' | 'match' = 'write'): PostgresParam {
   if (purpose === 'match' && value !== null && typeof value === 'object' && value.t === 'invalid') return value.raw;
   checkWritable(value, column, table);
+  if (purpose === 'write') checkFits(value, column, table, 'postgres');
   checkPrecision(value, column, table, 6);
   return encodePostgres(value);
 }

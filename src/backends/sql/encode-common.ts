@@ -3,6 +3,9 @@ import type { Value } from '../../values/value.js';
 import { WriteValueError } from '../errors.js';
 import type { LogicalType } from '../../values/logical-type.js';
 
+// Messages name the rule and the column, never the value: they are also the dry run's grouping reasons, and values
+// may be personal data.
+
 /**
  * Checks shared by every encoder before a canonical value is written to a column: `invalid` values are never
  * written, and instants and local date-times are never mixed silently (that needs an explicit zone).
@@ -10,13 +13,13 @@ import type { LogicalType } from '../../values/logical-type.js';
 export function checkWritable(value: Value, column: ColumnInfo, table: string): void {
   if (value === null || typeof value !== 'object') return;
   if (value.t === 'invalid') {
-    throw new WriteValueError(table, column.name, `cannot write an invalid value (${value.reason}: ${value.raw}); clean it first`);
+    throw new WriteValueError(table, column.name, `cannot write an invalid value (${value.reason}); clean it first`);
   }
   if (value.t === 'ts' && column.type === 'lts') {
-    throw new WriteValueError(table, column.name, `an instant (${value.v}) cannot go into a local date-time column without a zone; convert it explicitly`);
+    throw new WriteValueError(table, column.name, 'an instant cannot go into a local date-time column without a zone; convert it explicitly');
   }
   if (value.t === 'lts' && column.type === 'ts') {
-    throw new WriteValueError(table, column.name, `a local date-time (${value.v}) cannot go into an instant column without a zone; use localToInstant`);
+    throw new WriteValueError(table, column.name, 'a local date-time cannot go into an instant column without a zone; use localToInstant');
   }
 }
 
@@ -54,7 +57,7 @@ export function checkPrecision(value: Value, column: ColumnInfo, table: string, 
   if (value.t === 'dec' && column.type === 'dec' && column.scale !== undefined) {
     const frac = value.v.split('.')[1] ?? '';
     if (frac.length > column.scale) {
-      throw new WriteValueError(table, column.name, `decimal ${value.v} has ${frac.length} fractional digits, column ${column.nativeType} keeps ${column.scale}: round it explicitly first`);
+      throw new WriteValueError(table, column.name, `a decimal with more than ${column.scale} fractional digits: column ${column.nativeType} keeps ${column.scale} and would round it; round it explicitly first`);
     }
   }
   if ((value.t === 'lts' || value.t === 'ts' || value.t === 'time') && (column.type === 'lts' || column.type === 'ts' || column.type === 'time')) {
@@ -62,7 +65,7 @@ export function checkPrecision(value: Value, column: ColumnInfo, table: string, 
     const fsp = m ? Number(m[1]) : defaultFsp;
     const frac = (/\.(\d+)/.exec(value.v)?.[1] ?? '').replace(/0+$/, '');
     if (frac.length > fsp) {
-      throw new WriteValueError(table, column.name, `${value.v} has ${frac.length} fractional-second digits, column ${column.nativeType} keeps ${fsp}`);
+      throw new WriteValueError(table, column.name, `more than ${fsp} fractional-second digits: column ${column.nativeType} keeps ${fsp}`);
     }
   }
 }

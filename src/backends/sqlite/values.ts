@@ -2,6 +2,7 @@ import type { ColumnInfo, SqlParam } from '../types.js';
 import type { Value } from '../../values/value.js';
 import { bytes, date, dec, float, instant, int, invalid, localTimestamp, time } from '../../values/construct.js';
 import { jsonFromText } from '../sql/json-text.js';
+import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
@@ -106,10 +107,11 @@ export function toSqlite(value: Value, column: ColumnInfo, table: string, purpos
     return value.reason === 'invalid-encoding' ? Buffer.from(value.raw, 'hex') : value.raw;
   }
   checkWritable(value, column, table);
+  if (purpose === 'write') checkFits(value, column, table, 'sqlite');
   if (value !== null && typeof value === 'object' && value.t === 'dec' && purpose === 'write') {
     const aff = affinityOf(column.nativeType);
     if (aff !== 'TEXT' && aff !== 'BLOB' && significantDigits(value.v) > 15 && !fitsInt64(value.v)) {
-      throw new WriteValueError(table, column.name, `decimal ${value.v} has more than 15 significant digits and column type "${column.nativeType}" has NUMERIC affinity in SQLite, which would round it; declare the column with TEXT affinity (e.g. "TEXT DECIMAL(18,4)")`);
+      throw new WriteValueError(table, column.name, `a decimal with more than 15 significant digits in column type "${column.nativeType}" has NUMERIC affinity in SQLite, which would round it; declare the column with TEXT affinity (e.g. "TEXT DECIMAL(18,4)")`);
     }
   }
   if (value !== null && typeof value === 'object' && value.t === 'float' && Number.isNaN(value.v)) {
@@ -145,9 +147,11 @@ export function sqliteParam(p: SqlParam): SqliteParam {
   return encodeValue(p);
 }
 
+/** Significant digits of a normalised decimal (leading and trailing zeros are not), and beyond a double's range: Infinity. */
 function significantDigits(v: string): number {
-  const digits = v.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
-  return digits.length;
+  const [ip = ''] = v.replace(/^-/, '').split('.');
+  if (ip.replace(/^0+/, '').length > 308) return Infinity;
+  return v.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
 function fitsInt64(v: string): boolean {

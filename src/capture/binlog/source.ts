@@ -1,4 +1,4 @@
-import ZongJi, { type AnyBinlogEvent, type QueryEvent, type RotateEvent, type RowsEvent, type TableMapEntry } from '@vlasky/zongji';
+import ZongJi, { type AnyBinlogEvent, type QueryEvent, type RotateEvent, type RowsEvent, type TableMapEntry, type TableMapEvent } from '@vlasky/zongji';
 import type { Database } from '../../backends/types.js';
 import type { DdlEvent } from '../../log/change.js';
 import type { Row, Value } from '../../values/index.js';
@@ -12,6 +12,7 @@ import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '
 import { type BinlogCheckpoint, changePosition, comparePositions, decodeCheckpoint, encodeCheckpoint } from './position.js';
 import { zongjiConnection, serverIdFor } from './connection.js';
 import { ddlTarget } from './ddl.js';
+import { rawColumns } from './raw-columns.js';
 
 export interface BinlogOptions extends CaptureOptions {
   /** Replica server id for the binlog connection (default: derived from the source and database names). */
@@ -130,6 +131,8 @@ export class BinlogCapture implements CaptureSource {
   }
 
   private onEvent(ev: AnyBinlogEvent): void {
+    // at once, even while a DDL holds events back: zongji parses the rows that follow with this table map
+    if (ev.getEventName() === 'tablemap') { const t = ev as TableMapEvent; rawColumns(t.tableMap[t.tableId]); return; }
     if (this.runtime.state !== 'running') return;
     if (this.blocked || this.backlog.length > 0) {
       // a DDL is being handled: keep order, with the resume point as it was when the event arrived

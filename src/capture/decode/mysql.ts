@@ -23,12 +23,22 @@ export function decodeMysqlTriggerValue(tagged: string, column: ColumnInfo): Val
 
 const BIT = /^bit\b/i;
 /** Per-column facts decided once, not per value. */
-interface ColumnFlags { readonly bit: boolean; readonly float32: boolean }
+interface ColumnFlags { readonly bit: boolean; readonly float32: boolean; readonly year: boolean; readonly asciiSafe: boolean }
 const FLAGS = new WeakMap<ColumnInfo, ColumnFlags>();
 function flagsOf(c: ColumnInfo): ColumnFlags {
   let f = FLAGS.get(c);
-  if (!f) { f = { bit: BIT.test(c.nativeType), float32: c.type === 'float' && /^float/i.test(c.nativeType) }; FLAGS.set(c, f); }
+  if (!f) {
+    f = {
+      bit: BIT.test(c.nativeType), float32: c.type === 'float' && /^float/i.test(c.nativeType), year: /^year\b/i.test(c.nativeType),
+      asciiSafe: !/^(ucs2|utf16|utf16le|utf32)$/i.test(c.charset ?? ''),
+    };
+    FLAGS.set(c, f);
+  }
   return f;
+}
+function isAscii(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
+  return true;
 }
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?)?$/;
 const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
@@ -75,8 +85,11 @@ function decodeWith(v: unknown, column: ColumnInfo, flags: ColumnFlags): Value {
   if (v === null || v === undefined) return null;
   // fast paths with exactly fromMysql's result (a safe JS integer's text is canonical; text columns arrive decoded by
   // their character set): the binary log is the hot path of capture
+  if (flags.year && v === 1900) return { t: 'int', v: '0' }; // zongji reads YEAR 0000 as 1900 (stored byte 0 + 1900)
   if (column.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return { t: 'int', v: String(v === 0 ? 0 : v) };
-  if (column.type === 'text' && typeof v === 'string' && !flags.bit) return v;
+  // text arrives as the stored bytes (binlog/raw-columns.ts): pure ASCII reads the same in every ASCII-compatible
+  // character set, the rest goes through the adapter's decoder (character set, invalid bytes, latin1 mojibake)
+  if (column.type === 'text' && Buffer.isBuffer(v) && !flags.bit && flags.asciiSafe && isAscii(v)) return v.toString('latin1');
   if (typeof v === 'string') {
     if (column.type === 'dec') {
       const c = canonicalPlainDecimal(v);

@@ -42,6 +42,11 @@ export interface TriggerDialect {
   boundTracker(): (db: Database) => Promise<bigint | null>;
   /** A setup problem that would make draining unsafe (missing privilege), as a message; null when fine. */
   checkSetup?(db: Database): Promise<string | null>;
+  /**
+   * A cheap text that changes whenever one of the tables changes shape (columns, types, nullability): read after each
+   * batch of changes and before it is logged, so a DDL is seen before any change written after it goes out.
+   */
+  shapeFingerprint(db: Database, tables: readonly string[]): Promise<string>;
   /** Read up to `limit` changes with last < id <= bound, in id order (waiting for in-flight writers if needed). */
   read(db: Database, last: bigint, bound: bigint | null, limit: number): Promise<ChangeRow[]>;
 }

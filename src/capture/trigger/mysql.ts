@@ -24,13 +24,19 @@ function encode(c: ColumnInfo, ref: string): string {
     const bits = Number(/\((\d+)\)/.exec(n)?.[1] ?? '1');
     return `CONCAT('b:', LPAD(HEX(${ref}), ${2 * Math.ceil(bits / 8)}, '0'))`;
   }
+  // UUID, INET4, INET6 are stored as bytes but read as their text form: HEX() would give the bytes
+  if (/^(uuid|inet4|inet6)\b/.test(n)) return `CONCAT('s:', CAST(${ref} AS CHAR))`;
   if (c.type === 'bytes' || /^(tiny|medium|long)?blob|^(var)?binary/.test(n)) return `CONCAT('b:', HEX(${ref}))`;
   if (c.type === 'text' || c.type === 'json' || /char|text|enum|set\(/.test(n)) return `CONCAT('h:', HEX(${ref}))`;
   if (c.type === 'ts' || n.startsWith('timestamp')) {
-    return `IF(${ref} IS NULL, NULL, IF(UNIX_TIMESTAMP(${ref}) = 0, CONCAT('=', CAST(${ref} AS CHAR)), CONCAT('@', UNIX_TIMESTAMP(${ref}))))`;
+    // the zero timestamp: UNIX_TIMESTAMP() gives 0 or NULL for it (10.11: NULL), never a real instant (1970-01-01
+    // 00:00:00 UTC is below TIMESTAMP's range)
+    return `IF(${ref} IS NULL, NULL, IF(COALESCE(UNIX_TIMESTAMP(${ref}), 0) = 0, CONCAT('=', CAST(${ref} AS CHAR)), CONCAT('@', UNIX_TIMESTAMP(${ref}))))`;
   }
   return `CONCAT('s:', CAST(${ref} AS CHAR))`;
 }
+
+const text = (v: Value | undefined): string => (v === null || v === undefined ? '' : String(toPlain(v)));
 
 function image(db: Database, t: CapturedTable, ref: 'NEW' | 'OLD'): string {
   return `JSON_OBJECT(${t.info.columns.map((c) => `${lit(c.name)}, ${encode(c, `${ref}.${db.quoteIdent(c.name)}`)}`).join(', ')})`;
@@ -70,6 +76,12 @@ export const mysqlTriggers: TriggerDialect = {
       row[name] = v === null ? null : decodeMysqlTriggerValue(v, c);
     }
     return row;
+  },
+  async shapeFingerprint(db, tables) {
+    const r = await db.query(
+      `SELECT GROUP_CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE ORDER BY TABLE_NAME, ORDINAL_POSITION SEPARATOR ',') AS f ` +
+      `FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${tables.map(lit).join(', ')})`);
+    return text(r[0]?.['f']);
   },
   boundTracker() {
     let noted: bigint | null = null;

@@ -3,15 +3,20 @@ import type { Row } from '../../values/index.js';
 import { toPlain } from '../../values/index.js';
 import type { CapturedTable } from '../tables.js';
 import { decodePostgresText } from '../decode/postgres.js';
+import { splitRecord } from '../decode/pg-record.js';
 import { CHANGE_TABLE, type TriggerDialect, lit, rowsToChanges, triggerName } from './dialect.js';
 
 const SEQ = 'siphon_changes_seq';
 const FN = 'siphon_capture_row';
 
 /**
- * PostgreSQL: one generic trigger function for every table. The image is built from to_jsonb(NEW/OLD) with each
- * value kept as its JSON text (jsonb_each → value::text) so numbers keep every digit, timestamps come in ISO form
- * regardless of the session's DateStyle, and new columns appear without regenerating anything.
+ * PostgreSQL: one generic trigger function for every table. The image is `[column names, row text]`: the names from
+ * the catalog (in column order, as of this very row) and the row's text form (`NEW::text`), whose fields are each
+ * column type's own output, the text a SELECT returns. The function pins the settings that shape that text (TimeZone
+ * UTC, DateStyle ISO, IntervalStyle, bytea hex, shortest exact floats), so a writer's session settings do not leak
+ * in. New columns appear without regenerating anything. (The earlier image, to_jsonb(NEW), turned arrays and
+ * composites into JSON instead of their text form and made every write fail for a json column holding \u0000;
+ * its images are still read.)
  *
  * Commit order: ids come from a sequence at insert time, so a later id can commit before an earlier one. The drainer
  * reads only up to a bound B that is known final: at each poll it reads the sequence's last value S, then the set R
@@ -23,8 +28,7 @@ const FN = 'siphon_capture_row';
  * draining back (correctly: its changes come first). Seeing other sessions' backend_xid needs superuser or the
  * pg_read_all_stats role.
  */
-const image = (ref: 'NEW' | 'OLD') =>
-  `(SELECT jsonb_object_agg(key, value::text) FROM jsonb_each(to_jsonb(${ref})))::text`;
+const image = (ref: 'NEW' | 'OLD') => `'[' || names || ',' || to_json(${ref}::text)::text || ']'`;
 
 export const postgresTriggers: TriggerDialect = {
   changeTableDdl: (db) => [
@@ -33,8 +37,12 @@ export const postgresTriggers: TriggerDialect = {
     `tbl TEXT NOT NULL, op TEXT NOT NULL, before_img TEXT, after_img TEXT, ` +
     `txid TEXT NOT NULL DEFAULT pg_current_xact_id()::text, ` +
     `at TEXT NOT NULL DEFAULT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))`,
-    `CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    `CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql
+SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET bytea_output = 'hex' SET extra_float_digits = 1
+AS $fn$
+DECLARE names text;
 BEGIN
+  names := (SELECT json_agg(attname ORDER BY attnum)::text FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped);
   INSERT INTO ${db.quoteIdent(CHANGE_TABLE)} (tbl, op, before_img, after_img) VALUES (TG_ARGV[0], lower(TG_OP),
     CASE WHEN TG_OP <> 'INSERT' THEN ${image('OLD')} END,
     CASE WHEN TG_OP <> 'DELETE' THEN ${image('NEW')} END);
@@ -55,6 +63,16 @@ END $fn$`,
   dropAllTriggers: async () => [], // DROP FUNCTION … CASCADE takes them
   uninstallDdl: (db, table) => [`DROP TRIGGER IF EXISTS ${db.quoteIdent(triggerName(table, 'cdc'))} ON ${db.quoteIdent(table)}`],
   decodeImage(text, t: CapturedTable): Row {
+    if (text.startsWith('[')) {
+      const [names, record] = JSON.parse(text) as [string[], string];
+      const fields = splitRecord(record);
+      const row: Row = {};
+      names.forEach((name, i) => {
+        const v = fields[i] ?? null;
+        row[name] = v === null ? null : decodePostgresText(v, t.columns.get(name) ?? { type: 'unknown', nativeType: 'unknown' });
+      });
+      return row;
+    }
     const parsed = JSON.parse(text) as Record<string, string>;
     const row: Row = {};
     for (const [name, jsonText] of Object.entries(parsed)) {
@@ -74,6 +92,12 @@ END $fn$`,
     const r = await db.query(`SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS ok`);
     return r[0]?.['ok'] === true ? null
       : 'the capture role must be superuser or a member of pg_read_all_stats (GRANT pg_read_all_stats TO <role>): trigger capture reads the open transactions of other sessions to drain in commit order';
+  },
+  async shapeFingerprint(db, tables) {
+    const r = await db.query(
+      `SELECT string_agg(attrelid::regclass::text || '.' || attname || ' ' || atttypid || ' ' || atttypmod || ' ' || attnotnull, ',' ORDER BY attrelid, attnum) AS f ` +
+      `FROM pg_attribute WHERE attrelid IN (${tables.map((t) => `to_regclass(${lit(db.quoteIdent(t))})`).join(', ')}) AND attnum > 0 AND NOT attisdropped`);
+    return String(toPlain(r[0]?.['f'] ?? null));
   },
   boundTracker() {
     const pending: { seq: bigint; open: Set<string> }[] = [];

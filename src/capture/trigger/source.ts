@@ -8,6 +8,7 @@ import { type CapturedTable, capturedTable, ddlColumns, describeFresh, describeS
 import type { CaptureOptions, CaptureSink, CaptureSource, CaptureStatus } from '../types.js';
 import { CHANGE_TABLE, type ChangeRow, type TriggerDialect } from './dialect.js';
 import { applyTriggerDdl, triggerDialect } from './install.js';
+import { WATERMARK_TABLE } from '../watermark.js';
 
 const POSITION_RE = /^\d{20}$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,6 +29,8 @@ export class TriggerCapture implements CaptureSource {
   private readonly dialect: TriggerDialect;
   private tables = new Map<string, CapturedTable>();
   private last = 0n;
+  /** The captured tables' shape fingerprint as last checked ('' before the first check). */
+  private shape = '';
   private stopping = false;
   private loop: Promise<void> | null = null;
   private readonly log = createLogger('capture.trigger');
@@ -47,6 +50,7 @@ export class TriggerCapture implements CaptureSource {
     }
     const problem = await this.dialect.checkSetup?.(this.db);
     if (problem) throw new CaptureSetupError(this.source, problem);
+    this.shape = await this.dialect.shapeFingerprint(this.db, [...new Set([...this.options.tables, WATERMARK_TABLE])]);
     const { tables, unknownTypesSummary } = await resolveTables(this.db, this.options.tables, this.log);
     this.tables = tables;
     this.unknownTypes = unknownTypesSummary;
@@ -78,21 +82,40 @@ export class TriggerCapture implements CaptureSource {
       const upTo = await bound(this.db);
       const rows = upTo !== null && upTo <= this.last ? [] : await this.dialect.read(this.db, this.last, upTo, batch);
       if (rows.length === 0) { await sleep(poll); continue; }
-      for (const r of rows) this.take(r);
+      // every row read was written before this check: a shape change seen now is recorded (and followed) before
+      // any of them is logged, and rows whose image lacks a column are re-read (take)
+      const shape = await this.dialect.shapeFingerprint(this.db, [...this.tables.keys()]);
+      if (shape !== this.shape) {
+        await this.checkSchema();
+        if (this.runtime.state !== 'running') return;
+        this.shape = shape;
+      }
+      for (const r of rows) await this.take(r);
       await this.runtime.flush();
     }
   }
 
-  private take(r: ChangeRow): void {
+  private async take(r: ChangeRow): Promise<void> {
     const position = pad(r.id, 20);
     this.last = r.id;
     const table = this.tables.get(r.table);
     if (!table) { this.runtime.advance(position); return; } // triggers left on a table no longer captured
-    const record = toRecord(this.source, {
-      table, op: r.op, position, txid: r.txid, at: normalizeAt(r.at),
-      before: r.before === null ? null : this.dialect.decodeImage(r.before, table),
-      after: r.after === null ? null : this.dialect.decodeImage(r.after, table),
-    });
+    const before = r.before === null ? null : this.dialect.decodeImage(r.before, table);
+    let after = r.after === null ? null : this.dialect.decodeImage(r.after, table);
+    // written between a schema change and the rebuild of the triggers (or before a restart with the new shape): the
+    // image lacks columns the table has. Re-read the row (its state now, at least as new as this change); when it
+    // is gone, log the image with the missing columns named, never as if they were NULL.
+    const main = after ?? before;
+    let incomplete: string[] | undefined;
+    const missing = main ? [...table.columns.keys()].filter((c) => !(c in main)) : [];
+    if (missing.length > 0) {
+      const keyValues = table.key.map((k) => main![k] ?? null);
+      const now = r.op === 'delete' ? [] : await this.db.readByKeys(table.name, table.key, [keyValues]);
+      if (now[0]) after = now[0];
+      else incomplete = missing;
+      this.log.warn({ table: table.name, position, missing, reread: now.length > 0 }, 'change written before a schema change was seen');
+    }
+    const record = toRecord(this.source, { table, op: r.op, position, txid: r.txid, at: normalizeAt(r.at), before, after, incomplete });
     if (record) this.runtime.push(record, position);
     else this.runtime.advance(position);
   }

@@ -1,6 +1,6 @@
 import type { ColumnInfo, Database } from '../../backends/types.js';
 import { fromSqlite, type SqliteRaw } from '../../backends/sqlite/values.js';
-import type { Row } from '../../values/index.js';
+import { type Row, toPlain } from '../../values/index.js';
 import type { CapturedTable } from '../tables.js';
 import { CHANGE_TABLE, type TriggerDialect, lit, rowsToChanges, triggerName } from './dialect.js';
 
@@ -78,6 +78,8 @@ export const sqliteTriggers: TriggerDialect = {
     return row;
   },
   boundTracker: () => async () => null,
+  // bumped by every schema change of the database file (ours included: a needless re-describe, never a missed one)
+  async shapeFingerprint(db) { return String(toPlain((await db.query('PRAGMA schema_version'))[0]?.['schema_version'] ?? null)); },
   async read(db, last, _bound, limit) {
     const rows = await db.query(
       `SELECT id, tbl, op, before_img, after_img, txid, at FROM ${db.quoteIdent(CHANGE_TABLE)} WHERE id > ? ORDER BY id LIMIT ?`,

@@ -8,31 +8,33 @@ import { openLog } from '../../log/open.js';
 import { CaptureConfigError } from '../../capture/errors.js';
 import { defaultMethod } from '../../capture/open.js';
 import { sourceLag } from '../../capture/lag.js';
+import { captureReadiness, chooseMethod } from '../../capture/readiness.js';
 import { startCapture, untilSignalled } from '../../capture/run.js';
 import { dropSlotAndPublication, ensurePublicationAndSlot, defaultSlotName, setReplicaIdentityFull, tablesWithoutFullIdentity } from '../../capture/pgoutput/slot.js';
 import { installTriggers, uninstallTriggers } from '../../capture/trigger/install.js';
 import { CAPTURE_METHODS, type CaptureMethod, type OnSchemaChange } from '../../capture/types.js';
-import { ensureWatermarkTable, WATERMARK_TABLE } from '../../capture/watermark.js';
+import { dropWatermarkTable, ensureWatermarkTable, WATERMARK_TABLE } from '../../capture/watermark.js';
 import { err, out, printJson } from '../output.js';
+import { deprecatedAlias } from '../deprecated.js';
 
 interface TargetOpts {
-  config?: string; legacy?: string; log?: string; tables?: string; method?: string; source: string; slot?: string;
+  config?: string; legacyDb?: string; log?: string; tables?: string; method?: string; source: string; slot?: string;
 }
 interface Target { legacyUrl: string; logUrl: string; tables: string[]; method: CaptureMethod | null; source: string; slot: string }
 
 const DEFAULT_CONFIG = 'siphon.config.ts';
 
-/** Legacy URL, log URL and tables from -c FILE, overridden by --legacy/--log/--tables. */
+/** Legacy URL, log URL and tables from -c FILE, overridden by --legacy-db/--log/--tables. */
 async function target(o: TargetOpts): Promise<Target> {
-  let legacyUrl = o.legacy, logUrl = o.log, tables = o.tables?.split(',').map((t) => t.trim()).filter(Boolean);
-  const file = o.config ?? (!o.legacy && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  let legacyUrl = o.legacyDb, logUrl = o.log, tables = o.tables?.split(',').map((t) => t.trim()).filter(Boolean);
+  const file = o.config ?? (!o.legacyDb && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
   if (file) {
     const cfg = await loadConfig(file);
     legacyUrl ??= cfg.legacy.db;
     logUrl ??= cfg.log;
     tables ??= Object.keys(cfg.tables);
   }
-  if (!legacyUrl) throw new CaptureConfigError('no legacy database: give -c FILE (a siphon config) or --legacy URL');
+  if (!legacyUrl) throw new CaptureConfigError('no legacy database: give -c FILE (a siphon config) or --legacy-db URL');
   if (!tables || tables.length === 0) throw new CaptureConfigError('no tables to capture: give -c FILE or --tables A,B');
   const method = o.method === undefined ? null : parseMethod(o.method);
   return { legacyUrl, logUrl: logUrl ?? DEFAULT_LOG, tables, method, source: o.source, slot: o.slot ?? defaultSlotName(o.source) };
@@ -55,9 +57,9 @@ function positiveInt(v: string): number {
 }
 
 function common(cmd: Command): Command {
-  return cmd
+  return deprecatedAlias(cmd, '--legacy', '--legacy-db')
     .option('-c, --config <file>', `a siphon config (legacy db, log, tables); default ${DEFAULT_CONFIG} when present`)
-    .option('--legacy <url>', 'legacy database URL (overrides the config)')
+    .option('--legacy-db <url>', 'legacy database URL (overrides the config)')
     .option('--log <url>', `event log URL (default ${DEFAULT_LOG})`)
     .option('--tables <list>', 'comma-separated tables to capture (overrides the config)')
     .option('--method <method>', `${CAPTURE_METHODS.join(' | ')} (default: binlog on MariaDB, pgoutput on PostgreSQL, trigger on SQLite)`)
@@ -72,9 +74,10 @@ export function registerCapture(program: Command): void {
     .option('--set-replica-identity', 'pgoutput: ALTER TABLE … REPLICA IDENTITY FULL where missing (complete before images)')
     .action(async (o: TargetOpts & { setReplicaIdentity?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
       try {
-        const method = t.method ?? defaultMethod(db.dialect);
+        // refuses what start would refuse (issue 11, finding 7): every table keyed, the method ready on legacy
+        const method = chooseMethod(db.dialect, await captureReadiness(db, t.tables, { slot: t.slot }), t.method);
         await ensureWatermarkTable(db);
         if (method === 'trigger') await installTriggers(db, t.tables);
         if (method === 'pgoutput') {
@@ -87,16 +90,19 @@ export function registerCapture(program: Command): void {
       } finally { await db.close(); }
     });
 
-  common(capture.command('uninstall').description('remove triggers (trigger) or the slot and publication (pgoutput)'))
+  common(capture.command('uninstall').description(`remove what install created: triggers (trigger), the slot and publication (pgoutput), and the ${WATERMARK_TABLE} table (all)`))
     .option('--drop-change-table', 'trigger: also drop the change table (pending changes are lost)')
-    .action(async (o: TargetOpts & { dropChangeTable?: boolean }) => {
+    .option('--keep-watermarks', `keep the ${WATERMARK_TABLE} table (another capture source or a backfill of this legacy still uses it)`)
+    .action(async (o: TargetOpts & { dropChangeTable?: boolean; keepWatermarks?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
       try {
         const method = t.method ?? defaultMethod(db.dialect);
         if (method === 'trigger') await uninstallTriggers(db, t.tables, { dropChangeTable: o.dropChangeTable ?? false });
         if (method === 'pgoutput') await dropSlotAndPublication(db, t.slot, t.slot);
-        out(`capture uninstalled from ${db.displayUrl} (${method})`);
+        // after the triggers / publication that reference it
+        if (!o.keepWatermarks) await dropWatermarkTable(db);
+        out(`capture uninstalled from ${db.displayUrl} (${method}); ${WATERMARK_TABLE} ${o.keepWatermarks ? 'kept (--keep-watermarks)' : 'dropped'}`);
       } finally { await db.close(); }
     });
 
@@ -126,8 +132,9 @@ export function registerCapture(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (o: TargetOpts & { json?: boolean }) => {
       const t = await target(o);
-      const db = await openDatabase(t.legacyUrl);
-      const log = await openLog(t.logUrl);
+      const db = await openDatabase(t.legacyUrl, { mustExist: true });
+      // reading only: a mistyped log URL must not create an empty log reported as "capture never ran"
+      const log = await openLog(t.logUrl, { mode: 'read' }).catch(async (e: unknown) => { await db.close(); throw e; });
       try {
         const method = t.method ?? defaultMethod(db.dialect);
         const position = await log.lastSourcePosition(t.source);

@@ -5,6 +5,7 @@ import { GatewayConfigError } from '../../gateway/errors.js';
 import { runGateway } from '../../gateway/run.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
 import type { GatewayOverrides } from '../../gateway/settings.js';
+import { deprecatedAlias } from '../deprecated.js';
 import { DEFAULT_STATE_URL } from '../../state/open.js';
 
 function int(name: string, min = 0) {
@@ -32,7 +33,7 @@ function share(name: string) {
 }
 
 interface StartFlags {
-  config?: string; legacy?: string; next?: string; legacy2?: string; port: number; host: string; adminPort?: number;
+  config?: string; legacyHttp?: string; nextHttp?: string; legacy2Http?: string; port: number; host: string; adminPort?: number;
   adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
   mirrorRate?: number; mirrorMaxLoad?: number;
@@ -49,12 +50,14 @@ function readRoutesFile(file: string) {
 
 export function registerGateway(program: Command): void {
   const gateway = program.command('gateway').description('the HTTP gateway in front of legacy and next');
-  gateway.command('start')
+  const start = gateway.command('start');
+  for (const [old, now] of [['--legacy', '--legacy-http'], ['--next', '--next-http'], ['--legacy2', '--legacy2-http']] as const) deprecatedAlias(start, old, now);
+  start
     .description('run the gateway (routes from the state store, changes applied live)')
     .option('-c, --config <file>', 'migration config: legacy.http, next.http and state are read from it')
-    .option('--legacy <url>', 'legacy HTTP origin (overrides the config)')
-    .option('--next <url>', 'next HTTP origin (overrides the config)')
-    .option('--legacy2 <url>', 'second legacy instance, mirrored to for diff noise cancellation')
+    .option('--legacy-http <url>', 'legacy HTTP origin (overrides the config)')
+    .option('--next-http <url>', 'next HTTP origin (overrides the config)')
+    .option('--legacy2-http <url>', 'second legacy instance, mirrored to for diff noise cancellation')
     .option('--port <n>', 'listen port', port('--port'), 8080)
     .option('--host <addr>', 'listen address', '127.0.0.1')
     .option('--admin-port <n>', 'admin port for /metrics and /status (bearer token)', port('--admin-port'))
@@ -74,16 +77,16 @@ export function registerGateway(program: Command): void {
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
-      const legacy = flags.legacy ?? config?.legacy.http;
-      const next = flags.next ?? config?.next.http;
-      if (!legacy) throw new GatewayConfigError('no legacy origin: give --legacy URL or legacy.http in the config', 'gateway start');
-      if (!next) throw new GatewayConfigError('no next origin: give --next URL or next.http in the config', 'gateway start');
+      const legacy = flags.legacyHttp ?? config?.legacy.http;
+      const next = flags.nextHttp ?? config?.next.http;
+      if (!legacy) throw new GatewayConfigError('no legacy origin: give --legacy-http URL or legacy.http in the config', 'gateway start');
+      if (!next) throw new GatewayConfigError('no next origin: give --next-http URL or next.http in the config', 'gateway start');
       const jwtSecret = flags.jwtSecretEnv ? process.env[flags.jwtSecretEnv] : undefined;
       if (flags.jwtSecretEnv && !jwtSecret) {
         throw new GatewayConfigError(`environment variable ${flags.jwtSecretEnv} is not set`, '--jwt-secret-env');
       }
       const settings: GatewayOverrides = {
-        legacy, next, ...(flags.legacy2 ? { legacy2: flags.legacy2 } : {}), ...(jwtSecret ? { jwtSecret } : {}),
+        legacy, next, ...(flags.legacy2Http ? { legacy2: flags.legacy2Http } : {}), ...(jwtSecret ? { jwtSecret } : {}),
         limits: { ...(flags.maxBody ? { maxBodyBytes: flags.maxBody } : {}), ...(flags.maxHeader ? { maxHeaderSize: flags.maxHeader } : {}) },
         timeouts: flags.upstreamTimeout ? { upstreamHeadersMs: flags.upstreamTimeout, upstreamBodyMs: flags.upstreamTimeout } : {},
         mirror: {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_LOG_URL, openLog } from '../../log/open.js';
-import { consumerFactory, consumerNames } from '../../log/builtin-consumers.js';
+import type { ConsumerRegistry } from '../../log/consumers/registry.js';
 import { formatEntryJson, formatEntryLine } from '../../log/format.js';
 import { replay, ReplayRangeError } from '../../log/replay.js';
 import { InvalidOffsetError } from '../../log/errors.js';
@@ -25,7 +25,8 @@ async function logUrl(o: LogOpts): Promise<string> {
 
 /** Runs fn on the opened log; a bad offset or range given by the user is a usage error (exit 2), not a failure. */
 async function withLog(o: LogOpts, fn: (log: EventLog) => Promise<void>): Promise<void> {
-  const log = await openLog(await logUrl(o));
+  // every log command works on an existing log: a mistyped URL must not create an empty one
+  const log = await openLog(await logUrl(o), { mode: 'read' });
   try {
     await fn(log);
   } catch (e) {
@@ -53,7 +54,7 @@ function usage(message: string): void {
   process.exitCode = EXIT_USAGE;
 }
 
-export function registerLog(program: Command): void {
+export function registerLog(program: Command, consumers: ConsumerRegistry): void {
   const log = program.command('log').description('inspect and replay the change log');
 
   log.command('tail')
@@ -95,11 +96,11 @@ export function registerLog(program: Command): void {
     .option('--log <url>', 'log URL: sqlite:PATH, postgres://…, nats://host:4222/LOG')
     .requiredOption('--from <offset>', 'first offset to re-deliver (inclusive)')
     .option('--to <offset>', 'last offset to re-deliver (inclusive); default: the current end')
-    .requiredOption('--consumer <name>', `consumer to feed (${consumerNames().join(', ')}, or one registered by apply/projections)`)
+    .requiredOption('--consumer <name>', `consumer to feed (${consumers.names().join(', ')}, or one the program was built with)`)
     .option('--json', 'JSON output')
     .action(async (o: LogOpts & { from: string; to?: string; consumer: string; json?: boolean }) => {
-      const factory = consumerFactory(o.consumer);
-      if (!factory) { usage(`unknown consumer "${o.consumer}": available are ${consumerNames().join(', ')}`); return; }
+      const factory = consumers.get(o.consumer);
+      if (!factory) { usage(`unknown consumer "${o.consumer}": available are ${consumers.names().join(', ')}`); return; }
       await withLog(o, async (l) => {
         const consumer = await factory({ json: o.json === true, write: (line) => out(line) });
         const r = await replay(l, consumer, o.from, o.to ?? null);

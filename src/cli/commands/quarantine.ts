@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
@@ -6,19 +5,17 @@ import { QUARANTINE_STATES, type QuarantineItem, type QuarantineQuery, type Quar
 import { openDatabase } from '../../backends/open.js';
 import { createApplier } from '../../apply/applier.js';
 import { retryQuarantine } from '../../apply/retry.js';
-import { SiphonError } from '../../errors.js';
 import { EXIT_PROBLEMS, EXIT_USAGE } from '../exit-codes.js';
 import { err, formatCount, formatTable, out, printJson } from '../output.js';
 
 interface Flags { config?: string; state?: string; json?: boolean; table?: string; reason?: string }
 
-/** Reading commands never create what they read: a missing SQLite state store is reported, not created. */
-async function openExisting(url: string): Promise<StateStore> {
-  if (url.startsWith('sqlite:') && !url.startsWith('sqlite::memory:')) {
-    const path = url.slice('sqlite:'.length);
-    if (!existsSync(path)) throw new SiphonError('QUARANTINE_NO_STATE', `no state store at ${path} (nothing was ever migrated with this config; pass -c or --state)`, { path });
-  }
-  return openStateStore(url);
+/**
+ * Reading commands never create what they read: a missing state store (SQLite file, PostgreSQL schema) is a usage
+ * error naming it (STATE_NOT_FOUND, exit 2), not a new empty store.
+ */
+function openExisting(url: string): Promise<StateStore> {
+  return openStateStore(url, { mode: 'read' });
 }
 
 async function stateUrl(flags: Flags): Promise<string> {

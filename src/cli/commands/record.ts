@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { RecordConfigError } from '../../gateway/record/errors.js';
 import { startRecording } from '../../gateway/record/record-mode.js';
 import { parseSampling } from '../../gateway/record/sampler.js';
+import { deprecatedAlias } from '../deprecated.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
 
 function positive(name: string) {
@@ -20,16 +21,19 @@ function port(v: string): number {
 }
 
 interface RecordFlags {
-  config?: string; legacy?: string; next?: string; mirrorTo: string; out: string; sample: string; duration?: number;
+  config?: string; legacyHttp?: string; nextHttp?: string; mirrorTo: string; out: string; sample: string; duration?: number;
   port: number; host: string; routes?: string; maxFileBytes?: number; maxFiles?: number; maxBody?: number;
 }
 
 export function registerRecord(program: Command): void {
-  program.command('record')
+  const record = program.command('record');
+  deprecatedAlias(record, '--legacy', '--legacy-http');
+  deprecatedAlias(record, '--next', '--next-http');
+  record
     .description('run the gateway in record mode: users are answered by legacy, sampled exchanges are stored (redacted) for `siphon replay`')
     .option('-c, --config <file>', 'migration config: legacy.http and next.http are read from it')
-    .option('--legacy <url>', 'legacy HTTP origin (overrides the config)')
-    .option('--next <url>', 'next HTTP origin (overrides the config; used with --mirror-to next)')
+    .option('--legacy-http <url>', 'legacy HTTP origin (overrides the config)')
+    .option('--next-http <url>', 'next HTTP origin (overrides the config; used with --mirror-to next)')
     .option('--mirror-to <side>', 'copy each recorded request to "legacy" (a second legacy answer, for noise cancellation), "next", or "none" (legacy called once)', 'legacy')
     .requiredOption('--out <file>', 'recording file (JSON lines); rotated to FILE.1, FILE.2... by size')
     .option('--sample <r>', 'share of requests recorded: a rate (0.1) or one in N (1/20)', '1')
@@ -45,9 +49,9 @@ export function registerRecord(program: Command): void {
       if (mirrorTo !== 'legacy' && mirrorTo !== 'next' && mirrorTo !== 'none') throw new RecordConfigError('--mirror-to', `must be "legacy", "next" or "none", got "${mirrorTo}"`);
       const sampling = parseSampling(flags.sample);
       const config = flags.config ? await loadConfig(flags.config) : undefined;
-      const legacy = flags.legacy ?? config?.legacy.http;
-      if (!legacy) throw new RecordConfigError('record', 'no legacy origin: give --legacy URL or legacy.http in the config');
-      const next = flags.next ?? config?.next.http;
+      const legacy = flags.legacyHttp ?? config?.legacy.http;
+      if (!legacy) throw new RecordConfigError('record', 'no legacy origin: give --legacy-http URL or legacy.http in the config');
+      const next = flags.nextHttp ?? config?.next.http;
       let routes;
       if (flags.routes) {
         let data: unknown;

@@ -9,13 +9,17 @@ import type { KeySource } from '../../gateway/routing/route.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
 import { fromStoredRoute, toRouteInput } from '../../gateway/routing/store-routes.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
-import type { AuditContext, RouteTable, StateStore } from '../../state/types.js';
+import type { AuditContext, RouteStore, RouteTable } from '../../state/types.js';
 
 interface Common { config?: string; state?: string; json?: boolean; actor?: string; reason?: string }
 
-async function withStore<T>(flags: Common, fn: (store: StateStore) => Promise<T>): Promise<T> {
+/**
+ * `read`: the store must exist (status, rollback: a mistyped URL must not create an empty store and report it);
+ * `write`: `route set` may create the store, as the gateway does.
+ */
+async function withStore<T>(flags: Common, mode: 'read' | 'write', fn: (store: RouteStore) => Promise<T>): Promise<T> {
   const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
-  const store = await openStateStore(url);
+  const store = await openStateStore(url, { mode });
   try { return await fn(store); } finally { await store.close(); }
 }
 
@@ -59,7 +63,7 @@ export function registerRoute(program: Command): void {
     .option('--actor <name>', 'who (default: user@host)');
 
   common(route.command('status').description('print the route table and its version'))
-    .action(async (flags: Common) => withStore(flags, async (s) => print(await s.getRoutes(), flags.json)));
+    .action(async (flags: Common) => withStore(flags, 'read', async (s) => print(await s.getRoutes(), flags.json)));
 
   change(route.command('set [id]').description('change a route (or create it with --path and --mode), or load a whole table with --file'))
     .option('--mode <mode>', 'legacy | shadow | canary:PERCENT | next | owner')
@@ -79,7 +83,7 @@ export function registerRoute(program: Command): void {
           throw new GatewayConfigError(`cannot read routes JSON: ${(e as Error).message}`, f.file);
         }
         const routes = parseRoutes(data, f.file).map(toRouteInput);
-        await withStore(f, async (s) => print(await replaceRoutes(s, routes, audit(f)), f.json));
+        await withStore(f, 'write', async (s) => print(await replaceRoutes(s, routes, audit(f)), f.json));
         return;
       }
       if (!id) throw new GatewayConfigError('give a route id, or --file routes.json', 'route set');
@@ -95,10 +99,10 @@ export function registerRoute(program: Command): void {
         ...(Object.keys(options).length ? { options } : {}),
       };
       if (!edit.mode && !edit.match && !edit.options) throw new GatewayConfigError('nothing to change: give --mode, --path or options', 'route set');
-      await withStore(f, async (s) => print(await setRoute(s, id, edit, audit(f)), f.json));
+      await withStore(f, 'write', async (s) => print(await setRoute(s, id, edit, audit(f)), f.json));
     });
 
   change(route.command('rollback [id]').description('instant rollback: every route (or the named one) back to legacy'))
     .action(async (id: string | undefined, f: Common) =>
-      withStore(f, async (s) => print(await rollbackRoutes(s, audit(f), id), f.json)));
+      withStore(f, 'read', async (s) => print(await rollbackRoutes(s, audit(f), id), f.json)));
 }

@@ -7,7 +7,8 @@ interface Flags { config?: string; state?: string; json?: boolean }
 
 async function withStore<T>(flags: Flags, fn: (store: StateStore) => Promise<T>): Promise<T> {
   const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
-  const store = await openStateStore(url);
+  // reading only: a mistyped URL must not create an empty store reported as fine
+  const store = await openStateStore(url, { mode: 'read' });
   try { return await fn(store); } finally { await store.close(); }
 }
 
@@ -51,7 +52,7 @@ export function registerState(program: Command): void {
 
   common(state.command('audit').description('the audit trail, newest first'))
     .option('--actor <name>', 'only this actor')
-    .option('--action <action>', 'only this action, or a prefix ending with * (route.*)')
+    .option('--action <action>', 'only this action (route.set, route.update, route.rollback…), or a prefix ending with * (route.* : every route change)')
     .option('--subject <subject>', 'only this subject')
     .option('--limit <n>', 'how many entries (1..1000)', limitArg, 50)
     .action(async (flags: Flags & { actor?: string; action?: string; subject?: string; limit: number }) => withStore(flags, async (s) => {

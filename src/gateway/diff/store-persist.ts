@@ -1,4 +1,4 @@
-import type { DiffDelta, JsonValue, StateStore } from '../../state/types.js';
+import type { DiffDelta, DiffStore, JsonValue } from '../../state/types.js';
 import type { DiffReport } from './report.js';
 
 /**
@@ -7,7 +7,7 @@ import type { DiffReport } from './report.js';
  * gateway processes can add to the same table. Use as `new DiffSink({ persist: diffStorePersister(store) })`.
  * Whether a field is real or noise is not stored: it depends on the running noise statistics (see the report).
  */
-export function diffStorePersister(store: Pick<StateStore, 'recordDiffs'>, maxSamples = 5): (report: DiffReport) => Promise<void> {
+export function diffStorePersister(store: Pick<DiffStore, 'recordDiffs'>, maxSamples = 5): (report: DiffReport) => Promise<void> {
   const sent = new Map<string, { count: number; samples: number }>();
   return async (report) => {
     const deltas: DiffDelta[] = [];

@@ -1,14 +1,16 @@
 import type { Socket } from 'node:net';
 import { SiphonError } from '../../errors.js';
 import { GatewayRequest, type RequestConnection } from './gateway-request.js';
-import { GatewayResponse, type ResponseConnection } from './gateway-response.js';
+import { GatewayResponse, type ClientResponse, type ResponseConnection } from './gateway-response.js';
+import { HEAD_CONTINUES, HEAD_TOO_LARGE, HeadGuard } from './head-guard.js';
 import { createParser, type Http1Parser, type ParseError } from './llhttp.js';
 
-export type RequestListener = (req: GatewayRequest, res: GatewayResponse) => void;
+export type RequestListener = (req: GatewayRequest, res: ClientResponse) => void;
 
 /** What a connection needs from its server. */
 export interface ConnectionServer {
   readonly maxHeaderSize: number;
+  readonly maxHeaderCount: number;
   readonly closing: boolean;
   readonly listener: RequestListener;
   /** Requests refused at the protocol level (bad framing, oversized head), by llhttp code: for metrics. */
@@ -41,16 +43,27 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   requestStartedAt = -1;
   headersDone = false;
   idleSince = performance.now();
+  /** While a body is read: when it started, its last byte, its bytes so far (the sweep's inactivity and rate checks). */
+  bodyStartedAt = -1;
+  lastBodyAt = 0;
+  bodyBytes = 0;
+  /** Since when an answer waits for the client to read (-1: it does not): the sweep's send timeout. */
+  writeStalledSince = -1;
+  readonly #guard: HeadGuard;
+  /** A body is being read; its bytes still to come when framed by a length (-1: chunked). */
+  #inBody = false;
+  #bodyLeft = -1;
+  #pausedAt = -1;
   #paused = false;
   #dead = false;
   #released = false;
 
   constructor(readonly socket: Socket, private readonly server: ConnectionServer) {
     this.#parser = createParser('request', server.maxHeaderSize, this);
-    socket.on('data', (d: Buffer) => {
-      const r = this.#parser.execute(d);
-      if (typeof r !== 'number') this.#parseError(r);
-    });
+    this.#guard = new HeadGuard(server.maxHeaderSize, server.maxHeaderCount);
+    socket.on('data', (d: Buffer) => this.#feed(d));
+    // the answer's bytes were taken by the kernel: the client reads
+    socket.on('drain', () => { this.writeStalledSince = -1; });
     socket.on('end', () => {
       // A client that half-closes has given up on its answers (as `node:http` treats it): abort what is in flight.
       this.#parser.finish();
@@ -65,16 +78,60 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   bodyUnread(res: GatewayResponse): boolean { return this.#active?.res === res && !this.#active.req.complete; }
   get busy(): boolean { return this.#active !== undefined || this.requestStartedAt >= 0; }
 
+  /** A body is being read and the gateway is not the one holding it back (the sweep's inactivity and rate checks). */
+  get readingBody(): boolean { return this.#inBody && !this.#paused && !this.#dead; }
+
   pauseReading(): void {
     if (this.#paused) return;
     this.#paused = true;
+    this.#pausedAt = performance.now();
     this.socket.pause();
   }
 
   resumeReading(): void {
     if (!this.#paused || this.#waiting.length >= MAX_PIPELINED) return;
-    this.#paused = false;
+    this.#unpause();
     this.socket.resume();
+  }
+
+  /** An answer could not be written whole: the client is not reading (fast enough). */
+  writeBlocked(): void { if (this.writeStalledSince < 0) this.writeStalledSince = performance.now(); }
+
+  #unpause(): void {
+    this.#paused = false;
+    // time spent paused by the gateway (upstream backpressure, pipelining) is not the client's silence
+    const held = performance.now() - this.#pausedAt;
+    this.lastBodyAt += held;
+    this.bodyStartedAt += held;
+  }
+
+  /**
+   * Feeds the parser: head bytes only through the guard (size and line limits checked before llhttp parses them),
+   * a length-framed body exactly to its end, so the next head is guarded again. Bytes after a refusal are read and
+   * dropped unparsed: nothing after a refusal is forwarded, and a flood costs no parsing.
+   */
+  #feed(d: Buffer): void {
+    let off = 0;
+    while (off < d.length && !this.#dead) {
+      let n: number;
+      if (this.#inBody) {
+        // a chunked body's end is llhttp's to find: a head pipelined behind it in the same slice is parsed unguarded
+        // (llhttp's own size count and the header-count check below still apply), so slices stay small
+        n = Math.min(d.length - off, this.#bodyLeft >= 0 ? this.#bodyLeft : this.server.maxHeaderSize);
+      } else {
+        const r = this.#guard.scan(d, off);
+        if (r === HEAD_TOO_LARGE) {
+          this.server.clientError('HPE_HEADER_OVERFLOW');
+          this.refuse(431, 'Request Header Fields Too Large');
+          return;
+        }
+        if (r === HEAD_CONTINUES) n = d.length - off;
+        else { n = r; this.#guard.reset(); }
+      }
+      const r = this.#parser.execute(n === d.length ? d : d.subarray(off, off + n));
+      if (typeof r !== 'number') { this.#parseError(r); return; }
+      off += n;
+    }
   }
 
   /** Closes the connection if it is between requests (shutdown, idle timeout). */
@@ -106,13 +163,26 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
     this.headersDone = false;
   }
 
-  onHeadersComplete(minor: number, headers: string[], method: string, url: string, _s: number, _t: string,
+  onHeadersComplete(major: number, minor: number, headers: string[], method: string, url: string, _s: number, _t: string,
     upgrade: boolean, keepAlive: boolean): number {
     this.headersDone = true;
+    this.#startBody(headers);
     if (this.#dead) {
       // refused or closing (408, 400…): bytes still arriving are read (so the refusal is not lost to a reset) but
       // nothing after a refusal is ever forwarded
       this.#reading = undefined;
+      return 0;
+    }
+    if (major !== 1) {
+      // HTTP/2.0 or HTTP/0.9 in an HTTP/1 request line: forwarding it as HTTP/1.1 would change what the client meant
+      this.server.clientError('bad_version');
+      this.refuse(505, 'HTTP Version Not Supported');
+      return 0;
+    }
+    if (headers.length > this.server.maxHeaderCount * 2) {
+      // the guard counts lines before parsing; this catches a head pipelined behind a chunked body (see #feed)
+      this.server.clientError('HPE_HEADER_OVERFLOW');
+      this.refuse(431, 'Request Header Fields Too Large');
       return 0;
     }
     if (upgrade || method === 'CONNECT') {
@@ -148,13 +218,35 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
     return 0;
   }
 
-  onBody(chunk: Buffer): void { this.#reading?.pushBody(chunk); }
+  onBody(chunk: Buffer): void {
+    this.bodyBytes += chunk.length;
+    if (this.#bodyLeft > 0) this.#bodyLeft -= chunk.length;
+    this.lastBodyAt = performance.now();
+    this.#reading?.pushBody(chunk);
+  }
 
   onMessageComplete(): void {
     const req = this.#reading;
     this.#reading = undefined;
     this.requestStartedAt = -1;
+    this.#inBody = false;
+    this.bodyStartedAt = -1;
     req?.endBody();
+  }
+
+  /** The body's framing from the head (llhttp already refused conflicting or malformed framing headers). */
+  #startBody(headers: string[]): void {
+    let length = 0;
+    let chunked = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(headers[i + 1]);
+      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') chunked = true;
+    }
+    this.#inBody = chunked || length > 0;
+    this.#bodyLeft = chunked ? -1 : length;
+    this.bodyBytes = 0;
+    this.bodyStartedAt = this.lastBodyAt = performance.now();
   }
 
   // ── from responses ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -172,7 +264,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       return;
     }
     // resume first: the next request's body sink may pause again, synchronously, and must have the last word
-    if (this.#paused) { this.#paused = false; this.socket.resume(); }
+    if (this.#paused) { this.#unpause(); this.socket.resume(); }
     const next = this.#waiting.shift();
     if (next) this.#start(next);
   }

@@ -9,9 +9,28 @@ export interface ResponseConnection {
   /** The request this answers has body bytes not read yet (an early answer): the connection will close after it. */
   bodyUnread(res: GatewayResponse): boolean;
   finished(res: GatewayResponse, keepAlive: boolean): void;
+  /** A write did not go out whole: the client is not reading (the server's send timeout starts). */
+  writeBlocked(): void;
 }
 
 type Framing = 'length' | 'chunked' | 'close' | 'none';
+
+/** The answer to one client request as the proxy writes it (GatewayResponse; the fallback front end's in fallback/). */
+export interface ClientResponse {
+  readonly headersSent: boolean;
+  /** Set false when the connection can not carry another request. */
+  shouldKeepAlive: boolean;
+  readonly onWire: boolean;
+  readonly finished: boolean;
+  writeHead(status: number, statusText: string | undefined, headers: readonly string[]): void;
+  retract(): boolean;
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): void;
+  sendText(status: number, text: string, keepAlive?: boolean): void;
+  destroy(): void;
+  onceDrain(cb: () => void): void;
+  onClose(cb: () => void): void;
+}
 
 
 /**
@@ -20,7 +39,7 @@ type Framing = 'length' | 'chunked' | 'close' | 'none';
  * Framing towards the client is chosen here: the upstream's Content-Length when it gave one, chunked for HTTP/1.1
  * otherwise, close-delimited for HTTP/1.0; HEAD, 204 and 304 answers carry no body.
  */
-export class GatewayResponse {
+export class GatewayResponse implements ClientResponse {
   headersSent = false;
   /** Set false when the connection can not carry another request (unread body, protocol doubt). */
   shouldKeepAlive = true;
@@ -65,8 +84,26 @@ export class GatewayResponse {
     this.#head = head + '\r\n';
   }
 
+  /**
+   * Takes back a head not yet on the wire (held for the first body bytes): the upstream broke before any byte of the
+   * answer left, so an honest status (502) can still be given. False when bytes are already out.
+   */
+  retract(): boolean {
+    if (this.onWire || this.#done || this.#closed) return false;
+    this.headersSent = false;
+    this.#head = undefined;
+    this.#framing = 'none';
+    return true;
+  }
+
   /** A body chunk; false when the client socket is full (wait for `onceDrain`). */
   write(chunk: Buffer): boolean {
+    if (this.#write(chunk)) return true;
+    this.conn.writeBlocked();
+    return false;
+  }
+
+  #write(chunk: Buffer): boolean {
     if (this.#done || this.#closed) return true;
     if (chunk.length === 0) return true;
     if (this.#framing === 'none') return this.#flushHead();

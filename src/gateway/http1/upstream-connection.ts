@@ -147,7 +147,7 @@ export class UpstreamConnection implements ExchangeConnection {
     if (!this.ex) this.#destroy();
   }
 
-  onHeadersComplete(_minor: number, headers: string[], _m: string, _u: string, status: number, statusText: string,
+  onHeadersComplete(_major: number, _minor: number, headers: string[], _m: string, _u: string, status: number, statusText: string,
     upgrade: boolean, keepAlive: boolean): number {
     const ex = this.ex;
     if (!ex) return 0;

@@ -33,7 +33,10 @@ export const PENDING_LIMIT = 64 * 1024;
  * written through it (buffered while queued — bounded by the caller's backpressure: `write` returns false).
  */
 export class UpstreamExchange {
-  state: ExchangeState = 'queued';
+  #state: ExchangeState = 'queued';
+  /** Counted in its client's share of the pool (queued or on a connection), or parked until its client is under it. */
+  admitted = false;
+  parked = false;
   /** performance.now() at creation, when the request was sent whole, and at the last byte received (pool timeout sweep). */
   readonly createdAt = performance.now();
   sentAt = 0;
@@ -53,9 +56,21 @@ export class UpstreamExchange {
   conn: ExchangeConnection | undefined;
   onDrain: (() => void) | undefined;
 
-  constructor(readonly request: UpstreamRequest, readonly handler: UpstreamHandler, readonly pool: ExchangePool) {
+  constructor(
+    readonly request: UpstreamRequest, readonly handler: UpstreamHandler, readonly pool: ExchangePool,
+    /** Who asks, for the pool's per-client share (undefined: not counted). */
+    readonly client?: string,
+  ) {
     this.bodyEnded = request.body.kind === 'none';
     this.retryable = this.bodyEnded && (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS');
+  }
+
+  get state(): ExchangeState { return this.#state; }
+  /** Every way an exchange ends passes here: the pool then gives its client's turn to the next one. */
+  set state(s: ExchangeState) {
+    const was = this.#state;
+    this.#state = s;
+    if (s === 'done' && was !== 'done' && (this.admitted || this.parked)) this.pool.settled(this);
   }
 
   get skipsBody(): boolean { return this.request.method === 'HEAD'; }
@@ -92,6 +107,26 @@ export class UpstreamExchange {
   }
 }
 
+/** What callers hold of one upstream request: the llhttp pool's `UpstreamExchange`, or the fallback's (fallback/). */
+export interface ExchangeHandle {
+  /** A body chunk; false: wait for `onDrain`. */
+  write(chunk: Buffer): boolean;
+  end(): void;
+  /** The caller gave up: the handler hears nothing more. */
+  abort(): void;
+  /** Reading resumes after the handler returned false from onData. */
+  resume(): void;
+  onDrain: (() => void) | undefined;
+}
+
+/** An upstream pool as the proxy and the mirror use it (`UpstreamPool`, or the fallback's undici pool). */
+export interface UpstreamPoolLike {
+  /** `client` counts the request in that client's share of the pool, where the pool enforces one. */
+  request(req: UpstreamRequest, handler: UpstreamHandler, client?: string): ExchangeHandle;
+  close(): void;
+  destroy(): void;
+}
+
 /** What an exchange needs from its connection and pool (kept narrow so each file stands alone). */
 export interface ExchangeConnection {
   writeBody(chunk: Buffer): boolean;
@@ -99,7 +134,11 @@ export interface ExchangeConnection {
   abandon(): void;
   resumeReading(): void;
 }
-export interface ExchangePool { unqueue(ex: UpstreamExchange): void }
+export interface ExchangePool {
+  unqueue(ex: UpstreamExchange): void;
+  /** The exchange ended (answered, failed, aborted): its client's count drops. */
+  settled(ex: UpstreamExchange): void;
+}
 
 /** The request head on the wire: request line, headers, framing, blank line (latin1, as llhttp decoded it). */
 export function requestHead(r: UpstreamRequest, host: string): string {

@@ -13,6 +13,11 @@ export interface UpstreamPoolOptions {
   /** Idle keep-alive connections are closed after this. */
   readonly idleMs: number;
   readonly maxHeaderSize: number;
+  /**
+   * Most exchanges one client may have here at once (queued or on a connection); its further requests are parked
+   * until one of its own ends, so the others keep their turns. Absent: no per-client limit.
+   */
+  readonly perClientMax?: number;
 }
 
 function target(url: string, maxHeaderSize: number): UpstreamTarget {
@@ -39,9 +44,14 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
   #queueHead = 0;
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
+  /** Per client: exchanges admitted (queued or on a connection), and those parked behind its share. */
+  readonly #perClient = new Map<string, number>();
+  readonly #parked = new Map<string, UpstreamExchange[]>();
+  readonly #perClientMax: number;
 
   constructor(url: string, readonly options: UpstreamPoolOptions) {
     this.target = target(url, options.maxHeaderSize);
+    this.#perClientMax = Math.max(1, options.perClientMax ?? Infinity);
     const o = options;
     const every = Math.max(10, Math.min(500, Math.min(o.connectTimeoutMs, o.headersTimeoutMs, o.bodyTimeoutMs, o.idleMs) / 10));
     this.#sweep = setInterval(() => this.#check(), every);
@@ -52,14 +62,65 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
   /** Requests waiting for a connection. */
   get queued(): number { return this.#queue.length - this.#queueHead; }
   get open(): number { return this.#all.size; }
+  /** Requests parked behind their client's share. */
+  get parked(): number { let n = 0; for (const l of this.#parked.values()) n += l.length; return n; }
 
-  /** Starts a request; its body (if any) is written through the returned exchange. */
-  request(req: UpstreamRequest, handler: UpstreamHandler): UpstreamExchange {
-    const ex = new UpstreamExchange(req, handler, this);
+  /**
+   * Starts a request; its body (if any) is written through the returned exchange. `client` (an address or user key)
+   * counts it in that client's share: past `perClientMax`, it waits for one of the client's own exchanges to end.
+   */
+  request(req: UpstreamRequest, handler: UpstreamHandler, client?: string): UpstreamExchange {
+    const ex = new UpstreamExchange(req, handler, this, this.#perClientMax === Infinity ? undefined : client);
     if (this.#closed) {
       ex.state = 'done';
       queueMicrotask(() => handler.onError(new UpstreamError('closed', this.origin, 'the gateway is shutting down')));
       return ex;
+    }
+    if (ex.client !== undefined) {
+      const n = this.#perClient.get(ex.client) ?? 0;
+      if (n >= this.#perClientMax) {
+        ex.parked = true;
+        const list = this.#parked.get(ex.client);
+        if (list) list.push(ex); else this.#parked.set(ex.client, [ex]);
+        return ex;
+      }
+      this.#perClient.set(ex.client, n + 1);
+      ex.admitted = true;
+    }
+    this.#dispatch(ex);
+    return ex;
+  }
+
+  settled(ex: UpstreamExchange): void {
+    const key = ex.client!;
+    const list = this.#parked.get(key);
+    if (ex.parked) {
+      ex.parked = false;
+      const i = list ? list.indexOf(ex) : -1;
+      if (i >= 0) list!.splice(i, 1);
+      if (list?.length === 0) this.#parked.delete(key);
+      return;
+    }
+    ex.admitted = false;
+    const next = list?.shift();
+    if (list?.length === 0) this.#parked.delete(key);
+    if (!next) {
+      const n = this.#perClient.get(key)! - 1;
+      if (n > 0) this.#perClient.set(key, n); else this.#perClient.delete(key);
+      return;
+    }
+    // the client's turn passes to its own next request (its count is unchanged). Dispatched after the current callback:
+    // the connection that carried `ex` is usually handed back to the pool right after, and takes it.
+    next.parked = false;
+    next.admitted = true;
+    queueMicrotask(() => { if (next.state === 'queued') this.#dispatch(next); });
+  }
+
+  #dispatch(ex: UpstreamExchange): void {
+    if (this.#closed) {
+      ex.state = 'done';
+      ex.handler.onError(new UpstreamError('closed', this.origin, 'the gateway is shutting down'));
+      return;
     }
     let idle = this.#idle.pop();
     // past the upstream's own keep-alive timeout: it may be closing it right now (checked here, the sweep is coarse)
@@ -69,7 +130,6 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
     }
     if (idle) idle.assign(ex);
     else { this.#queue.push(ex); this.#grow(); }
-    return ex;
   }
 
   unqueue(ex: UpstreamExchange): void {
@@ -116,7 +176,10 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
     this.#closed = true;
     clearInterval(this.#sweep);
     for (const c of this.#idle.splice(0)) c.close();
-    for (let ex = this.#dequeue(); ex; ex = this.#dequeue()) {
+    const waiting = [...this.#parked.values()].flat();
+    for (let ex = this.#dequeue(); ex; ex = this.#dequeue()) waiting.push(ex);
+    for (const ex of waiting) {
+      if (ex.state === 'done') continue;
       ex.state = 'done';
       ex.handler.onError(new UpstreamError('closed', this.origin, 'the gateway is shutting down'));
     }
@@ -169,6 +232,14 @@ export class UpstreamPool implements ConnectionOwner, ExchangePool {
         c.fail('headers-timeout', `no response head within ${o.headersTimeoutMs} ms`);
       } else if (ex.state === 'receiving' && !ex.paused && now - ex.lastByteAt > o.bodyTimeoutMs) {
         c.fail('body-timeout', `response body stalled for more than ${o.bodyTimeoutMs} ms`);
+      }
+    }
+    for (const list of [...this.#parked.values()]) {
+      for (const ex of list.slice()) {
+        if (now - ex.createdAt <= o.headersTimeoutMs) break; // oldest first
+        ex.state = 'done';
+        ex.handler.onError(new UpstreamError('queue-timeout', this.origin,
+          `no turn within ${o.headersTimeoutMs} ms: this client already holds ${this.#perClientMax} exchanges here`));
       }
     }
     for (let i = this.#queueHead; i < this.#queue.length; i++) {

@@ -56,7 +56,7 @@ export async function startRecording(o: RecordModeOptions): Promise<RecordingSes
   const log = o.logger ?? createLogger('record');
   const mirrorTo = o.mirrorTo ?? 'legacy';
   const selfMirror = mirrorTo === 'legacy';
-  if (mirrorTo === 'next' && !o.next) throw new RecordConfigError('--mirror-to', 'mirroring to next needs a next origin (--next or next.http in the config)');
+  if (mirrorTo === 'next' && !o.next) throw new RecordConfigError('--mirror-to', 'mirroring to next needs a next origin (--next-http or next.http in the config)');
   const recorder = new Recorder({
     out: o.out, ...(o.sampling ? { sampling: o.sampling } : {}), ...(o.redact ? { redact: o.redact } : {}),
     ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}), maxBytes: o.maxBytes, maxFiles: o.maxFiles,

@@ -9,8 +9,15 @@ export function parseMode(text: string, where = 'mode'): RouteMode {
     case 'legacy': case 'shadow': case 'next': case 'owner':
       return { kind: t };
   }
-  const m = /^canary\s*(?:[:=]\s*|\(\s*)([0-9]+(?:\.[0-9]+)?)\s*%?\s*\)?$/.exec(t);
-  if (m) return { kind: 'canary', percent: checkPercent(Number(m[1]), where) };
+  if (t === 'canary') throw new GatewayConfigError('canary needs a percentage: canary:PERCENT (0..100), e.g. canary:10', where);
+  // Anything after `canary:` is the percentage: say what is wrong with it (negative, not a number) rather than
+  // calling the whole mode unknown.
+  const m = /^canary\s*(?:[:=]\s*|\(\s*)(.*?)\s*%?\s*\)?$/.exec(t);
+  if (m) {
+    const p = m[1]!;
+    if (!/^[-+]?[0-9]+(?:\.[0-9]+)?$/.test(p)) throw new GatewayConfigError(`canary percent must be a number between 0 and 100, found "${p}"`, where);
+    return { kind: 'canary', percent: checkPercent(Number(p), where) };
+  }
   throw new GatewayConfigError(
     `unknown mode "${text}" (expected legacy, shadow, next, owner or canary:PERCENT)`, where);
 }

@@ -3,7 +3,7 @@ import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { LogClosedError, LogError, LogStorageError } from '../errors.js';
+import { LogClosedError, LogError, LogNotFoundError, LogStorageError } from '../errors.js';
 import { recordAppend } from '../metrics.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
@@ -43,8 +43,11 @@ export class NatsLog implements EventLog {
     void (async () => { for await (const _ of sub) this.wakeup.notify(); })().catch(() => undefined);
   }
 
-  /** `nats://host:4222[,host2:4222]/LOG` (LOG defaults to "default"). Creates the stream and KV bucket if missing. */
-  static async open(url: string): Promise<NatsLog> {
+  /**
+   * `nats://host:4222[,host2:4222]/LOG` (LOG defaults to "default"). Creates the stream and KV bucket if missing,
+   * unless `mustExist`: then a missing stream or bucket is a LogNotFoundError and nothing is created.
+   */
+  static async open(url: string, options: { mustExist?: boolean } = {}): Promise<NatsLog> {
     const name = redactUrl(url);
     const rest = url.slice('nats://'.length);
     const slash = rest.indexOf('/');
@@ -59,9 +62,16 @@ export class NatsLog implements EventLog {
       try {
         await jsm.streams.info(stream);
       } catch {
+        if (options.mustExist) throw new LogNotFoundError(name, `no JetStream stream ${stream}`);
         await jsm.streams.add({ name: stream, subjects: [`${subjectPrefix(log)}.>`], duplicate_window: 120_000_000_000 });
       }
-      const kv: KV = await js.views.kv(kvBucket(log), { history: 1 });
+      let kv: KV;
+      try {
+        kv = await js.views.kv(kvBucket(log), { history: 1, bindOnly: options.mustExist === true });
+      } catch (e) {
+        if (options.mustExist) throw new LogNotFoundError(name, `no KV bucket ${kvBucket(log)}`);
+        throw e;
+      }
       return new NatsLog(name, log, nc, js, jsm, new KvCheckpoints(kv, name));
     } catch (e) {
       await nc?.close().catch(() => undefined);

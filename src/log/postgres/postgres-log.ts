@@ -4,7 +4,7 @@ import { redactUrl } from '../../backends/url.js';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, InvalidLogNameError, LogClosedError, LogError, LogStorageError } from '../errors.js';
+import { CheckpointConflictError, InvalidLogNameError, LogClosedError, LogError, LogNotFoundError, LogStorageError } from '../errors.js';
 import { recordAppend } from '../metrics.js';
 import { lazyOffsets } from '../offsets.js';
 import { checkConsumerName, checkLimit } from '../names.js';
@@ -52,8 +52,11 @@ export class PostgresLog implements EventLog {
     this.pool.on('error', () => undefined);
   }
 
-  /** `postgres://…/db?schema=NAME` (schema defaults to siphon_log). Creates the tables if missing. */
-  static async open(url: string): Promise<PostgresLog> {
+  /**
+   * `postgres://…/db?schema=NAME` (schema defaults to siphon_log). Creates the tables if missing, unless `mustExist`:
+   * then a schema without the log's tables is a LogNotFoundError and nothing is created.
+   */
+  static async open(url: string, options: { mustExist?: boolean } = {}): Promise<PostgresLog> {
     const u = new URL(url);
     const schema = u.searchParams.get('schema') ?? 'siphon_log';
     u.searchParams.delete('schema');
@@ -64,6 +67,10 @@ export class PostgresLog implements EventLog {
     const pool = new pg.Pool({ connectionString, max: 3 });
     const log = new PostgresLog(name, pool, connectionString, schema);
     try {
+      if (options.mustExist) {
+        const found = await pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${schema}.entries`]);
+        if (found.rows[0]?.t == null) throw new LogNotFoundError(name, `schema ${schema} holds no log (no table ${schema}.entries)`);
+      }
       await log.tx(async (c) => {
         // Serialise concurrent first opens: CREATE … IF NOT EXISTS is not race-free in PostgreSQL.
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`siphon_log:${schema}`]);

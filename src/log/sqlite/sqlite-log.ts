@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
 import { decodeRecord, encodeRecord } from '../codec.js';
-import { CheckpointConflictError, InvalidOffsetError, LogClosedError, LogStorageError } from '../errors.js';
+import { CheckpointConflictError, InvalidOffsetError, LogClosedError, LogNotFoundError, LogStorageError } from '../errors.js';
 import { AppendThread, ownedArrayBuffer } from '../append-thread.js';
 import { checkConsumerName, checkLimit } from '../names.js';
 import { pollTail, Wakeup } from '../tail.js';
@@ -22,6 +22,8 @@ export interface SqliteLogOptions {
    * on power loss; the log defaults to FULL because a lost tail would let offsets be re-assigned to other records.
    */
   readonly fsync?: boolean;
+  /** Open an existing log only: a missing file, or a file without the log's table, is a LogNotFoundError. */
+  readonly mustExist?: boolean;
 }
 
 // One wakeup per file, so a tailer in this process wakes as soon as any log instance on the same file appends.
@@ -59,14 +61,21 @@ export class SqliteLog implements EventLog {
 
   constructor(readonly path: string, options: SqliteLogOptions = {}) {
     this.name = `sqlite:${path}`;
+    const mustExist = options.mustExist === true && path !== ':memory:';
+    if (mustExist && !existsSync(path)) throw new LogNotFoundError(this.name, 'the file does not exist');
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
+      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path, { fileMustExist: mustExist });
+      if (mustExist && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'siphon_log'").get()) {
+        this.db.close();
+        throw new LogNotFoundError(this.name, 'the file holds no Siphon log (no siphon_log table)');
+      }
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.fsync === false ? 'NORMAL' : 'FULL'}`);
       this.db.pragma('busy_timeout = 10000');
       this.db.exec(SQLITE_SCHEMA);
     } catch (e) {
+      if (e instanceof LogNotFoundError) throw e;
       throw new LogStorageError(this.name, 'open', e);
     }
     this.wakeup = wakeupFor(path);

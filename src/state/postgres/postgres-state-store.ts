@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { withPgTransaction } from '../../backends/postgres/transaction.js';
 import { chunks, mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateOpenError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateNotFoundError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
@@ -26,6 +26,8 @@ export interface PostgresStateStoreOptions {
   readonly poolSize?: number;
   /** For tests of the upgrade path: the migrations to apply (default: all). */
   readonly migrations?: readonly Migration[];
+  /** Open an existing store only (StateNotFoundError otherwise); it is still brought to the code's schema version. */
+  readonly mustExist?: boolean;
 }
 
 type Db = pg.Pool | pg.PoolClient;
@@ -56,7 +58,13 @@ export class PostgresStateStore implements StateStore {
     pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
-      try { await migratePostgres(client, schema, location, options.migrations ?? MIGRATIONS); } finally { client.release(); }
+      try {
+        if (options.mustExist) {
+          const found = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${schema}".schema_migrations`]);
+          if (found.rows[0]?.t == null) throw new StateNotFoundError(location, `schema ${schema} holds no state store (no table ${schema}.schema_migrations)`);
+        }
+        await migratePostgres(client, schema, location, options.migrations ?? MIGRATIONS);
+      } finally { client.release(); }
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e instanceof StateError ? e : new StateOpenError(location, e);
@@ -186,7 +194,7 @@ export class PostgresStateStore implements StateStore {
       }
       const after = (await this.readRoutes(c)).routes;
       await this.insertAudit(c, {
-        actor: audit.actor, action: 'routes.set', subject: 'routes', reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.set', subject: 'routes', reason: audit.reason,
         before: { version: version - 1, routes: before.map(routeSnapshot) }, after: { version, routes: after.map(routeSnapshot) },
       });
       return { version, routes: after };
@@ -210,7 +218,7 @@ export class PostgresStateStore implements StateStore {
         change.mode ?? before.mode, change.canaryPercent ?? before.canaryPercent, JSON.stringify(change.options ?? before.options)]);
       const route = toRoute(upd[0]!);
       await this.insertAudit(c, {
-        actor: audit.actor, action: 'route.update', subject: id, reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.update', subject: id, reason: audit.reason,
         before: { version: version - 1, route: routeSnapshot(before) }, after: { version, route: routeSnapshot(route) },
       });
       return { version, route };

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError, StateError, StateOpenError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateNotFoundError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
@@ -24,6 +24,8 @@ export interface SqliteStateStoreOptions {
   readonly busyTimeoutMs?: number;
   /** For tests of the upgrade path: the migrations to apply (default: all). */
   readonly migrations?: readonly Migration[];
+  /** Open an existing store only (StateNotFoundError otherwise); it is still brought to the code's schema version. */
+  readonly mustExist?: boolean;
 }
 
 /**
@@ -39,14 +41,19 @@ export class SqliteStateStore implements StateStore {
 
   static async open(path: string, options: SqliteStateStoreOptions = {}): Promise<SqliteStateStore> {
     const location = `sqlite:${path}`;
+    const mustExist = options.mustExist === true && path !== ':memory:';
+    if (mustExist && !existsSync(path)) throw new StateNotFoundError(location, 'the file does not exist');
     let db: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, fileMustExist: mustExist });
     } catch (e) {
       throw new StateOpenError(location, e);
     }
     try {
+      if (mustExist && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) {
+        throw new StateNotFoundError(location, 'the file holds no Siphon state store (no schema_migrations table)');
+      }
       db.pragma('journal_mode = WAL');
       migrateSqlite(db, location, options.migrations ?? MIGRATIONS);
       return new SqliteStateStore(db, location);
@@ -167,7 +174,7 @@ export class SqliteStateStore implements StateStore {
       checked.forEach((r, i) => ins.run(r.id, i, JSON.stringify(r.match), r.mode, r.canaryPercent ?? 0, JSON.stringify(r.options ?? {}), now));
       const after = this.readRoutes().routes;
       this.insertAudit({
-        actor: audit.actor, action: 'routes.set', subject: 'routes', reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.set', subject: 'routes', reason: audit.reason,
         before: { version: version - 1, routes: before.map(routeSnapshot) }, after: { version, routes: after.map(routeSnapshot) },
       });
       return { version, routes: after };
@@ -188,7 +195,7 @@ export class SqliteStateStore implements StateStore {
         JSON.stringify(change.options ?? before.options), Date.now(), id);
       const route = toRoute(this.db.prepare('SELECT * FROM routes WHERE id = ?').get(id) as RouteRow);
       this.insertAudit({
-        actor: audit.actor, action: 'route.update', subject: id, reason: audit.reason,
+        actor: audit.actor, action: audit.action ?? 'route.update', subject: id, reason: audit.reason,
         before: { version: version - 1, route: routeSnapshot(before) }, after: { version, route: routeSnapshot(route) },
       });
       return { version, route };

@@ -31,7 +31,7 @@ export function routesContract(ctx: ContractContext): void {
     expect(t.routes[0]!.match).toEqual(ROUTES[0]!.match);
     expect(await s.getRoutes()).toEqual(t);
     expect(await s.routeTableVersion()).toBe(1);
-    const audit = (await s.listAudit({ action: 'routes.set' })).items;
+    const audit = (await s.listAudit({ action: 'route.set' })).items;
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'alice', subject: 'routes', reason: 'first table', before: { version: 0, routes: [] } });
     expect((audit[0]!.after as { version: number; routes: { id: string }[] }).routes.map((r) => r.id)).toEqual(['customers-read', 'invoices', 'rest']);
@@ -50,6 +50,16 @@ export function routesContract(ctx: ContractContext): void {
     expect(entry).toMatchObject({ actor: 'bob', action: 'route.update', reason: null });
     expect(entry!.before).toMatchObject({ version: v0, route: { canaryPercent: 12.5 } });
     expect(entry!.after).toMatchObject({ version, route: { canaryPercent: 50 } });
+  });
+
+  it('records the action the caller names (a rollback), and every route action matches route.*', async () => {
+    const s = ctx.store();
+    await s.updateRoute('invoices', { mode: 'legacy', canaryPercent: 0 }, { actor: 'carol', action: 'route.rollback' });
+    const [entry] = (await s.listAudit({ subject: 'invoices', limit: 1 })).items;
+    expect(entry).toMatchObject({ actor: 'carol', action: 'route.rollback' });
+    const actions = new Set((await s.listAudit({ action: 'route.*' })).items.map((a) => a.action));
+    expect(actions).toEqual(new Set(['route.set', 'route.update', 'route.rollback']));
+    await expect(s.updateRoute('invoices', { mode: 'legacy' }, { actor: 'carol', action: '' })).rejects.toThrow(/audit\.action/);
   });
 
   it('refuses bad input and unknown routes without touching table, version or audit', async () => {

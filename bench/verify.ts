@@ -1,0 +1,139 @@
+/**
+ * npm run bench:verify [-- --customers N --rounds R --chunk C --fresh]
+ *
+ * Rows compared per second by `siphon verify` on the billing system (default 20,300 customers ≈ 1 M legacy rows),
+ * MariaDB legacy vs PostgreSQL next, against the floor of the same run: a plain streaming read of both sides with the
+ * same keyset pages, without mapping or comparing. Rounds alternate floor / verify; medians, spread and the ratio are
+ * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb).
+ * The databases are kept between runs (siphon_bench_verify_*) and rebuilt with --fresh or when their size differs.
+ * Next is filled by the test fixture `seedNextFromLegacy` (the mapping, no apply): what is measured is verify.
+ */
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { openDatabase } from '../src/backends/open.js';
+import type { Database } from '../src/backends/types.js';
+import { generateLegacy } from '../examples/billing/generate/generate-legacy.js';
+import { resolvedBillingTables, seedNextFromLegacy } from '../examples/billing/seed-next.js';
+import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { runVerify } from '../src/verify/run-verify.js';
+import { planTable } from '../src/verify/table-plan.js';
+import { MY_ADMIN_URL, PG_ADMIN_URL } from '../test/support/services.js';
+import { median } from './lib/tools.js';
+import type { Row, Value } from '../src/values/index.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CUSTOMERS = arg('customers', 20_300);
+const ROUNDS = arg('rounds', 3);
+const CHUNK = arg('chunk', 5000);
+const FRESH = process.argv.includes('--fresh');
+const LEGACY_DB = 'siphon_bench_verify_legacy';
+const NEXT_DB = 'siphon_bench_verify_next';
+
+const withDb = (url: string, db: string) => { const u = new URL(url); u.pathname = `/${db}`; return u.toString(); };
+const legacyUrl = withDb(MY_ADMIN_URL, LEGACY_DB);
+const nextUrl = withDb(PG_ADMIN_URL, NEXT_DB);
+
+let peakRss = 0;
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+
+async function prepare(): Promise<void> {
+  const my = await mysql.createConnection(MY_ADMIN_URL);
+  const [rows] = await my.query(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'CLIENT'`, [LEGACY_DB]);
+  let have = (rows as { n: number }[])[0]!.n > 0 ? Number(((await my.query(`SELECT COUNT(*) AS n FROM ${LEGACY_DB}.CLIENT`))[0] as { n: number }[])[0]!.n) : -1;
+  if (FRESH || have !== CUSTOMERS) {
+    await my.query(`DROP DATABASE IF EXISTS ${LEGACY_DB}`);
+    await my.query(`CREATE DATABASE ${LEGACY_DB}`);
+    process.stderr.write(`generating ${CUSTOMERS} customers into MariaDB ${LEGACY_DB}…\n`);
+    await generateLegacy({ legacy: legacyUrl, customers: CUSTOMERS, seed: 1, dirty: 0, progress: false });
+    have = -2;
+  }
+  await my.end();
+  const p = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await p.connect();
+  const exists = (await p.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [NEXT_DB])).rowCount! > 0;
+  if (!exists) await p.query(`CREATE DATABASE ${NEXT_DB}`);
+  await p.end();
+  const next = await openDatabase(nextUrl);
+  let seeded = false;
+  try { seeded = have !== -2 && exists && (await next.countRows('customers')) === CUSTOMERS; } catch { seeded = false; }
+  if (!seeded) {
+    process.stderr.write(`filling PostgreSQL ${NEXT_DB} through the mapping…\n`);
+    const legacy = await openDatabase(legacyUrl);
+    await seedNextFromLegacy({ legacy, next, tables: resolvedBillingTables() });
+    await legacy.close();
+    await next.execute('ANALYZE');
+  }
+  await next.close();
+}
+
+/**
+ * The floor: both sides streamed with the very same keyset pages, nothing mapped or compared, the two sides read at
+ * the same time (the best a plain read of both does).
+ */
+async function floor(legacy: Database, next: Database): Promise<number> {
+  const config = resolveConfig({ name: 'bench', legacy: { db: legacyUrl, timezone: 'Europe/Paris' }, next: { db: nextUrl }, entities: billingEntities, tables: billingTables() });
+  let rows = 0;
+  const stream = async (ks: { page(after: Value[] | null, n: number): Promise<Row[]> }, key: readonly string[]) => {
+    let after: Value[] | null = null;
+    let n = 0;
+    for (;;) {
+      const page = await ks.page(after, CHUNK);
+      n += page.length;
+      if (page.length < CHUNK) return n;
+      after = key.map((k) => page[page.length - 1]![k] ?? null);
+    }
+  };
+  for (const name of Object.keys(config.tables)) {
+    const plan = await planTable(config, legacy, next, name);
+    const [legacyRows] = await Promise.all([
+      stream(plan.legacy, plan.table.key),
+      ...[...plan.targets.values()].map((t) => stream(t.keyset, t.key)),
+    ]);
+    rows += legacyRows;
+  }
+  return rows;
+}
+
+async function verify(legacy: Database, next: Database): Promise<number> {
+  const config = resolveConfig({ name: 'bench', legacy: { db: legacyUrl, timezone: 'Europe/Paris' }, next: { db: nextUrl }, entities: billingEntities, tables: billingTables() });
+  const r = await runVerify({ config, legacy, next, chunkSize: CHUNK });
+  if (r.exitCode !== 0) throw new Error(`verify found ${r.verdict}: ${JSON.stringify(r.tables.map((t) => [t.table, t.counts, t.notes]))}`);
+  return r.tables.reduce((n, t) => n + t.counts.legacyRows, 0);
+}
+
+async function main(): Promise<void> {
+  await prepare();
+  const legacy = await openDatabase(legacyUrl);
+  const next = await openDatabase(nextUrl);
+  const rates: { floor: number[]; verify: number[] } = { floor: [], verify: [] };
+  let rowsCompared = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const kind of ['floor', 'verify'] as const) {
+      const t0 = performance.now();
+      const rows = kind === 'floor' ? await floor(legacy, next) : await verify(legacy, next);
+      const s = (performance.now() - t0) / 1000;
+      rates[kind].push(rows / s);
+      if (kind === 'verify') rowsCompared = rows;
+      process.stderr.write(`round ${round} ${kind.padEnd(6)} ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rows / s)} rows/s\n`);
+    }
+  }
+  await legacy.close();
+  await next.close();
+  clearInterval(sampler);
+  const spread = (xs: number[]) => ({ min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) });
+  const v = median(rates.verify), f = median(rates.floor);
+  const pairs = rates.verify.map((x, i) => x / rates.floor[i]!);
+  process.stderr.write(`verify ${Math.round(v)} rows/s (${JSON.stringify(spread(rates.verify))}), floor ${Math.round(f)} rows/s (${JSON.stringify(spread(rates.floor))}), ratio ${(v / f).toFixed(3)}\n`);
+  console.log(JSON.stringify({
+    rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK,
+    verifyRowsPerSec: Math.round(v), floorRowsPerSec: Math.round(f), ratioVsFloor: Number((v / f).toFixed(3)),
+    ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
+    peakRssMb: Math.round(peakRss / 1048576),
+  }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,32 @@
+import type { Row, Value } from '../values/index.js';
+import { valueEquals } from '../values/index.js';
+import type { ColumnDifference, DisplayValue } from './types.js';
+
+/**
+ * A canonical value as a report shows it. Equality is decided on canonical values (decimal scale, JSON key order,
+ * instant zones and CHAR padding are already normalised by the adapters), never on this text.
+ */
+export function displayValue(v: Value | undefined): DisplayValue {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (v.t === 'invalid') return `invalid:${v.reason}:${v.raw}`;
+  if (v.t === 'float') return String(v.v);
+  return v.v;
+}
+
+/** The columns of `expected` whose canonical value differs in `actual`, with both values. */
+export function compareColumns(expected: Row, actual: Row, columns: readonly string[]): ColumnDifference[] {
+  const out: ColumnDifference[] = [];
+  for (const c of columns) {
+    const e = expected[c] ?? null;
+    const a = actual[c] ?? null;
+    if (!valueEquals(e, a)) out.push({ column: c, expected: displayValue(e), actual: displayValue(a) });
+  }
+  return out;
+}
+
+export function displayKey(names: readonly string[], values: readonly Value[]): Record<string, DisplayValue> {
+  const out: Record<string, DisplayValue> = {};
+  names.forEach((n, i) => { out[n] = displayValue(values[i] ?? null); });
+  return out;
+}

@@ -1,0 +1,266 @@
+import type { Row, Value } from '../values/index.js';
+import { compareKeys, keyToText } from '../values/index.js';
+import { compareColumns, displayKey } from './compare.js';
+import { describeFailure, VerifyInconclusiveError } from './errors.js';
+import type { ExpectedRow } from './expected.js';
+import { drain, mergeWith, NextCursor } from './next-cursor.js';
+import { checkSuspects, extraDifference, guessLegacyKey, type Suspect } from './recheck.js';
+import type { Settler } from './settle.js';
+import type { TablePlan } from './table-plan.js';
+import type { Throttle } from './throttle.js';
+import type { Difference, TableVerifyCounts, TableVerifyReport } from './types.js';
+
+export interface TableRunOptions {
+  /** Legacy rows per read (default 2000): one short autocommit statement each, never a long snapshot. */
+  readonly chunkSize?: number;
+  readonly throttle: Throttle;
+  readonly settler: Settler;
+  /** Open quarantine items of this table, by legacy key text (`keyToText`); refreshed before each re-check. */
+  readonly quarantined: QuarantineView;
+  /** Every difference found, as found (the state store keeps them all). */
+  readonly sink?: (differences: readonly Difference[]) => Promise<void>;
+  /** Differences kept in the report itself (default 1000; the store has them all). */
+  readonly maxReported?: number;
+  /** Rounds of re-check for a row that keeps changing under load (default 3). */
+  readonly maxRounds?: number;
+  /** Next tables also written by other legacy tables: their unmatched next rows are not this table's extras. */
+  readonly shared?: ReadonlySet<string>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (legacyRowsDone: number) => void;
+  /** Legacy rows found matching, after re-checks, with their entity key (ledger `verified`). */
+  readonly onMatched?: (rows: readonly { readonly legacyKey: readonly Value[]; readonly entityKey: unknown }[]) => Promise<void>;
+  /** Entity keys with a difference (their entity must not be marked verified). */
+  readonly onDifferent?: (entityKey: unknown) => void;
+}
+
+export interface QuarantineView {
+  has(legacyKeyText: string): boolean;
+  refresh(): Promise<void>;
+}
+
+export const NO_QUARANTINE: QuarantineView = { has: () => false, refresh: async () => undefined };
+
+export function emptyCounts(): TableVerifyCounts {
+  return { legacyRows: 0, legacyCount: 0, expectedNextRows: 0, nextRows: 0, matched: 0, missing: 0, extra: 0, mismatched: 0, quarantined: 0, unmapped: 0, nullKeyRows: 0, rechecked: 0, settledByRecheck: 0 };
+}
+
+/** What a chunk left to decide after the merge: rows that differ, re-checked once apply passed them. */
+export interface Pending { suspect: Suspect; entityKey: unknown }
+
+/**
+ * Verifies one legacy table end to end: own count, own keyset over legacy in chunks (throttled), the mapping of each
+ * row, a merge join per next table with the next rows in key order, then a re-check of every difference once apply
+ * has passed what was captured when it was seen. Any read failure makes the table inconclusive, never a pass.
+ */
+export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<TableVerifyReport> {
+  const started = Date.now();
+  const name = plan.table.name;
+  const counts = emptyCounts();
+  const notes: string[] = [];
+  const reported: Difference[] = [];
+  const maxReported = o.maxReported ?? 1000;
+  const report = async (ds: readonly Difference[]) => {
+    for (const d of ds) { if (reported.length < maxReported) reported.push(d); }
+    if (o.sink && ds.length) await o.sink(ds);
+  };
+  const cursors = new Map([...plan.targets].map(([t, target]) => [t, new NextCursor(target.keyset, target.key, o.chunkSize ?? 2000)]));
+  const lastExpected = new Map<string, readonly Value[]>();
+  const chunk = o.chunkSize ?? 2000;
+
+  const ctx: ResolveContext = { plan, o, counts, report, unsettled: 0 };
+  const settle = (pending: Pending[]) => resolvePending(ctx, pending);
+
+  try {
+    counts.legacyCount = await plan.legacy.count();
+    counts.nullKeyRows = await plan.legacy.countNullKeys();
+    // the read of the next chunk runs while this one is mapped and compared (one chunk ahead: memory stays bounded)
+    const read = async (after: readonly Value[] | null) => {
+      await o.throttle.admit(chunk, o.signal);
+      const t0 = Date.now();
+      const rows = await plan.legacy.page(after, chunk);
+      o.throttle.observe(Date.now() - t0);
+      return rows;
+    };
+    let ahead = read(null);
+    let after: readonly Value[] | null = null;
+    for (;;) {
+      if (o.signal?.aborted) throw new VerifyInconclusiveError(name, 'stopped before the end of the table');
+      const rows = await ahead;
+      if (rows.length === 0) break;
+      const keys = rows.map((r) => plan.table.key.map((k) => r[k] ?? null));
+      if (after && compareKeys(keys[0]!, after) <= 0) throw new VerifyInconclusiveError(name, `legacy enumeration went backwards at ${keyToText(keys[0]!)}`);
+      const more = rows.length === chunk;
+      if (more) {
+        after = keys[keys.length - 1]!;
+        ahead = read(after);
+        ahead.catch(() => undefined); // awaited on the next turn; a failure is reported there
+      }
+      counts.legacyRows += rows.length;
+      await verifyChunk(rows, keys);
+      o.onProgress?.(counts.legacyRows);
+      if (!more) break;
+    }
+    // next rows past the last legacy row: extras (re-checked like the others)
+    const pending: Pending[] = [];
+    for (const [t, cursor] of cursors) {
+      if (o.shared?.has(t)) continue;
+      for (;;) {
+        const extras: Row[] = [];
+        await drain(cursor, extras, chunk);
+        if (extras.length === 0) break;
+        for (const row of extras) pending.push(...extraSuspect(t, row, cursor).map((s) => ({ suspect: s, entityKey: undefined })));
+        await settle(pending.splice(0));
+      }
+    }
+    for (const c of cursors.values()) counts.nextRows += c.read;
+    counts.legacyRows += counts.nullKeyRows;
+    const countAfter = await plan.legacy.count();
+    if (counts.nullKeyRows > 0) notes.push(`${counts.nullKeyRows} legacy row(s) have a NULL in key (${plan.table.key.join(', ')}): they cannot be matched by key`);
+    if (counts.unmapped > 0) notes.push(`${counts.unmapped} legacy row(s) do not map and have no open quarantine item: dropped silently`);
+    if (ctx.unsettled > 0) {
+      notes.push(`${ctx.unsettled} row(s) kept changing over ${o.maxRounds ?? 3} re-checks`);
+      return finish('inconclusive');
+    }
+    if (countAfter === counts.legacyCount && counts.legacyRows !== countAfter) {
+      notes.push(`the verifier enumerated ${counts.legacyRows} rows but COUNT(*) gives ${countAfter} (unchanged during the pass): the enumeration ended early`);
+      return finish('inconclusive');
+    }
+  } catch (e) {
+    notes.push(e instanceof VerifyInconclusiveError ? e.message : `read failed: ${describeFailure(e)}`);
+    for (const c of cursors.values()) counts.nextRows += c.read;
+    return finish('inconclusive');
+  }
+  const problems = counts.missing + counts.extra + counts.mismatched + counts.unmapped + counts.nullKeyRows;
+  return finish(problems > 0 || invariant() === false ? 'differences' : 'match');
+
+  function invariant(): boolean | null {
+    return counts.missing === 0 ? counts.legacyRows === counts.matched + counts.quarantined : null;
+  }
+
+  function finish(verdict: TableVerifyReport['verdict']): TableVerifyReport {
+    const compatibility = counts.legacyRows === 0 ? 1 : (counts.matched + counts.quarantined) / counts.legacyRows;
+    return { table: name, nextTables: [...plan.targets.keys()], counts, invariantHolds: verdict === 'inconclusive' ? null : invariant(), verdict, notes, differences: reported, compatibility, ms: Date.now() - started };
+  }
+
+  function extraSuspect(t: string, row: Row, cursor: NextCursor): Suspect[] {
+    const k = cursor.keyOf(row);
+    const guess = guessLegacyKey(plan, k);
+    if (!guess) {
+      counts.extra++;
+      void report([extraDifference(plan, t, cursor.key, k, row, null)]);
+      return [];
+    }
+    return [{ legacyKey: guess, seen: null, involved: new Map([[t, [k]]]), guessed: true }];
+  }
+
+  async function verifyChunk(rows: readonly Row[], keys: readonly (readonly Value[])[]): Promise<void> {
+    // map every row; group the expected next rows per next table
+    const perTable = new Map<string, { e: ExpectedRow; owner: number }[]>();
+    const status: ('ok' | 'unmappable' | 'differs')[] = rows.map(() => 'ok');
+    const entityKeys: unknown[] = rows.map(() => undefined);
+    const involved: Map<string, (readonly Value[])[]>[] = rows.map(() => new Map());
+    rows.forEach((row, i) => {
+      const exp = plan.expecter.expect(row);
+      if (!exp.ok) { status[i] = 'unmappable'; return; }
+      entityKeys[i] = exp.entityKey;
+      counts.expectedNextRows += exp.rows.length;
+      for (const e of exp.rows) {
+        let l = perTable.get(e.nextTable); if (!l) perTable.set(e.nextTable, (l = []));
+        l.push({ e, owner: i });
+      }
+    });
+    const pending: Pending[] = [];
+    const involve = (i: number, t: string, k: readonly Value[]) => {
+      const m = involved[i]!; let l = m.get(t); if (!l) m.set(t, (l = [])); l.push(k);
+      status[i] = 'differs';
+    };
+    for (const [t, cursor] of cursors) {
+      const list = (perTable.get(t) ?? []).sort((a, b) => compareKeys(a.e.key, b.e.key));
+      // two legacy rows giving one next key: apply quarantines the second, never overwrites
+      for (let j = 1; j < list.length; j++) {
+        if (compareKeys(list[j - 1]!.e.key, list[j]!.e.key) === 0) status[list[j]!.owner] = 'unmappable';
+      }
+      const unique = list.filter((x, j) => j === 0 || compareKeys(list[j - 1]!.e.key, x.e.key) !== 0);
+      if (unique.length === 0) continue;
+      const prev = lastExpected.get(t);
+      if (prev && compareKeys(unique[0]!.e.key, prev) <= 0) {
+        throw new VerifyInconclusiveError(name, `the mapping gives ${t} keys out of legacy key order (${keyToText(unique[0]!.e.key)} after ${keyToText(prev)}): a merge join needs next keys that follow legacy's key order`);
+      }
+      lastExpected.set(t, unique[unique.length - 1]!.e.key);
+      const extras: Row[] = [];
+      const outcomes = await mergeWith(unique.map((x) => x.e.key), cursor, extras);
+      outcomes.forEach((out, j) => {
+        const { e, owner } = unique[j]!;
+        if (out.kind === 'missing') involve(owner, t, e.key);
+        else if (out.kind === 'present' && compareColumns(e.row, out.actual, e.columns).length > 0) involve(owner, t, e.key);
+      });
+      if (!o.shared?.has(t)) for (const row of extras) pending.push(...extraSuspect(t, row, cursor).map((s) => ({ suspect: s, entityKey: undefined })));
+    }
+    const matched: { legacyKey: readonly Value[]; entityKey: unknown }[] = [];
+    rows.forEach((row, i) => {
+      const keyText = keyToText(keys[i]!);
+      switch (status[i]!) {
+        case 'ok': counts.matched++; matched.push({ legacyKey: keys[i]!, entityKey: entityKeys[i] }); break;
+        case 'unmappable': if (o.quarantined.has(keyText)) counts.quarantined++; else pending.push({ suspect: { legacyKey: keys[i]!, seen: row, involved: involved[i]!, guessed: false }, entityKey: undefined }); break;
+        case 'differs': pending.push({ suspect: { legacyKey: keys[i]!, seen: row, involved: involved[i]!, guessed: false }, entityKey: entityKeys[i] }); break;
+      }
+    });
+    if (matched.length) await o.onMatched?.(matched);
+    await settle(pending);
+  }
+}
+
+export { displayKey };
+
+export interface ResolveContext {
+  readonly plan: TablePlan;
+  readonly o: Pick<TableRunOptions, 'settler' | 'quarantined' | 'signal' | 'maxRounds' | 'onMatched' | 'onDifferent'>;
+  readonly counts: TableVerifyCounts;
+  readonly report: (ds: readonly Difference[]) => Promise<void>;
+  /** Rows still changing after the last round (the result is then inconclusive). */
+  unsettled: number;
+}
+
+/**
+ * Decides the rows that differed: wait until apply has passed what is captured now, compare them again by key, and
+ * repeat for rows whose legacy image moved meanwhile (a change in flight), up to `maxRounds`. Only a difference that
+ * persists while the legacy row stays still is reported.
+ */
+export async function resolvePending(ctx: ResolveContext, pending: readonly Pending[]): Promise<void> {
+  const { plan, o, counts } = ctx;
+  if (pending.length === 0) return;
+  const rounds = o.maxRounds ?? 3;
+  counts.rechecked += pending.length;
+  let round = [...pending];
+  for (let r = 0; r < rounds && round.length > 0; r++) {
+    if (!(await o.settler.settle(o.signal))) throw new VerifyInconclusiveError(plan.table.name, `apply did not pass the changes in flight in time: ${round.length} differing row(s) could not be re-checked`);
+    await o.quarantined.refresh();
+    const outcomes = await checkSuspects(plan, round.map((p) => p.suspect));
+    const again: Pending[] = [];
+    const matched: { legacyKey: readonly Value[]; entityKey: unknown }[] = [];
+    for (let i = 0; i < round.length; i++) {
+      const p = round[i]!, out = outcomes[i]!;
+      const keyText = keyToText(p.suspect.legacyKey);
+      switch (out.kind) {
+        case 'settled':
+          counts.settledByRecheck++;
+          if (out.enumerated) { counts.matched++; matched.push({ legacyKey: p.suspect.legacyKey, entityKey: p.entityKey }); }
+          break;
+        case 'unmappable':
+          if (p.suspect.seen === null) break;
+          if (o.quarantined.has(keyText)) counts.quarantined++; else counts.unmapped++;
+          break;
+        case 'differs':
+          if (out.moved && r + 1 < rounds) { p.suspect.seen = out.now; again.push(p); break; }
+          if (out.moved) ctx.unsettled++;
+          if (p.suspect.seen !== null && o.quarantined.has(keyText) && out.differences.every((d) => d.kind !== 'extra')) { counts.quarantined++; break; }
+          for (const d of out.differences) counts[d.kind]++;
+          o.onDifferent?.(p.entityKey);
+          await ctx.report(out.differences);
+          break;
+      }
+    }
+    if (matched.length) await o.onMatched?.(matched);
+    round = again;
+  }
+}

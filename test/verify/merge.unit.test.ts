@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { int, compareKeys, keyToText, type Row, type Value } from '../../src/values/index.js';
+import { drain, mergeWith, NextCursor } from '../../src/verify/next-cursor.js';
+import type { OwnKeyset } from '../../src/verify/own-keyset.js';
+
+/** An in-memory keyset over sorted rows: the page contract of OwnKeyset (key > after, in key order, limit). */
+function memoryKeyset(rows: readonly Row[]): OwnKeyset {
+  return {
+    page: async (after: readonly Value[] | null, limit: number) =>
+      rows.filter((r) => after === null || compareKeys([r.id!], after) > 0).slice(0, limit),
+  } as unknown as OwnKeyset;
+}
+
+describe('merge join of expected rows with next rows', () => {
+  it('finds exactly the set differences and intersection, whatever the chunking and page size (property)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: -50, max: 50 }), { maxLength: 60 }),
+      fc.uniqueArray(fc.integer({ min: -50, max: 50 }), { maxLength: 60 }),
+      fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 9 }),
+      async (expectedIds, nextIds, pageSize, chunk) => {
+        const sort = (xs: number[]) => [...xs].sort((a, b) => a - b);
+        const next = sort(nextIds).map((id) => ({ id: int(id) }) as Row);
+        const cursor = new NextCursor(memoryKeyset(next), ['id'], pageSize);
+        const expected = sort(expectedIds).map((id) => [int(id)] as Value[]);
+        const present: string[] = [], missing: string[] = [], extras: Row[] = [];
+        for (let i = 0; i < expected.length; i += chunk) {
+          const part = expected.slice(i, i + chunk);
+          const out = await mergeWith(part, cursor, extras);
+          out.forEach((o, j) => (o.kind === 'present' ? present : missing).push(keyToText(part[j]!)));
+        }
+        await drain(cursor, extras, Number.MAX_SAFE_INTEGER);
+        const e = new Set(expectedIds), n = new Set(nextIds);
+        const text = (xs: number[]) => sort(xs).map((x) => keyToText([int(x)]));
+        expect(present).toEqual(text(expectedIds.filter((x) => n.has(x))));
+        expect(missing).toEqual(text(expectedIds.filter((x) => !n.has(x))));
+        expect(extras.map((r) => keyToText([r.id!]))).toEqual(text(nextIds.filter((x) => !e.has(x))));
+        expect(cursor.read).toBe(nextIds.length);
+      },
+    ), { numRuns: 300 });
+  });
+});
