@@ -77,7 +77,7 @@ describe.concurrent('siphon demo', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // the demo now migrates for real: on a loaded machine it takes longer than the default 60 s
 
   it('--keep serves both apps until interrupted, then shuts down cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'siphon-demo-'));
@@ -101,7 +101,7 @@ describe.concurrent('siphon demo', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it('refuses bad options with exit code 2', async () => {
     await expect(run('node', ['bin/siphon.js', 'demo', '--dirty', '3'], { cwd: ROOT })).rejects.toMatchObject({ code: 2 });
