@@ -18,3 +18,4 @@ export * from './capture/index.js';
 // must load light and under tsx's CommonJS fallback too.
 export * from './apply/index.js';
 export * from './backfill/index.js';
+export * from './migrate/index.js';
