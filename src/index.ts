@@ -18,3 +18,4 @@ export * from './apply/index.js';
 // The gateway (undici, node:http servers) is its own entry, `siphon/gateway`: configs import this barrel, and they
 // must load light and under tsx's CommonJS fallback too.
 export * from './backfill/index.js';
+export * from './migrate/index.js';

@@ -56,7 +56,7 @@ describe.concurrent('siphon demo', () => {
       expect(shadow.rollback.modes.length).toBe(3);
       expect(shadow.rollback.modes.every((m) => m.mode === 'legacy')).toBe(true);
       expect(shadow.rollback.gatewayFollowed).toBe(true);
-      expect(shadow.audit).toMatchObject({ actor: 'siphon demo', action: 'routes.set' });
+      expect(shadow.audit).toMatchObject({ actor: 'siphon demo', action: 'route.rollback' }); // the last entry: the rollback (route actions are route.* since 1c03193)
       // the real migration: every legacy row copied through chunks, and the closing check holds for every table
       const migrate = report.steps.find((s) => s.id === 'migrate')!.details as { tables: { table: string; state: string; rowsCopied: number }[]; chunkRowsApplied: number };
       expect(migrate.tables.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
