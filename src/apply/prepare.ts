@@ -84,10 +84,14 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
   const mapping = mappingFor(config, c.table);
   if (!mapping) return quarantine(index, item, 'unmapped-table', [`no mapping for table ${c.table} (mapped: ${Object.keys(config.tables).join(', ')})`]);
   const legacyKey = legacyKeyOf(mapping, c)!;
-  const oldKey = c.op === 'update' ? legacyKeyOf(mapping, c, 'before') : null;
+  // capture names the old key of a key-changing update (oldKey); the before image is the fallback (older logs)
+  const oldKey = c.op !== 'update' ? null : c.oldKey ? legacyKeyOf(mapping, { ...c, before: c.oldKey }, 'before') : legacyKeyOf(mapping, c, 'before');
   const base = { kind: 'change' as const, index, item, mapping, version, legacyKey, oldKey: oldKey !== null && oldKey !== legacyKey ? oldKey : null };
   if (c.op === 'delete') return { ...base, op: 'delete', rows: [], entityKey: null };
   if (c.after === null) return quarantine(index, item, 'bad-change', [`${c.op} change without an after image`], mapping);
+  // trigger capture could not re-read a row after a DDL: its image lacks these columns; writing them as NULL would
+  // change values silently, so the change waits in quarantine (a later change of the row supersedes it by version)
+  if (c.incomplete && c.incomplete.length > 0) return quarantine(index, item, 'bad-change', [`incomplete image: columns ${c.incomplete.join(', ')} missing (the row changed shape before capture could re-read it)`], mapping);
   const mapped = mapRow(mapping, rowToPlain(c.after), { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables: next.infos });
   if (!mapped.ok) {
     const first = mapped.failures[0]!;

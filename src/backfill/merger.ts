@@ -140,8 +140,9 @@ export class DblogMerger {
     if (!windows || windows.size === 0) return;
     for (const p of windows) {
       p.changed!.add(keyOf(c.key, p.spec.key) ?? keyToText(Object.values(c.key)));
-      // a key-changing update also evicts the old key (its before image)
-      const old = c.before ? keyOf(c.before, p.spec.key) : null;
+      // a key-changing update also evicts the old key (capture's oldKey, else its before image)
+      const oldImage = c.oldKey ?? c.before;
+      const old = oldImage ? keyOf(oldImage, p.spec.key) : null;
       if (old !== null) p.changed!.add(old);
     }
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect } from '../../src/backends/types.js';
 import { ApplyCheckpointConflictError } from '../../src/apply/index.js';
 import { change, del, harness, ins, item, rows, upd, type Harness } from './support.js';
+import { int } from '../../src/values/index.js';
 
 // One contract, next = PostgreSQL and SQLite, against the real engines. End states are read back by plain SQL.
 const DIALECTS: readonly Dialect[] = ['postgres', 'sqlite'];
@@ -71,6 +72,24 @@ describe.each(DIALECTS)('apply contract, next on %s', (dialect) => {
     // the old key is a tombstone at that version: a late insert of it loses
     await h.applier.apply([ins('I', 6, 59, { name: 'late', qty: 1 })]);
     expect((await rows(h.next, 'items')).filter((r) => r.id === 6)).toEqual([]);
+  });
+
+  it('a key change named only by capture\'s oldKey (no before image: pgoutput without REPLICA IDENTITY FULL) moves the row too', async () => {
+    await h.applier.apply([ins('I', 16, 160, { name: 'sixteen', qty: 16, tags: 'a' })]);
+    const moved = change('I', 'update', 17, 161, { id: 17, name: 'seventeen', qty: 17, tags: 'b' }, null);
+    await h.applier.apply([item({ ...moved, oldKey: { id: int(16) } })]);
+    expect((await rows(h.next, 'items')).filter((r) => r.id === 16 || r.id === 17)).toEqual([{ id: 17, name: 'seventeen', qty: 17 }]);
+    expect((await rows(h.next, 'item_tags')).filter((r) => r.item_id === 16 || r.item_id === 17)).toEqual([{ item_id: 17, tag: 'b' }]);
+  });
+
+  it('an incomplete image (columns capture could not re-read after a DDL) is quarantined, never written as NULLs', async () => {
+    await h.applier.apply([ins('I', 18, 170, { name: 'eighteen', qty: 18, tags: '' })]);
+    const short = change('I', 'update', 18, 171, { id: 18, name: 'eighteen', tags: '' }, null);
+    const r = await h.applier.apply([item({ ...short, incomplete: ['qty'] })]);
+    expect(r).toMatchObject({ quarantined: 1 });
+    expect((await rows(h.next, 'items')).filter((x) => x.id === 18)).toEqual([{ id: 18, name: 'eighteen', qty: 18 }]);
+    const q = (await h.state.listQuarantine({ state: 'open' })).items.filter((i) => i.key === 'int:18');
+    expect(q[0]?.message).toMatch(/incomplete image: columns qty missing/);
   });
 
   it('two legacy rows producing the same next key: the second is quarantined (next-key-conflict), never overwrites', async () => {
