@@ -11,6 +11,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { StateStore } from '../state/types.js';
 import { createLogger } from '../observe/logger.js';
 import { openStateStore } from '../state/open.js';
+import { requireKeyableMappings } from './keyable.js';
+import { openDatabase } from '../backends/open.js';
 import { MigrationFailedError } from './errors.js';
 import { finishReapply, queuedReapplies, type ReapplyRequest } from './reapply-request.js';
 import { keyRangeValues } from './key-range.js';
@@ -110,6 +112,9 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
     void closeAll().then(() => rejectFailed(failure));
   };
   try {
+    // before capture installs anything in legacy: a mapping key that cannot tell rows apart is a configuration error
+    const probe = o.legacy ?? await openDatabase(o.config.legacy.db, { mustExist: true });
+    try { await requireKeyableMappings(probe, o.config); } finally { if (!o.legacy) await probe.close(); }
     const capture = await startCapture({
       legacyUrl: o.config.legacy.db, logUrl: o.config.log, tables, method: o.method ?? null, source: o.source, slot: o.slot,
       install: true, ...(o.legacy ? { legacy: o.legacy } : {}), ...(o.capturePollMs !== undefined ? { pollIntervalMs: o.capturePollMs } : {}),
