@@ -47,17 +47,17 @@ describe('capture readiness per method and per table (MariaDB)', () => {
 
   it('capture install refuses a table start would refuse, whatever the method', async () => {
     const log = `sqlite:${join(dir, 'log1.sqlite')}`;
-    const r = await runCli(['capture', 'install', '--legacy', fresh.url, '--log', log, '--tables', 'keyed,nokey', '--method', 'binlog']);
+    const r = await runCli(['capture', 'install', '--legacy-db', fresh.url, '--log', log, '--tables', 'keyed,nokey', '--method', 'binlog']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/binlog capture is not ready on legacy: table nokey: no primary key/);
-    const other = await runCli(['capture', 'install', '--legacy', fresh.url, '--log', log, '--tables', 'nokey', '--method', 'trigger']);
+    const other = await runCli(['capture', 'install', '--legacy-db', fresh.url, '--log', log, '--tables', 'nokey', '--method', 'trigger']);
     expect(other.code).toBe(1);
     expect((await db.query(`SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`)).length).toBe(0);
   });
 
   it('with the default method not ready, install, start and check fail and name the method that is ready', async () => {
     const log = `sqlite:${join(dir, 'log2.sqlite')}`;
-    const flags = ['--legacy', userUrl, '--log', log, '--tables', 'keyed'];
+    const flags = ['--legacy-db', userUrl, '--log', log, '--tables', 'keyed'];
     const inst = await runCli(['capture', 'install', ...flags]);
     expect(inst.code).toBe(1);
     expect(inst.stderr).toMatch(/binlog capture \(the default method\) is not ready on legacy: .*REPLICATION SLAVE.*Ready instead: trigger \(choose it with --method trigger\)/);
