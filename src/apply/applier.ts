@@ -107,10 +107,10 @@ class ApplierImpl implements SiphonApplier {
 
   private async prepareAll(items: readonly ApplyItem[]): Promise<Prepared[]> {
     const prepared: Prepared[] = [];
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0 && i % PREPARE_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
+    for (let from = 0; from < items.length; from += PREPARE_SLICE) {
+      if (from > 0) await new Promise<void>((r) => setImmediate(r));
       const t = performance.now();
-      prepared.push(prepareItem(i, items[i]!, this.options.config, this.ctx.tables));
+      for (let i = from; i < Math.min(items.length, from + PREPARE_SLICE); i++) prepared.push(prepareItem(i, items[i]!, this.options.config, this.ctx.tables));
       PROFILE.set('prepare', (PROFILE.get('prepare') ?? 0) + performance.now() - t);
     }
     return prepared;
