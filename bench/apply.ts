@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const next = await openDatabase(dbUrl(names.next));
     let finalRows: Map<string, Row[]> | null = null;
     const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [];
-    let finalCount = 0;
+    let finalCount = 0, lineageLines = -1;
     for (let round = 0; round < ROUNDS; round++) {
       // apply
       await resetNext(next);
@@ -134,6 +134,11 @@ async function main(): Promise<void> {
       await applier.close();
       await state.close();
       say(`round ${round + 1} apply: ${n} changes in ${Math.round(applyMs)} ms = ${Math.round(n / (applyMs / 1000))} changes/s (${quarantined} quarantined; Siphon process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms = ${((cpu.user + cpu.system) / n).toFixed(0)} µs/change)`);
+      if (round === 0) {
+        // next rows owned through a lineage line (self-keyed rows have none: their owner is implied by row_versions)
+        lineageLines = Number(((await next.query('SELECT count(*) AS n FROM siphon.lineage'))[0]!.n as { v: string }).v);
+        say(`lineage lines: ${lineageLines}`);
+      }
       if (!finalRows) {
         finalRows = new Map();
         for (const t of NEXT_TABLES) {
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
       changes, finalRows: finalCount, batch: BATCH, rounds: ROUNDS,
       applyChangesPerSec, floorRowsPerSec, ratioVsFloor: Number(median(ratios).toFixed(3)),
       applySpread: spread(applyRates), floorSpread: spread(floorRates), ratioSpread: { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) },
-      applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)),
+      applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)), lineageLines,
       applyLagP99Ms5k: null,
       applyLagP99Ms5kWhy: 'not measured: the paced 5,000 writes/s run with capture feeding apply is not built yet',
     })}\n`);

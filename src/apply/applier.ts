@@ -68,6 +68,9 @@ export async function createApplier(options: ApplierOptions): Promise<SiphonAppl
   return new ApplierImpl(options, { next: options.next, sql, tables, state: options.state }, parked.length > 0);
 }
 
+/** Changes mapped between two yields to the event loop (about 10–20 ms of CPU). */
+const PREPARE_SLICE = 128;
+
 const emptyCounts = (): ApplyTableCounts => ({ written: 0, deleted: 0, stale: 0, quarantined: 0, waiting: 0 });
 const bisectable = (e: unknown) => (e instanceof BackendError && !e.retryable) || e instanceof ValueError;
 
@@ -86,17 +89,31 @@ class ApplierImpl implements SiphonApplier {
     }
     // mapping is pure CPU and needs no lock: done at call time (synchronously, so the FIFO lock below is taken in call
     // order), a caller with two batches in flight maps the next one while the previous one's transaction runs
-    let t = performance.now();
-    const prepared = items.map((it, i) => prepareItem(i, it, this.options.config, this.ctx.tables));
-    PROFILE.set('prepare', (PROFILE.get('prepare') ?? 0) + performance.now() - t);
-    const release = await this.lock.lock();
+    // The place in the FIFO lock is taken synchronously, at call time (call order = apply order); mapping then runs in
+    // slices that yield to the event loop, so the previous batch's transaction keeps sending its statements while this
+    // batch is mapped (a batch mapped in one synchronous run held the previous transaction's next statement back).
+    const ticket = this.lock.lock();
+    let prepared: Prepared[];
+    try { prepared = await this.prepareAll(items.slice()); } catch (e) { (await ticket)(); throw e; }
+    const release = await ticket;
     try {
-      t = performance.now();
+      const t = performance.now();
       const result = await this.run(prepared, new Map(), options.checkpoint);
       PROFILE.set('run', (PROFILE.get('run') ?? 0) + performance.now() - t);
       await this.redrive(result.redrive);
       return result.detail;
     } finally { release(); }
+  }
+
+  private async prepareAll(items: readonly ApplyItem[]): Promise<Prepared[]> {
+    const prepared: Prepared[] = [];
+    for (let from = 0; from < items.length; from += PREPARE_SLICE) {
+      if (from > 0) await new Promise<void>((r) => setImmediate(r));
+      const t = performance.now();
+      for (let i = from; i < Math.min(items.length, from + PREPARE_SLICE); i++) prepared.push(prepareItem(i, items[i]!, this.options.config, this.ctx.tables));
+      PROFILE.set('prepare', (PROFILE.get('prepare') ?? 0) + performance.now() - t);
+    }
+    return prepared;
   }
 
   /** Bisect on a database error; the checkpoint travels with the last part. */

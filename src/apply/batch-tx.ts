@@ -107,7 +107,17 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     if (p.oldKey !== null) ids.set(legacyId(p.mapping.name, p.oldKey), { t: p.mapping.name, k: p.oldKey });
   }
   const claims = new Map<string, { t: string; k: string }>();
-  for (const p of changes) for (const r of p.rows) claims.set(nextId(r.table, r.keyText), { t: r.table, k: r.keyText });
+  for (const p of changes) {
+    for (const r of p.rows) {
+      claims.set(nextId(r.table, r.keyText), { t: r.table, k: r.keyText });
+      // a self-keyed row has no lineage line: its implied owner's stored `produced` says whether it holds the row
+      const self = tables.selfSource.get(r.table);
+      if (self !== undefined && !(self === p.mapping.name && r.keyText === p.legacyKey)) ids.set(legacyId(self, r.keyText), { t: self, k: r.keyText });
+    }
+  }
+  const inLineage = new Set<string>();
+  // claims whose lineage line was looked up: for the others, whether a line exists is not known
+  let lookedUp: ReadonlySet<string> = new Set(claims.keys());
   const stored = new Map<string, StoredRow>();
   const owners = new Map<string, string>();
   const addStored = (t: string, k: string, version: string, deleted: boolean, produced: string, entityKey: Value | undefined) =>
@@ -117,7 +127,7 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     // PostgreSQL: one round trip
     for (const r of await tx.query(sql.readAll, [JSON.stringify([...ids.values()]), JSON.stringify([...claims.values()]), cp?.consumer ?? ''])) {
       if (r.kind === 'v') addStored(str(r.a), str(r.b), str(r.c), str(r.d) === '1', str(r.e), r.f);
-      else if (r.kind === 'o') owners.set(nextId(str(r.a), str(r.b)), legacyId(str(r.c), str(r.d)));
+      else if (r.kind === 'o') { owners.set(nextId(str(r.a), str(r.b)), legacyId(str(r.c), str(r.d))); inLineage.add(nextId(str(r.a), str(r.b))); }
       else actual = r.a === null ? null : str(r.a);
     }
   } else {
@@ -127,11 +137,17 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     }
     // a next key already produced by the same legacy row needs no lookup
     for (const st of stored.values()) for (const r of st.produced) claims.delete(nextId(r.table, r.keyText));
+    lookedUp = new Set(claims.keys());
     if (claims.size > 0) {
-      for (const r of await tx.query(sql.selectOwners, [JSON.stringify([...claims.values()])])) owners.set(nextId(str(r.next_table), str(r.next_key)), legacyId(str(r.source_table), str(r.legacy_key)));
+      for (const r of await tx.query(sql.selectOwners, [JSON.stringify([...claims.values()])])) {
+        owners.set(nextId(str(r.next_table), str(r.next_key)), legacyId(str(r.source_table), str(r.legacy_key)));
+        inLineage.add(nextId(str(r.next_table), str(r.next_key)));
+      }
     }
   }
   if (cp && actual !== cp.expected) throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, actual);
+  // what a legacy row's stored `produced` lists, it owns: this covers self-keyed rows (no lineage line) and implied
+  // owners read above for the claims of other legacy rows
   for (const [id, st] of stored) for (const r of st.produced) owners.set(nextId(r.table, r.keyText), id);
 
   // 2. plan (compare-and-set, lineage, conflicts)
@@ -168,6 +184,7 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
   const softSets: { table: string; ref: ProducedRef; set: Row }[] = [];
   const removed = new Map<string, { ref: ProducedRef; owner: KeyState }>();
   const lineageNew: { t: string; k: string; st: string; lk: string }[] = [];
+  const lineageStale: { t: string; k: string }[] = [];
   const versions: { t: string; k: string; v: string; d: number; e: string | null; ek: string | null; p: string }[] = [];
   for (const s of plan.states.values()) {
     if (s.last < 0 || s.current === null) continue;
@@ -175,7 +192,13 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     const finalIds = new Set(s.current.produced.map((r) => nextId(r.table, r.keyText)));
     const initialIds = new Set((s.initial?.produced ?? []).map((r) => nextId(r.table, r.keyText)));
     for (const r of s.initial?.produced ?? []) if (!finalIds.has(nextId(r.table, r.keyText))) removed.set(nextId(r.table, r.keyText), { ref: r, owner: s });
-    for (const r of s.current.produced) if (!initialIds.has(nextId(r.table, r.keyText))) lineageNew.push({ t: r.table, k: r.keyText, st: s.sourceTable, lk: s.legacyKey });
+    for (const r of s.current.produced) {
+      const id = nextId(r.table, r.keyText);
+      if (initialIds.has(id)) continue;
+      if (tables.selfSource.get(r.table) !== s.sourceTable || r.keyText !== s.legacyKey) lineageNew.push({ t: r.table, k: r.keyText, st: s.sourceTable, lk: s.legacyKey });
+      // a line left by a previous owner that was not self-keyed (freed in this batch, or before) goes
+      else if (inLineage.has(id) || !lookedUp.has(id)) lineageStale.push({ t: r.table, k: r.keyText });
+    }
     for (const r of s.rows) {
       let m = writes.get(r.table);
       if (!m) writes.set(r.table, m = new Map());
@@ -208,7 +231,7 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     const rows = writes.get(t);
     if (rows && rows.size > 0) await tx.upsert(t, tables.byName.get(t)!.key, [...rows.values()]);
   }
-  const removedKeys = [...removed.values()].map((r) => ({ t: r.ref.table, k: r.ref.keyText }));
+  const removedKeys = [...removed.values()].map((r) => ({ t: r.ref.table, k: r.ref.keyText })).concat(lineageStale);
   if (sql.writeAll) {
     const write = cp !== undefined && input.writeCheckpoint;
     const r = await tx.query(sql.writeAll, [JSON.stringify(removedKeys), JSON.stringify(lineageNew), JSON.stringify(versions), cp?.consumer ?? '', cp?.next ?? null, write ? 'yes' : 'no', cp?.expected ?? null]);
@@ -217,7 +240,7 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
       throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, now.length === 0 ? null : (now[0]!.position as string | null));
     }
   } else {
-    if (removed.size > 0) await tx.query(sql.deleteOwners, [JSON.stringify(removedKeys)]);
+    if (removedKeys.length > 0) await tx.query(sql.deleteOwners, [JSON.stringify(removedKeys)]);
     if (lineageNew.length > 0) await tx.query(sql.upsertOwners, [JSON.stringify(lineageNew)]);
     if (versions.length > 0) await tx.query(sql.upsertVersions, [JSON.stringify(versions)]);
     if (cp && input.writeCheckpoint) await tx.query(sql.upsertCheckpoint, [cp.consumer, cp.next]);

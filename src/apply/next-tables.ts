@@ -24,6 +24,12 @@ export interface NextTables {
   readonly infos: Readonly<Record<string, TableInfo>>;
   /** Parent-first order. */
   readonly order: readonly string[];
+  /**
+   * The self-keyed source of each next table: the first mapping (by name) whose schemas write it. A row of table T
+   * whose key text equals the legacy key text of the row of selfSource(T) producing it is self-keyed: its owner is
+   * implied (that legacy row, when its stored `produced` lists it), so no lineage line is written for it.
+   */
+  readonly selfSource: ReadonlyMap<string, string>;
 }
 
 /** Introspects every next table named in the mappings' schemas. Throws ApplyConfigError when one has no key. */
@@ -33,6 +39,10 @@ export async function loadNextTables(next: Database, config: Pick<ResolvedConfig
   for (const t of Object.values(config.tables)) {
     for (const n of Object.keys(t.schemas)) names.add(n);
     for (const [n, k] of Object.entries(t.nextKeys)) explicit.set(n, k);
+  }
+  const selfSource = new Map<string, string>();
+  for (const t of Object.values(config.tables).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const n of Object.keys(t.schemas)) if (!selfSource.has(n)) selfSource.set(n, t.name);
   }
   const infos: Record<string, TableInfo> = {};
   for (const n of names) infos[n] = await next.describeTable(n, { fresh: true });
@@ -49,7 +59,7 @@ export async function loadNextTables(next: Database, config: Pick<ResolvedConfig
     const parents = (info.foreignKeys ?? []).filter((f) => f.refTable !== n && f.refTable in infos);
     byName.set(n, { name: n, info, key, columns, parents, rank });
   });
-  return { byName, infos, order };
+  return { byName, infos, order, selfSource };
 }
 
 function notNullUnique(info: TableInfo): readonly string[] | undefined {

@@ -9,7 +9,7 @@ import { versionOf } from '../log/version.js';
 import { mapRow } from '../config/map-row.js';
 import type { ResolvedConfig, ResolvedTable } from '../config/types.js';
 import type { Row, Value } from '../values/index.js';
-import { fromPlain, keyToText, rowToPlain, valueToText, ValueError } from '../values/index.js';
+import { keyToText, rowToPlain, valueToText } from '../values/index.js';
 import type { ApplyItem } from './types.js';
 import type { NextTables } from './next-tables.js';
 import { SiphonError } from '../errors.js';
@@ -97,21 +97,14 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
     const first = mapped.failures[0]!;
     return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason), mapping);
   }
+  // mapRow has already turned every output value into its canonical value for its next column (checkWrite: the strict
+  // check), in the order of mapped.rows; those values are reused rather than converted a second time
   const rows: NextRow[] = [];
   const problems: string[] = [];
-  for (const [tableName, list] of Object.entries(mapped.rows)) {
+  for (const tableName of Object.keys(mapped.rows)) {
     const t = next.byName.get(tableName);
     if (!t) { problems.push(`to() gave rows for ${tableName}, which is not a next table`); continue; }
-    for (const plain of list) {
-      const row: Row = {};
-      for (const [col, v] of Object.entries(plain)) {
-        const info = t.columns.get(col);
-        if (!info) { problems.push(`write ${tableName}.${col}: no such column`); continue; }
-        try { row[col] = fromPlain(v, info.type); } catch (e) {
-          if (e instanceof ValueError) { problems.push(`write ${tableName}.${col}: ${e.reason}`); continue; }
-          throw e;
-        }
-      }
+    for (const row of mapped.values?.[tableName] ?? []) {
       const missing = t.key.filter((k) => row[k] === undefined || row[k] === null);
       if (missing.length > 0) { problems.push(`write ${tableName}: key column ${missing.join(', ')} is missing or NULL`); continue; }
       const key = t.key.map((k) => row[k]!);

@@ -70,9 +70,17 @@ function isInvalidValue(v: unknown): v is { t: 'invalid'; reason: string } {
   return typeof v === 'object' && v !== null && (v as { t?: unknown }).t === 'invalid' && typeof (v as { reason?: unknown }).reason === 'string';
 }
 
+/** Columns by name, built once per introspected table (apply maps every change of a batch against the same TableInfo). */
+const columnMaps = new WeakMap<TableInfo, ReadonlyMap<string, ColumnInfo>>();
+function columnsOf(info: TableInfo): ReadonlyMap<string, ColumnInfo> {
+  let m = columnMaps.get(info);
+  if (!m) columnMaps.set(info, m = new Map(info.columns.map((c) => [c.name, c])));
+  return m;
+}
+
 /** Converts one output row to canonical values for its next table, judging each value as the write will. */
 function checkWrite(table: string, row: PlainRow, info: TableInfo, ctx: MapContext, failures: MapFailure[]): Row | undefined {
-  const columns = new Map<string, ColumnInfo>(info.columns.map((c) => [c.name, c]));
+  const columns = columnsOf(info);
   const out: Row = {};
   const before = failures.length;
   for (const [name, v] of Object.entries(row)) {

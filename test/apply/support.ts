@@ -27,7 +27,7 @@ export const NEXT_DDL = (d: Dialect) => {
   ];
 };
 
-/** Legacy tables: P → parents, C → children (FK), I → items + item_tags (multi-table), K → codes (next key from a value), S → soft (soft delete). */
+/** Legacy tables: P → parents, C → children (FK), I → items + item_tags (multi-table), K → codes (next key from a value), S → soft (soft delete), T → soft keyed by T.sid. */
 export function testConfig(nextUrl: string): ResolvedConfig {
   return resolveConfig({
     name: 't', legacy: { db: 'sqlite::memory:' }, next: { db: nextUrl },
@@ -44,6 +44,8 @@ export function testConfig(nextUrl: string): ResolvedConfig {
       },
       K: { key: 'id', to: (r: Record<string, unknown>) => ({ codes: [{ code: String(r.code).toLowerCase(), legacy_id: r.id }] }), schemas: { codes: z.object({ code: z.string(), legacy_id: z.number() }) } },
       S: { key: 'id', to: (r: Record<string, unknown>) => ({ soft: [{ id: r.id, v: r.v }] }), schemas: { soft: z.object({ id: z.number(), v: z.string() }) }, onDelete: { set: { deleted_at: (at: string) => at } } },
+      // T also writes `soft`, keyed by another column (not self-keyed: S, first by name, is soft's self-keyed source)
+      T: { key: 'id', to: (r: Record<string, unknown>) => ({ soft: [{ id: r.sid, v: r.v }] }), schemas: { soft: z.object({ id: z.number(), v: z.string() }) } },
     },
   });
 }

@@ -22,6 +22,16 @@ function cp1252Bytes(s: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Whether the bytes hold a UTF-8 lead byte followed by a continuation byte: every valid UTF-8 text with a byte ≥ 0x80
+ * does, so without one the (throwing, hence slow) strict decode can only fail. Genuine latin text ("é" alone) is the
+ * common case and is answered here.
+ */
+function hasUtf8Pair(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i]! >= 0xc2 && bytes[i]! <= 0xf4 && bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0xbf) return true;
+  return false;
+}
+
 function cp1252Decode(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b);
@@ -37,7 +47,7 @@ function cp1252Decode(bytes: Uint8Array): string {
 export function repairMojibake(s: string): string | undefined {
   if (!/[\u0080-\u00ff]/.test(s)) return undefined;
   const bytes = cp1252Bytes(s);
-  if (!bytes) return undefined;
+  if (!bytes || !hasUtf8Pair(bytes)) return undefined;
   let fixed: string;
   try { fixed = utf8.decode(bytes); } catch { return undefined; }
   if (fixed === s) return undefined;
