@@ -19,6 +19,7 @@ import { loadNextTables, type NextTables } from './next-tables.js';
 import { mappingFor, prepareItem, type ApplyReason, type Prepared } from './prepare.js';
 import { PROFILE, runBatchTx, type TxContext, type TxOutput } from './batch-tx.js';
 import { ensureSiphonTables } from './siphon-tables.js';
+import { SupersededQuarantine } from './superseded.js';
 import { ApplyConfigError, ApplyRetryExhaustedError } from './errors.js';
 import type { Outcome } from './plan.js';
 
@@ -77,9 +78,11 @@ const bisectable = (e: unknown) => (e instanceof BackendError && !e.retryable) |
 class ApplierImpl implements SiphonApplier {
   private readonly lock = new Mutex();
   readonly nextTables: NextTables;
+  private readonly superseded: SupersededQuarantine;
 
   constructor(private readonly options: ApplierOptions, private readonly ctx: TxContext, private parkedMaybe: boolean) {
     this.nextTables = ctx.tables;
+    this.superseded = new SupersededQuarantine(options.state);
   }
 
   async apply(items: readonly ApplyItem[], options: ApplyBatchOptions = {}): Promise<ApplyBatchDetail> {
@@ -101,6 +104,7 @@ class ApplierImpl implements SiphonApplier {
       const result = await this.run(prepared, new Map(), options.checkpoint);
       PROFILE.set('run', (PROFILE.get('run') ?? 0) + performance.now() - t);
       await this.redrive(result.redrive);
+      await this.superseded.afterBatch(prepared, result.detail.items);
       return result.detail;
     } finally { release(); }
   }

@@ -172,6 +172,19 @@ describe.each(DIALECTS)('apply contract, next on %s', (dialect) => {
     expect(payload.change.after.name).toBe('neg');
   });
 
+  it('a newer applied change of a row resolves its older open quarantine items (superseded); an older one never does', async () => {
+    await h.applier.apply([ins('P', 310, 300, { name: '' })]);        // quarantined (schema)
+    await h.applier.apply([upd('P', 311, 302, { name: '' })]);        // quarantined at a newer version than what comes next
+    const open = async (id: number) => (await h.state.listQuarantine({ state: 'open', sourceTable: 'P', key: `int:${id}` })).items;
+    expect(await open(310)).toHaveLength(1);
+    await h.applier.apply([upd('P', 311, 301, { name: 'older' })]);   // applied, but older than the quarantined 302
+    expect(await open(311)).toHaveLength(1);
+    await h.applier.apply([upd('P', 310, 303, { name: 'fixed' })]);   // applied, newer than the quarantined 300
+    expect(await open(310)).toHaveLength(0);
+    const resolved = (await h.state.listQuarantine({ state: 'resolved', sourceTable: 'P', key: 'int:310' })).items;
+    expect(resolved).toHaveLength(1);
+  });
+
   it('soft delete: the produced rows stay with the configured columns set; a re-insert makes them live again', async () => {
     await h.applier.apply([ins('S', 1, 100, { v: 'one' })]);
     const d = change('S', 'delete', 1, 101, null, { id: 1, v: 'one' });
