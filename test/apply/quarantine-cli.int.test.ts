@@ -41,7 +41,7 @@ describe('siphon quarantine', () => {
     const state = await openStateStore(cfg.state);
     const applier = await createApplier({ config: cfg, next, state });
     await applier.apply([ins('I', 1, 1, { name: 'bad', qty: 1 }), ins('I', 2, 2, { name: 'bad', qty: 2 }), ins('I', 3, 3, { name: 'ok', qty: 3 })]);
-    // key 2 moves on after its quarantined change: a retry of the old change must not replace it
+    // key 2 moves on after its quarantined change: the newer applied change supersedes (resolves) the old item
     await applier.apply([upd('I', 2, 4, { name: 'newer', qty: 20 })]);
     await state.close();
   });
@@ -50,11 +50,11 @@ describe('siphon quarantine', () => {
   it('lists open items with counts per table and reason, and filters', async () => {
     const r = await runCli(['quarantine', 'list', '-c', join(dir, 'v1.mts')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/I\s+to\s+open\s+2/);
+    expect(r.stdout).toMatch(/I\s+to\s+open\s+1/);
     expect(r.stdout).toMatch(/to\(\) threw Error: cannot map bad/);
     const j = await runCli(['quarantine', 'list', '-c', join(dir, 'v1.mts'), '--json', '--reason', 'to']);
     const doc = JSON.parse(j.stdout) as { items: { key: string; reasonCode: string }[] };
-    expect(doc.items.map((i) => i.key)).toEqual(['int:1', 'int:2']);
+    expect(doc.items.map((i) => i.key)).toEqual(['int:1']);
     const none = await runCli(['quarantine', 'list', '-c', join(dir, 'v1.mts'), '--table', 'Other']);
     expect(none.stdout).toMatch(/no open quarantined items for Other/);
   });
@@ -80,10 +80,10 @@ describe('siphon quarantine', () => {
   it('retry with the unfixed mapping keeps them quarantined (exit 1); after the fix they are resolved, and the newer row stays', async () => {
     const before = await runCli(['quarantine', 'retry', '-c', join(dir, 'v1.mts'), '--json']);
     expect(before.code).toBe(1);
-    expect(JSON.parse(before.stdout)).toMatchObject({ retried: 2, resolved: 0, stillQuarantined: 2 });
+    expect(JSON.parse(before.stdout)).toMatchObject({ retried: 1, resolved: 0, stillQuarantined: 1 });
     const after = await runCli(['quarantine', 'retry', '-c', join(dir, 'v2.mts'), '--json']);
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.stdout)).toMatchObject({ retried: 2, resolved: 2, stillQuarantined: 0 });
+    expect(JSON.parse(after.stdout)).toMatchObject({ retried: 1, resolved: 1, stillQuarantined: 0 });
     expect(await rows(next, 'items')).toEqual([{ id: 1, name: 'bad', qty: 1 }, { id: 2, name: 'newer', qty: 20 }, { id: 3, name: 'ok', qty: 3 }]);
     const list = await runCli(['quarantine', 'list', '-c', join(dir, 'v2.mts')]);
     expect(list.stdout).toMatch(/no open quarantined items/);
