@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attack } from './lib/attackers.js';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
-import { ensureTools, freePort, median, oneKbJson, waitForHttp, workDir } from './lib/tools.js';
+import { ensureTools, freePort, median, oneKbJson, startHaproxy, waitForHttp, workDir } from './lib/tools.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -44,26 +44,11 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s; sendfi
   return own(spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' }));
 }
 
-function startHaproxy(dir: string, port: number, upstream: number): ChildProcess {
+function startHaproxyPeer(dir: string, port: number, upstream: number): ChildProcess {
   // no per-server maxconn (HAProxy's default): it opens as many upstream connections as clients need
-  writeFileSync(join(dir, 'haproxy.cfg'), `global
-  nbthread 1
-  maxconn 9000
-defaults
-  mode http
-  timeout connect ${T.connectMs}ms
-  timeout http-request ${T.clientHeadersMs}ms
-  timeout client ${T.clientIdleMs}ms
-  timeout server ${T.upstreamMs}ms
-  option http-keep-alive
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:${port}
-  default_backend be
-backend be
-  server s1 127.0.0.1:${upstream}
-`);
-  return own(spawn('haproxy', ['-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' }));
+  return own(startHaproxy(dir, port, upstream, {
+    maxconn: 9000, connectMs: T.connectMs, httpRequestMs: T.clientHeadersMs, clientMs: T.clientIdleMs, serverMs: T.upstreamMs, serverMaxconn: null,
+  }));
 }
 
 function startSiphon(port: number, upstream: number): ChildProcess {
@@ -100,7 +85,7 @@ async function main(): Promise<void> {
   const dir = workDir();
   const [nginxPort, haproxyPort, siphonPort] = [await freePort(), await freePort(), await freePort()];
   startNginx(dir, nginxPort!);
-  startHaproxy(dir, haproxyPort!, nginxPort!);
+  startHaproxyPeer(dir, haproxyPort!, nginxPort!);
   startSiphon(siphonPort!, nginxPort!);
   for (const [name, p] of [['nginx', nginxPort], ['haproxy', haproxyPort], ['siphon', siphonPort]] as const) {
     await waitForHttp(`http://127.0.0.1:${p}/`).catch((e: Error) => { throw new Error(`${name}: ${e.message}`); });

@@ -44,23 +44,36 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s; sendfi
   return spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
 }
 
+/** Timeouts and limits of the HAProxy peer; the defaults are the throughput bench's. */
+export interface HaproxyOptions {
+  readonly maxconn?: number;
+  readonly connectMs?: number;
+  /** `timeout http-request` (slow heads and bodies); absent: HAProxy's default (client timeout). */
+  readonly httpRequestMs?: number;
+  readonly clientMs?: number;
+  readonly serverMs?: number;
+  /** Per-server connection cap; null: none (as many upstream connections as clients need). */
+  readonly serverMaxconn?: number | null;
+}
+
 /** HAProxy with one thread (two were slower on a two-core machine shared with the load generator). */
-export function startHaproxy(dir: string, port: number, upstreamPort: number): ChildProcess {
+export function startHaproxy(dir: string, port: number, upstreamPort: number, o: HaproxyOptions = {}): ChildProcess {
+  const serverMaxconn = o.serverMaxconn === undefined ? 256 : o.serverMaxconn;
   writeFileSync(join(dir, 'haproxy.cfg'), `global
   nbthread 1
-  maxconn 4000
+  maxconn ${o.maxconn ?? 4000}
 defaults
   mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
+  timeout connect ${o.connectMs ?? 5000}ms
+${o.httpRequestMs !== undefined ? `  timeout http-request ${o.httpRequestMs}ms\n` : ''}  timeout client ${o.clientMs ?? 30_000}ms
+  timeout server ${o.serverMs ?? 30_000}ms
   option http-keep-alive
   http-reuse always
 frontend fe
   bind 127.0.0.1:${port}
   default_backend be
 backend be
-  server s1 127.0.0.1:${upstreamPort} maxconn 256
+  server s1 127.0.0.1:${upstreamPort}${serverMaxconn === null ? '' : ` maxconn ${serverMaxconn}`}
 `);
   return spawn('haproxy', ['-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
 }
