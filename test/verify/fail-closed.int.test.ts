@@ -28,27 +28,32 @@ describe('verify fails closed', () => {
   it('a legacy connection killed in the middle of a read makes the result inconclusive (exit 3)', async () => {
     const admin = await mysql.createConnection(MY_ADMIN_URL);
     const locker = await mysql.createConnection(f.legacyUrl);
+    const dbName = f.legacyUrl.split('/').pop();
+    let pages = 0;
     let killed = 0;
+    // Deterministic: before the third page read, hold the table so that read waits inside the server, then kill
+    // that very connection while it waits (a race with onProgress let verify finish first on a fast machine).
+    const killing: Database = new Proxy(f.legacy, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return async (sql: string, params?: never[]) => {
+          if (!/ORDER BY/.test(sql) || /DESC/.test(sql) || ++pages !== 3) return target.query(sql, params);
+          await locker.query('LOCK TABLES items WRITE');
+          const read = target.query(sql, params);
+          read.catch(() => undefined);
+          try {
+            for (let i = 0; i < 1000 && killed === 0; i++) {
+              const [rows] = await admin.query(`SELECT id FROM information_schema.processlist WHERE db = ? AND state LIKE 'Waiting for table metadata lock%'`, [dbName]);
+              for (const row of rows as { id: number }[]) { await admin.query(`KILL ${row.id}`); killed++; }
+              if (killed === 0) await new Promise((res) => setTimeout(res, 10));
+            }
+          } finally { await locker.query('UNLOCK TABLES'); }
+          return read;
+        };
+      },
+    });
     try {
-      let once = false;
-      const r = await runVerify({
-        config: f.config, legacy: f.legacy, next: f.next, table: 'items', chunkSize: 500,
-        onProgress: (_t, done) => {
-          if (once || done < 1000) return;
-          once = true;
-          // hold the table so the next page read waits inside the server, then kill that very connection
-          void (async () => {
-            await locker.query('LOCK TABLES items WRITE');
-            try {
-              for (let i = 0; i < 500 && killed === 0; i++) {
-                const [rows] = await admin.query(`SELECT id FROM information_schema.processlist WHERE db = ? AND state LIKE 'Waiting for table metadata lock%'`, [f.legacyUrl.split('/').pop()]);
-                for (const row of rows as { id: number }[]) { await admin.query(`KILL ${row.id}`); killed++; }
-                if (killed === 0) await new Promise((res) => setTimeout(res, 10));
-              }
-            } finally { await locker.query('UNLOCK TABLES'); }
-          })();
-        },
-      });
+      const r = await runVerify({ config: f.config, legacy: killing, next: f.next, table: 'items', chunkSize: 500 });
       expect(killed).toBeGreaterThan(0);
       expect(r.exitCode).toBe(3);
       expect(r.verdict).toBe('inconclusive');
