@@ -145,7 +145,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       sessions.close(cookieValue(req.headers.cookie, SESSION_COOKIE));
       json(res, 200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=${base}` }); return;
     }
-    if (method === 'GET' && path === '/api/me') { json(res, 200, user); return; }
+    if (method === 'GET' && path === '/api/me') {
+      json(res, 200, { ...user, can: { approve: Boolean(opts.actions.approve), retry: Boolean(opts.actions.retryQuarantine) } });
+      return;
+    }
     if (method === 'GET' && path === '/api/snapshot') { json(res, 200, await collector.collect()); return; }
     if (method === 'GET' && path === '/events') { live(req, res); return; }
     if (method === 'POST' && path.startsWith('/api/')) { await act(req, res, user, path); return; }

@@ -80,7 +80,7 @@
           e.target.disabled = true;
           try { await post(`api/routes/${encodeURIComponent(r.id)}/rollback`, { reason }); } catch (err) { alert(err.message); } finally { e.target.disabled = false; }
         } }, 'roll back'));
-        if (r.mode === 'canary') actions.append(el('button', { 'data-action': 'approve', onclick: async () => {
+        if (r.mode === 'canary' && me.can && me.can.approve) actions.append(el('button', { 'data-action': 'approve', onclick: async () => {
           try { await post(`api/routes/${encodeURIComponent(r.id)}/approve`, {}); } catch (err) { alert(err.message); }
         } }, 'approve step'));
       }
@@ -113,7 +113,7 @@
     fill('quarantine-summary', s.quarantine.byTable.map((q) => el('tr', {}, el('td', {}, q.table), el('td', {}, q.reason), el('td', { 'data-k': 'count' }, fmt(q.count)))));
     fill('quarantine', s.quarantine.items.map((q) => el('tr', { 'data-quarantine': String(q.id) },
       el('td', {}, q.id), el('td', {}, q.table), el('td', {}, q.key), el('td', {}, q.reason), el('td', {}, q.message), el('td', { class: 'sample' }, q.row),
-      el('td', {}, me && me.role === 'operator' ? el('button', { onclick: async (e) => {
+      el('td', {}, me && me.role === 'operator' && me.can && me.can.retry ? el('button', { onclick: async (e) => {
         e.target.disabled = true;
         try { const r = await post('api/quarantine/retry', { ids: [q.id] }); e.target.textContent = r.stillQuarantined ? 'still failing' : 'retried'; } catch (err) { alert(err.message); e.target.disabled = false; }
       } }, 'retry') : ''))));
