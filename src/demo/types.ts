@@ -1,4 +1,5 @@
 import type { Database } from '../backends/types.js';
+import type { DashboardServer } from '../dashboard/serve.js';
 import type { RunningApp } from '../../examples/billing/http/server.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { RunningMigration } from '../migrate/run.js';
@@ -18,6 +19,10 @@ export interface DemoOptions {
   readonly keep: boolean;
   /** Progress lines on stderr (off with --json). */
   readonly verbose: boolean;
+  /** Open the dashboard in a browser (xdg-open). */
+  readonly open?: boolean;
+  /** The dashboard's port (default: any free one). */
+  readonly dashboardPort?: number;
 }
 
 /** What a step reports: a one-line summary and details (numbers, URLs, samples) for the text and JSON output. */
@@ -50,6 +55,9 @@ export interface DemoContext {
   readonly legacyWrites: WriteCounts;
   /** Customer ids worth showing (clean, dirty), found while generating. */
   sampleCustomers: number[];
+  /** The dashboard of the run (from the dashboard step on) and its URL with the login token. */
+  dashboard?: DashboardServer;
+  dashboardUrl?: string;
   /** Cleanup actions, run in reverse order when the demo ends (also on failure). */
   onClose(fn: () => Promise<void>): void;
   log(line: string): void;

@@ -29,6 +29,9 @@ let dash: DashboardServer;
 let base: string;
 let browser: Browser;
 
+/** A page expression (run in the browser) true once the element's text is exactly `want`. */
+const textIs = (selector: string, want: string) => `document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(want)}`;
+
 async function sideOf(path: string): Promise<string> {
   const res = await request(`http://127.0.0.1:${gwPort}${path}`);
   return ((await res.body.json()) as { side: string }).side;
@@ -97,8 +100,7 @@ describe('dashboard in Chromium', () => {
     const route = s.routes.find((r) => r.id === 'orders')!;
     expect(route.legacy.requests + route.next.requests).toBeGreaterThanOrEqual(200);
     // traffic has stopped: the page's figures settle on the API's
-    await page.waitForFunction(([want]) => document.querySelector('[data-route="orders"] [data-k="requests"]')?.textContent === want,
-      [`${route.legacy.requests.toLocaleString('en-US')} / ${route.next.requests.toLocaleString('en-US')}`]);
+    await page.waitForFunction(textIs('[data-route="orders"] [data-k="requests"]', `${route.legacy.requests.toLocaleString('en-US')} / ${route.next.requests.toLocaleString('en-US')}`));
     expect(await page.textContent('[data-route="orders"] [data-k="mode"]')).toBe('canary 50 %');
     expect(await page.textContent('[data-k="quarantined"]')).toBe(String(s.scoreboard.quarantined));
     expect(s.scoreboard.quarantined).toBe(1);
@@ -110,7 +112,7 @@ describe('dashboard in Chromium', () => {
 
     page.once('dialog', (d) => void d.accept('next answers wrong totals'));
     await page.click('[data-route="orders"] button[data-action="rollback"]');
-    await page.waitForFunction(() => document.querySelector('[data-route="orders"] [data-k="mode"]')?.textContent === 'legacy');
+    await page.waitForFunction(textIs('[data-route="orders"] [data-k="mode"]', 'legacy'));
     const stored = (await store.getRoutes()).routes.find((r) => r.id === 'orders')!;
     expect(stored.mode).toBe('legacy');
     for (let i = 0; i < 100 && (await sideOf('/orders/probe-1')) !== 'legacy'; i++) await new Promise((r) => setTimeout(r, 20));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { DemoReport } from '../../../src/demo/types.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -18,7 +19,7 @@ describe.concurrent('siphon demo', () => {
       const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
       const report = JSON.parse(stdout) as DemoReport;
       expect(report.ok).toBe(true);
-      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated']);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'dashboard', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated', 'verify', 'scoreboard']);
       expect(report.steps.every((s) => s.ok)).toBe(true);
       const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
       expect(gen.totalRows).toBeGreaterThan(150);
@@ -71,6 +72,30 @@ describe.concurrent('siphon demo', () => {
       const samples = report.steps.find((s) => s.id === 'samples')!.details as { samples: { legacyStatus: number; nextStatus: number }[] };
       expect(samples.samples.length).toBeGreaterThan(0);
       expect(samples.samples.every((s) => s.legacyStatus === 200 && s.nextStatus === 200)).toBe(true);
+      expect(stdout).not.toMatch(/#token=/); // the dashboard's login link is for the terminal, not for scripts
+      // verify and the scoreboard: zero failed user requests, zero rows lost, the dirty rows counted, not hidden
+      const verify = report.steps.find((s) => s.id === 'verify')!.details as { verdict: string; rowsLost: number; tables: { table: string; legacyCount: number; matched: number; quarantined: number; missing: number }[] };
+      expect(verify.verdict).toBe('match');
+      expect(verify.tables.length).toBe(5);
+      const scoreboard = (report as DemoReport & { scoreboard: { failedUserRequests: number; rowsLost: number; quarantined: number } }).scoreboard;
+      expect(scoreboard.failedUserRequests).toBe(0);
+      expect(scoreboard.rowsLost).toBe(0);
+      expect(scoreboard.quarantined).toBeGreaterThan(0);
+      // the end state judged by plain SQL on the files: every legacy row is in next, or in quarantine with its reason
+      const legacy = new Database(join(dir, 'legacy.sqlite'), { readonly: true });
+      const next = new Database(join(dir, 'next.sqlite'), { readonly: true });
+      const state = new Database(join(dir, 'state.sqlite'), { readonly: true });
+      try {
+        const count = (db: Database.Database, sql: string, ...args: string[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+        const quarantinedKeys = (t: string) => count(state, `SELECT COUNT(DISTINCT key) AS n FROM quarantine WHERE source_table = ? AND state = 'open'`, t);
+        for (const t of verify.tables) {
+          const legacyRows = count(legacy, `SELECT COUNT(*) AS n FROM ${t.table}`);
+          expect(legacyRows, t.table).toBe(t.legacyCount);
+          expect(t.matched + quarantinedKeys(t.table), t.table).toBe(legacyRows);
+          expect(t.missing, t.table).toBe(0);
+        }
+        expect(count(next, 'SELECT COUNT(*) AS n FROM customers') + quarantinedKeys('CLIENT')).toBe(count(legacy, 'SELECT COUNT(*) AS n FROM CLIENT'));
+      } finally { legacy.close(); next.close(); state.close(); }
       expect(existsSync(join(dir, 'legacy.sqlite'))).toBe(true);
       expect(existsSync(join(dir, 'next.sqlite'))).toBe(true);
       expect(existsSync(join(dir, 'log.sqlite'))).toBe(true);
