@@ -10,7 +10,7 @@ import { renderMetrics } from '../../observe/metrics.js';
 import { openStateStore } from '../../state/open.js';
 import { openVerifyResults } from '../../state/verify/open.js';
 import type { DemoStep } from '../types.js';
-import { DEMO_SOURCE } from './migrate.js';
+import { DEMO_SLOT, DEMO_SOURCE } from './migrate.js';
 
 /**
  * The dashboard for the whole demo, started before anything moves so the story can be watched live: its URL (with a
@@ -41,7 +41,7 @@ export const dashboardStep: DemoStep = {
           log ??= await openLog(ctx.logUrl, { mode: 'read' });
           return collectStatus({
             config, legacy: ctx.legacyDb, next: ctx.nextDb, store, log, probes: probesFor(ctx.nextDb, store),
-            source: DEMO_SOURCE, method: 'trigger', slot: 'siphon_legacy', consumer: APPLY_CONSUMER,
+            source: DEMO_SOURCE, method: ctx.captureMethod ?? 'trigger', slot: DEMO_SLOT, consumer: APPLY_CONSUMER,
           });
         },
       },
