@@ -24,6 +24,8 @@ export interface Dashboard {
 }
 
 const MAX_BODY = 16 * 1024;
+/** A viewer with this much of the feed not yet read is cut: a client that never reads must not hold our memory. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -73,16 +75,23 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     return sessions.find(cookieValue(req.headers.cookie, SESSION_COOKIE));
   };
 
+  const send = (frame: string) => {
+    for (const v of viewers) {
+      if (v.writableLength > MAX_UNREAD_BYTES) { viewers.delete(v); v.destroy(); continue; }
+      v.write(frame);
+    }
+  };
+
   const tick = async () => {
     if (collecting || viewers.size === 0) return;
     collecting = true;
     try {
       const s = await collector.collect();
       const frame = `event: snapshot\ndata: ${JSON.stringify(s)}\n\n`;
-      for (const v of viewers) v.write(frame);
+      send(frame);
     } catch (e) {
       const frame = `event: failure\ndata: ${JSON.stringify({ message: e instanceof Error ? e.message : String(e) })}\n\n`;
-      for (const v of viewers) v.write(frame);
+      send(frame);
     } finally { collecting = false; }
   };
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processTree } from '../../bench/lib/proc-cpu.js';
 import { run } from '../../src/cli/main.js';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
-import { eventually } from './support/raw.js';
+import { eventually, freePort } from './support/raw.js';
 import { jsonAnswer, startUpstream, type TestUpstream } from './support/upstream.js';
 
 // `siphon gateway start --workers 2` as a real process tree following the state store, driven by `siphon route`.
@@ -21,12 +21,6 @@ let child: ChildProcess;
 let port: number;
 let adminPort: number;
 let stderr = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 async function side(path: string): Promise<string> {
   const res = await request(`http://127.0.0.1:${port}${path}`);

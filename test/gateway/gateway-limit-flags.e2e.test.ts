@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, rawExchange } from './support/raw.js';
+import { eventually, freePort, rawExchange } from './support/raw.js';
 import { jsonAnswer, startUpstream, type TestUpstream } from './support/upstream.js';
 
 // The hostile-client defences of issue 15 as `siphon gateway start` flags, checked on a real gateway process: each
@@ -15,12 +15,6 @@ let next: TestUpstream;
 let child: ChildProcess;
 let port: number;
 let stderr = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => { const s = connect(port, '127.0.0.1', () => resolve(s)); s.once('error', reject); });

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { metricsRegistry } from '../../../src/observe/metrics.js';
 
 /** Sends raw bytes on a fresh TCP connection and returns everything received until the server closes or `ms`. */
@@ -37,4 +37,11 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
     await sleep(10);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A port free right now on 127.0.0.1 (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
 }
