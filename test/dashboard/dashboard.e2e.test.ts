@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDashboard, storeActions, type DashboardServer, type DashboardSnapshot } from '../../src/dashboard/index.js';
@@ -29,8 +29,20 @@ let dash: DashboardServer;
 let base: string;
 let browser: Browser;
 
-/** A page expression (run in the browser) true once the element's text is exactly `want`. */
-const textIs = (selector: string, want: string) => `document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(want)}`;
+/**
+ * Waits until the element's text is exactly `want`. Polled from Node: the page's CSP forbids eval, so
+ * Playwright's waitForFunction (which evaluates its predicate in the page) fails there by design.
+ */
+async function waitText(page: Page, selector: string, want: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last: string | null = null;
+  while (Date.now() < until) {
+    last = await page.textContent(selector);
+    if (last === want) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${selector}: text stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}`);
+}
 
 async function sideOf(path: string): Promise<string> {
   const res = await request(`http://127.0.0.1:${gwPort}${path}`);
@@ -100,7 +112,7 @@ describe('dashboard in Chromium', () => {
     const route = s.routes.find((r) => r.id === 'orders')!;
     expect(route.legacy.requests + route.next.requests).toBeGreaterThanOrEqual(200);
     // traffic has stopped: the page's figures settle on the API's
-    await page.waitForFunction(textIs('[data-route="orders"] [data-k="requests"]', `${route.legacy.requests.toLocaleString('en-US')} / ${route.next.requests.toLocaleString('en-US')}`));
+    await waitText(page, '[data-route="orders"] [data-k="requests"]', `${route.legacy.requests.toLocaleString('en-US')} / ${route.next.requests.toLocaleString('en-US')}`);
     expect(await page.textContent('[data-route="orders"] [data-k="mode"]')).toBe('canary 50 %');
     expect(await page.textContent('[data-k="quarantined"]')).toBe(String(s.scoreboard.quarantined));
     expect(s.scoreboard.quarantined).toBe(1);
@@ -112,7 +124,7 @@ describe('dashboard in Chromium', () => {
 
     page.once('dialog', (d) => void d.accept('next answers wrong totals'));
     await page.click('[data-route="orders"] button[data-action="rollback"]');
-    await page.waitForFunction(textIs('[data-route="orders"] [data-k="mode"]', 'legacy'));
+    await waitText(page, '[data-route="orders"] [data-k="mode"]', 'legacy');
     const stored = (await store.getRoutes()).routes.find((r) => r.id === 'orders')!;
     expect(stored.mode).toBe('legacy');
     for (let i = 0; i < 100 && (await sideOf('/orders/probe-1')) !== 'legacy'; i++) await new Promise((r) => setTimeout(r, 20));
