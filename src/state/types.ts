@@ -344,7 +344,12 @@ export interface CheckpointStore {
 /** Free settings (JSON values by key). */
 export interface SettingsStore {
   getSetting(key: string): Promise<JsonValue | undefined>;
-  setSetting(key: string, value: JsonValue): Promise<void>;
+  /**
+   * With `audit`: the audit entry (action `audit.action` or `setting.set`, subject the key, before = the stored value
+   * or null, after = `value`) is written in the same transaction, so a change of a control setting (backfill pause…)
+   * is never without its entry, nor an entry without its change.
+   */
+  setSetting(key: string, value: JsonValue, audit?: AuditContext): Promise<void>;
   deleteSetting(key: string): Promise<boolean>;
 }
 

@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { NotStartedError } from '../../migrate/errors.js';
 import { setBackfillPause } from '../../backfill/pause.js';
-import type { JsonValue } from '../../state/types.js';
 import { migrationConfig, sqliteMissing } from '../../migrate/sources.js';
 import { openStateStore } from '../../state/open.js';
 import { out, printJson } from '../output.js';
@@ -18,8 +17,7 @@ async function setPause(flags: Flags, paused: boolean): Promise<void> {
   const store = await openStateStore(config.state);
   try {
     const by = actorOf(flags);
-    const p = await setBackfillPause(store, paused, flags.reason ?? null);
-    await store.appendAudit({ actor: by, action: paused ? 'backfill.pause' : 'backfill.resume', subject: 'backfill', after: { ...p } as JsonValue, ...(flags.reason ? { reason: flags.reason } : {}) });
+    const p = await setBackfillPause(store, paused, flags.reason ?? null, new Date(), by);
     if (flags.json) { printJson({ ...p, by }); return; }
     out(paused
       ? `backfill paused by ${by}${p.reason ? ` (${p.reason})` : ''}: the running "siphon migrate" reads no new chunk until resumed; capture and apply go on`
