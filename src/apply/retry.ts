@@ -14,6 +14,8 @@ export interface RetryFilter {
   readonly reasonCode?: string;
   /** Only these item ids. */
   readonly ids?: readonly number[];
+  /** Who re-drives, named in the audit entries of the items it resolves (default `siphon quarantine retry`). */
+  readonly actor?: string;
 }
 
 export interface RetryReport {
@@ -79,8 +81,8 @@ export async function retryQuarantine(applier: SiphonApplier, state: StateStore,
       if (o.outcome === 'waiting') report.waiting++; else report.stillQuarantined++;
       if ((o.reason ?? q.reasonCode) !== q.reasonCode) redriven.push(q.id);
     });
-    if (resolved.length > 0) await state.markQuarantine(resolved, 'resolved', { actor: 'siphon quarantine retry', reason: 'applied (or next already held a newer version)' });
-    if (redriven.length > 0) await state.markQuarantine(redriven, 'redriven', { actor: 'siphon quarantine retry', reason: 'quarantined again with another reason' });
+    if (resolved.length > 0) await state.markQuarantine(resolved, 'resolved', { actor: filter.actor ?? 'siphon quarantine retry', reason: 'applied (or next already held a newer version)' });
+    if (redriven.length > 0) await state.markQuarantine(redriven, 'redriven', { actor: filter.actor ?? 'siphon quarantine retry', reason: 'quarantined again with another reason' });
     onProgress?.(Math.min(ids.length, i + batchSize));
   }
   return report;

@@ -80,3 +80,12 @@ export function modeOf(kind: ModeKind, canaryPercent: number): RouteMode {
 export function storedMode(mode: RouteMode): { mode: ModeKind; canaryPercent: number } {
   return { mode: mode.kind, canaryPercent: mode.kind === 'canary' ? mode.percent : 0 };
 }
+
+/**
+ * The aggregation key of a route's traffic in metrics and diffs: `GET|HEAD /customers/:id` (`*` for any method).
+ * The gateway's `compileRoute` builds the same string; the control plane uses this one to find a route's diffs.
+ */
+export function endpointOf(match: RouteMatch): string {
+  const methods = match.methods?.length ? [...new Set(match.methods.map((m) => m.toUpperCase()))] : undefined;
+  return `${methods ? methods.join('|') : '*'} ${match.path}`;
+}
