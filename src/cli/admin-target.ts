@@ -31,7 +31,7 @@ export function adminOptions(c: Command): Command {
 /** The admin client when one is named, else undefined (no-server mode). */
 export async function adminClient(flags: AdminFlags, config?: ResolvedConfig): Promise<AdminClient | undefined> {
   if (flags.admin === false) return undefined;
-  const cfg = config ?? (flags.config && !flags.admin ? await loadConfig(flags.config) : undefined);
+  const cfg = config ?? (flags.config ? await loadConfig(flags.config) : undefined);
   const url = flags.admin ?? cfg?.admin?.url;
   if (!url) return undefined;
   if (!/^https?:\/\/[^/]/.test(url)) throw new AdminRequestError(`--admin: expected an http(s) URL, found "${url}"`);
