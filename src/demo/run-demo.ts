@@ -3,6 +3,7 @@
  * (reverse order), also when a step fails, so the demo never leaves a port or a file handle open.
  */
 import { join } from 'node:path';
+import { SiphonError } from '../errors.js';
 import type { DemoContext, DemoOptions, DemoReport, DemoStep, DemoStepReport } from './types.js';
 import { DEMO_STEPS } from './steps/index.js';
 
@@ -20,8 +21,8 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
   const cleanups: (() => Promise<void>)[] = [];
   const ctx: DemoContext = {
     options,
-    legacyUrl: `sqlite:${join(options.dir, 'legacy.sqlite')}`,
-    nextUrl: `sqlite:${join(options.dir, 'next.sqlite')}`,
+    legacyUrl: options.legacyDb ?? `sqlite:${join(options.dir, 'legacy.sqlite')}`,
+    nextUrl: options.nextDb ?? `sqlite:${join(options.dir, 'next.sqlite')}`,
     logUrl: `sqlite:${join(options.dir, 'log.sqlite')}`,
     stateUrl: `sqlite:${join(options.dir, 'state.sqlite')}`,
     sampleCustomers: [],
@@ -41,7 +42,8 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
         report = { id: step.id, title: step.title, ok: true, durationMs: Date.now() - t, ...out };
       } catch (e) {
         ok = false;
-        report = { id: step.id, title: step.title, ok: false, durationMs: Date.now() - t, summary: 'failed', error: (e as Error)?.message ?? String(e) };
+        const code = e instanceof SiphonError ? { errorCode: e.code } : {};
+        report = { id: step.id, title: step.title, ok: false, durationMs: Date.now() - t, summary: 'failed', error: (e as Error)?.message ?? String(e), ...code };
       }
       reports.push(report);
       hooks.onStep?.(report);

@@ -1,4 +1,6 @@
 import type { Database } from '../backends/types.js';
+import type { CaptureMethod } from '../capture/types.js';
+import type { DashboardServer } from '../dashboard/serve.js';
 import type { RunningApp } from '../../examples/billing/http/server.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { RunningMigration } from '../migrate/run.js';
@@ -18,6 +20,13 @@ export interface DemoOptions {
   readonly keep: boolean;
   /** Progress lines on stderr (off with --json). */
   readonly verbose: boolean;
+  /** Server databases instead of the demo folder's SQLite files (MariaDB/PostgreSQL legacy, PostgreSQL next). */
+  readonly legacyDb?: string;
+  readonly nextDb?: string;
+  /** Open the dashboard in a browser (xdg-open). */
+  readonly open?: boolean;
+  /** The dashboard's port (default: any free one). */
+  readonly dashboardPort?: number;
 }
 
 /** What a step reports: a one-line summary and details (numbers, URLs, samples) for the text and JSON output. */
@@ -50,6 +59,11 @@ export interface DemoContext {
   readonly legacyWrites: WriteCounts;
   /** Customer ids worth showing (clean, dirty), found while generating. */
   sampleCustomers: number[];
+  /** The capture method the migration runs with (trigger on SQLite, binlog on MariaDB, pgoutput on PostgreSQL). */
+  captureMethod?: CaptureMethod;
+  /** The dashboard of the run (from the dashboard step on) and its URL with the login token. */
+  dashboard?: DashboardServer;
+  dashboardUrl?: string;
   /** Cleanup actions, run in reverse order when the demo ends (also on failure). */
   onClose(fn: () => Promise<void>): void;
   log(line: string): void;
@@ -74,6 +88,8 @@ export interface DemoStepReport {
   readonly details?: Readonly<Record<string, unknown>>;
   readonly lines?: readonly string[];
   readonly error?: string;
+  /** The failure's stable code when it was a typed error (`DEMO_USAGE`: bad input, exit 2). */
+  readonly errorCode?: string;
 }
 
 export interface DemoReport {

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { DemoReport } from '../../../src/demo/types.js';
+import { openDatabase } from '../../../src/backends/open.js';
+import { toPlain } from '../../../src/values/index.js';
+import { freshDatabase } from '../../../test/support/engines.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
@@ -18,7 +22,7 @@ describe.concurrent('siphon demo', () => {
       const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
       const report = JSON.parse(stdout) as DemoReport;
       expect(report.ok).toBe(true);
-      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated']);
+      expect(report.steps.map((s) => s.id)).toEqual(['prepare', 'generate-legacy', 'next-schema', 'dashboard', 'start-apps', 'migrate', 'gateway-shadow', 'traffic', 'samples', 'captured', 'migrated', 'verify', 'scoreboard']);
       expect(report.steps.every((s) => s.ok)).toBe(true);
       const gen = report.steps.find((s) => s.id === 'generate-legacy')!.details as { totalRows: number };
       expect(gen.totalRows).toBeGreaterThan(150);
@@ -71,6 +75,30 @@ describe.concurrent('siphon demo', () => {
       const samples = report.steps.find((s) => s.id === 'samples')!.details as { samples: { legacyStatus: number; nextStatus: number }[] };
       expect(samples.samples.length).toBeGreaterThan(0);
       expect(samples.samples.every((s) => s.legacyStatus === 200 && s.nextStatus === 200)).toBe(true);
+      expect(stdout).not.toMatch(/#token=/); // the dashboard's login link is for the terminal, not for scripts
+      // verify and the scoreboard: zero failed user requests, zero rows lost, the dirty rows counted, not hidden
+      const verify = report.steps.find((s) => s.id === 'verify')!.details as { verdict: string; rowsLost: number; tables: { table: string; legacyCount: number; matched: number; quarantined: number; missing: number }[] };
+      expect(verify.verdict).toBe('match');
+      expect(verify.tables.length).toBe(5);
+      const scoreboard = (report as DemoReport & { scoreboard: { failedUserRequests: number; rowsLost: number; quarantined: number } }).scoreboard;
+      expect(scoreboard.failedUserRequests).toBe(0);
+      expect(scoreboard.rowsLost).toBe(0);
+      expect(scoreboard.quarantined).toBeGreaterThan(0);
+      // the end state judged by plain SQL on the files: every legacy row is in next, or in quarantine with its reason
+      const legacy = new Database(join(dir, 'legacy.sqlite'), { readonly: true });
+      const next = new Database(join(dir, 'next.sqlite'), { readonly: true });
+      const state = new Database(join(dir, 'state.sqlite'), { readonly: true });
+      try {
+        const count = (db: Database.Database, sql: string, ...args: string[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+        const quarantinedKeys = (t: string) => count(state, `SELECT COUNT(DISTINCT key) AS n FROM quarantine WHERE source_table = ? AND state = 'open'`, t);
+        for (const t of verify.tables) {
+          const legacyRows = count(legacy, `SELECT COUNT(*) AS n FROM ${t.table}`);
+          expect(legacyRows, t.table).toBe(t.legacyCount);
+          expect(t.matched + quarantinedKeys(t.table), t.table).toBe(legacyRows);
+          expect(t.missing, t.table).toBe(0);
+        }
+        expect(count(next, 'SELECT COUNT(*) AS n FROM customers') + quarantinedKeys('CLIENT')).toBe(count(legacy, 'SELECT COUNT(*) AS n FROM CLIENT'));
+      } finally { legacy.close(); next.close(); state.close(); }
       expect(existsSync(join(dir, 'legacy.sqlite'))).toBe(true);
       expect(existsSync(join(dir, 'next.sqlite'))).toBe(true);
       expect(existsSync(join(dir, 'log.sqlite'))).toBe(true);
@@ -102,6 +130,38 @@ describe.concurrent('siphon demo', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('tells the same story on MariaDB → PostgreSQL (binlog capture), and refuses a database holding other tables', async () => {
+    const legacy = await freshDatabase('mysql', 'siphon_demo_l');
+    const next = await freshDatabase('postgres', 'siphon_demo_n');
+    const dir = mkdtempSync(join(tmpdir(), 'siphon-demo-'));
+    try {
+      const { stdout } = await run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--json', '--legacy-db', legacy.url, '--next-db', next.url], { cwd: ROOT, maxBuffer: 16 << 20 });
+      const report = JSON.parse(stdout) as DemoReport & { scoreboard: { failedUserRequests: number; rowsLost: number; quarantined: number } };
+      expect(report.ok, JSON.stringify(report.steps.filter((s) => !s.ok))).toBe(true);
+      expect(report.scoreboard).toMatchObject({ failedUserRequests: 0, rowsLost: 0 });
+      expect(report.scoreboard.quarantined).toBeGreaterThan(0);
+      const captured = report.steps.find((s) => s.id === 'captured')!.details as { captured: number; legacyWrites: number };
+      expect(captured.captured).toBe(captured.legacyWrites);
+      // plain SQL: every legacy client is a next customer or quarantined
+      const l = await openDatabase(legacy.url);
+      const n = await openDatabase(next.url);
+      const s = new Database(join(dir, 'state.sqlite'), { readonly: true });
+      try {
+        const one = async (db: Awaited<ReturnType<typeof openDatabase>>, sql: string) => Number(toPlain((await db.query(sql))[0]!['n'] ?? null));
+        const quarantined = (s.prepare(`SELECT COUNT(DISTINCT key) AS n FROM quarantine WHERE source_table = 'CLIENT' AND state = 'open'`).get() as { n: number }).n;
+        expect(await one(n, 'SELECT COUNT(*) AS n FROM customers') + quarantined).toBe(await one(l, 'SELECT COUNT(*) AS n FROM CLIENT'));
+        // a database with a table the demo did not create is refused before anything is dropped (exit 2)
+        await l.execute('CREATE TABLE payroll (id INT PRIMARY KEY)');
+      } finally { await l.close(); await n.close(); s.close(); }
+      await expect(run('node', ['bin/siphon.js', 'demo', '--dir', dir, ...SMALL, '--legacy-db', legacy.url], { cwd: ROOT })).rejects.toMatchObject({ code: 2 });
+      const l2 = await openDatabase(legacy.url);
+      try { expect((await l2.listTables()).map((t) => t.toUpperCase())).toEqual(expect.arrayContaining(['CLIENT', 'PAYROLL'])); } finally { await l2.close(); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await legacy.drop(); await next.drop();
+    }
+  }, 240_000);
 
   it('refuses bad options with exit code 2', async () => {
     await expect(run('node', ['bin/siphon.js', 'demo', '--dirty', '3'], { cwd: ROOT })).rejects.toMatchObject({ code: 2 });

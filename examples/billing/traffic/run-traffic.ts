@@ -22,6 +22,11 @@ export interface TrafficOptions {
   readonly timeoutMs?: number;
   /** Extra headers on every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Reads only: a write drawn becomes a read of the same customer (same draws, so the rest of the stream is
+   * unchanged). For a next system that must not take writes yet: they go to legacy and reach next through capture.
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface RouteStats { count: number; p50: number; p99: number }
@@ -129,6 +134,7 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficSummary> {
     const choose = <T>(items: readonly T[], u: number): T => items[Math.min(items.length - 1, Math.floor(u * items.length))]!;
     let action = weightedAt(MIX, a);
     if ((action === 'invoice' || action === 'payment') && user.invoices.length === 0) action = 'invoices';
+    if (o.readOnly && (action === 'payment' || action === 'address')) action = 'customer';
     switch (action) {
       case 'customer': reads++; await call(user, 'GET /customers/:id', 'GET', `/customers/${user.customer}`); return;
       case 'invoices': {

@@ -38,6 +38,34 @@ interface StartFlags {
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
   mirrorRate?: number; mirrorMaxLoad?: number;
   jwtSecretEnv?: string;
+  maxHeaderCount?: number; bodyBuffer?: number; minBodyRate?: number; maxConnections?: number; clientShare?: number;
+  clientKeyHeader?: string; clientHeaderTimeout?: number; clientRequestTimeout?: number; clientBodyIdle?: number;
+  clientSendTimeout?: number; idleTimeout?: number; connections?: number;
+}
+
+/** The hostile-client defences (issue 15), each a flag; absent flags keep the defaults of `src/gateway/settings.ts`. */
+function limitFlags(flags: StartFlags): Pick<GatewayOverrides, 'limits' | 'timeouts' | 'connections'> {
+  const pick = <T>(v: T | undefined, key: string): Record<string, T> => (v === undefined ? {} : { [key]: v });
+  return {
+    limits: {
+      ...pick(flags.maxBody, 'maxBodyBytes'), ...pick(flags.maxHeader, 'maxHeaderSize'), ...pick(flags.maxHeaderCount, 'maxHeaderCount'),
+      ...pick(flags.bodyBuffer, 'bodyBufferBytes'), ...pick(flags.minBodyRate, 'minBodyBytesPerSec'),
+      ...pick(flags.maxConnections, 'maxClientConnections'), ...pick(flags.clientShare, 'clientShare'),
+      ...pick(flags.clientKeyHeader?.toLowerCase(), 'clientKeyHeader'),
+    },
+    timeouts: {
+      ...(flags.upstreamTimeout ? { upstreamHeadersMs: flags.upstreamTimeout, upstreamBodyMs: flags.upstreamTimeout } : {}),
+      ...pick(flags.clientHeaderTimeout, 'clientHeadersMs'), ...pick(flags.clientRequestTimeout, 'clientRequestMs'),
+      ...pick(flags.clientBodyIdle, 'clientBodyIdleMs'), ...pick(flags.clientSendTimeout, 'clientSendMs'), ...pick(flags.idleTimeout, 'idleMs'),
+    },
+    ...pick(flags.connections, 'connections'),
+  };
+}
+
+function clientShareArg(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`--client-share must be a number in (0, 1], got "${v}"`);
+  return n;
 }
 
 function readRoutesFile(file: string) {
@@ -74,6 +102,18 @@ export function registerGateway(program: Command): void {
     .option('--mirror-body-limit <bytes>', 'request bodies larger are not mirrored', int('--mirror-body-limit'))
     .option('--mirror-rate <n>', 'mirror copies per second per process at most (0: no cap); the rest are skipped and counted', int('--mirror-rate'))
     .option('--mirror-max-load <share>', 'event-loop utilisation (0–1) above which mirror copies are shed (default 0.5; 0: never shed)', share('--mirror-max-load'))
+    .option('--max-header-count <n>', 'header fields per request (431 beyond; default 101)', int('--max-header-count', 1))
+    .option('--body-buffer <bytes>', 'request bodies up to this size are read whole before an upstream connection is taken', int('--body-buffer'))
+    .option('--min-body-rate <bytes/s>', 'slowest request body accepted after the body idle time (408 below; 0: off)', int('--min-body-rate'))
+    .option('--max-connections <n>', 'client connections per process (503 beyond)', int('--max-connections', 1))
+    .option('--client-share <share>', "share (0–1] of an upstream pool one client may hold (1: no per-client limit)", clientShareArg)
+    .option('--client-key-header <name>', 'header naming the client for --client-share (set by a trusted load balancer); default: the peer address')
+    .option('--client-header-timeout <ms>', 'time to receive request headers (slowloris)', int('--client-header-timeout', 1))
+    .option('--client-request-timeout <ms>', 'time to receive a whole request', int('--client-request-timeout', 1))
+    .option('--client-body-idle <ms>', 'longest silence while a client sends a body', int('--client-body-idle', 1))
+    .option('--client-send-timeout <ms>', 'longest wait for a client to read an answer (then cut)', int('--client-send-timeout', 1))
+    .option('--idle-timeout <ms>', 'keep-alive idle time on both sides', int('--idle-timeout', 1))
+    .option('--connections <n>', 'connections per upstream pool', int('--connections', 1))
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
@@ -87,8 +127,7 @@ export function registerGateway(program: Command): void {
       }
       const settings: GatewayOverrides = {
         legacy, next, ...(flags.legacy2Http ? { legacy2: flags.legacy2Http } : {}), ...(jwtSecret ? { jwtSecret } : {}),
-        limits: { ...(flags.maxBody ? { maxBodyBytes: flags.maxBody } : {}), ...(flags.maxHeader ? { maxHeaderSize: flags.maxHeader } : {}) },
-        timeouts: flags.upstreamTimeout ? { upstreamHeadersMs: flags.upstreamTimeout, upstreamBodyMs: flags.upstreamTimeout } : {},
+        ...limitFlags(flags),
         mirror: {
           ...(flags.mirrorTimeout ? { timeoutMs: flags.mirrorTimeout } : {}),
           ...(flags.mirrorQueue !== undefined ? { queueMax: flags.mirrorQueue } : {}),

@@ -1,4 +1,8 @@
 import { openDatabase } from '../../backends/open.js';
+import type { Database } from '../../backends/types.js';
+import type { CaptureMethod } from '../../capture/types.js';
+import { assertNever } from '../../errors.js';
+import { DemoUsageError } from '../errors.js';
 import { loadConfig } from '../../config/load.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { startMigration } from '../../migrate/run.js';
@@ -9,6 +13,17 @@ import type { DemoContext, DemoStep } from '../types.js';
 import { demoConfigFile } from './demo-config.js';
 
 export const DEMO_SOURCE = 'legacy';
+export const DEMO_SLOT = 'siphon_demo';
+
+/** Each engine's own change stream: triggers on SQLite, the binary log on MariaDB, logical decoding on PostgreSQL. */
+export function demoCaptureMethod(legacy: Database): CaptureMethod {
+  switch (legacy.dialect) {
+    case 'sqlite': return 'trigger';
+    case 'mysql': return 'binlog';
+    case 'postgres': return 'pgoutput';
+    default: return assertNever(legacy.dialect, 'legacy dialect');
+  }
+}
 
 /** The billing mappings of examples/billing/siphon.sqlite.config.ts, on the demo folder's files. */
 export async function demoMigrationConfig(ctx: DemoContext): Promise<ResolvedConfig> {
@@ -24,7 +39,8 @@ export const nextSchemaStep: DemoStep = {
     ctx.nextDb = await openDatabase(ctx.nextUrl);
     const db = ctx.nextDb;
     ctx.onClose(() => db.close());
-    const ddl = nextDdl('sqlite', { reset: true });
+    if (db.dialect === 'mysql') throw new DemoUsageError('next on MariaDB is not part of the demo: give a PostgreSQL or SQLite next database');
+    const ddl = nextDdl(db.dialect, { reset: true });
     await db.transaction(async (tx) => { for (const s of ddl) await tx.execute(s); });
     return { summary: `${(await db.listTables()).length} empty tables in ${ctx.nextUrl}` };
   },
@@ -46,7 +62,9 @@ export const migrateStep: DemoStep = {
     if (!ctx.legacyDb || !ctx.nextDb) throw new Error('the databases are not open');
     // one handle per SQLite file in this process (the apps use the same ones): see CaptureRunOptions.legacy
     const wiring = await migrationWiring({ next: ctx.nextDb });
-    const m = await startMigration({ config, source: DEMO_SOURCE, slot: 'siphon_legacy', openApplier: wiring.openApplier, legacy: ctx.legacyDb, capturePollMs: 5, reapplyPollMs: 200 });
+    const method = demoCaptureMethod(ctx.legacyDb);
+    ctx.captureMethod = method;
+    const m = await startMigration({ config, source: DEMO_SOURCE, slot: DEMO_SLOT, method, openApplier: wiring.openApplier, legacy: ctx.legacyDb, capturePollMs: 5, reapplyPollMs: 200 });
     ctx.migration = m;
     ctx.onClose(async () => { await m.stop().catch(() => undefined); });
     const { trafficSeconds, rate, customers, seed } = ctx.options;

@@ -3,7 +3,7 @@ import { probesFor } from '../../migrate/wiring.js';
 import { openForReading } from '../../migrate/sources.js';
 import { collectStatus } from '../../migrate/status.js';
 import type { DemoStep } from '../types.js';
-import { DEMO_SOURCE } from './migrate.js';
+import { DEMO_SLOT, DEMO_SOURCE } from './migrate.js';
 
 /** The end of the story: what `siphon status` checks, per table — every legacy row is in next or in quarantine. */
 export const migratedStep: DemoStep = {
@@ -16,7 +16,7 @@ export const migratedStep: DemoStep = {
     try {
       const s = await collectStatus({
         config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: probesFor(src.next, src.store),
-        source: DEMO_SOURCE, method: 'trigger', slot: 'siphon_legacy', consumer: APPLY_CONSUMER,
+        source: DEMO_SOURCE, method: ctx.captureMethod ?? 'trigger', slot: DEMO_SLOT, consumer: APPLY_CONSUMER,
       });
       const failing = s.tables.filter((t) => !t.check?.ok);
       if (failing.length > 0) {
