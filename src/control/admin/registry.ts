@@ -10,7 +10,8 @@ import type { AdminIdentity } from './tokens.js';
  * handler.
  */
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Access = 'read' | 'change';
+/** `open`: raw endpoints only — the handler authenticates by itself (the dashboard's login page and session cookie). */
+export type Access = 'read' | 'change' | 'open';
 
 export interface AdminRequest {
   readonly method: AdminMethod;
@@ -40,9 +41,12 @@ export interface JsonEndpoint extends EndpointBase {
   handle(req: AdminRequest): Promise<unknown>;
 }
 
-/** A raw endpoint answers itself (a component's own handler); authentication and roles are already checked. */
+/**
+ * A raw endpoint answers itself (a component's own handler). With `read`/`change` access, authentication and the
+ * role are checked before (`who` is set); with `open` access nothing is checked and `who` is undefined.
+ */
 export interface RawEndpoint extends EndpointBase {
-  handleRaw(req: IncomingMessage, res: ServerResponse, who: AdminIdentity): void | Promise<void>;
+  handleRaw(req: IncomingMessage, res: ServerResponse, who: AdminIdentity | undefined): void | Promise<void>;
 }
 
 export type Endpoint = JsonEndpoint | RawEndpoint;
@@ -55,6 +59,7 @@ export class EndpointRegistry {
   private readonly compiled: Compiled[] = [];
 
   mount(endpoint: Endpoint): void {
+    if (endpoint.access === 'open' && !isRaw(endpoint)) throw new AdminMountError(endpoint.method, `${endpoint.path} (open access is for raw endpoints that authenticate by themselves)`);
     if (this.compiled.some((c) => c.endpoint.method === endpoint.method && c.endpoint.path === endpoint.path)) {
       throw new AdminMountError(endpoint.method, endpoint.path);
     }

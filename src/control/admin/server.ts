@@ -31,6 +31,8 @@ export interface AdminApi {
   readonly registry: EndpointRegistry;
   /** Mounts a component's endpoint (aspire, canary analysis…); before or after `listen`. */
   mount(endpoint: Endpoint): void;
+  /** The identity and role of a token (constant time), for components that log users in themselves (dashboard). */
+  authenticate(token: string): AdminIdentity | undefined;
   /** Listens (default 127.0.0.1, port 0 = any free port) and says where. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -101,12 +103,17 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     const url = new URL(req.url ?? '/', 'http://admin');
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') { send(res, 200, { ok: true }); return; }
+    const found = METHODS.has(method) ? registry.find(method, url.pathname) : undefined;
+    if (found && 'endpoint' in found && found.endpoint.access === 'open' && isRaw(found.endpoint)) {
+      await found.endpoint.handleRaw(req, res, undefined);
+      return;
+    }
+    // authentication before anything else: without a token, an unknown path is 401 too (no map of the API)
     const who = verifier.verify(req.headers.authorization);
     if (!who) {
       sendError(res, 401, 'ADMIN_UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer TOKEN)', { 'www-authenticate': 'Bearer' });
       return;
     }
-    const found = METHODS.has(method) ? registry.find(method, url.pathname) : undefined;
     if (!found) { sendError(res, 404, 'ADMIN_NOT_FOUND', `no endpoint ${method} ${url.pathname} (GET / lists them)`); return; }
     if ('allowed' in found) {
       sendError(res, 405, 'ADMIN_METHOD_NOT_ALLOWED', `${url.pathname} answers ${found.allowed.join(', ')}`, { allow: found.allowed.join(', ') });
@@ -145,6 +152,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     server,
     registry,
     mount: (e) => registry.mount(e),
+    authenticate: (token) => verifier.identify(token),
     listen: (port = 0, host = '127.0.0.1') => new Promise<AddressInfo>((resolve, reject) => {
       const fail = (e: NodeJS.ErrnoException) => reject(new AdminListenError(host, port, e));
       server.once('error', fail);

@@ -2,7 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../../config/types.js';
 import { createLogger, type Logger } from '../../observe/logger.js';
 import type { RouteTableCheck } from '../../routes/control.js';
+import type { Dashboard } from '../../dashboard/index.js';
 import { openStateStore } from '../../state/open.js';
+import { verifyOpener } from './endpoints/reads.js';
+import { mountDashboard } from './dashboard.js';
 import { createAdminApi, type AdminApi } from './server.js';
 import { DEFAULT_TOKEN_FILE, loadOrCreateTokens } from './tokens.js';
 
@@ -18,6 +21,10 @@ export interface StartAdminOptions {
   readonly tokenFile?: string;
   readonly checkRoutes?: RouteTableCheck;
   readonly logger?: Logger;
+  /** Serve the dashboard at /dashboard/ (default true). */
+  readonly dashboard?: boolean;
+  /** Prometheus text of the gateway(s) for the dashboard, when this process can read it. */
+  readonly metrics?: () => Promise<string>;
 }
 
 export interface RunningAdmin {
@@ -42,20 +49,31 @@ export async function startAdminApi(o: StartAdminOptions): Promise<RunningAdmin>
   if (created) log.info({ file: tokenFile }, 'admin tokens generated (an operator and a read-only token, mode 0600)');
   const stateUrl = o.stateUrl ?? o.config?.state;
   const state = await openStateStore(stateUrl);
+  const stopExtras: (() => Promise<void>)[] = [];
   const api = createAdminApi({ state, tokens, logger: log, ...(o.config ? { config: o.config } : {}), ...(stateUrl ? { stateUrl } : {}),
     ...(o.checkRoutes ? { checkRoutes: o.checkRoutes } : {}) });
+  let dashboard: Dashboard | undefined;
+  if (o.dashboard !== false) {
+    const verify = stateUrl ? verifyOpener(stateUrl) : undefined;
+    dashboard = mountDashboard(api, { state, ...(o.config ? { config: o.config } : {}), ...(verify ? { verify: verify.get } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {}) });
+    const closeDashboard = async () => { dashboard!.close(); await verify?.close(); };
+    stopExtras.push(closeDashboard);
+  }
   let address: AddressInfo;
   try {
     address = await api.listen(o.port ?? o.config?.admin?.port ?? DEFAULT_ADMIN_PORT, o.host ?? o.config?.admin?.host ?? '127.0.0.1');
   } catch (e) {
+    for (const stop of stopExtras) await stop();
     await api.close();
     await state.close();
     throw e;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ port: address.port, host: address.address, state: state.location }, 'admin API listening');
+  if (dashboard) log.info({ url: `http://${address.address}:${address.port}/dashboard/` }, 'dashboard served (log in with an admin token)');
   return {
     api, address, url: `http://${host}:${address.port}`, tokenFile, tokensCreated: created,
-    stop: async () => { await api.close(); await state.close(); },
+    stop: async () => { for (const stop of stopExtras) await stop(); await api.close(); await state.close(); },
   };
 }

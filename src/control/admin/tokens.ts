@@ -116,11 +116,17 @@ export class TokenVerifier {
     this.digests = tokens.map((t) => ({ digest: sha256(t.token), who: { identity: t.identity, role: t.role } }));
   }
 
+  /** The identity of an `Authorization` header's bearer token. */
   verify(authorization: string | undefined): AdminIdentity | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    const got = sha256(m?.[1] ?? '');
+    return m ? this.identify(m[1]!) : undefined;
+  }
+
+  /** The identity of a token itself (a dashboard login). */
+  identify(token: string): AdminIdentity | undefined {
+    const got = sha256(token);
     let found: AdminIdentity | undefined;
-    for (const d of this.digests) if (timingSafeEqual(got, d.digest) && m) found ??= d.who;
+    for (const d of this.digests) if (timingSafeEqual(got, d.digest) && token !== '') found ??= d.who;
     return found;
   }
 }
