@@ -63,9 +63,10 @@ describe('quarantine retry through the admin API', () => {
     const nextDb = new Sqlite(join(dir, 'next.sqlite'), { readonly: true });
     try { expect(nextDb.prepare('SELECT id, name FROM items ORDER BY id').all()).toEqual([{ id: 1, name: 'bad' }, { id: 2, name: 'ok' }]); } finally { nextDb.close(); }
     expect(sql('SELECT state FROM quarantine')).toEqual([{ state: 'resolved' }]);
-    const audit = sql("SELECT actor, action, before_json, after_json FROM audit WHERE action LIKE 'quarantine.%'");
+    const audit = sql("SELECT actor, action, reason, before_json, after_json FROM audit WHERE action LIKE 'quarantine.%'");
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'alice', action: 'quarantine.resolved' });
+    expect(audit[0]!.reason).toMatch(/^mapping fixed in v2: applied/);
     expect(json(audit[0]!.before_json)).toMatchObject({ states: ['open'] });
     expect(json(audit[0]!.after_json)).toMatchObject({ state: 'resolved' });
   });

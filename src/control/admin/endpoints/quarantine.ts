@@ -57,7 +57,7 @@ export function mountQuarantine(registry: EndpointRegistry, { state, config }: A
         const applier = await createApplier({ config, next, state });
         try {
           return await retryQuarantine(applier, state, { ...(table ? { sourceTable: table } : {}), ...(reasonCode ? { reasonCode } : {}),
-            ...(only ? { ids: only } : {}), actor: req.who.identity });
+            ...(only ? { ids: only } : {}), actor: req.who.identity, ...(req.audit().reason ? { reason: req.audit().reason } : {}) });
         } finally { await applier.close(); }
       } finally { await next.close(); }
     },
