@@ -51,6 +51,13 @@ describe('quarantine retry through the admin API', () => {
   });
   afterAll(async () => { await api?.close(); await store?.close(); await next?.close(); rmSync(dir, { recursive: true, force: true }); });
 
+  it('GET /status runs the migration status with the config; before any migration it says so (409)', async () => {
+    const r = await call(base, 'GET', '/status', RO);
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'MIGRATE_NOT_STARTED' });
+    expect(r.body.error.message).toMatch(/no event log at .*"siphon migrate" has not run/);
+  });
+
   it('a read-only token cannot re-drive (403) and nothing moves', async () => {
     expect((await call(base, 'POST', '/quarantine/retry', RO, {})).status).toBe(403);
     expect(sql('SELECT state FROM quarantine')).toEqual([{ state: 'open' }]);

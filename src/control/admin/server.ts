@@ -53,6 +53,8 @@ export function statusFor(e: unknown): number {
   if (!(e instanceof SiphonError)) return 500;
   if (e.code === 'STATE_ROUTE_NOT_FOUND' || e.code === 'ADMIN_NOT_FOUND') return 404;
   if (e.code === 'ADMIN_UNAVAILABLE') return 503;
+  // what the request reads does not exist yet (the migration never ran with this config): not the API's failure
+  if (e.code === 'MIGRATE_NOT_STARTED' || e.code === 'STATE_NOT_FOUND' || e.code === 'LOG_NOT_FOUND') return 409;
   if (e.code === 'ADMIN_BAD_REQUEST' || e.code.startsWith('CONFIG_') || e.code === 'STATE_INVALID_INPUT'
     || e.code === 'GATEWAY_ROUTE_CONTROL') return 400;
   return 500;
