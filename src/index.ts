@@ -2,6 +2,8 @@
 export { z } from 'zod';
 export * from './config/index.js';
 export * from './state/index.js';
+// The one route model (match, mode, options) the state store, the gateway and the control plane share.
+export * from './routes/index.js';
 export {
   openLog, replay, consume, ConsumerRegistry, builtinConsumers, changeKeyText, changeKeyValues, changedColumns, previousKey, encodeRecord, decodeRecord,
   CheckpointConflictError as LogCheckpointConflictError, LogRecordError, ReplayRangeError, versionOf, positionKind, PositionFormatError,

@@ -14,6 +14,10 @@ export interface RetryFilter {
   readonly reasonCode?: string;
   /** Only these item ids. */
   readonly ids?: readonly number[];
+  /** Who re-drives, named in the audit entries of the items it resolves (default `siphon quarantine retry`). */
+  readonly actor?: string;
+  /** Why (the operator's words), put before each audit entry's outcome. */
+  readonly reason?: string;
 }
 
 export interface RetryReport {
@@ -54,6 +58,7 @@ export async function retryQuarantine(applier: SiphonApplier, state: StateStore,
       afterId = page.next;
     }
   }
+  const because = (outcome: string) => (filter.reason ? `${filter.reason}: ${outcome}` : outcome);
   const report: RetryReport = { retried: 0, resolved: 0, stillQuarantined: 0, waiting: 0, unreadable: 0 };
   for (let i = 0; i < ids.length; i += batchSize) {
     const qs: QuarantineItem[] = [];
@@ -79,8 +84,8 @@ export async function retryQuarantine(applier: SiphonApplier, state: StateStore,
       if (o.outcome === 'waiting') report.waiting++; else report.stillQuarantined++;
       if ((o.reason ?? q.reasonCode) !== q.reasonCode) redriven.push(q.id);
     });
-    if (resolved.length > 0) await state.markQuarantine(resolved, 'resolved', { actor: 'siphon quarantine retry', reason: 'applied (or next already held a newer version)' });
-    if (redriven.length > 0) await state.markQuarantine(redriven, 'redriven', { actor: 'siphon quarantine retry', reason: 'quarantined again with another reason' });
+    if (resolved.length > 0) await state.markQuarantine(resolved, 'resolved', { actor: filter.actor ?? 'siphon quarantine retry', reason: because('applied (or next already held a newer version)') });
+    if (redriven.length > 0) await state.markQuarantine(redriven, 'redriven', { actor: filter.actor ?? 'siphon quarantine retry', reason: because('quarantined again with another reason') });
     onProgress?.(Math.min(ids.length, i + batchSize));
   }
   return report;

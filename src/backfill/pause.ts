@@ -1,4 +1,4 @@
-import type { SettingsStore as StateSettings } from '../state/types.js';
+import type { AuditContext, SettingsStore as StateSettings } from '../state/types.js';
 import type { OperatorPause } from './types.js';
 
 /**
@@ -10,9 +10,16 @@ export const PAUSE_SETTING = 'backfill.pause';
 /** The part of the state store the pause needs (the state store's settings part). */
 export type SettingsStore = Pick<StateSettings, 'getSetting' | 'setSetting'>;
 
-export async function setBackfillPause(store: SettingsStore, paused: boolean, reason: string | null = null, now = new Date()): Promise<OperatorPause> {
+/**
+ * Stores the pause. With `actor`, the audit entry (`backfill.pause` / `backfill.resume`, before and after) is written
+ * in the same state-store transaction as the setting (every operator change is audited; the CLI and admin API pass it).
+ */
+export async function setBackfillPause(store: SettingsStore, paused: boolean, reason: string | null = null, now = new Date(),
+  actor?: string): Promise<OperatorPause> {
   const value: OperatorPause = { paused, reason, at: now.toISOString() };
-  await store.setSetting(PAUSE_SETTING, { ...value });
+  const audit: AuditContext | undefined = actor === undefined ? undefined
+    : { actor, action: paused ? 'backfill.pause' : 'backfill.resume', ...(reason ? { reason } : {}) };
+  await store.setSetting(PAUSE_SETTING, { ...value }, audit);
   return value;
 }
 

@@ -21,6 +21,9 @@ import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.
 export { guardClosedPipes } from './pipes.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVerify } from './commands/verify.js';
+import { registerAdmin } from './commands/admin.js';
+import { registerDiffs } from './commands/diffs.js';
+import { auditCommand } from './commands/state.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -57,6 +60,9 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerQuarantine(program);
   registerSchema(program);
   registerVerify(program);
+  registerAdmin(program);
+  registerDiffs(program);
+  auditCommand(program.command('audit')); // alias of `siphon state audit`
   return program;
 }
 

@@ -106,5 +106,6 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
     log: anchorSqlite(c.log ?? DEFAULT_LOG, base),
     entities: c.entities ?? {},
     tables,
+    ...(c.admin ? { admin: { ...c.admin, ...(c.admin.tokenFile ? { tokenFile: base ? resolvePath(base, c.admin.tokenFile) : c.admin.tokenFile } : {}) } } : {}),
   };
 }

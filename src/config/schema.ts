@@ -75,6 +75,12 @@ export const configSchema = z.strictObject({
   log: urlField(['sqlite', 'postgres', 'nats']).optional(),
   entities: z.record(z.string(), z.strictObject({ root: z.string({ error: 'the name of a table in tables' }) }, { error: 'an object { root: TABLE }' }), { error: 'an object of entities { name: { root: TABLE } }' }).optional(),
   tables: z.record(z.string(), tableSchema, { error: 'an object of table mappings keyed by legacy table name' }),
+  admin: z.strictObject({
+    url: httpField.optional(),
+    host: z.string({ error: 'a host name or address' }).min(1).optional(),
+    port: z.number({ error: 'a port number' }).int().min(0).max(65535).optional(),
+    tokenFile: z.string({ error: 'a file path' }).min(1).optional(),
+  }, { error: 'an object { url?, host?, port?, tokenFile? }' }).optional(),
 }, { error: 'a migration config object (export default defineMigration({...}))' });
 
 /** The validated shape (before resolution of defaults). */
@@ -86,11 +92,12 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   next: ['db', 'http'],
   table: Object.keys(tableSchema.shape),
   entity: ['root'],
+  admin: ['url', 'host', 'port', 'tokenFile'],
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS['']!;
-  if (path.length === 1 && (path[0] === 'legacy' || path[0] === 'next')) return KNOWN_KEYS[path[0]]!;
+  if (path.length === 1 && (path[0] === 'legacy' || path[0] === 'next' || path[0] === 'admin')) return KNOWN_KEYS[path[0]]!;
   if (path.length === 2 && path[0] === 'tables') return KNOWN_KEYS.table!;
   if (path.length === 2 && path[0] === 'entities') return KNOWN_KEYS.entity!;
   return [];

@@ -124,6 +124,18 @@ export interface MigrationConfig<E extends string = string, T extends Record<str
   readonly log?: string;
   readonly entities?: { readonly [K in E]: EntityDefinition<Extract<keyof T, string>> };
   readonly tables: { readonly [K in keyof T]: TableMapping<PlainRow, T[K], E> };
+  /** The control plane's admin API (`siphon admin start`, and the CLI's `--admin`). */
+  readonly admin?: AdminSettings;
+}
+
+export interface AdminSettings {
+  /** Where the CLI finds a running admin API (`http://host:port`); absent: the CLI works on the state store directly. */
+  readonly url?: string;
+  /** Where `siphon admin start` listens. Default 127.0.0.1:8474. */
+  readonly host?: string;
+  readonly port?: number;
+  /** The tokens file (`ROLE IDENTITY TOKEN` per line, mode 0600); default `.siphon/admin-tokens` beside the config. */
+  readonly tokenFile?: string;
 }
 
 /** A table mapping after validation: normalised, defaults applied. */
@@ -158,4 +170,6 @@ export interface ResolvedConfig {
   readonly log: string;
   readonly entities: Readonly<Record<string, EntityDefinition>>;
   readonly tables: Readonly<Record<string, ResolvedTable>>;
+  /** As written; `tokenFile` resolved against the config's folder. */
+  readonly admin?: AdminSettings;
 }

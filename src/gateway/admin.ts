@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TokenVerifier } from '../control/admin/tokens.js';
 import { renderMetrics } from '../observe/metrics.js';
 
 export interface AdminOptions {
@@ -12,19 +12,15 @@ export interface AdminOptions {
   readonly status?: () => unknown;
 }
 
-function authorized(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const got = Buffer.from(header.slice(7));
-  const want = Buffer.from(token);
-  return got.length === want.length && timingSafeEqual(got, want);
-}
 
 /** The gateway's admin port: GET /metrics (Prometheus text) and GET /status with a bearer token, GET /healthz open. */
 export function createAdminServer(opts: AdminOptions): { server: Server; listen(port: number, host?: string): Promise<AddressInfo>; close(): Promise<void> } {
+  // the control plane's verifier: constant time, whatever the length of the token sent
+  const verifier = new TokenVerifier([{ role: 'read-only', identity: 'gateway-admin', token: opts.token }]);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok\n'); return; }
-    if (!authorized(req.headers.authorization, opts.token)) {
+    if (!verifier.verify(req.headers.authorization)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
       res.end('a bearer token is required (Authorization: Bearer <token>)\n');
       return;

@@ -1,79 +1,22 @@
-import type { AuditContext, Route, RouteChange, RouteInput, RouteStore, RouteTable } from '../state/types.js';
-import { RouteControlError } from './errors.js';
+import type { AuditContext, RouteInput, RouteStore, RouteTable } from '../state/types.js';
+import * as routes from '../routes/control.js';
+import type { RouteSpec } from '../routes/model.js';
 import { compileRoutes } from './routing/compile.js';
-import type { RouteMode } from './routing/route.js';
-import { fromStoredRoute } from './routing/store-routes.js';
 
 /**
- * Route control over the state store: every change is one store transaction that bumps the table version and
- * writes its audit entry (who, when, before, after, why); gateways following the store swap tables within ~100 ms.
+ * Route control (`src/routes/control.ts`) with the gateway's own check: a table is compiled as a gateway would
+ * compile it before it is stored, so a bad pattern is refused here, not live.
  */
-export interface RouteEdit {
-  readonly mode?: RouteMode;
-  readonly match?: RouteInput['match'];
-  /** Merged into the route's gateway options (userKey, entityKey, mirrorWrites, canaryShadow, fallback). */
-  readonly options?: Readonly<Record<string, unknown>>;
+export type { RouteEdit } from '../routes/control.js';
+
+export const gatewayRouteCheck: routes.RouteTableCheck = (specs: readonly RouteSpec[]) => { compileRoutes(specs, 0); };
+
+export function setRoute(store: RouteStore, id: string, edit: routes.RouteEdit, audit: AuditContext): Promise<RouteTable> {
+  return routes.setRoute(store, id, edit, audit, gatewayRouteCheck);
 }
 
-function modeFields(mode: RouteMode): Pick<RouteChange, 'mode' | 'canaryPercent'> {
-  return mode.kind === 'canary' ? { mode: 'canary', canaryPercent: mode.percent } : { mode: mode.kind };
+export function replaceRoutes(store: RouteStore, table: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
+  return routes.replaceRoutes(store, table, audit, gatewayRouteCheck);
 }
 
-function toInput(r: Route): RouteInput {
-  return { id: r.id, match: r.match, mode: r.mode, canaryPercent: r.canaryPercent, options: r.options };
-}
-
-/** Checks that a table would compile in a gateway before it is stored (a bad table is refused here, not live). */
-function assertCompiles(routes: readonly RouteInput[]): void {
-  compileRoutes(routes.map((r, i) => fromStoredRoute({ ...r, position: i, canaryPercent: r.canaryPercent ?? 0,
-    options: r.options ?? {}, updatedAt: new Date() })), 0);
-}
-
-/** Changes one route, or appends it when it does not exist yet (then `match` and `mode` are required). */
-export async function setRoute(store: RouteStore, id: string, edit: RouteEdit, audit: AuditContext): Promise<RouteTable> {
-  const table = await store.getRoutes();
-  const current = table.routes.find((r) => r.id === id);
-  if (!current) {
-    if (!edit.match || !edit.mode) {
-      throw new RouteControlError(`route "${id}" does not exist; to create it give both a path (--path) and a mode (--mode)`,
-        { id, existing: table.routes.map((r) => r.id) });
-    }
-    const created: RouteInput = { id, match: edit.match, ...modeFields(edit.mode), options: (edit.options ?? {}) as RouteInput['options'] } as RouteInput;
-    const routes = [...table.routes.map(toInput), created];
-    assertCompiles(routes);
-    return store.setRoutes(routes, audit);
-  }
-  const change: RouteChange = {
-    ...(edit.mode ? modeFields(edit.mode) : {}),
-    ...(edit.match ? { match: edit.match } : {}),
-    ...(edit.options ? { options: { ...current.options, ...edit.options } as RouteChange['options'] } : {}),
-  };
-  const after = { ...toInput(current), ...change } as RouteInput;
-  assertCompiles(table.routes.map((r) => (r.id === id ? after : toInput(r))));
-  await store.updateRoute(id, change, audit);
-  return store.getRoutes();
-}
-
-/** Replaces the whole table (e.g. from a JSON file), validated first. */
-export async function replaceRoutes(store: RouteStore, routes: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
-  assertCompiles(routes);
-  return store.setRoutes(routes, audit);
-}
-
-/**
- * Instant rollback: every route (or the named one) back to `legacy`, in ONE transaction (one version, one audit
- * entry) so all gateways flip together. Canary percentages are kept at 0 so a later canary restarts from nothing.
- */
-export async function rollbackRoutes(store: RouteStore, context: AuditContext, id?: string): Promise<RouteTable> {
-  // recorded as a rollback, not as the set/update it is made of: the audit trail answers "when did we roll back?"
-  const audit: AuditContext = { ...context, action: 'route.rollback' };
-  const table = await store.getRoutes();
-  if (id !== undefined) {
-    if (!table.routes.some((r) => r.id === id)) {
-      throw new RouteControlError(`route "${id}" does not exist; routes are ${table.routes.map((r) => r.id).join(', ') || '(none)'}`, { id });
-    }
-    await store.updateRoute(id, { mode: 'legacy', canaryPercent: 0 }, audit);
-    return store.getRoutes();
-  }
-  return store.setRoutes(table.routes.map((r) => ({ ...toInput(r), mode: 'legacy', canaryPercent: 0 })), audit);
-}
+export const rollbackRoutes = routes.rollbackRoutes;

@@ -7,12 +7,8 @@ export class GatewayConfigError extends SiphonError {
   }
 }
 
-/** A route-control operation failed (unknown route, state store unavailable...). */
-export class RouteControlError extends SiphonError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super('GATEWAY_ROUTE_CONTROL', message, context);
-  }
-}
+// Route control needs no gateway: its error lives with the route model.
+export { RouteControlError } from '../routes/errors.js';
 
 /** The gateway or its admin port cannot listen; `flag` names the setting to change. */
 export class GatewayListenError extends SiphonError {

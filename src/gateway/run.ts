@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { clientToken, generateToken } from '../control/admin/tokens.js';
 import { SiphonError } from '../errors.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
@@ -41,13 +41,16 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Token for the admin port: given, or read from / generated into `file` (0600) on first start. */
+/**
+ * Token for the admin port: given, or read from / generated into `file` (0600) on first start. A file that group or
+ * others may read is refused (the control plane's rule, `src/control/admin/tokens.ts`).
+ */
 export function adminToken(given: string | undefined, file: string, log: Logger): string {
   if (given) return given;
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(24).toString('base64url');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  if (existsSync(file)) return clientToken(file);
+  const token = generateToken();
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   log.info({ file }, 'admin token generated');
   return token;
 }

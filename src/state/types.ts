@@ -5,6 +5,10 @@
  * hosts). Every method is async and speaks plain typed records: no driver type crosses this boundary.
  */
 
+import { MODE_KINDS, type MatchCondition, type ModeKind, type RouteMatch } from '../routes/model.js';
+
+export type { MatchCondition, ModeKind, RouteMatch };
+
 /** JSON as stored in before/after, payloads, options and settings. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 export type JsonObject = { readonly [k: string]: JsonValue };
@@ -85,33 +89,15 @@ export interface LedgerCount {
 // ---------------------------------------------------------------------------------------------------------------
 // Routes
 
-export const ROUTE_MODES = ['legacy', 'shadow', 'canary', 'next', 'owner'] as const;
-export type RouteMode = (typeof ROUTE_MODES)[number];
-
-/** A header or cookie condition: present (no `equals`/`matches`), equal to a value, or matching a regular expression. */
-export interface MatchCondition {
-  readonly name: string;
-  readonly equals?: string;
-  /** A JavaScript regular expression source (no slashes). */
-  readonly matches?: string;
-  /** true: the header/cookie must be absent. */
-  readonly absent?: boolean;
-}
-
-export interface RouteMatch {
-  /** Upper-case HTTP methods; empty or missing: any method. */
-  readonly methods?: readonly string[];
-  /** Path pattern, e.g. `/api/customers/:id` or `/api/*`; interpreted by the gateway. Must start with `/`. */
-  readonly path: string;
-  readonly headers?: readonly MatchCondition[];
-  readonly cookies?: readonly MatchCondition[];
-}
+// The route model (match, conditions, mode kinds) is `src/routes/model.ts`, shared with the gateway and the control
+// plane. The store keeps a mode as its word (`ModeKind`) plus `canaryPercent`: the stored format of migration 002.
+export const ROUTE_MODES = MODE_KINDS;
 
 /** A route as given to `setRoutes`. Table order is match order (first match wins). */
 export interface RouteInput {
   readonly id: string;
   readonly match: RouteMatch;
-  readonly mode: RouteMode;
+  readonly mode: ModeKind;
   /** Share of users sent to next in `canary` mode, 0..100 (two decimals: 10,000 buckets). Default 0. */
   readonly canaryPercent?: number;
   /** Free options for the gateway (user key for sticky canary, allow write shadowing, timeouts...). Default {}. */
@@ -123,7 +109,7 @@ export interface Route {
   /** 0-based position in the table (match order). */
   readonly position: number;
   readonly match: RouteMatch;
-  readonly mode: RouteMode;
+  readonly mode: ModeKind;
   readonly canaryPercent: number;
   readonly options: JsonObject;
   readonly updatedAt: Date;
@@ -131,7 +117,7 @@ export interface Route {
 
 export interface RouteChange {
   readonly match?: RouteMatch;
-  readonly mode?: RouteMode;
+  readonly mode?: ModeKind;
   readonly canaryPercent?: number;
   readonly options?: JsonObject;
 }
@@ -358,7 +344,12 @@ export interface CheckpointStore {
 /** Free settings (JSON values by key). */
 export interface SettingsStore {
   getSetting(key: string): Promise<JsonValue | undefined>;
-  setSetting(key: string, value: JsonValue): Promise<void>;
+  /**
+   * With `audit`: the audit entry (action `audit.action` or `setting.set`, subject the key, before = the stored value
+   * or null, after = `value`) is written in the same transaction, so a change of a control setting (backfill pause…)
+   * is never without its entry, nor an entry without its change.
+   */
+  setSetting(key: string, value: JsonValue, audit?: AuditContext): Promise<void>;
   deleteSetting(key: string): Promise<boolean>;
 }
 

@@ -4,14 +4,15 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { replaceRoutes, rollbackRoutes, setRoute } from '../../gateway/control.js';
 import { GatewayConfigError } from '../../gateway/errors.js';
-import { formatMode, parseMode } from '../../gateway/routing/mode.js';
-import type { KeySource } from '../../gateway/routing/route.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
-import { fromStoredRoute, toRouteInput } from '../../gateway/routing/store-routes.js';
+import { formatMode, parseMode } from '../../routes/mode.js';
+import type { KeySource } from '../../routes/model.js';
+import { fromStoredRoute, toRouteInput } from '../../routes/stored.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
 import type { AuditContext, RouteStore, RouteTable } from '../../state/types.js';
+import { adminClient, adminOptions, type AdminFlags } from '../admin-target.js';
 
-interface Common { config?: string; state?: string; json?: boolean; actor?: string; reason?: string }
+interface Common extends AdminFlags { config?: string; state?: string; json?: boolean; actor?: string; reason?: string }
 
 /**
  * `read`: the store must exist (status, rollback: a mistyped URL must not create an empty store and report it);
@@ -54,16 +55,20 @@ function print(table: RouteTable, json: boolean | undefined): void {
 
 export function registerRoute(program: Command): void {
   const route = program.command('route').description('show and change the gateway route table (audited, applied live)');
-  const common = (c: Command) => c
+  const common = (c: Command) => adminOptions(c)
     .option('-c, --config <file>', 'migration config (its state store is used)')
     .option('--state <url>', `state store URL (default ${DEFAULT_STATE_URL})`)
     .option('--json', 'print JSON');
   const change = (c: Command) => common(c)
     .option('--reason <text>', 'why (recorded in the audit trail)')
-    .option('--actor <name>', 'who (default: user@host)');
+    .option('--actor <name>', 'who, in the no-server mode only (default: user@host); through --admin it is your token\'s identity');
 
   common(route.command('status').description('print the route table and its version'))
-    .action(async (flags: Common) => withStore(flags, 'read', async (s) => print(await s.getRoutes(), flags.json)));
+    .action(async (flags: Common) => {
+      const api = await adminClient(flags);
+      if (api) { print(await api.get<RouteTable>('/routes'), flags.json); return; }
+      await withStore(flags, 'read', async (s) => print(await s.getRoutes(), flags.json));
+    });
 
   change(route.command('set [id]').description('change a route (or create it with --path and --mode), or load a whole table with --file'))
     .option('--mode <mode>', 'legacy | shadow | canary:PERCENT | next | owner')
@@ -82,7 +87,10 @@ export function registerRoute(program: Command): void {
         try { data = JSON.parse(readFileSync(f.file, 'utf8')); } catch (e) {
           throw new GatewayConfigError(`cannot read routes JSON: ${(e as Error).message}`, f.file);
         }
-        const routes = parseRoutes(data, f.file).map(toRouteInput);
+        const specs = parseRoutes(data, f.file);
+        const api = await adminClient(f);
+        if (api) { print(await api.put<RouteTable>('/routes', { routes: specs, ...(f.reason ? { reason: f.reason } : {}) }), f.json); return; }
+        const routes = specs.map(toRouteInput);
         await withStore(f, 'write', async (s) => print(await replaceRoutes(s, routes, audit(f)), f.json));
         return;
       }
@@ -99,10 +107,20 @@ export function registerRoute(program: Command): void {
         ...(Object.keys(options).length ? { options } : {}),
       };
       if (!edit.mode && !edit.match && !edit.options) throw new GatewayConfigError('nothing to change: give --mode, --path or options', 'route set');
+      const api = await adminClient(f);
+      if (api) {
+        // the mode goes as the user wrote it: the API parses it the same way (and says what is wrong with it)
+        const body = { ...(f.mode ? { mode: f.mode } : {}), ...(edit.match ? { match: edit.match } : {}), ...(edit.options ? { options: edit.options } : {}), ...(f.reason ? { reason: f.reason } : {}) };
+        print(await api.post<RouteTable>(`/routes/${encodeURIComponent(id)}`, body), f.json);
+        return;
+      }
       await withStore(f, 'write', async (s) => print(await setRoute(s, id, edit, audit(f)), f.json));
     });
 
   change(route.command('rollback [id]').description('instant rollback: every route (or the named one) back to legacy'))
-    .action(async (id: string | undefined, f: Common) =>
-      withStore(f, 'read', async (s) => print(await rollbackRoutes(s, audit(f), id), f.json)));
+    .action(async (id: string | undefined, f: Common) => {
+      const api = await adminClient(f);
+      if (api) { print(await api.post<RouteTable>('/rollback', { ...(id ? { id } : {}), ...(f.reason ? { reason: f.reason } : {}) }), f.json); return; }
+      await withStore(f, 'read', async (s) => print(await rollbackRoutes(s, audit(f), id), f.json));
+    });
 }

@@ -1,9 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
-import type { AuditEntry, StateStore } from '../../state/types.js';
+import type { AuditEntry, Page, StateStore } from '../../state/types.js';
+import { adminClient, adminOptions, type AdminFlags } from '../admin-target.js';
 
-interface Flags { config?: string; state?: string; json?: boolean }
+interface Flags extends AdminFlags { config?: string; state?: string; json?: boolean }
+type AuditFlags = Flags & { actor?: string; action?: string; subject?: string; limit: number };
 
 async function withStore<T>(flags: Flags, fn: (store: StateStore) => Promise<T>): Promise<T> {
   const url = flags.state ?? (flags.config ? (await loadConfig(flags.config)).state : DEFAULT_STATE_URL);
@@ -21,7 +23,7 @@ function limitArg(v: string): number {
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function auditLine(e: AuditEntry): string {
-  return `${e.at.toISOString()}  #${e.id}  ${e.actor}  ${e.action}  ${e.subject}${e.reason ? `  — ${e.reason}` : ''}`;
+  return `${new Date(e.at).toISOString()}  #${e.id}  ${e.actor}  ${e.action}  ${e.subject}${e.reason ? `  — ${e.reason}` : ''}`;
 }
 
 /** `siphon state status|audit`: what the state store holds (opening it applies pending schema migrations). */
@@ -50,16 +52,27 @@ export function registerState(program: Command): void {
       for (const c of checkpoints) out(`  ${c.name.padEnd(24)} ${c.position}  (${c.updatedAt.toISOString()})`);
     }));
 
-  common(state.command('audit').description('the audit trail, newest first'))
-    .option('--actor <name>', 'only this actor')
+  auditCommand(state.command('audit'));
+}
+
+/** The audit trail's options and action, shared by `siphon state audit` and its alias `siphon audit`. */
+export function auditCommand(c: Command): Command {
+  return adminOptions(c).description('the audit trail, newest first (who, when, what, why; --json adds before and after)')
+    .option('-c, --config <file>', 'migration config (its state store is used)')
+    .option('--state <url>', `state store URL (default ${DEFAULT_STATE_URL})`)
+    .option('--json', 'print JSON')
+    .option('--actor <name>', 'only this actor (a token identity, or a no-server mode actor)')
     .option('--action <action>', 'only this action (route.set, route.update, route.rollback…), or a prefix ending with * (route.* : every route change)')
     .option('--subject <subject>', 'only this subject')
     .option('--limit <n>', 'how many entries (1..1000)', limitArg, 50)
-    .action(async (flags: Flags & { actor?: string; action?: string; subject?: string; limit: number }) => withStore(flags, async (s) => {
-      const page = await s.listAudit({ actor: flags.actor, action: flags.action, subject: flags.subject, limit: flags.limit });
+    .action(async (flags: AuditFlags) => {
+      const query = { actor: flags.actor, action: flags.action, subject: flags.subject, limit: flags.limit };
+      // --actor here is a filter, not who acts: it must not trip the "no --actor with --admin" rule
+      const api = await adminClient({ ...flags, actor: undefined });
+      const page = api ? await api.get<Page<AuditEntry, number>>('/audit', query) : await withStore(flags, (s) => s.listAudit(query));
       if (flags.json) { out(JSON.stringify(page.items, null, 2)); return; }
       if (page.items.length === 0) out('audit trail: no entries');
       for (const e of page.items) out(auditLine(e));
       if (page.next !== null) out(`… older entries exist (raise --limit)`);
-    }));
+    });
 }

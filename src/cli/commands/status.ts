@@ -1,39 +1,47 @@
 import type { Command } from 'commander';
-import { defaultMethod } from '../../capture/open.js';
-import { defaultSlotName } from '../../capture/pgoutput/slot.js';
+import { migrationStatus, statusFailed } from '../../control/admin/endpoints/status.js';
+import type { stateSummary } from '../../control/admin/endpoints/reads.js';
 import { renderStatus } from '../../migrate/render-status.js';
-import { APPLY_CONSUMER } from '../../backfill/data-path.js';
-import { DEFAULT_SOURCE, migrationConfig, openForReading } from '../../migrate/sources.js';
-import { collectStatus } from '../../migrate/status.js';
-import { probesFor } from '../../migrate/wiring.js';
+import { DEFAULT_SOURCE, migrationConfig } from '../../migrate/sources.js';
+import type { MigrationStatus } from '../../migrate/status.js';
+import { adminClient, adminOptions, type AdminFlags } from '../admin-target.js';
 import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
 import { out, printJson } from '../output.js';
 
-interface Flags { config?: string; json?: boolean; source: string }
+interface Flags extends AdminFlags { config?: string; json?: boolean; source: string }
+
+type StateSummary = Awaited<ReturnType<typeof stateSummary>>;
+
+function printState(s: StateSummary): void {
+  out(`state store ${s.location} (schema version ${s.schemaVersion}), route table version ${s.routeTableVersion}, ${s.routes} route(s)`);
+  out(s.backfillPause.paused ? `backfill paused since ${s.backfillPause.at}${s.backfillPause.reason ? ` (${s.backfillPause.reason})` : ''}` : 'backfill not paused');
+  for (const q of s.openQuarantine) out(`  open quarantine ${q.sourceTable} ${q.reasonCode}: ${q.count}`);
+}
 
 /**
  * `siphon status`: per table legacy rows, migrated, quarantined by reason, next rows, backfill progress; capture and
  * apply lag; and once backfill is done the check `legacy = migrated + quarantined` per table (exit 1 when one fails).
- * Reads only: it never creates the stores it reads.
+ * Reads only: it never creates the stores it reads. With `--admin` the admin API collects it.
  */
 export function registerStatus(program: Command): void {
-  program.command('status')
+  adminOptions(program.command('status'))
     .description('where the migration stands: per table legacy/migrated/quarantined rows, backfill, capture and apply lag, and the check legacy = migrated + quarantined (exit 1 when it fails)')
     .option('-c, --config <file>', 'the migration config (default siphon.config.ts when present)')
     .option('--source <name>', 'capture source name in the log', DEFAULT_SOURCE)
     .option('--json', 'print one JSON document')
     .action(async (f: Flags) => {
-      const config = await migrationConfig(f.config);
-      const src = await openForReading(config);
-      try {
-        const status = await collectStatus({
-          config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: probesFor(src.next, src.store),
-          source: f.source, method: defaultMethod(src.legacy.dialect), slot: defaultSlotName(f.source), consumer: APPLY_CONSUMER,
-        });
-        if (f.json) printJson(status); else for (const l of renderStatus(status)) out(l);
-        // problems found: a failed check, or a figure that could not be read; a migration still running is not one
-        const failed = status.tables.some((t) => t.check?.ok === false || t.errors.length > 0);
-        process.exitCode = failed ? EXIT_PROBLEMS : EXIT_OK;
-      } finally { await src.close(); }
+      const config = f.admin ? undefined : await migrationConfig(f.config);
+      const api = await adminClient(f, config);
+      if (api) {
+        const r = await api.get<{ state: StateSummary; migration?: MigrationStatus }>('/status', { source: f.source });
+        if (f.json) printJson(r);
+        else if (r.migration) for (const l of renderStatus(r.migration)) out(l);
+        else printState(r.state);
+        process.exitCode = r.migration && statusFailed(r.migration) ? EXIT_PROBLEMS : EXIT_OK;
+        return;
+      }
+      const status = await migrationStatus(config!, f.source);
+      if (f.json) printJson(status); else for (const l of renderStatus(status)) out(l);
+      process.exitCode = statusFailed(status) ? EXIT_PROBLEMS : EXIT_OK;
     });
 }

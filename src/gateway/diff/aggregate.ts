@@ -29,6 +29,11 @@ export interface ObserveOutcome {
   readonly status: 'compared' | 'skipped-legacy-error' | 'skipped-truncated' | 'dropped-endpoint';
   /** Non-ignored legacy↔next differences (before the statistical noise decision). */
   readonly differences: readonly Difference[];
+  /**
+   * Whether one of them is a real difference after noise cancellation, judged with the noise statistics as they
+   * stand once this exchange is counted (the report re-judges every field as the statistics move; a metric cannot).
+   */
+  readonly real: boolean;
 }
 
 interface KindAgg { count: number; first: number; last: number; samples: DiffSample[] }
@@ -76,14 +81,14 @@ export class DiffAggregator {
   }
 
   observe(ex: Exchange): ObserveOutcome {
-    if (ex.legacy.error !== undefined || ex.legacy.status === 0) { this.skippedLegacy++; return { status: 'skipped-legacy-error', differences: [] }; }
+    if (ex.legacy.error !== undefined || ex.legacy.status === 0) { this.skippedLegacy++; return { status: 'skipped-legacy-error', differences: [], real: false }; }
     if (ex.legacy.truncated || (ex.next.truncated && ex.next.error === undefined)) {
       this.skippedTruncated++;
-      return { status: 'skipped-truncated', differences: [] };
+      return { status: 'skipped-truncated', differences: [], real: false };
     }
     let ep = this.endpoints.get(ex.endpoint);
     if (!ep) {
-      if (this.endpoints.size >= this.caps.maxEndpoints) { this.droppedEndpoints++; return { status: 'dropped-endpoint', differences: [] }; }
+      if (this.endpoints.size >= this.caps.maxEndpoints) { this.droppedEndpoints++; return { status: 'dropped-endpoint', differences: [], real: false }; }
       ep = { routeId: ex.routeId, compared: 0, withNoise: 0, ignored: 0, fields: new Map(), signatures: new Map(), untracked: 0 };
       this.endpoints.set(ex.endpoint, ep);
     }
@@ -141,7 +146,14 @@ export class DiffAggregator {
       else if (ep.signatures.size < this.caps.maxSignaturesPerEndpoint) ep.signatures.set(sig, 1);
       else ep.untracked++;
     }
-    return { status: 'compared', differences: kept };
+    return { status: 'compared', differences: kept, real: sigPaths.some((p) => p === OVERFLOW || this.isReal(ep, p)) };
+  }
+
+  private isReal(ep: EndpointAgg, path: string): boolean {
+    const f = ep.fields.get(path);
+    if (!f) return true;
+    const kindsSeenInNoise = [...f.kinds.keys()].every((k) => f.noiseKinds.has(k));
+    return this.rules.classify({ raw: f.raw, noise: f.noise, total: ep.withNoise, rawAll: f.rawAll, kindsSeenInNoise }).real;
   }
 
   private compare(a: CapturedResponse, b: CapturedResponse): { differences: Difference[]; limits: DiffLimit[] } {

@@ -24,6 +24,7 @@ export interface DiffSinkOptions extends AggregatorOptions {
 /** Counters are live metrics (bumped once per compared exchange, read at scrape time); the gauge is set per report. */
 interface SinkMetrics {
   exchanges: LiveCounter;
+  real: LiveCounter;
   differences: LiveCounter;
   dropped: LiveCounter;
   compatibility: Gauge<'route'>;
@@ -32,6 +33,8 @@ interface SinkMetrics {
 function sinkMetrics(): SinkMetrics {
   return {
     exchanges: liveCounter({ name: 'siphon_diff_exchanges_total', help: 'Exchanges seen by the diff, by route and outcome (identical, different, skipped)', labelNames: ['route', 'outcome'] }),
+    // `different` above is raw (any difference, noise included); this one only what survives noise cancellation
+    real: liveCounter({ name: 'siphon_diff_real_differences_total', help: 'Compared exchanges with a real difference after noise cancellation (judged with the noise statistics at comparison time), by route', labelNames: ['route'] }),
     differences: liveCounter({ name: 'siphon_diff_differences_total', help: 'Field differences legacy vs next (before noise cancellation), by route and kind', labelNames: ['route', 'kind'] }),
     dropped: liveCounter({ name: 'siphon_diff_queue_dropped_total', help: 'Exchanges dropped because the diff queue was full' }),
     compatibility: gauge({ name: 'siphon_diff_compatibility_ratio', help: 'Share of compared requests without a real difference (noise-cancelled), by route', labelNames: ['route'] }),
@@ -120,6 +123,7 @@ export class DiffSink implements DiffSinkContract {
         const out = this.aggregator.observe(ex);
         const outcome = out.status !== 'compared' ? 'skipped' : out.differences.length === 0 ? 'identical' : 'different';
         this.metrics.exchanges.series(ex.routeId, outcome).value++;
+        if (out.real) this.metrics.real.series(ex.routeId).value++;
         for (const d of out.differences) this.metrics.differences.series(ex.routeId, d.kind).value++;
       } catch (e) {
         this.log.warn({ err: (e as Error).message, route: ex?.routeId, traceId: ex?.traceId }, 'diff failed on an exchange');

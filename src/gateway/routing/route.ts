@@ -1,63 +1,6 @@
 /**
- * Route table model. A route matches method + path pattern (+ optional header / cookie equalities) and carries a
- * mode telling which side answers the user. Routes are plain JSON so they can live in the state store.
+ * The route model moved below the gateway to `src/routes/model.ts` (one definition shared with the state store and
+ * the control plane); re-exported here so the gateway's imports stay as they were.
  */
-export type Side = 'legacy' | 'next';
-
-export type RouteMode =
-  | { readonly kind: 'legacy' }
-  | { readonly kind: 'shadow' }
-  | { readonly kind: 'canary'; readonly percent: number }
-  | { readonly kind: 'next' }
-  /** By the entity's migration state in the ledger (resolved through an `OwnerResolver`). */
-  | { readonly kind: 'owner' };
-
-export type ModeKind = RouteMode['kind'];
-
-/** Where a user or entity key is read from. `jwt` reads a claim of the bearer token (Authorization header). */
-export type KeySource =
-  | { readonly from: 'param'; readonly name: string }
-  | { readonly from: 'header'; readonly name: string }
-  | { readonly from: 'cookie'; readonly name: string }
-  | { readonly from: 'jwt'; readonly claim: string };
-
-export interface RouteMatch {
-  /** Upper-case methods; absent or empty = any method. */
-  readonly methods?: readonly string[];
-  /** Path pattern: literal segments, `:name` params (one segment), trailing `*` (rest of the path). */
-  readonly path: string;
-  /** Header conditions (names case-insensitive); all must hold. */
-  readonly headers?: readonly MatchCondition[];
-  /** Cookie conditions; all must hold. */
-  readonly cookies?: readonly MatchCondition[];
-}
-
-/**
- * Same shape as the state store's `MatchCondition`: present (no `equals`/`matches`), equal to a value, matching a
- * regular expression source, or (`absent: true`) absent.
- */
-export interface MatchCondition {
-  readonly name: string;
-  readonly equals?: string;
-  readonly matches?: string;
-  readonly absent?: boolean;
-}
-
-export interface RouteSpec {
-  readonly id: string;
-  readonly match: RouteMatch;
-  readonly mode: RouteMode;
-  /** Sticky canary key. Absent (or missing on a request): the request is routed at random with the same share. */
-  readonly userKey?: KeySource;
-  /** Entity key for `owner` mode. */
-  readonly entityKey?: KeySource;
-  /** Mirror non-idempotent methods too (next receives `X-Siphon-Dry-Run: 1`). Default false. */
-  readonly mirrorWrites?: boolean;
-  /** In canary mode, also mirror each request to the side that did not answer. Default false. */
-  readonly canaryShadow?: boolean;
-  /** Answer idempotent next-routed requests from legacy on next's error/timeout/5xx. Default true. */
-  readonly fallback?: boolean;
-}
-
-/** The methods a retry or a mirror copy cannot harm (RFC 9110 §9.2.2). */
-export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+export type { KeySource, MatchCondition, ModeKind, RouteMatch, RouteMode, RouteOptions, RouteSpec, Side } from '../../routes/model.js';
+export { IDEMPOTENT_METHODS } from '../../routes/model.js';

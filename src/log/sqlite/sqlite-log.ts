@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ensurePrivateFile } from '../../backends/sqlite/private-file.js';
 import Database from 'better-sqlite3';
 import type { LogRecord } from '../change.js';
 import { checkRecord } from '../check.js';
@@ -64,7 +64,7 @@ export class SqliteLog implements EventLog {
     const mustExist = options.mustExist === true && path !== ':memory:';
     if (mustExist && !existsSync(path)) throw new LogNotFoundError(this.name, 'the file does not exist');
     try {
-      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:' && !mustExist) ensurePrivateFile(path);
       this.db = new Database(path, { fileMustExist: mustExist });
       if (mustExist && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'siphon_log'").get()) {
         this.db.close();

@@ -291,11 +291,14 @@ export class PostgresStateStore implements StateStore {
     v.auditContext('markQuarantine: audit', audit);
     if (unique.length === 0) return 0;
     return this.tx(async (c) => {
-      const r = await this.rows<{ id: string }>(c, `UPDATE ${this.s}.quarantine SET state = $1
-        WHERE id = ANY($2::bigint[]) AND state <> 'resolved' AND state <> $1 RETURNING id`, [state, unique]);
-      const changed = r.map((x) => Number(x.id)).sort((a, b) => a - b);
+      // the old state comes from the row as the UPDATE found it (the FROM self-join reads the pre-update row)
+      const r = await this.rows<{ id: string; was: string }>(c, `UPDATE ${this.s}.quarantine q SET state = $1 FROM ${this.s}.quarantine o
+        WHERE o.id = q.id AND q.id = ANY($2::bigint[]) AND q.state <> 'resolved' AND q.state <> $1 RETURNING q.id, o.state AS was`, [state, unique]);
+      const rows = r.map((x) => ({ id: Number(x.id), was: x.was })).sort((a, b) => a.id - b.id);
+      const changed = rows.map((x) => x.id);
       if (changed.length > 0) {
-        await this.insertAudit(c, { actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason, after: { ids: changed, state } });
+        await this.insertAudit(c, { actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason,
+          before: { ids: changed, states: rows.map((x) => x.was) }, after: { ids: changed, state } });
       }
       return changed.length;
     });
@@ -339,10 +342,20 @@ export class PostgresStateStore implements StateStore {
     return r.length === 0 ? undefined : r[0]!.value;
   }
 
-  async setSetting(key: string, value: JsonValue): Promise<void> {
+  async setSetting(key: string, value: JsonValue, audit?: AuditContext): Promise<void> {
     const json = v.jsonText(`setSetting: ${key}`, value);
-    await this.pool.query(`INSERT INTO ${this.s}.settings (key, value) VALUES ($1, $2::jsonb)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, [v.text('setSetting: key', key, 500), json]);
+    v.text('setSetting: key', key, 500);
+    const upsert = `INSERT INTO ${this.s}.settings (key, value) VALUES ($1, $2::jsonb)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`;
+    if (!audit) { await this.pool.query(upsert, [key, json]); return; }
+    v.auditContext('setSetting: audit', audit);
+    await this.tx(async (c) => {
+      // FOR UPDATE: two operators changing the same setting get each other's value as their "before"
+      const cur = await this.rows<{ value: JsonValue }>(c, `SELECT value FROM ${this.s}.settings WHERE key = $1 FOR UPDATE`, [key]);
+      await c.query(upsert, [key, json]);
+      await this.insertAudit(c, { actor: audit.actor, action: audit.action ?? 'setting.set', subject: key, reason: audit.reason,
+        before: cur[0]?.value ?? null, after: value });
+    });
   }
 
   async deleteSetting(key: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 /** Row shapes as pg returns them (int8 as string, jsonb parsed, timestamptz as Date) and their mapping. */
 import type {
   AuditEntry, DiffAggregate, JsonObject, JsonValue, LedgerEntry, LedgerOrigin, LedgerState, QuarantineItem,
-  QuarantineState, Route, RouteMatch, RouteMode,
+  QuarantineState, Route, RouteMatch, ModeKind,
 } from '../types.js';
 
 export interface LedgerRow { entity: string; key: string; state: string; version: string; origin: string; created_at: Date; updated_at: Date }
@@ -19,7 +19,7 @@ export const toLedger = (r: LedgerRow): LedgerEntry => ({
 });
 
 export const toRoute = (r: RouteRow): Route => ({
-  id: r.id, position: r.position, match: r.match_json, mode: r.mode as RouteMode, canaryPercent: r.canary_percent,
+  id: r.id, position: r.position, match: r.match_json, mode: r.mode as ModeKind, canaryPercent: r.canary_percent,
   options: r.options_json, updatedAt: r.updated_at,
 });
 

@@ -1,7 +1,7 @@
 /** Row shapes as better-sqlite3 returns them, and their mapping to the store's records. */
 import type {
   AuditEntry, DiffAggregate, JsonObject, JsonValue, LedgerEntry, LedgerOrigin, LedgerState, QuarantineItem,
-  QuarantineState, Route, RouteMatch, RouteMode,
+  QuarantineState, Route, RouteMatch, ModeKind,
 } from '../types.js';
 
 export interface LedgerRow { entity: string; key: string; state: string; version: string; origin: string; created_at: number; updated_at: number }
@@ -21,7 +21,7 @@ export const toLedger = (r: LedgerRow): LedgerEntry => ({
 });
 
 export const toRoute = (r: RouteRow): Route => ({
-  id: r.id, position: r.position, match: JSON.parse(r.match_json) as RouteMatch, mode: r.mode as RouteMode,
+  id: r.id, position: r.position, match: JSON.parse(r.match_json) as RouteMatch, mode: r.mode as ModeKind,
   canaryPercent: r.canary_percent, options: JSON.parse(r.options_json) as JsonObject, updatedAt: new Date(r.updated_at),
 });
 

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ensurePrivateFile } from '../../backends/sqlite/private-file.js';
 import Database from 'better-sqlite3';
 import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
 import { CheckpointConflictError, RouteNotFoundError, StateError, StateNotFoundError, StateOpenError } from '../errors.js';
@@ -45,7 +45,7 @@ export class SqliteStateStore implements StateStore {
     if (mustExist && !existsSync(path)) throw new StateNotFoundError(location, 'the file does not exist');
     let db: Database.Database;
     try {
-      if (path !== ':memory:' && !mustExist) mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:' && !mustExist) ensurePrivateFile(path);
       db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, fileMustExist: mustExist });
     } catch (e) {
       throw new StateOpenError(location, e);
@@ -274,10 +274,16 @@ export class SqliteStateStore implements StateStore {
     v.auditContext('markQuarantine: audit', audit);
     if (unique.length === 0) return 0;
     return this.write(() => {
+      const cur = this.db.prepare('SELECT state FROM quarantine WHERE id = ?');
       const upd = this.db.prepare("UPDATE quarantine SET state = ? WHERE id = ? AND state <> 'resolved' AND state <> ? RETURNING id");
-      const changed = unique.filter((id) => upd.get(state, id, state) !== undefined);
+      const changed: number[] = [], was: string[] = [];
+      for (const id of unique) {
+        const before = (cur.get(id) as { state: string } | undefined)?.state;
+        if (upd.get(state, id, state) !== undefined) { changed.push(id); was.push(before!); }
+      }
       if (changed.length > 0) {
-        this.insertAudit({ actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason, after: { ids: changed, state } });
+        this.insertAudit({ actor: audit.actor, action: `quarantine.${state}`, subject: quarantineSubject(changed), reason: audit.reason,
+          before: { ids: changed, states: was }, after: { ids: changed, state } });
       }
       return changed.length;
     });
@@ -323,10 +329,19 @@ export class SqliteStateStore implements StateStore {
     return r === undefined ? undefined : (JSON.parse(r.value) as JsonValue);
   }
 
-  async setSetting(key: string, value: JsonValue): Promise<void> {
+  async setSetting(key: string, value: JsonValue, audit?: AuditContext): Promise<void> {
     const json = v.jsonText(`setSetting: ${key}`, value);
-    this.db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(v.text('setSetting: key', key, 500), json, Date.now());
+    v.text('setSetting: key', key, 500);
+    if (audit) v.auditContext('setSetting: audit', audit);
+    this.write(() => {
+      const cur = audit ? this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined : undefined;
+      this.db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(key, json, Date.now());
+      if (audit) {
+        this.insertAudit({ actor: audit.actor, action: audit.action ?? 'setting.set', subject: key, reason: audit.reason,
+          before: cur === undefined ? null : (JSON.parse(cur.value) as JsonValue), after: value });
+      }
+    });
   }
 
   async deleteSetting(key: string): Promise<boolean> {
