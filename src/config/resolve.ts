@@ -106,5 +106,6 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
     log: anchorSqlite(c.log ?? DEFAULT_LOG, base),
     entities: c.entities ?? {},
     tables,
+    ...(c.start ? { start: c.start } : {}),
   };
 }
