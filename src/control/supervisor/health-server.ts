@@ -19,7 +19,7 @@ export interface HealthServer {
 /**
  * The metrics/health port of `siphon start`: `/healthz` (200 while the process is alive and not stopped: liveness),
  * `/readyz` (200 only when every component runs and is ready and the process is not draining: readiness, what a load
- * balancer follows), `/status` (components, failures, last error, next retry: JSON) and `/metrics` (Prometheus).
+ * balancer follows; `?component=NAME` judges only the named ones), `/status` (components, failures, last error, next retry: JSON) and `/metrics` (Prometheus).
  * No token: it carries no secret and changes nothing (errors in /status are redacted); bind it to a private address.
  * Operator actions go through the admin API on its own port.
  */
@@ -39,9 +39,16 @@ export function createHealthServer(o: HealthServerOptions): HealthServer {
       }
       case '/readyz': {
         const s = o.status();
-        json(res, s.ready ? 200 : 503, {
-          ready: s.ready, state: s.state,
-          components: Object.fromEntries(s.components.map((c) => [c.name, c.ready ? 'ready' : c.state])),
+        // `?component=gateway` (repeatable): readiness of those alone, for a load balancer in front of a process that
+        // also runs the migration: a restarting migration must not take a healthy gateway out of rotation
+        const only = new URL(req.url ?? '/', 'http://x').searchParams.getAll('component');
+        const unknown = only.filter((n) => !s.components.some((c) => c.name === n));
+        if (unknown.length > 0) { json(res, 400, { error: `no component named ${unknown.join(', ')}`, components: s.components.map((c) => c.name) }); return; }
+        const judged = only.length > 0 ? s.components.filter((c) => only.includes(c.name)) : s.components;
+        const ready = (s.state === 'running') && judged.every((c) => c.ready);
+        json(res, ready ? 200 : 503, {
+          ready, state: s.state,
+          components: Object.fromEntries(judged.map((c) => [c.name, c.ready ? 'ready' : c.state])),
         });
         return;
       }
