@@ -2,6 +2,10 @@ import type { CaptureMethod } from '../../capture/types.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { startMigration, type MigrateProgress, type RunningMigration } from '../../migrate/run.js';
 import { migrationWiring } from '../../migrate/wiring.js';
+import { applyMetrics } from '../../apply/metrics.js';
+import { backfillMetrics } from '../../backfill/metrics.js';
+import { captureMetrics } from '../../capture/metrics.js';
+import { registerLogMetrics } from '../../log/metrics.js';
 import type { Component, ComponentHealth, ComponentRun } from '../supervisor/component.js';
 
 export interface MigrateComponentOptions {
@@ -30,6 +34,7 @@ export function migrateComponent(o: MigrateComponentOptions): Component {
     name: 'migrate',
     async start(): Promise<ComponentRun> {
       failed = false;
+      registerMigrationMetrics();
       const wiring = await migrationWiring();
       const run = await startMigration({
         config: o.config, source: o.source, slot: o.slot, method: o.method, backfill: o.backfill,
@@ -59,4 +64,15 @@ export function migrateComponent(o: MigrateComponentOptions): Component {
       };
     },
   };
+}
+
+/**
+ * Every metric of the migration's parts, registered before their first event: otherwise a name appears only once
+ * something happened (the first append, the first chunk), and a dashboard or an alert on it sees "no data" instead of 0.
+ */
+function registerMigrationMetrics(): void {
+  registerLogMetrics();
+  for (const make of Object.values(captureMetrics)) make();
+  applyMetrics();
+  backfillMetrics();
 }
