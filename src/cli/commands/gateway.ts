@@ -37,7 +37,7 @@ interface StartFlags {
   adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
   mirrorRate?: number; mirrorMaxLoad?: number;
-  jwtSecretEnv?: string;
+  jwtSecretEnv?: string; otlpEndpoint?: string; traceSampleRatio?: number;
 }
 
 function readRoutesFile(file: string) {
@@ -74,6 +74,8 @@ export function registerGateway(program: Command): void {
     .option('--mirror-body-limit <bytes>', 'request bodies larger are not mirrored', int('--mirror-body-limit'))
     .option('--mirror-rate <n>', 'mirror copies per second per process at most (0: no cap); the rest are skipped and counted', int('--mirror-rate'))
     .option('--mirror-max-load <share>', 'event-loop utilisation (0–1) above which mirror copies are shed (default 0.5; 0: never shed)', share('--mirror-max-load'))
+    .option('--otlp-endpoint <url>', 'export OpenTelemetry traces over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); off by default')
+    .option('--trace-sample-ratio <share>', 'share (0–1) of new traces recorded when --otlp-endpoint is given (default 1; a sampled caller is always followed)', share('--trace-sample-ratio'))
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
@@ -97,6 +99,12 @@ export function registerGateway(program: Command): void {
           ...(flags.mirrorMaxLoad !== undefined ? { maxLoad: flags.mirrorMaxLoad } : {}),
         },
       };
+      if (flags.traceSampleRatio !== undefined && !flags.otlpEndpoint) throw new GatewayConfigError('needs --otlp-endpoint', '--trace-sample-ratio');
+      if (flags.otlpEndpoint && !/^https?:\/\/[^/]/.test(flags.otlpEndpoint)) throw new GatewayConfigError(`expected an http:// or https:// URL, got "${flags.otlpEndpoint}"`, '--otlp-endpoint');
+      // every cluster worker runs this action too: each exports its own spans (the SDK is loaded only when asked for)
+      const tracing = flags.otlpEndpoint ? (await import('../../observe/tracing.js')).startTracing({
+        endpoint: flags.otlpEndpoint, sampleRatio: flags.traceSampleRatio ?? 1, serviceName: 'siphon-gateway',
+      }) : undefined;
       const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
       const stateUrl = staticRoutes ? undefined : (flags.state ?? config?.state ?? DEFAULT_STATE_URL);
       const running = await runGateway({
@@ -107,7 +115,7 @@ export function registerGateway(program: Command): void {
         workers: flags.workers, diff: flags.diff,
       });
       await new Promise<void>((resolve) => {
-        const stop = () => { void running.stop().then(resolve); };
+        const stop = () => { void running.stop().then(() => tracing?.shutdown()).then(resolve, resolve); };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
       });
