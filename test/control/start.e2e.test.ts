@@ -182,6 +182,14 @@ export default defineMigration({
       expect((await fetch(`${health}/readyz`)).status).toBe(503); // the process as a whole is not ready...
       expect((await fetch(`${health}/readyz?component=gateway`)).status).toBe(200); // ...its gateway is, and keeps serving
       const during = totals.requests;
+      // `siphon status` shows the same, read from the running process
+      const st = spawn('node', ['bin/siphon.js', 'status', '-c', config, '--health', health, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stOut = '';
+      st.stdout!.on('data', (d: Buffer) => { stOut += d.toString(); });
+      await new Promise((r) => st.once('exit', r));
+      const fromCli = (JSON.parse(stOut) as { start: { running: boolean; status: Status } }).start;
+      expect(fromCli.running).toBe(true);
+      expect(fromCli.status.components.find((c) => c.name === 'migrate')!.failures).toBeGreaterThanOrEqual(2);
       const metrics = await (await fetch(`${health}/metrics`)).text();
       expect(metrics).toMatch(/siphon_component_failures_total\{component="migrate"\} [2-9]/);
       // the gateway answered all along

@@ -7,9 +7,10 @@ import { DEFAULT_SOURCE, migrationConfig, openForReading } from '../../migrate/s
 import { collectStatus } from '../../migrate/status.js';
 import { probesFor } from '../../migrate/wiring.js';
 import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
+import { healthUrlOf, readStartStatus, renderStartStatus } from '../../control/start/read-status.js';
 import { out, printJson } from '../output.js';
 
-interface Flags { config?: string; json?: boolean; source: string }
+interface Flags { config?: string; json?: boolean; source: string; health?: string }
 
 /**
  * `siphon status`: per table legacy rows, migrated, quarantined by reason, next rows, backfill progress; capture and
@@ -21,6 +22,7 @@ export function registerStatus(program: Command): void {
     .description('where the migration stands: per table legacy/migrated/quarantined rows, backfill, capture and apply lag, and the check legacy = migrated + quarantined (exit 1 when it fails)')
     .option('-c, --config <file>', 'the migration config (default siphon.config.ts when present)')
     .option('--source <name>', 'capture source name in the log', DEFAULT_SOURCE)
+    .option('--health <url>', 'health URL of a running `siphon start` whose components to show (default: from start.health in the config)')
     .option('--json', 'print one JSON document')
     .action(async (f: Flags) => {
       const config = await migrationConfig(f.config);
@@ -30,7 +32,14 @@ export function registerStatus(program: Command): void {
           config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: probesFor(src.next, src.store),
           source: f.source, method: defaultMethod(src.legacy.dialect), slot: defaultSlotName(f.source), consumer: APPLY_CONSUMER,
         });
-        if (f.json) printJson(status); else for (const l of renderStatus(status)) out(l);
+        // the supervised components of a running `siphon start`, when one answers (failures, last error, next retry)
+        const healthUrl = f.health ?? healthUrlOf(config);
+        const start = healthUrl ? await readStartStatus(healthUrl) : null;
+        if (f.json) printJson({ ...status, start });
+        else {
+          for (const l of renderStatus(status)) out(l);
+          if (start) for (const l of renderStartStatus(start)) out(l);
+        }
         // problems found: a failed check, or a figure that could not be read; a migration still running is not one
         const failed = status.tables.some((t) => t.check?.ok === false || t.errors.length > 0);
         process.exitCode = failed ? EXIT_PROBLEMS : EXIT_OK;
