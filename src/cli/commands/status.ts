@@ -8,7 +8,8 @@ import { collectStatus } from '../../migrate/status.js';
 import { probesFor } from '../../migrate/wiring.js';
 import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
 import { healthUrlOf, readStartStatus, renderStartStatus } from '../../control/start/read-status.js';
-import { out, printJson } from '../output.js';
+import { err, out, printJson } from '../output.js';
+import { redactSecrets } from '../../observe/logger.js';
 
 interface Flags { config?: string; json?: boolean; source: string; health?: string }
 
@@ -26,15 +27,24 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (f: Flags) => {
       const config = await migrationConfig(f.config);
-      const src = await openForReading(config);
+      // the supervised components of a running `siphon start`, when one answers (failures, last error, next retry)
+      const healthUrl = f.health ?? healthUrlOf(config);
+      const start = healthUrl ? await readStartStatus(healthUrl) : null;
+      let src: Awaited<ReturnType<typeof openForReading>>;
+      try { src = await openForReading(config); } catch (e) {
+        // a database that cannot be read is exactly when the supervisor's view matters: show it, then fail
+        if (!start?.running) throw e;
+        const message = redactSecrets((e as Error)?.message ?? String(e));
+        if (f.json) printJson({ error: message, start });
+        else { err(`siphon: ${message}`); for (const l of renderStartStatus(start)) out(l); }
+        process.exitCode = EXIT_PROBLEMS;
+        return;
+      }
       try {
         const status = await collectStatus({
           config, legacy: src.legacy, next: src.next, store: src.store, log: src.log, probes: probesFor(src.next, src.store),
           source: f.source, method: defaultMethod(src.legacy.dialect), slot: defaultSlotName(f.source), consumer: APPLY_CONSUMER,
         });
-        // the supervised components of a running `siphon start`, when one answers (failures, last error, next retry)
-        const healthUrl = f.health ?? healthUrlOf(config);
-        const start = healthUrl ? await readStartStatus(healthUrl) : null;
         if (f.json) printJson({ ...status, start });
         else {
           for (const l of renderStatus(status)) out(l);
