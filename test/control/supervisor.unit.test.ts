@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nextDelay } from '../../src/control/supervisor/backoff.js';
 import type { Component, ComponentRun } from '../../src/control/supervisor/component.js';
 import { Supervisor } from '../../src/control/supervisor/supervisor.js';
+import { listenerComponent, loopComponent } from '../../src/control/start/adapters.js';
 import { createLogger, redactSecrets } from '../../src/observe/logger.js';
 import { renderMetrics, resetMetrics } from '../../src/observe/metrics.js';
 import { SiphonError } from '../../src/errors.js';
@@ -101,5 +102,23 @@ describe('supervisor', () => {
   it('refuses two components with one name', () => {
     const events: string[] = [];
     expect(() => new Supervisor([scripted('x', ['run'], events), scripted('x', ['run'], events)], { log })).toThrow(/two components are named x/);
+  });
+
+  it('runs a listener and a loop through the adapters; a loop whose run ends is restarted', async () => {
+    const calls: string[] = [];
+    let fail: (e: Error) => void = () => undefined;
+    const admin = listenerComponent('admin', { listen: async () => { calls.push('listen'); }, close: async () => { calls.push('close'); } });
+    const analysis = loopComponent('analysis', {
+      start: () => { calls.push('start'); },
+      stop: () => { calls.push('stop'); },
+      finished: () => new Promise<void>((_, reject) => { fail = reject; }),
+    });
+    const sup = new Supervisor([admin, analysis], { log, backoff: FAST });
+    await sup.start();
+    expect(sup.ready()).toBe(true);
+    fail(new Error('analysis loop crashed'));
+    await until(() => sup.status().components[1]!.restarts === 1 && sup.status().components[1]!.state === 'running', 'the loop restarted');
+    await sup.stop();
+    expect(calls).toEqual(['listen', 'start', 'stop', 'start', 'stop', 'close']);
   });
 });
