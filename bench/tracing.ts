@@ -2,8 +2,9 @@
 // processes on one nginx upstream (1 KB JSON), a shadow route (so the mirror's span is there too), one worker each:
 //   base: the code before tracing existed (BENCH_BASE_REV, default the merge-base of HEAD and main), unpacked from git;
 //   off:  this code, tracing off (the default): must cost nothing;
-//   on:   this code, --otlp-endpoint to a local collector that accepts and discards, every trace sampled.
-// Rounds alternate (base off on, off on base, on base off, …), each warmed; medians and min–max spread of requests/s and wrk's p99.
+//   on:   this code, --otlp-endpoint to a local collector that accepts and discards, every trace sampled;
+//   on1:  the same with --trace-sample-ratio 0.01 (a production setting: 1 trace in 100 recorded).
+// Rounds alternate (base off on on1, off on on1 base, …), each warmed; medians and min–max spread of requests/s and wrk's p99.
 // Env: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_BASE_REV, BENCH_BASE_DIR (an unpacked base).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,25 +51,27 @@ async function main(): Promise<void> {
   ensureTools();
   const dir = workDir();
   const base = unpackBase(dir);
-  const [nginx, collector, pBase, pOff, pOn] = await Promise.all(Array.from({ length: 5 }, freePort)) as number[];
+  const [nginx, collector, pBase, pOff, pOn, pOn1] = await Promise.all(Array.from({ length: 6 }, freePort)) as number[];
   own(startNginx(dir, [nginx!]));
   startCollector(collector!);
   startGateway(base.dir, dir, pBase!, nginx!);
   startGateway(root, dir, pOff!, nginx!);
   startGateway(root, dir, pOn!, nginx!, ['--otlp-endpoint', `http://127.0.0.1:${collector}`, '--trace-sample-ratio', '1']);
-  const configs = [['base', pBase!], ['off', pOff!], ['on', pOn!]] as const;
+  startGateway(root, dir, pOn1!, nginx!, ['--otlp-endpoint', `http://127.0.0.1:${collector}`, '--trace-sample-ratio', '0.01']);
+  const configs = [['base', pBase!], ['off', pOff!], ['on', pOn!], ['on1', pOn1!]] as const;
   for (const [, p] of configs) await waitForHttp(`http://127.0.0.1:${p}/customers/1`);
-  const rps: Record<string, number[]> = { base: [], off: [], on: [] };
-  const p99: Record<string, number[]> = { base: [], off: [], on: [] };
+  const rps: Record<string, number[]> = { base: [], off: [], on: [], on1: [] };
+  const p99: Record<string, number[]> = { base: [], off: [], on: [], on1: [] };
+  const errors: Record<string, number> = { base: 0, off: 0, on: 0, on1: 0 };
   const load = [loadavg()[0]!];
   for (let r = 0; r < ROUNDS; r++) {
     // the order rotates per round: the traced process exports its spans for a while after its run, and whoever ran
     // next always paid for it (the first run of this bench showed `base`, after `on`, slower in 4 rounds of 5)
-    for (const [name, p] of [...configs.slice(r % 3), ...configs.slice(0, r % 3)]) {
+    for (const [name, p] of [...configs.slice(r % configs.length), ...configs.slice(0, r % configs.length)]) {
       const url = `http://127.0.0.1:${p}/customers/42/orders`;
       wrk(url, WARM);
       const w = wrk(url, SECONDS);
-      if (w.errors > 0) throw new Error(`${name}: ${w.errors} errors`);
+      errors[name]! += w.errors; // socket timeouts happen on a loaded shared machine: counted and reported, not fatal
       rps[name]!.push(w.rps);
       p99[name]!.push(w.p99Ms);
       if (name === 'on') await new Promise((res) => setTimeout(res, 3000)); // let its exporter drain before the next run
@@ -80,12 +83,12 @@ async function main(): Promise<void> {
   const ratio = (name: string) => spread(rps[name]!.map((v, i) => v / rps.base![i]!));
   const result = {
     bench: 'tracing', baseRev: base.rev, rounds: ROUNDS, seconds: SECONDS,
-    rps: { base: spread(rps.base!), off: spread(rps.off!), on: spread(rps.on!) },
-    p99Ms: { base: spread(p99.base!), off: spread(p99.off!), on: spread(p99.on!) },
-    offVsBase: ratio('off'), onVsBase: ratio('on'),
+    rps: { base: spread(rps.base!), off: spread(rps.off!), on: spread(rps.on!), on1: spread(rps.on1!) },
+    p99Ms: { base: spread(p99.base!), off: spread(p99.off!), on: spread(p99.on!), on1: spread(p99.on1!) },
+    offVsBase: ratio('off'), onVsBase: ratio('on'), on1VsBase: ratio('on1'), errors,
     loadavg1m: spread(load),
   };
-  console.log(`tracing off vs base: ${result.offVsBase.median}× (${result.offVsBase.min}–${result.offVsBase.max}); on (all sampled) vs base: ${result.onVsBase.median}×`);
+  console.log(`tracing off vs base: ${result.offVsBase.median}× (${result.offVsBase.min}–${result.offVsBase.max}); on (all sampled) vs base: ${result.onVsBase.median}×; on (1% sampled) vs base: ${result.on1VsBase.median}×`);
   console.log(JSON.stringify(result));
   process.exit(0);
 }
