@@ -27,7 +27,7 @@ function unpackBase(dir: string): { dir: string; rev: string } {
   const rev = process.env.BENCH_BASE_REV ?? execFileSync('git', ['-C', root, 'merge-base', 'HEAD', 'main'], { encoding: 'utf8' }).trim();
   const base = join(dir, 'base');
   mkdirSync(base);
-  execFileSync('sh', ['-c', `git -C '${root}' archive --format=tar ${rev} bin src examples package.json tsconfig.json | tar -x -C '${base}'`]);
+  execFileSync('sh', ['-c', `git -C '${root}' archive --format=tar ${rev} bin src examples bench package.json tsconfig.json | tar -x -C '${base}'`]);
   if (!existsSync(join(base, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(base, 'node_modules'));
   return { dir: base, rev };
 }

@@ -71,7 +71,7 @@ export interface MirrorJob {
   readonly traceId: string;
   readonly at: number;
   /** The copy's span when tracing is on (ended with the copy's outcome). */
-  readonly span?: MirrorSpan;
+  readonly span?: MirrorSpan | undefined;
 }
 
 /**

@@ -197,8 +197,10 @@ function mirrorJob(
   // The copy is a child span of the same trace: a fresh span id on the same trace id (a recorded span when tracing).
   const span: MirrorSpan | undefined = spans?.mirror(decision.primary === 'legacy' ? 'next' : 'legacy');
   const headers = withTraceparent(primaryHeaders, span ? span.traceparent : traceparent(trace, newSpanId()), decision.dryRun ? DRY_RUN : undefined);
+  // `span` is always a property (undefined when tracing is off): a spread into this literal cost a slower object
+  // creation on every mirrored request
   return {
-    ...(span ? { span } : {}),
+    span,
     routeId, endpoint, method: req.method, url: req.url, headers, requestHeaders: headerMap(req.rawHeaders),
     primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),
   };
