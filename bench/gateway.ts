@@ -57,7 +57,7 @@ async function mirrorOutcomes(adminPort: number): Promise<Record<string, number>
   const r = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const text = await r.text();
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^siphon_gateway_mirror_total\{[^}]*result="([a-z_]+)"[^}]*\} ([\d.e+]+)$/gm)) {
+  for (const m of text.matchAll(/^siphon_gateway_mirror_copies_total\{[^}]*result="([a-z_]+)"[^}]*\} ([\d.e+]+)$/gm)) {
     out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
   }
   return out;

@@ -1,5 +1,7 @@
 import type { Applier, ApplyBatchResult, ApplyItem, ApplyBatchOptions } from '../apply/types.js';
+import { applyMetrics, countApplied } from '../apply/metrics.js';
 import { isRetryable } from '../errors.js';
+import { withSpan } from '../observe/spans.js';
 import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
 import type { Row } from '../values/index.js';
 import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
@@ -178,7 +180,7 @@ export class DataPath {
           let outcome: ChunkOutcome;
           const t0 = performance.now();
           try {
-            const result = await this.apply(o.items, o.checkpoint ? { checkpoint: o.checkpoint } : {});
+            const result = await this.apply(o.items, o.checkpoint ? { checkpoint: o.checkpoint } : {}, 'chunk');
             this.applyMs.chunks += performance.now() - t0;
             this.chunkRows += o.items.length;
             outcome = { kind: 'applied', read: o.read, applied: o.items.length, evicted: o.evicted, result };
@@ -208,24 +210,34 @@ export class DataPath {
   /** Apply captured changes and move apply's checkpoint from the stored offset to `to`, in one transaction. */
   private async moveCheckpoint(items: readonly ApplyItem[], to: LogOffset): Promise<void> {
     const t0 = performance.now();
-    await this.apply(items, { checkpoint: { consumer: this.consumer, expected: this.stored, next: to } });
+    await this.apply(items, { checkpoint: { consumer: this.consumer, expected: this.stored, next: to } }, 'stream');
     this.applyMs.stream += performance.now() - t0;
     this.stored = to;
     this.storedAt = performance.now();
   }
 
-  /** One applier call, retried with backoff while the error says a retry can help. */
-  private async apply(items: readonly ApplyItem[], options: ApplyBatchOptions): Promise<ApplyBatchResult> {
-    const retries = this.options.retries ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.options.applier.apply(items, options);
-      } catch (e) {
-        if (attempt >= retries || !isRetryable(e)) throw e;
-        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+  /** One applier call, retried with backoff while the error says a retry can help; a span and metrics per batch. */
+  private apply(items: readonly ApplyItem[], options: ApplyBatchOptions, kind: 'stream' | 'chunk'): Promise<ApplyBatchResult> {
+    return withSpan('siphon.apply.batch', { 'siphon.apply.kind': kind, 'siphon.apply.changes': items.length }, async (span) => {
+      const retries = this.options.retries ?? 5;
+      const t0 = performance.now();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await this.options.applier.apply(items, options);
+          this.metrics.batches.inc({ kind, result: attempt > 1 ? 'retried' : 'ok' });
+          this.metrics.duration.observe({ kind }, (performance.now() - t0) / 1000);
+          countApplied(this.metrics, result);
+          span?.setAttributes({ 'siphon.apply.attempts': attempt, 'siphon.apply.written': result.written, 'siphon.apply.quarantined': result.quarantined });
+          return result;
+        } catch (e) {
+          if (attempt >= retries || !isRetryable(e)) { this.metrics.batches.inc({ kind, result: 'failed' }); throw e; }
+          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+        }
       }
-    }
+    });
   }
+
+  private readonly metrics = applyMetrics();
 
   private settle(id: string, o: ChunkOutcome): void {
     const w = this.waiting.get(id);

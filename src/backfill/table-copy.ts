@@ -1,3 +1,4 @@
+import { backfillMetrics } from './metrics.js';
 import { randomUUID } from 'node:crypto';
 import type { ApplyOrigin, Applier } from '../apply/types.js';
 import type { Database, TableInfo } from '../backends/types.js';
@@ -65,6 +66,7 @@ export async function copyTable(ctx: CopyContext, table: string, capturedAs: str
   const consumer = range.origin === 'backfill' ? cursorConsumer(capturedAs) : null;
   let failures = 0;
   let lastReason = '';
+  const metrics = backfillMetrics();
   for (;;) {
     // (re)start from the stored cursor: after a crash, after a lost chunk
     const storedText = consumer ? await ctx.applier.checkpoint(consumer) : null;
@@ -76,7 +78,9 @@ export async function copyTable(ctx: CopyContext, table: string, capturedAs: str
     let lost: string | null = null;
     const settleOldest = async () => {
       const o = await inFlight.shift()!.outcome;
-      if (o.kind === 'lost') { lost ??= o.reason; return; }
+      if (o.kind === 'lost') { metrics.chunks.inc({ table: capturedAs, result: 'lost' }); lost ??= o.reason; return; }
+      metrics.chunks.inc({ table: capturedAs, result: 'applied' });
+      metrics.rows.inc({ table: capturedAs }, o.read);
       progress.chunksDone++;
       progress.rowsEvicted += o.evicted;
       progress.rowsCopied += o.read;

@@ -24,6 +24,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerDiffs } from './commands/diffs.js';
 import { auditCommand } from './commands/state.js';
+import { registerStart } from './commands/start.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -63,6 +64,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerAdmin(program);
   registerDiffs(program);
   auditCommand(program.command('audit')); // alias of `siphon state audit`
+  registerStart(program);
   return program;
 }
 

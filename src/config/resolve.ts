@@ -107,5 +107,6 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
     entities: c.entities ?? {},
     tables,
     ...(c.admin ? { admin: { ...c.admin, ...(c.admin.tokenFile ? { tokenFile: base ? resolvePath(base, c.admin.tokenFile) : c.admin.tokenFile } : {}) } } : {}),
+    ...(c.start ? { start: c.start } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { describeFound, formatPath, suggest, valueAt } from './describe-value.js';
+import { startSchema } from './start-schema.js';
 
 // The shape of a migration config, in zod 4. Every leaf carries the text of what it expects; issuesFromZod turns
 // zod's issues into `path: expected X, found Y`, taking Y from the input itself.
@@ -81,6 +82,8 @@ export const configSchema = z.strictObject({
     port: z.number({ error: 'a port number' }).int().min(0).max(65535).optional(),
     tokenFile: z.string({ error: 'a file path' }).min(1).optional(),
   }, { error: 'an object { url?, host?, port?, tokenFile? }' }).optional(),
+  /** What `siphon start` runs (src/config/start-schema.ts). */
+  start: startSchema.optional(),
 }, { error: 'a migration config object (export default defineMigration({...}))' });
 
 /** The validated shape (before resolution of defaults). */
@@ -93,6 +96,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   table: Object.keys(tableSchema.shape),
   entity: ['root'],
   admin: ['url', 'host', 'port', 'tokenFile'],
+  start: Object.keys(startSchema.shape),
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
@@ -100,6 +104,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 1 && (path[0] === 'legacy' || path[0] === 'next' || path[0] === 'admin')) return KNOWN_KEYS[path[0]]!;
   if (path.length === 2 && path[0] === 'tables') return KNOWN_KEYS.table!;
   if (path.length === 2 && path[0] === 'entities') return KNOWN_KEYS.entity!;
+  if (path.length === 1 && path[0] === 'start') return KNOWN_KEYS.start!;
   return [];
 }
 

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { PlainRow } from '../values/plain.js';
+import type { StartSection } from './start-schema.js';
 
-export type { PlainRow };
+export type { PlainRow, StartSection };
 
 /** What a cleaning step knows about where it runs (for its error messages). */
 export interface CleanContext {
@@ -124,6 +125,8 @@ export interface MigrationConfig<E extends string = string, T extends Record<str
   readonly log?: string;
   readonly entities?: { readonly [K in E]: EntityDefinition<Extract<keyof T, string>> };
   readonly tables: { readonly [K in keyof T]: TableMapping<PlainRow, T[K], E> };
+  /** What `siphon start -c FILE` runs and how (roles, ports, restart backoff, drain, tracing, log redaction). */
+  readonly start?: StartSection;
   /** The control plane's admin API (`siphon admin start`, and the CLI's `--admin`). */
   readonly admin?: AdminSettings;
 }
@@ -172,4 +175,6 @@ export interface ResolvedConfig {
   readonly tables: Readonly<Record<string, ResolvedTable>>;
   /** As written; `tokenFile` resolved against the config's folder. */
   readonly admin?: AdminSettings;
+  /** The `start` section as written (defaults are applied by siphon start). */
+  readonly start?: StartSection;
 }

@@ -28,7 +28,7 @@ export interface GatewayFigures {
 }
 
 const REQUESTS = 'siphon_gateway_requests_total';
-const LATENCY_BUCKET = 'siphon_gateway_upstream_duration_seconds_bucket';
+const LATENCY_BUCKET = 'siphon_gateway_request_duration_seconds_bucket';
 const COMPATIBILITY = 'siphon_diff_compatibility_ratio';
 const WANTED = new Set([REQUESTS, LATENCY_BUCKET, COMPATIBILITY]);
 

@@ -20,12 +20,12 @@ export class GatewayMetrics {
     labelNames: ['route', 'mode', 'side', 'status_class'] as const,
   });
   readonly latency = liveHistogram({
-    name: 'siphon_gateway_upstream_duration_seconds',
+    name: 'siphon_gateway_request_duration_seconds',
     help: 'Time from receiving a user request to the end of the answer, by answering side and route',
     labelNames: ['side', 'route'] as const,
   });
   readonly mirror = liveCounter({
-    name: 'siphon_gateway_mirror_total', help: 'Mirror copies by outcome (sent, dropped, skipped, failed)',
+    name: 'siphon_gateway_mirror_copies_total', help: 'Mirror copies by outcome (sent, dropped, skipped, failed)',
     labelNames: ['route', 'result'] as const,
   });
   readonly mirrorLatency = liveHistogram({
@@ -41,11 +41,11 @@ export class GatewayMetrics {
     labelNames: ['route'] as const,
   });
   readonly rejected = liveCounter({
-    name: 'siphon_gateway_rejected_total', help: 'Requests refused by the gateway itself, by reason',
+    name: 'siphon_gateway_requests_rejected_total', help: 'Requests refused by the gateway itself, by reason',
     labelNames: ['reason'] as const,
   });
   /** User requests being answered (all gateways of the process): bumped in place, read at scrape time. */
-  readonly inFlight = liveGauge({ name: 'siphon_gateway_in_flight', help: 'User requests being answered' });
+  readonly inFlight = liveGauge({ name: 'siphon_gateway_requests_in_flight', help: 'User requests being answered' });
   readonly routeVersion = gauge({ name: 'siphon_gateway_route_table_version', help: 'Route table version in use' });
 
   // Each call finds its series in the metric's own map (one key, one lookup) and bumps it in place.

@@ -4,6 +4,7 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 import type { UpstreamError } from './errors.js';
 import type { ExchangeHandle, UpstreamHandler, UpstreamRequest } from './http1/upstream-exchange.js';
 import type { Side } from './routing/route.js';
+import type { MirrorSpan } from './request-spans.js';
 
 export interface MirrorSettings {
   /** Copies waiting for a free slot; beyond it copies are dropped (counted). */
@@ -69,6 +70,8 @@ export interface MirrorJob {
   readonly primary: Promise<CapturedResponse>;
   readonly traceId: string;
   readonly at: number;
+  /** The copy's span when tracing is on (ended with the copy's outcome). */
+  readonly span?: MirrorSpan | undefined;
 }
 
 /**
@@ -149,7 +152,11 @@ export class Mirror {
   /** Queues a copy; false (and counted) when the queue is full. */
   offer(job: MirrorJob): boolean {
     if (this.#inFlight < this.settings.concurrency) { this.#start(job); return true; }
-    if (this.#queue.length >= this.settings.queueMax) { this.metrics.mirrored(job.routeId, 'dropped_queue_full'); return false; }
+    if (this.#queue.length >= this.settings.queueMax) {
+      this.metrics.mirrored(job.routeId, 'dropped_queue_full');
+      job.span?.end('dropped_queue_full');
+      return false;
+    }
     this.#queue.push(job);
     return true;
   }
@@ -174,6 +181,7 @@ export class Mirror {
       : first.then((a) => [a, undefined]);
     void copies.then(async ([otherAnswer, legacy2]) => {
       this.#inFlight--;
+      job.span?.end(otherAnswer!.error ? 'failed' : 'sent', otherAnswer!.status);
       this.#pump();
       const primary = await job.primary;
       const exchange: Exchange = {

@@ -13,7 +13,9 @@ import type { RouteTable } from './routing/compile.js';
 import { decide, type Decision } from './routing/decide.js';
 import { IDEMPOTENT_METHODS, type Side } from './routing/route.js';
 import type { GatewaySettings } from './settings.js';
-import { newSpanId, traceFrom, traceparent } from './trace.js';
+import { RequestSpans, type MirrorSpan } from './request-spans.js';
+import { newSpanId, traceFrom, traceparent, type TraceContext } from './trace.js';
+import type { Tracer } from '@opentelemetry/api';
 
 /** Route label for requests no route matched (they go to legacy). */
 export const UNMATCHED = '(unmatched)';
@@ -27,6 +29,8 @@ export interface ProxyState {
   readonly mirror: Mirror;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** OpenTelemetry tracer when tracing is on; null (the default) keeps the hot path free of it. */
+  readonly tracer: Tracer | null;
   /** The current compiled table: read once per request, swapped whole on change. */
   table: RouteTable;
   closing: boolean;
@@ -66,8 +70,15 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
 
   const keyHeader = settings.limits.clientKeyHeader;
   const client = (keyHeader !== undefined ? headers[keyHeader] : undefined) ?? req.remoteAddress;
-  const trace = traceFrom(headers.traceparent);
-  const upHeaders = upstreamRequestHeaders(req, { traceparent: traceparent(trace, newSpanId()) });
+  let trace: TraceContext;
+  let spans: RequestSpans | undefined;
+  if (state.tracer === null) {
+    trace = traceFrom(headers.traceparent);
+  } else {
+    spans = new RequestSpans(state.tracer, headers.traceparent, method, path, routeId, decision.primary);
+    trace = spans.trace;
+  }
+  const upHeaders = upstreamRequestHeaders(req, { traceparent: spans ? spans.upstreamTraceparent : traceparent(trace, newSpanId()) });
   state.inFlight++;
   metrics.inFlight.value++;
 
@@ -81,13 +92,13 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
     else if (state.mirror.admit(routeId)) {
       capture = new BodyCapture(settings.mirror.responseBodyLimit);
       const primary = new Promise<CapturedResponse>((r) => { resolvePrimary = r; });
-      const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, upHeaders, primary, started);
+      const job = mirrorJob(state, req, routeId, hit!.route.endpoint, decision, trace, upHeaders, primary, started, spans);
       if (!hasBody) state.mirror.offer(job);
       else {
         const body = new BodyCapture(settings.mirror.requestBodyLimit);
         mirrorBody = (chunk) => body.add(chunk);
         mirrorEnd = () => {
-          if (body.truncated) metrics.mirrored(routeId, 'skipped_too_large');
+          if (body.truncated) { metrics.mirrored(routeId, 'skipped_too_large'); job.span?.end('skipped_too_large'); }
           else state.mirror.offer({ ...job, body: body.body() });
         };
       }
@@ -101,6 +112,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
     done: (status, err) => {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(routeId, modeKind, side, status, seconds);
+      spans?.end(status, side, err);
       if (err instanceof BodyTooLargeError) metrics.refused('body_too_large');
       if (resolvePrimary && capture) {
         resolvePrimary(capturedResponse(status, current.rawHeaders ?? [], capture, started, err?.message));
@@ -111,6 +123,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
   if (canFallBack) {
     hooks.failover = (reason, err) => {
       metrics.fellBack(routeId, reason);
+      spans?.fellBack(reason);
       state.log.warn({ route: routeId, reason, error: err?.message, traceId: trace.traceId }, 'next failed: answered from legacy');
       // The exchange records next's failure; the user's answer now comes from legacy.
       resolvePrimary?.({ status: 0, headers: {}, body: Buffer.alloc(0), truncated: false, error: `fallback: ${reason}`,
@@ -178,11 +191,16 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
 
 function mirrorJob(
   state: ProxyState, req: GatewayRequest, routeId: string, endpoint: string, decision: Decision,
-  trace: ReturnType<typeof traceFrom>, primaryHeaders: readonly string[], primary: Promise<CapturedResponse>, started: number,
+  trace: TraceContext, primaryHeaders: readonly string[], primary: Promise<CapturedResponse>, started: number,
+  spans: RequestSpans | undefined,
 ): MirrorJob {
-  // The copy is a child span of the same trace: a fresh span id on the same trace id.
-  const headers = withTraceparent(primaryHeaders, traceparent(trace, newSpanId()), decision.dryRun ? DRY_RUN : undefined);
+  // The copy is a child span of the same trace: a fresh span id on the same trace id (a recorded span when tracing).
+  const span: MirrorSpan | undefined = spans?.mirror(decision.primary === 'legacy' ? 'next' : 'legacy');
+  const headers = withTraceparent(primaryHeaders, span ? span.traceparent : traceparent(trace, newSpanId()), decision.dryRun ? DRY_RUN : undefined);
+  // `span` is always a property (undefined when tracing is off): a spread into this literal cost a slower object
+  // creation on every mirrored request
   return {
+    span,
     routeId, endpoint, method: req.method, url: req.url, headers, requestHeaders: headerMap(req.rawHeaders),
     primarySide: decision.primary, primary, traceId: trace.traceId, at: Date.now() - Math.round(performance.now() - started),
   };

@@ -1,8 +1,9 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { clientToken, generateToken } from '../control/admin/tokens.js';
-import { SiphonError } from '../errors.js';
+import { DEFAULT_BACKOFF, nextDelay } from '../control/supervisor/backoff.js';
+import { failWorkerStart, superviseWorkers } from '../control/supervisor/cluster.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
@@ -92,20 +93,6 @@ async function listenOr<T>(listen: () => Promise<T>, flag: '--port' | '--admin-p
   }
 }
 
-/** IPC message a worker sends its primary when it cannot start (then it exits). */
-const START_FAILED = 'siphon:gateway-start-failed';
-interface StartFailed { readonly type: typeof START_FAILED; readonly code: string; readonly message: string }
-
-/** Tells the primary why this worker cannot start, then exits (the IPC channel alone would keep it alive). */
-function failWorkerStart(e: unknown): Promise<never> {
-  const msg: StartFailed = e instanceof SiphonError
-    ? { type: START_FAILED, code: e.code, message: e.message }
-    : { type: START_FAILED, code: 'GATEWAY_WORKER_START', message: (e as Error)?.message ?? String(e) };
-  return new Promise<never>(() => {
-    try { process.send!(msg, () => process.exit(1)); } catch { process.exit(1); } // primary already gone
-  });
-}
-
 /**
  * Runs the gateway until stopped: one process, or a primary that forks `workers` processes sharing the port
  * (node:cluster round-robin) and serves the admin port with the workers' metrics aggregated. SIGTERM/SIGINT stop
@@ -116,7 +103,7 @@ export async function runGateway(opts: RunGatewayOptions, log: Logger = createLo
   if (cluster.isWorker) {
     answerMetricsRequests(metricsRegistry());
     enableDefaultMetrics();
-    const p = await startProcess(opts, log).catch(failWorkerStart);
+    const p = await startProcess(opts, log).catch((e: unknown) => failWorkerStart(e, 'GATEWAY_WORKER_START'));
     const stop = async () => { await p.stop(); process.exit(0); };
     process.once('SIGTERM', () => void stop());
     process.once('SIGINT', () => void stop());
@@ -150,72 +137,29 @@ function listenAdmin(admin: ReturnType<typeof createAdminServer>, opts: RunGatew
   return listenOr(() => admin.listen(port, opts.host), '--admin-port', opts.host, port, undo);
 }
 
-/** Re-forks a dead worker after 0.1 s, doubling per death in the last minute up to 10 s: a crash loop must not spin. */
+/** Re-forks a dead worker after 0.1 s, doubling per death in the last minute up to 10 s (the shared backoff). */
 export function restartDelay(deaths: number[], now = Date.now()): number {
-  while (deaths.length > 0 && now - deaths[0]! > 60_000) deaths.shift();
-  deaths.push(now);
-  return Math.min(10_000, 100 * 2 ** (deaths.length - 1));
+  return nextDelay(deaths, DEFAULT_BACKOFF, now);
 }
 
 async function runPrimary(opts: RunGatewayOptions, log: Logger): Promise<RunningGateway> {
   const metrics = new ClusterMetrics();
-  let stopping = false;
-  let started = false;
-  const deaths: number[] = [];
-  const fork = () => {
-    const w = cluster.fork();
-    w.once('listening', () => metrics.serving(w));
-    // After the start, a replacement that cannot start is re-forked like any dead worker: its reason goes to the log.
-    w.on('message', (m: Partial<StartFailed>) => {
-      if (started && m?.type === START_FAILED) log.error({ worker: w.id, code: m.code, error: m.message }, 'gateway worker could not start');
-    });
-    w.on('exit', (code, signal) => {
-      if (stopping || !started) return; // a worker failing to start fails the start (below)
-      const delayMs = restartDelay(deaths);
-      log.error({ worker: w.id, code, signal, restartInMs: delayMs }, 'gateway worker died; starting a new one');
-      setTimeout(() => { if (!stopping) fork(); }, delayMs);
-    });
-    return w;
-  };
-  const stopWorkers = () => Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((r) => {
-    if (!w || w.isDead()) { r(); return; }
-    w.once('exit', () => r());
-    w.process.kill('SIGTERM');
-  }))).then(() => undefined);
-  const workers = Array.from({ length: opts.workers }, fork);
-  try {
-    await Promise.all(workers.map(workerListening));
-  } catch (e) {
-    stopping = true;
-    await stopWorkers();
-    throw e;
-  }
-  started = true;
+  const workers = await superviseWorkers({
+    count: opts.workers, log, what: 'gateway worker', onServing: (w) => metrics.serving(w),
+    startError: (id, code, message) => new GatewayWorkerError(id, code ?? 'GATEWAY_WORKER_START', message),
+  });
   const admin = opts.adminPort !== undefined ? createAdminServer({
     token: adminToken(opts.adminToken, opts.adminTokenFile, log),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-    status: () => ({ workers: Object.keys(cluster.workers ?? {}).length }),
+    status: () => ({ workers: workers.alive() }),
   }) : undefined;
-  const adminAddr = admin ? await listenAdmin(admin, opts, async () => { stopping = true; await stopWorkers(); }) : undefined;
+  const adminAddr = admin ? await listenAdmin(admin, opts, () => workers.stop()) : undefined;
   log.info({ port: opts.port, workers: opts.workers, adminPort: adminAddr?.port }, 'gateway cluster listening');
   return {
     port: opts.port, ...(adminAddr ? { adminPort: adminAddr.port } : {}),
     stop: async () => {
-      stopping = true;
       await admin?.close();
-      await stopWorkers();
+      await workers.stop();
     },
   };
-}
-
-/** Resolves when the worker listens; fails with its own start error (or its exit) if it never does. */
-function workerListening(w: Worker): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    w.once('listening', () => resolve());
-    w.on('message', (m: Partial<StartFailed>) => {
-      if (m?.type === START_FAILED) reject(new GatewayWorkerError(w.id, m.code ?? 'GATEWAY_WORKER_START', m.message ?? 'failed to start'));
-    });
-    w.once('exit', (code, signal) => reject(new GatewayWorkerError(w.id, 'GATEWAY_WORKER_START',
-      `exited (${signal ?? `code ${code}`}) before listening`)));
-  });
 }

@@ -1,3 +1,4 @@
+import { activeTracer } from '../observe/spans.js';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { GatewayConfigError } from './errors.js';
@@ -73,6 +74,7 @@ export function createGateway(overrides: GatewayOverrides, log: Logger = createL
   const sink = settings.sink ?? noopDiffSink;
   const state: ProxyState = {
     settings, pools: { legacy, next }, mirror: new Mirror(m, mirrorPools, sink, metrics), metrics, log,
+    tracer: settings.tracer === undefined ? activeTracer() : settings.tracer,
     table: compileRoutes(settings.routes ?? [], 0), closing: false, inFlight: 0,
   };
   metrics.routeVersion.set(0);

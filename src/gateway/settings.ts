@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { DiffSink } from './exchange.js';
 import type { MirrorSettings } from './mirror.js';
 import type { OwnerResolver } from './routing/decide.js';
@@ -58,6 +59,8 @@ export interface GatewaySettings {
   readonly connections: number;
   readonly mirror: MirrorSettings & { readonly connections: number };
   readonly sink?: DiffSink;
+  /** OpenTelemetry tracer for request, upstream and mirror spans; default: the process's (`startTracing`), else none. */
+  readonly tracer?: Tracer | null;
   readonly owner?: OwnerResolver;
   /**
    * The client-facing HTTP engine: `llhttp` (raw sockets and Node's llhttp binding, the fast one) or `node-http` (the

@@ -57,6 +57,11 @@ export function untrackLogSize(log: EventLog): void {
   }
 }
 
+/** Registers the append metrics before the first append: dashboards and alerts see the names from the start. */
+export function registerLogMetrics(): void {
+  appended(); batches();
+}
+
 export function recordAppend(log: string, records: readonly LogRecord[]): void {
   if (records.length === 0) return;
   // Aggregate first: one counter update per (kind, table, op) rather than per record keeps the hot path cheap.

@@ -1,3 +1,4 @@
+import { recordVerifyMetrics } from './metrics.js';
 import type { Database } from '../backends/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { Redactor } from '../gateway/diff/redact.js';
@@ -123,6 +124,7 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
       mismatched: t.counts.mismatched, quarantined: t.counts.quarantined, rechecked: t.counts.rechecked, compatibility: t.compatibility,
     })));
   }
+  recordVerifyMetrics(report);
   return report;
 }
 

@@ -9,12 +9,12 @@ siphon_gateway_requests_total{route="orders",mode="canary",side="legacy",status_
 siphon_gateway_requests_total{route="orders",mode="canary",side="next",status_class="2xx"} 8
 siphon_gateway_requests_total{route="orders",mode="canary",side="next",status_class="5xx"} 2
 siphon_gateway_requests_total{route="orders",mode="canary",side="legacy",status_class="error"} 1
-siphon_gateway_upstream_duration_seconds_bucket{side="legacy",route="orders",le="0.01"} 50
-siphon_gateway_upstream_duration_seconds_bucket{side="legacy",route="orders",le="0.1"} 91
-siphon_gateway_upstream_duration_seconds_bucket{side="legacy",route="orders",le="+Inf"} 91
-siphon_gateway_upstream_duration_seconds_bucket{side="next",route="orders",le="0.01"} 10
-siphon_gateway_upstream_duration_seconds_bucket{side="next",route="orders",le="0.1"} 10
-siphon_gateway_upstream_duration_seconds_bucket{side="next",route="orders",le="+Inf"} 10
+siphon_gateway_request_duration_seconds_bucket{side="legacy",route="orders",le="0.01"} 50
+siphon_gateway_request_duration_seconds_bucket{side="legacy",route="orders",le="0.1"} 91
+siphon_gateway_request_duration_seconds_bucket{side="legacy",route="orders",le="+Inf"} 91
+siphon_gateway_request_duration_seconds_bucket{side="next",route="orders",le="0.01"} 10
+siphon_gateway_request_duration_seconds_bucket{side="next",route="orders",le="0.1"} 10
+siphon_gateway_request_duration_seconds_bucket{side="next",route="orders",le="+Inf"} 10
 siphon_diff_compatibility_ratio{route="orders"} 0.97
 siphon_other_metric{route="x\\"y"} 5
 `;

@@ -60,7 +60,7 @@ describe('gateway over the billing apps', () => {
       const answers = await Promise.all(ids.slice(0, 30).map((id) => who(`/customers/${id}`)));
       expect(answers.every((a) => a.status === 200 && a.app === 'legacy')).toBe(true);
       // 4 copies hang in flight, 4 wait in the queue, the rest are dropped and counted
-      expect(await metricValue('siphon_gateway_mirror_total', { route: 'bill-hang', result: 'dropped_queue_full' }))
+      expect(await metricValue('siphon_gateway_mirror_copies_total', { route: 'bill-hang', result: 'dropped_queue_full' }))
         .toBe(Math.min(30, ids.length) - 8);
     } finally { next.setFaults({}); }
   }, 60_000);

@@ -183,12 +183,12 @@ describe('slow heads', () => {
 describe('connection cap', () => {
   it('past maxClientConnections a new connection gets 503 and is closed, counted; served again once below', async () => {
     const port = await gateway({ limits: { maxClientConnections: 3 } });
-    const before = await metricValue('siphon_gateway_rejected_total', { reason: 'connection_limit' });
+    const before = await metricValue('siphon_gateway_requests_rejected_total', { reason: 'connection_limit' });
     const held = await Promise.all([1, 2, 3].map(() => WireClient.open(port)));
     cleanups.push(() => { for (const c of held) c.destroy(); });
     for (const c of held) { c.write('GET /ok HTTP/1.1\r\nHost: t\r\n\r\n'); expect((await c.read()).status).toBe(200); }
     expect(await rawExchange(port, 'GET /ok HTTP/1.1\r\nHost: t\r\n\r\n')).toMatch(/^HTTP\/1\.1 503 /);
-    expect(await metricValue('siphon_gateway_rejected_total', { reason: 'connection_limit' })).toBe(before + 1);
+    expect(await metricValue('siphon_gateway_requests_rejected_total', { reason: 'connection_limit' })).toBe(before + 1);
     held.pop()!.destroy();
     await eventually(async () => (await normalGets(port, 1, '', 2000))[0] === 200, 5000, 'a connection accepted again');
   });

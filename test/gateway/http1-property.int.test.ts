@@ -124,7 +124,7 @@ describe('HTTP/1.1 engine property', () => {
       const run = ++runNo;
       await withGateway(async (port) => {
         await Promise.all(conns.map((conn, i) => drive(port, conn, `${run}-${i}`)));
-        await eventually(async () => (await metricValue('siphon_gateway_in_flight')) === 0, 5000, 'inFlight back to 0');
+        await eventually(async () => (await metricValue('siphon_gateway_requests_in_flight')) === 0, 5000, 'inFlight back to 0');
       });
     }), { numRuns: 30 });
   });

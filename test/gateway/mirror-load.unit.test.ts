@@ -7,7 +7,7 @@ import { DEFAULT_MIRROR } from '../../src/gateway/settings.js';
 import { metricsRegistry } from '../../src/observe/metrics.js';
 
 async function skippedLoad(route: string): Promise<number> {
-  const m = await metricsRegistry().getSingleMetric('siphon_gateway_mirror_total')!.get();
+  const m = await metricsRegistry().getSingleMetric('siphon_gateway_mirror_copies_total')!.get();
   return m.values.find((v) => v.labels.route === route && v.labels.result === 'skipped_load')?.value ?? 0;
 }
 

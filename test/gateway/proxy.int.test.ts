@@ -148,7 +148,7 @@ describe('proxy', () => {
     const chunked = await rawExchange(port, `POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n` +
       `400\r\n${'y'.repeat(1024)}\r\n0\r\n\r\n`);
     expect(chunked).toMatch(/^HTTP\/1.1 413/);
-    expect(await metricValue('siphon_gateway_rejected_total', { reason: 'body_too_large' })).toBeGreaterThanOrEqual(2);
+    expect(await metricValue('siphon_gateway_requests_rejected_total', { reason: 'body_too_large' })).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps every body byte of requests that wait for a pool connection (chunked, mirrored or not)', async () => {

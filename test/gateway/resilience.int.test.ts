@@ -38,7 +38,7 @@ describe('shadow mode with a hanging next', () => {
     expect(answers.every((a) => a.status === 200 && a.body.side === 'legacy')).toBe(true);
     expect(legacy.seen).toHaveLength(40);
     // 2 copies in flight (hanging), 3 queued, the other 35 dropped
-    expect(await metricValue('siphon_gateway_mirror_total', { route: 'hang-shadow', result: 'dropped_queue_full' })).toBe(35);
+    expect(await metricValue('siphon_gateway_mirror_copies_total', { route: 'hang-shadow', result: 'dropped_queue_full' })).toBe(35);
   });
 
   it('times mirror copies out and hands the exchange (with next failed) to the sink', async () => {
@@ -55,7 +55,7 @@ describe('shadow mode with a hanging next', () => {
     await eventually(() => exchanges.length === 1, 5000, 'the exchange');
     expect(exchanges[0]!.legacy.status).toBe(200);
     expect(exchanges[0]!.next).toMatchObject({ status: 0, error: expect.stringMatching(/timed out/) });
-    expect(await metricValue('siphon_gateway_mirror_total', { route: 'timeout-shadow', result: 'timeout' })).toBe(1);
+    expect(await metricValue('siphon_gateway_mirror_copies_total', { route: 'timeout-shadow', result: 'timeout' })).toBe(1);
   });
 });
 
@@ -144,8 +144,8 @@ describe('mirror', () => {
     expect(sNext).not.toBe(sLegacy);
     expect(next.seen.map((s) => s.url)).toEqual(['/w/1']);
     expect(legacy2.seen.map((s) => s.url)).toEqual(['/w/1']);
-    expect(await metricValue('siphon_gateway_mirror_total', { route: 'm-reads', result: 'skipped_method' })).toBe(1);
-    expect(await metricValue('siphon_gateway_mirror_total', { route: 'm-writes', result: 'skipped_too_large' })).toBe(1);
+    expect(await metricValue('siphon_gateway_mirror_copies_total', { route: 'm-reads', result: 'skipped_method' })).toBe(1);
+    expect(await metricValue('siphon_gateway_mirror_copies_total', { route: 'm-writes', result: 'skipped_too_large' })).toBe(1);
   });
 });
 
@@ -163,11 +163,11 @@ describe('mirror budget', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     // skips are counted when the request arrives; every admitted copy reaches next. The budget is a token bucket
     // (evenly spread, at most 20 ms worth ahead): one copy at once, then 5 per second.
-    const skipped = await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'skipped_rate' });
+    const skipped = await metricValue('siphon_gateway_mirror_copies_total', { route: 'budget', result: 'skipped_rate' });
     const admitted = 30 - skipped;
     expect(admitted).toBeGreaterThanOrEqual(1);
     expect(admitted).toBeLessThanOrEqual(1 + Math.ceil(5 * seconds));
-    await eventually(async () => await metricValue('siphon_gateway_mirror_total', { route: 'budget', result: 'sent' }) === admitted,
+    await eventually(async () => await metricValue('siphon_gateway_mirror_copies_total', { route: 'budget', result: 'sent' }) === admitted,
       5000, 'the admitted copies');
     expect(next.seen).toHaveLength(admitted);
   });

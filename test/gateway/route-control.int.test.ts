@@ -122,7 +122,7 @@ describe('route control', () => {
       expect(res.statusCode).toBe(200);
       const text = await res.body.text();
       expect(text).toMatch(/siphon_gateway_requests_total\{route="orders",mode="(legacy|next)",side="(legacy|next)",status_class="2xx"\} \d+/);
-      expect(text).toContain('siphon_gateway_upstream_duration_seconds_bucket');
+      expect(text).toContain('siphon_gateway_request_duration_seconds_bucket');
       expect(text).toMatch(/siphon_gateway_route_table_version \d+/);
     } finally { await admin.close(); }
   });

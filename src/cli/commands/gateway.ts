@@ -37,7 +37,7 @@ interface StartFlags {
   adminTokenFile: string; state?: string; routes?: string; workers: number; diff: boolean; maxBody?: number;
   maxHeader?: number; upstreamTimeout?: number; mirrorTimeout?: number; mirrorQueue?: number; mirrorBodyLimit?: number;
   mirrorRate?: number; mirrorMaxLoad?: number;
-  jwtSecretEnv?: string;
+  jwtSecretEnv?: string; otlpEndpoint?: string; traceSampleRatio?: number;
   maxHeaderCount?: number; bodyBuffer?: number; minBodyRate?: number; maxConnections?: number; clientShare?: number;
   clientKeyHeader?: string; clientHeaderTimeout?: number; clientRequestTimeout?: number; clientBodyIdle?: number;
   clientSendTimeout?: number; idleTimeout?: number; connections?: number;
@@ -114,6 +114,8 @@ export function registerGateway(program: Command): void {
     .option('--client-send-timeout <ms>', 'longest wait for a client to read an answer (then cut)', int('--client-send-timeout', 1))
     .option('--idle-timeout <ms>', 'keep-alive idle time on both sides', int('--idle-timeout', 1))
     .option('--connections <n>', 'connections per upstream pool', int('--connections', 1))
+    .option('--otlp-endpoint <url>', 'export OpenTelemetry traces over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); off by default')
+    .option('--trace-sample-ratio <share>', 'share (0–1) of new traces recorded when --otlp-endpoint is given (default 1; a sampled caller is always followed)', share('--trace-sample-ratio'))
     .option('--jwt-secret-env <name>', 'environment variable holding the HS256 secret verifying JWT routing keys')
     .action(async (flags: StartFlags) => {
       const config = flags.config ? await loadConfig(flags.config) : undefined;
@@ -136,6 +138,12 @@ export function registerGateway(program: Command): void {
           ...(flags.mirrorMaxLoad !== undefined ? { maxLoad: flags.mirrorMaxLoad } : {}),
         },
       };
+      if (flags.traceSampleRatio !== undefined && !flags.otlpEndpoint) throw new GatewayConfigError('needs --otlp-endpoint', '--trace-sample-ratio');
+      if (flags.otlpEndpoint && !/^https?:\/\/[^/]/.test(flags.otlpEndpoint)) throw new GatewayConfigError(`expected an http:// or https:// URL, got "${flags.otlpEndpoint}"`, '--otlp-endpoint');
+      // every cluster worker runs this action too: each exports its own spans (the SDK is loaded only when asked for)
+      const tracing = flags.otlpEndpoint ? (await import('../../observe/tracing.js')).startTracing({
+        endpoint: flags.otlpEndpoint, sampleRatio: flags.traceSampleRatio ?? 1, serviceName: 'siphon-gateway',
+      }) : undefined;
       const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
       const stateUrl = staticRoutes ? undefined : (flags.state ?? config?.state ?? DEFAULT_STATE_URL);
       const running = await runGateway({
@@ -146,7 +154,7 @@ export function registerGateway(program: Command): void {
         workers: flags.workers, diff: flags.diff,
       });
       await new Promise<void>((resolve) => {
-        const stop = () => { void running.stop().then(resolve); };
+        const stop = () => { void running.stop().then(() => tracing?.shutdown()).then(resolve, resolve); };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
       });

@@ -6,9 +6,11 @@ import { DEFAULT_SOURCE, migrationConfig } from '../../migrate/sources.js';
 import type { MigrationStatus } from '../../migrate/status.js';
 import { adminClient, adminOptions, type AdminFlags } from '../admin-target.js';
 import { EXIT_OK, EXIT_PROBLEMS } from '../exit-codes.js';
-import { out, printJson } from '../output.js';
+import { healthUrlOf, readStartStatus, renderStartStatus } from '../../control/start/read-status.js';
+import { err, out, printJson } from '../output.js';
+import { redactSecrets } from '../../observe/logger.js';
 
-interface Flags extends AdminFlags { config?: string; json?: boolean; source: string }
+interface Flags extends AdminFlags { config?: string; json?: boolean; source: string; health?: string }
 
 type StateSummary = Awaited<ReturnType<typeof stateSummary>>;
 
@@ -28,6 +30,7 @@ export function registerStatus(program: Command): void {
     .description('where the migration stands: per table legacy/migrated/quarantined rows, backfill, capture and apply lag, and the check legacy = migrated + quarantined (exit 1 when it fails)')
     .option('-c, --config <file>', 'the migration config (default siphon.config.ts when present)')
     .option('--source <name>', 'capture source name in the log', DEFAULT_SOURCE)
+    .option('--health <url>', 'health URL of a running `siphon start` whose components to show (default: from start.health in the config)')
     .option('--json', 'print one JSON document')
     .action(async (f: Flags) => {
       const config = f.admin ? undefined : await migrationConfig(f.config);
@@ -40,8 +43,24 @@ export function registerStatus(program: Command): void {
         process.exitCode = r.migration && statusFailed(r.migration) ? EXIT_PROBLEMS : EXIT_OK;
         return;
       }
-      const status = await migrationStatus(config!, f.source);
-      if (f.json) printJson(status); else for (const l of renderStatus(status)) out(l);
+      // the supervised components of a running `siphon start`, when one answers (failures, last error, next retry)
+      const healthUrl = f.health ?? healthUrlOf(config!);
+      const start = healthUrl ? await readStartStatus(healthUrl) : null;
+      let status: MigrationStatus;
+      try { status = await migrationStatus(config!, f.source); } catch (e) {
+        // a database that cannot be read is exactly when the supervisor's view matters: show it, then fail
+        if (!start?.running) throw e;
+        const message = redactSecrets((e as Error)?.message ?? String(e));
+        if (f.json) printJson({ error: message, start });
+        else { err(`siphon: ${message}`); for (const l of renderStartStatus(start)) out(l); }
+        process.exitCode = EXIT_PROBLEMS;
+        return;
+      }
+      if (f.json) printJson({ ...status, start });
+      else {
+        for (const l of renderStatus(status)) out(l);
+        if (start) for (const l of renderStartStatus(start)) out(l);
+      }
       process.exitCode = statusFailed(status) ? EXIT_PROBLEMS : EXIT_OK;
     });
 }
