@@ -69,7 +69,7 @@ export type WebhookConfig = z.input<typeof webhookSchema>;
 export const DEFAULT_BUCKET_MS = 1000;
 /** Flagger-like defaults: one-minute intervals, two strikes, a visible sample before anything passes. */
 export const DEFAULT_POLICY: AnalysisPolicy = {
-  intervalMs: 60_000, threshold: 2, minRequests: 50, maxErrorRate: 0.01, maxLatencyRatio: 1.5, latencyToleranceMs: 25,
+  intervalMs: 60_000, bucketMs: 1000, threshold: 2, minRequests: 50, maxErrorRate: 0.01, maxLatencyRatio: 1.5, latencyToleranceMs: 25,
   maxDiffRate: 0.01, minCompared: 20, steps: [1, 5, 25, 50, 100], passesPerStep: 3, gates: [],
 };
 
@@ -122,6 +122,7 @@ export function resolvePolicy(c: AnalysisConfig | undefined, route: string, over
   const minRequests = pick('minRequests') ?? DEFAULT_POLICY.minRequests;
   return {
     intervalMs,
+    bucketMs: bucket,
     threshold: pick('threshold') ?? DEFAULT_POLICY.threshold,
     minRequests,
     maxErrorRate: pick('maxErrorRate') ?? DEFAULT_POLICY.maxErrorRate,

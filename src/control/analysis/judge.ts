@@ -21,6 +21,8 @@ export const CHECK_NAMES: readonly CheckName[] = ['error_rate', 'latency', 'diff
 export interface AnalysisPolicy {
   /** Interval length in ms (a multiple of the stats bucket). */
   readonly intervalMs: number;
+  /** The gateways' stats bucket in ms: interval boundaries are aligned to it. */
+  readonly bucketMs: number;
   /** Consecutive failed intervals that roll the route back (1 = the first failure). */
   readonly threshold: number;
   /** Requests of next per interval before any check may pass. */
