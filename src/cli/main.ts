@@ -21,6 +21,7 @@ import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.
 export { guardClosedPipes } from './pipes.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVerify } from './commands/verify.js';
+import { registerCanary } from './commands/canary.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -57,6 +58,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerQuarantine(program);
   registerSchema(program);
   registerVerify(program);
+  registerCanary(program);
   return program;
 }
 

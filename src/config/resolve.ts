@@ -3,6 +3,7 @@ import type { ConfigIssue } from './errors.js';
 import { ConfigValidationError } from './errors.js';
 import { describeFound, suggest } from './describe-value.js';
 import { configSchema, issuesFromZod, type ConfigShape } from './schema.js';
+import { parseAnalysisConfig } from '../control/analysis/config.js';
 import { toStep } from './cleaning/step.js';
 import type { AnySchema, CleaningStepLike, ResolvedConfig, ResolvedTable } from './types.js';
 
@@ -106,5 +107,7 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
     log: anchorSqlite(c.log ?? DEFAULT_LOG, base),
     entities: c.entities ?? {},
     tables,
+    // steps increasing, gates among the steps: checks zod's shape cannot express, with the field's path
+    ...(c.analysis ? { analysis: parseAnalysisConfig(c.analysis) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { describeFound, formatPath, suggest, valueAt } from './describe-value.js';
+import { analysisSchema } from '../control/analysis/config.js';
 
 // The shape of a migration config, in zod 4. Every leaf carries the text of what it expects; issuesFromZod turns
 // zod's issues into `path: expected X, found Y`, taking Y from the input itself.
@@ -75,6 +76,7 @@ export const configSchema = z.strictObject({
   log: urlField(['sqlite', 'postgres', 'nats']).optional(),
   entities: z.record(z.string(), z.strictObject({ root: z.string({ error: 'the name of a table in tables' }) }, { error: 'an object { root: TABLE }' }), { error: 'an object of entities { name: { root: TABLE } }' }).optional(),
   tables: z.record(z.string(), tableSchema, { error: 'an object of table mappings keyed by legacy table name' }),
+  analysis: analysisSchema.optional(),
 }, { error: 'a migration config object (export default defineMigration({...}))' });
 
 /** The validated shape (before resolution of defaults). */
@@ -86,6 +88,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   next: ['db', 'http'],
   table: Object.keys(tableSchema.shape),
   entity: ['root'],
+  analysis: Object.keys(analysisSchema.shape),
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
@@ -93,6 +96,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 1 && (path[0] === 'legacy' || path[0] === 'next')) return KNOWN_KEYS[path[0]]!;
   if (path.length === 2 && path[0] === 'tables') return KNOWN_KEYS.table!;
   if (path.length === 2 && path[0] === 'entities') return KNOWN_KEYS.entity!;
+  if (path.length === 1 && path[0] === 'analysis') return KNOWN_KEYS.analysis!;
   return [];
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PlainRow } from '../values/plain.js';
+import type { AnalysisConfig } from '../control/analysis/config.js';
 
 export type { PlainRow };
 
@@ -124,6 +125,8 @@ export interface MigrationConfig<E extends string = string, T extends Record<str
   readonly log?: string;
   readonly entities?: { readonly [K in E]: EntityDefinition<Extract<keyof T, string>> };
   readonly tables: { readonly [K in keyof T]: TableMapping<PlainRow, T[K], E> };
+  /** Canary analysis: defaults for every canary route and per-route overrides (src/control/analysis/config.ts). */
+  readonly analysis?: AnalysisConfig;
 }
 
 /** A table mapping after validation: normalised, defaults applied. */
@@ -158,4 +161,6 @@ export interface ResolvedConfig {
   readonly log: string;
   readonly entities: Readonly<Record<string, EntityDefinition>>;
   readonly tables: Readonly<Record<string, ResolvedTable>>;
+  /** The `analysis` section as validated (policies are resolved per route by `resolvePolicy`). */
+  readonly analysis?: AnalysisConfig;
 }
