@@ -1,12 +1,13 @@
+import { ConfigError } from '../../config/errors.js';
 import { SiphonError } from '../../errors.js';
 
 /** Base of canary analysis errors (code `ANALYSIS_*`). */
 export class AnalysisError extends SiphonError {}
 
 /** The `analysis` section of the config, or a CLI flag standing for one of its fields, is wrong (exit 2). */
-export class AnalysisConfigError extends SiphonError {
-  constructor(message: string, readonly path: string) {
-    super('CONFIG_ANALYSIS', `${path}: ${message}`, { path });
+export class AnalysisConfigError extends ConfigError {
+  constructor(readonly detail: string, readonly path: string) {
+    super('CONFIG_ANALYSIS', `${path}: ${detail}`, [{ path, message: `${path}: ${detail}` }], { path });
   }
 }
 
