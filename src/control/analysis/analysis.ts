@@ -12,6 +12,7 @@
  * a route taken out of canary mode by anyone while its run is active (e.g. `siphon route rollback`) ends the run as
  * aborted — the analysis never puts traffic back on next behind an operator.
  */
+import { assertNever } from '../../errors.js';
 import { createLogger, type Logger } from '../../observe/logger.js';
 import { counter, gauge } from '../../observe/metrics.js';
 import { openStateStore } from '../../state/open.js';
@@ -137,10 +138,7 @@ export function createAnalysis(options: AnalysisOptions): Analysis {
         hook('canary.gate', run, action.percent, `:raised_hand: canary of ${route} holds at ${action.percent}% until an operator approves: siphon canary approve ${route}`, verdict);
         return;
       }
-      default: {
-        const never: never = action;
-        throw new Error(`unknown action ${JSON.stringify(never)}`);
-      }
+      default: assertNever(action, 'run action');
     }
   }
 

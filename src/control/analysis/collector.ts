@@ -42,7 +42,7 @@ export interface RouteStatsCollector {
   stop(): Promise<void>;
 }
 
-interface Snapshot {
+export interface StatsSnapshot {
   /** `route\0side` → [requests, errors]. */
   readonly requests: Map<string, [number, number]>;
   /** `route\0side` → per-bucket latency counts. */
@@ -55,7 +55,7 @@ interface Snapshot {
 type Exported = { value: number; labels: Record<string, string | number>; metricName?: string };
 const key = (route: string, side: string): string => `${route}\0${side}`;
 
-async function snapshot(o: RouteStatsCollectorOptions): Promise<Snapshot> {
+async function snapshot(o: RouteStatsCollectorOptions): Promise<StatsSnapshot> {
   const requests = new Map<string, [number, number]>();
   for (const v of (await o.metrics.requests.get()).values as Exported[]) {
     const k = key(String(v.labels.route), String(v.labels.side));
@@ -93,7 +93,7 @@ async function snapshot(o: RouteStatsCollectorOptions): Promise<Snapshot> {
 const nonNeg = (x: number): number => (x > 0 ? x : 0);
 
 /** The rows for what moved between two snapshots, next's figures counting fallbacks as next requests that failed. */
-export function statsDelta(prev: Snapshot, cur: Snapshot, bucketStart: number, bucketMs: number, source: string): RouteStatsRow[] {
+export function statsDelta(prev: StatsSnapshot, cur: StatsSnapshot, bucketStart: number, bucketMs: number, source: string): RouteStatsRow[] {
   const routes = new Set<string>();
   for (const k of cur.requests.keys()) routes.add(k.split('\0')[0]!);
   for (const r of cur.diff.keys()) routes.add(r);
