@@ -168,7 +168,7 @@ async function badMidCanary(route: string, fault: Parameters<RunningApp['setFaul
     expect(rollback.failed.split(',')).toContain(check);
     // intervals that started after next turned bad, up to the rollback: at most two
     const badIntervals = vs.filter((v) => v.window_start >= faultAt && v.id <= rollback.id);
-    expect(badIntervals.length).toBeLessThanOrEqual(2);
+    expect(badIntervals.length, JSON.stringify(badIntervals.map((v) => [v.pass, v.failed, JSON.parse(v.figures_json)]))).toBeLessThanOrEqual(2);
     expect(vs.filter((v) => v.id < rollback.id && v.window_end <= faultAt).some((v) => v.pass === 1)).toBe(true); // it was healthy before
     const fig = JSON.parse(rollback.figures_json) as { next: { requests: number } };
     expect(fig.next.requests).toBeGreaterThanOrEqual(0); // raw figures published with the verdict
@@ -224,7 +224,8 @@ describe('canary analysis with the billing apps', () => {
   }, 120_000);
 
   it('a slow next mid-canary is rolled back within two intervals, latency named', async () => {
-    await badMidCanary('slow', { slowMs: 700 }, 'latency');
+    // far above what a loaded test machine does to legacy's p99 (the bound is 3 × legacy + 60 ms)
+    await badMidCanary('slow', { slowMs: 1500 }, 'latency');
   }, 120_000);
 
   it('a wrong field mid-canary is rolled back within two intervals, diff_rate named', async () => {
