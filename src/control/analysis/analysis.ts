@@ -16,7 +16,7 @@ import { assertNever } from '../../errors.js';
 import { createLogger, type Logger } from '../../observe/logger.js';
 import { counter, gauge } from '../../observe/metrics.js';
 import { openStateStore } from '../../state/open.js';
-import type { AuditStore, JsonValue, RouteChange, RouteStore, StateStore } from '../../state/types.js';
+import type { AuditStore, JsonValue, Route, RouteChange, RouteStore, StateStore } from '../../state/types.js';
 import { alignUp } from './commands.js';
 import { resolveWebhook, type AnalysisConfig } from './config.js';
 import { intervalFigures } from './figures.js';
@@ -202,6 +202,23 @@ export function createAnalysis(options: AnalysisOptions): Analysis {
       legacy: { requests: figures.legacy.requests, p99Ms: figures.legacy.p99Ms }, compared: figures.compared, realDiffs: figures.realDiffs }, 'canary verdict');
   }
 
+  /**
+   * A run that ended (rolled back, aborted, promoted) while its route is still in canary mode and was not changed
+   * since: the process that ended it died between the two writes. Finish the route change it decided. A route
+   * changed after the run ended is an operator's and is left alone; only runs ended 5 s to 10 minutes ago count.
+   */
+  async function finishRoute(run: CanaryRun, route: Route | undefined, now: number): Promise<void> {
+    if (!route || route.mode !== 'canary' || pending.has(run.route)) return;
+    const ended = run.updatedAt.getTime();
+    // 5 s of grace: the process that ended the run is normally storing the route change right now
+    if (now - ended < 5_000 || now - ended > 600_000 || route.updatedAt.getTime() > ended) return;
+    const promoted = run.status === 'promoted';
+    const action = promoted ? 'canary.promote' : run.status === 'aborted' ? 'canary.abort' : 'canary.rollback';
+    log.warn({ route: run.route, status: run.status }, 'canary ended but its route change was never stored: storing it now');
+    await changeRoute(run.route, promoted ? { mode: 'next', canaryPercent: 100 } : { mode: 'legacy', canaryPercent: 0 }, action,
+      `${run.lastReason ?? `canary ${run.status}`} (route change completed after a restart)`);
+  }
+
   function viewOf(run: CanaryRun): RouteAnalysisStatus {
     const percent = run.status === 'promoted' ? 100 : isActive(run.status) ? run.policy.steps[run.stepIndex]! : 0;
     return { route: run.route, status: run.status, percent, step: run.stepIndex, steps: run.policy.steps, passes: run.passes, failures: run.failures,
@@ -214,7 +231,11 @@ export function createAnalysis(options: AnalysisOptions): Analysis {
     }
     const runs = await stores!.analysis.listRuns();
     const now = Date.now();
+    const table = runs.some((r) => !isActive(r.status)) ? await stores!.routes.getRoutes() : undefined;
     for (let run of runs) {
+      if (!isActive(run.status) && table) {
+        try { await finishRoute(run, table.routes.find((r) => r.id === run.route), now); } catch (e) { lastError = `${run.route}: ${(e as Error).message}`; }
+      }
       if (isActive(run.status)) {
         try {
           // catch up interval by interval after a pause (bounded per tick)

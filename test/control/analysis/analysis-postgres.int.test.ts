@@ -44,6 +44,7 @@ beforeAll(async () => {
   await state.setRoutes([
     { id: 'good', match: { path: '/good/*' }, mode: 'legacy' },
     { id: 'bad', match: { path: '/bad/*' }, mode: 'legacy' },
+    { id: 'orphan', match: { path: '/orphan/*' }, mode: 'legacy' },
   ], { actor: 'setup' });
   // the stand-in gateway: one flush per bucket, like createRouteStatsCollector
   const flush = async () => {
@@ -77,7 +78,7 @@ describe('canary analysis on a PostgreSQL state store', () => {
       if (Date.now() > deadline) throw new Error(`runs never ended: ${JSON.stringify(runs)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const routes = await sql<{ id: string; mode: string }>('SELECT id, mode FROM siphon_state.routes ORDER BY id');
+    const routes = await sql<{ id: string; mode: string }>("SELECT id, mode FROM siphon_state.routes WHERE id <> 'orphan' ORDER BY id");
     expect(routes).toEqual([{ id: 'bad', mode: 'legacy' }, { id: 'good', mode: 'next' }]);
     const audit = await sql<{ subject: string; action: string; reason: string }>(
       "SELECT subject, action, reason FROM siphon_state.audit WHERE action LIKE 'canary.%' ORDER BY id");
@@ -87,8 +88,24 @@ describe('canary analysis on a PostgreSQL state store', () => {
     expect(bad[1]!.reason).toMatch(/error_rate failed \(next errors \d+\/\d+ = 50\.0% > max 1\.0%/);
     const verdicts = await sql<{ route_id: string; pass: boolean; failed: string; figures_json: { next: { requests: number } } }>(
       'SELECT route_id, pass, failed, figures_json FROM siphon_state.canary_verdicts ORDER BY id');
+    expect(verdicts.filter((v) => v.route_id === 'bad' || v.route_id === 'good').length).toBeGreaterThan(0);
     expect(verdicts.filter((v) => v.route_id === 'bad').map((v) => [v.pass, v.failed])).toEqual([[false, 'error_rate'], [false, 'error_rate']]);
     // a late stand-in flush may skip a bucket under load: every bucket written holds 10 next requests
     expect(verdicts.filter((v) => v.route_id === 'good').every((v) => v.pass && v.figures_json.next.requests % 10 === 0 && v.figures_json.next.requests >= 10)).toBe(true);
   }, 90_000);
+
+  it('finishes the route change of a run whose process died between its two writes', async () => {
+    const policy = resolvePolicy({ bucket: BUCKET, interval: 60_000, maxDiffRate: null }, 'orphan');
+    const run = await startCanary({ routes: state, analysis: store }, 'orphan', policy, { actor: 'ops' });
+    // what a loop that died after its compare-and-set leaves behind: the run rolled back, the route still in canary
+    await store.updateRun('orphan', run.revision, { status: 'rolled-back', lastReason: 'canary analysis at 1%: latency failed (…)' });
+    const deadline = Date.now() + 30_000;
+    while ((await sql<{ mode: string }>("SELECT mode FROM siphon_state.routes WHERE id = 'orphan'"))[0]!.mode !== 'legacy') {
+      if (Date.now() > deadline) throw new Error('the route change was never completed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const audit = await sql<{ action: string; reason: string }>("SELECT action, reason FROM siphon_state.audit WHERE subject = 'orphan' ORDER BY id");
+    expect(audit.map((a) => a.action)).toEqual(['canary.start', 'canary.rollback']);
+    expect(audit[1]!.reason).toContain('latency failed');
+  }, 60_000);
 });
