@@ -56,7 +56,9 @@ beforeAll(async () => {
   store = await openStateStore(stateDb.url);
   analysisStore = await openAnalysisStore(stateDb.url);
   // the noise fields every answer carries are ignored, as a config would say (no second legacy here)
-  const sink = new DiffSink({ logger: log, noise: { ignore: ['$.generatedAt', '$.requestId'] } });
+  // a deeper queue and longer slices than a production gateway: the test process also runs both apps and the traffic,
+  // and a comparator left behind on a loaded machine drops exchanges (then the diff check rightly says "no data")
+  const sink = new DiffSink({ logger: log, noise: { ignore: ['$.generatedAt', '$.requestId'] }, queueSize: 5000, sliceMs: 5 });
   gateway = createGateway({ legacy: legacy.url, next: next.url, sink, routes: [] }, log);
   unfollow = await followStateRoutes(store, gateway, log, 10);
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0)).port}`;
@@ -89,11 +91,12 @@ afterAll(async () => {
 afterEach(() => { next.setFaults({}); });
 
 /**
- * Open-loop traffic of many users through the gateway to one scenario's route, ~80 requests/s: each timer turn sends
- * what is due since the start (a late timer on a loaded machine catches up), at most 200 in flight.
+ * Open-loop traffic of many users through the gateway to one scenario's route, ~40 requests/s (each mirrored too, all
+ * in this process: at 80/s a loaded machine queued next past 2.5 s and the judge rightly failed it). Each timer turn
+ * sends what is due since the start (a late timer on a loaded machine catches up), at most 200 in flight.
  */
 function traffic(scenario: string): { stop(): Promise<{ sent: number; statuses: Record<number, number> }> } {
-  const RATE = 80;
+  const RATE = 40;
   let sent = 0;
   const statuses: Record<number, number> = {};
   const inflight = new Set<Promise<void>>();
@@ -155,15 +158,24 @@ async function start(route: string, over: RouteAnalysisConfig = {}): Promise<voi
 async function badMidCanary(route: string, fault: Parameters<RunningApp['setFaults']>[0], check: string): Promise<void> {
   const load = traffic(route);
   try {
-    await start(route);
-    await until(route, 'passed an interval', (r) => r.passes >= 1 || r.stepIndex > 0);
+    // the healthy phase is the precondition, not what is judged here: on a loaded machine a start whose first
+    // intervals came out thin may end before it passed once; start again (at most three times)
+    for (let attempt = 1; ; attempt++) {
+      await start(route);
+      const r = await until(route, 'passed an interval or ended', (x) => x.passes >= 1 || x.stepIndex > 0 || x.status === 'rolled-back');
+      if (r.status !== 'rolled-back') break;
+      if (attempt === 3) throw new Error(`route ${route}: never healthy before the fault: ${r.lastReason}`);
+    }
+    const run0 = (await analysisStore.getRun(route))!;
+    const startedAt = run0.startedAt.getTime();
+    const auditBefore = Math.max(0, ...auditOf(route).filter((a) => a.action !== 'canary.start').map((a) => a.id));
     const faultAt = Date.now();
     next.setFaults(fault);
     const run = await until(route, 'rolled back', (r) => r.status !== 'progressing' && r.status !== 'waiting');
     expect(run.status).toBe('rolled-back');
     expect(routeRow(route)).toEqual({ mode: 'legacy', canary_percent: 0 });
 
-    const vs = verdictsOf(route);
+    const vs = verdictsOf(route).filter((v) => v.window_start >= startedAt);
     const rollback = vs.find((v) => v.action === 'rollback')!;
     expect(rollback.failed.split(',')).toContain(check);
     // intervals that started after next turned bad, up to the rollback: at most two
@@ -173,7 +185,7 @@ async function badMidCanary(route: string, fault: Parameters<RunningApp['setFaul
     const fig = JSON.parse(rollback.figures_json) as { next: { requests: number } };
     expect(fig.next.requests).toBeGreaterThanOrEqual(0); // raw figures published with the verdict
 
-    const audit = auditOf(route).filter((a) => a.action === 'canary.rollback');
+    const audit = auditOf(route).filter((a) => a.action === 'canary.rollback' && a.id > auditBefore);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('siphon canary analysis');
     expect(audit[0]!.reason).toMatch(new RegExp(`${check} failed \\(`));
@@ -198,10 +210,12 @@ describe('canary analysis with the billing apps', () => {
   it('a healthy next is promoted step by step to 100 %', async () => {
     const load = traffic('healthy');
     try {
-      // threshold 3: a thin interval on a loaded machine must not end a healthy canary here
+      // warm up first (the first test of the file: JIT, first queries), and threshold 3: a thin interval on a loaded
+      // machine must not end a healthy canary here
+      await new Promise((r) => setTimeout(r, 2000));
       await start('healthy', { passesPerStep: 2, threshold: 3 });
       const run = await until('healthy', 'promoted', (r) => r.status !== 'progressing' && r.status !== 'waiting');
-      expect(run.status).toBe('promoted');
+      expect(run.status, `${run.lastReason}; verdicts ${JSON.stringify(verdictsOf('healthy').map((v) => [v.percent, v.failed]))}`).toBe('promoted');
     } finally { await load.stop(); }
     expect(routeRow('healthy').mode).toBe('next');
     const steps = auditOf('healthy').map((a) => a.action);

@@ -42,9 +42,9 @@ beforeAll(async () => {
   siphonProcess(['gateway', 'start', '--legacy-http', legacy.url, '--next-http', next.url, '--port', String(port), '--state', db.url, '--workers', '2']);
   await eventually(async () => {
     try { return (await request(`http://127.0.0.1:${port}/api/x`)).statusCode === 200; } catch { return false; }
-  }, 45_000, 'the gateway cluster to start');
+  }, 90_000, 'the gateway cluster to start');
   siphonProcess(['canary', 'run', '--state', db.url, '--tick', '100']);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const c of children) {
