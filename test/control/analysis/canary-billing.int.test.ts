@@ -1,7 +1,7 @@
 /**
  * Canary analysis with the billing apps behind a real gateway: real state store (SQLite file), real DiffSink, the
- * route_stats collector and the analysis loop, intervals of 1 s over 250 ms buckets. Next is turned bad mid-canary
- * through its fault switches. End states are read with plain SQL on the state file; "within two intervals" is counted
+ * route_stats collector and the analysis loop, intervals of 2 s over 250 ms buckets (1 s came out thin on a loaded
+ * machine). Next is turned bad mid-canary through its fault switches. End states are read with plain SQL on the state file; "within two intervals" is counted
  * in verdicts (intervals), never in wall-clock time.
  */
 import { createServer, type Server } from 'node:http';
@@ -25,7 +25,7 @@ import { freshDatabase, type FreshDatabase } from '../../support/engines.js';
 
 const BUCKET_MS = 250;
 const BASE: RouteAnalysisConfig = {
-  interval: 1000, threshold: 2, minRequests: 5, minCompared: 5, maxErrorRate: 0.05, maxLatencyRatio: 3, latencyTolerance: 60,
+  interval: 2000, threshold: 2, minRequests: 5, minCompared: 5, maxErrorRate: 0.05, maxLatencyRatio: 3, latencyTolerance: 60,
   maxDiffRate: 0.05, steps: [40, 70, 100], passesPerStep: 3,
 };
 const log = createLogger('test.canary');
@@ -123,6 +123,7 @@ function traffic(scenario: string): { stop(): Promise<{ sent: number; statuses: 
  */
 async function scenarioRoute(id: string): Promise<void> {
   const table = await store.getRoutes();
+  if (table.routes.some((r) => r.id === id)) return; // a retried start
   await store.setRoutes([...table.routes.map((r) => ({ id: r.id, match: r.match, mode: r.mode, canaryPercent: r.canaryPercent, options: r.options })),
     { id, match: { methods: ['GET'], path: `/customers/:${id}`, headers: [{ name: 'x-scenario', equals: id }] }, mode: 'legacy',
       options: { userKey: { from: 'header', name: 'x-user-id' } } }], { actor: ACTOR, reason: `test route ${id}` });

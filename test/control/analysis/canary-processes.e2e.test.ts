@@ -69,8 +69,9 @@ describe('canary analysis across processes', () => {
       return sql<{ mode: string }>("SELECT mode FROM routes WHERE id = 'api'")[0]!.mode === 'next';
     }, 60_000, 'the canary to be promoted');
     expect(sawNext).toBe(true);
-    const sources = sql<{ n: number }>("SELECT COUNT(DISTINCT source) AS n FROM route_stats WHERE route_id = 'api'")[0]!.n;
-    expect(sources).toBe(2); // both workers reported
+    // both worker processes publish (their flush marks), whichever got the keep-alive connections' requests
+    expect(sql<{ n: number }>('SELECT COUNT(*) AS n FROM route_stats_sources')[0]!.n).toBe(2);
+    expect(sql<{ n: number }>("SELECT COUNT(DISTINCT source) AS n FROM route_stats WHERE route_id = 'api'")[0]!.n).toBeGreaterThanOrEqual(1);
     expect(sql<{ action: string }>("SELECT action FROM audit WHERE action LIKE 'canary.%' ORDER BY id").map((a) => a.action))
       .toEqual(['canary.start', 'canary.promote']);
     const passing = sql<{ pass: number; percent: number }>("SELECT pass, percent FROM canary_verdicts WHERE route_id = 'api' AND pass = 1");
