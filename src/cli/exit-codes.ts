@@ -16,6 +16,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'LOG_NOT_FOUND', 'LOG_INVALID_NAME', 'LOG_INVALID_OFFSET', 'LOG_REPLAY_RANGE', 'GATEWAY_ROUTE_CONTROL',
   // the admin API refused the request itself: no token, a read-only one for a change, a malformed request
   'ADMIN_BAD_REQUEST', 'ADMIN_UNAUTHORIZED', 'ADMIN_FORBIDDEN',
+  'ANALYSIS_CANARY_STATE',
 ]);
 
 /** The exit code for an error that ended a command: 2 for usage errors, 1 for everything else. */

@@ -25,6 +25,8 @@ import { registerAdmin } from './commands/admin.js';
 import { registerDiffs } from './commands/diffs.js';
 import { auditCommand } from './commands/state.js';
 import { registerStart } from './commands/start.js';
+import { CONTROL_COMPONENTS } from '../control/start/control-components.js';
+import { registerCanary } from './commands/canary.js';
 // Each command lives in src/cli/commands/<name>.ts and exports `register<Name>(program)`; add one import and one
 // call below per command.
 
@@ -64,7 +66,8 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerAdmin(program);
   registerDiffs(program);
   auditCommand(program.command('audit')); // alias of `siphon state audit`
-  registerStart(program);
+  registerStart(program, CONTROL_COMPONENTS);
+  registerCanary(program);
   return program;
 }
 

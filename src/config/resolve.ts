@@ -3,6 +3,8 @@ import type { ConfigIssue } from './errors.js';
 import { ConfigValidationError } from './errors.js';
 import { describeFound, suggest } from './describe-value.js';
 import { configSchema, issuesFromZod, type ConfigShape } from './schema.js';
+import { parseAnalysisConfig } from '../control/analysis/config.js';
+import { AnalysisConfigError } from '../control/analysis/errors.js';
 import { toStep } from './cleaning/step.js';
 import type { AnySchema, CleaningStepLike, ResolvedConfig, ResolvedTable } from './types.js';
 
@@ -97,6 +99,11 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
   const tables: Record<string, ResolvedTable> = {};
   for (const [name, m] of Object.entries(c.tables)) tables[name] = resolveTable(name, m, roots);
   const base = options.baseDir;
+  let analysis;
+  try { analysis = c.analysis ? parseAnalysisConfig(c.analysis) : undefined; } catch (e) {
+    if (e instanceof AnalysisConfigError) throw new ConfigValidationError(e.issues, options.file);
+    throw e;
+  }
   return {
     name: c.name,
     ...(options.file ? { file: options.file } : {}),
@@ -108,5 +115,7 @@ export function resolveConfig(input: unknown, options: { file?: string; baseDir?
     tables,
     ...(c.admin ? { admin: { ...c.admin, ...(c.admin.tokenFile ? { tokenFile: base ? resolvePath(base, c.admin.tokenFile) : c.admin.tokenFile } : {}) } } : {}),
     ...(c.start ? { start: c.start } : {}),
+    // steps increasing, gates among the steps: checks zod's shape cannot express, with the field's path
+    ...(analysis ? { analysis } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { describeFound, formatPath, suggest, valueAt } from './describe-value.js';
 import { startSchema } from './start-schema.js';
+import { analysisSchema } from '../control/analysis/config.js';
 
 // The shape of a migration config, in zod 4. Every leaf carries the text of what it expects; issuesFromZod turns
 // zod's issues into `path: expected X, found Y`, taking Y from the input itself.
@@ -84,6 +85,7 @@ export const configSchema = z.strictObject({
   }, { error: 'an object { url?, host?, port?, tokenFile? }' }).optional(),
   /** What `siphon start` runs (src/config/start-schema.ts). */
   start: startSchema.optional(),
+  analysis: analysisSchema.optional(),
 }, { error: 'a migration config object (export default defineMigration({...}))' });
 
 /** The validated shape (before resolution of defaults). */
@@ -97,6 +99,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   entity: ['root'],
   admin: ['url', 'host', 'port', 'tokenFile'],
   start: Object.keys(startSchema.shape),
+  analysis: Object.keys(analysisSchema.shape),
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
@@ -105,6 +108,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 2 && path[0] === 'tables') return KNOWN_KEYS.table!;
   if (path.length === 2 && path[0] === 'entities') return KNOWN_KEYS.entity!;
   if (path.length === 1 && path[0] === 'start') return KNOWN_KEYS.start!;
+  if (path.length === 1 && path[0] === 'analysis') return KNOWN_KEYS.analysis!;
   return [];
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { PlainRow } from '../values/plain.js';
 import type { StartSection } from './start-schema.js';
+import type { AnalysisConfig } from '../control/analysis/config.js';
 
 export type { PlainRow, StartSection };
 
@@ -127,6 +128,8 @@ export interface MigrationConfig<E extends string = string, T extends Record<str
   readonly tables: { readonly [K in keyof T]: TableMapping<PlainRow, T[K], E> };
   /** What `siphon start -c FILE` runs and how (roles, ports, restart backoff, drain, tracing, log redaction). */
   readonly start?: StartSection;
+  /** Canary analysis: defaults for every canary route and per-route overrides (src/control/analysis/config.ts). */
+  readonly analysis?: AnalysisConfig;
   /** The control plane's admin API (`siphon admin start`, and the CLI's `--admin`). */
   readonly admin?: AdminSettings;
 }
@@ -177,4 +180,6 @@ export interface ResolvedConfig {
   readonly admin?: AdminSettings;
   /** The `start` section as written (defaults are applied by siphon start). */
   readonly start?: StartSection;
+  /** The `analysis` section as validated (policies are resolved per route by `resolvePolicy`). */
+  readonly analysis?: AnalysisConfig;
 }

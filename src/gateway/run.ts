@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
+import { createRouteStatsCollector } from '../control/analysis/collector.js';
+import { openAnalysisStore } from '../control/analysis/store/open.js';
 import { createAdminServer } from './admin.js';
 import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
 import { GatewayListenError, GatewayWorkerError } from './errors.js';
@@ -34,6 +36,11 @@ export interface RunGatewayOptions {
   readonly workers: number;
   /** Compare mirrored exchanges (diff sink); default true. */
   readonly diff?: boolean;
+  /**
+   * With a state store: publish per-route counts every bucket into `route_stats` for canary analysis (default true;
+   * `bucketMs` default 1000, the config's `analysis.bucket`).
+   */
+  readonly routeStats?: false | { readonly bucketMs?: number };
 }
 
 export interface RunningGateway {
@@ -75,11 +82,20 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
   const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
+  // off the hot path: reads the live metrics and the diff report once per bucket (src/control/analysis/collector.ts)
+  const stats = store && opts.routeStats !== false ? await startRouteStats(opts.stateUrl!, gateway, sink, opts.routeStats?.bucketMs, log) : undefined;
   let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once
-  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await store?.close(); })());
+  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await stats?.stop(); await store?.close(); })());
   // A port that cannot be taken ends the start cleanly: the route follower, timers and store would keep it alive.
   await listenOr(() => gateway.listen(opts.port, opts.host), '--port', opts.host, opts.port, stop);
   return { gateway, ...(store ? { store } : {}), stop };
+}
+
+async function startRouteStats(url: string, gateway: Gateway, sink: DiffSink | undefined, bucketMs: number | undefined, log: Logger) {
+  const analysisStore = await openAnalysisStore(url);
+  const collector = await createRouteStatsCollector({ metrics: gateway.metrics, store: analysisStore, logger: log,
+    ...(sink ? { diff: sink } : {}), ...(bucketMs !== undefined ? { bucketMs } : {}) });
+  return { stop: async () => { await collector.stop(); await analysisStore.close(); } };
 }
 
 /** Listens, or undoes what was started (`undo`) and throws a `GatewayListenError` naming the flag to change. */

@@ -55,7 +55,7 @@ describe('config validation messages', () => {
 
   it('unknown top-level keys are errors with a suggestion', () => {
     expect(messages(withChange((c) => { (c as Record<string, unknown>).tabels = {}; }))).toEqual([
-      'tabels: unknown key (did you mean "tables"?); expected one of name, legacy, next, state, log, entities, tables, admin, start',
+      'tabels: unknown key (did you mean "tables"?); expected one of name, legacy, next, state, log, entities, tables, admin, start, analysis',
     ]);
   });
 

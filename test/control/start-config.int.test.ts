@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,14 @@ describe('siphon start usage errors', () => {
 export default defineMigration({ name: 'u', legacy: { db: 'sqlite:${join(dir, 'l.sqlite')}' }, next: { db: 'sqlite:${join(dir, 'n.sqlite')}' },
   tables: { T: { key: 'ID', to: () => ({}), schemas: {} } }, start: { health: { port: 0 } } });
 `);
+  const openTokensConfig = join(dir, 'open-tokens.config.ts');
+  writeFileSync(openTokensConfig, `import { defineMigration } from '${ROOT}src/config/define.js';
+export default defineMigration({ name: 'u', legacy: { db: 'sqlite:${join(dir, 'l.sqlite')}' }, next: { db: 'sqlite:${join(dir, 'n.sqlite')}' },
+  admin: { port: 0, tokenFile: '${join(dir, 'open-tokens')}' },
+  tables: { T: { key: 'ID', to: () => ({}), schemas: {} } }, start: { health: { port: 0 } } });
+`);
 
-  it('exit 2 with a clear message: an unknown role, a bad port, the gateway role without HTTP origins, the control role with nothing to run', async () => {
+  it('exit 2 with a clear message: an unknown role, a bad port, the gateway role without HTTP origins, the control role with an admin token file others may read', async () => {
     const role = await runCli(['start', '-c', config, '--role', 'admin']);
     expect(role.code).toBe(2);
     expect(role.stderr).toMatch(/--role.*admin.*gateway, migrate, control/s);
@@ -50,9 +56,12 @@ export default defineMigration({ name: 'u', legacy: { db: 'sqlite:${join(dir, 'l
     const gw = await runCli(['start', '-c', config, '--role', 'gateway']);
     expect(gw.code).toBe(2);
     expect(gw.stderr).toContain('legacy.http: the gateway role needs the legacy HTTP origin');
-    const control = await runCli(['start', '-c', config, '--role', 'control']);
+    const tokens = join(dir, 'open-tokens');
+    writeFileSync(tokens, 'operator ops@test op-token-0123456789abcdef0123\n', { mode: 0o644 });
+    chmodSync(tokens, 0o644);
+    const control = await runCli(['start', '-c', openTokensConfig, '--role', 'control']);
     expect(control.code).toBe(2);
-    expect(control.stderr).toContain('--role control: no control component is available');
+    expect(control.stderr).toContain(`admin token file ${tokens}: readable by group or others`);
     for (const r of [role, port, gw, control]) expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,7 @@ export default defineMigration({
   name: 'start-e2e', legacy: { db: 'sqlite:${legacyPath}', timezone: 'Europe/Paris', http: '${app.url}' },
   next: { db: '${withPassword(next.url)}', http: '${app.url}' },
   state: 'sqlite:${statePath}', log: 'sqlite:${join(dir, 'log.sqlite')}', entities: billingEntities, tables: billingTables(),
+  admin: { port: 0, tokenFile: '${join(dir, 'admin-tokens')}' },
   start: {
     health: { port: 0 }, gateway: { port: 0 }, migrate: { chunkSize: 100, capturePollMs: 50 },
     restart: { initialMs: 300, maxMs: 2000 }, drain: { delayMs: 1500 },
@@ -135,7 +136,7 @@ export default defineMigration({
       }
       const started = JSON.parse(out.split('\n').find((l) => l.includes('"event":"started"')) ?? 'null') as { healthPort: number; roles: string[] } | null;
       expect(started, why()).not.toBeNull();
-      expect(started!.roles.sort()).toEqual(['gateway', 'migrate']);
+      expect(started!.roles.sort()).toEqual(['control', 'gateway', 'migrate']);
       const health = `http://127.0.0.1:${started!.healthPort}`;
       const status = async () => {
         try { return (await (await fetch(`${health}/status`)).json()) as Status; } catch (e) { throw new Error(`/status: ${(e as Error).message}\n${why()}`); }
@@ -146,6 +147,15 @@ export default defineMigration({
       expect((await fetch(`${health}/healthz`)).status).toBe(200);
       for (let i = 0; i < 200 && (await fetch(`${health}/readyz`)).status !== 200; i++) await sleep(50);
       expect((await fetch(`${health}/readyz`)).status, why()).toBe(200);
+
+      // the control role: the admin API (token required) with the dashboard, and the canary analysis loop
+      const admin = (await component('admin')).detail as { url?: string } | undefined;
+      expect(admin?.url, why()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const operator = readFileSync(join(dir, 'admin-tokens'), 'utf8').split('\n').find((l) => l.startsWith('operator '))!.split(/\s+/)[2]!;
+      expect((await fetch(`${admin!.url}/routes`)).status).toBe(401);
+      expect((await fetch(`${admin!.url}/routes`, { headers: { authorization: `Bearer ${operator}` } })).status).toBe(200);
+      expect((await fetch(`${admin!.url}/dashboard/`)).status).toBe(200);
+      expect((await component('analysis')).ready).toBe(true);
 
       // traffic through the gateway, stopping new requests once readiness says 503 (a load balancer's behaviour)
       let ready = true;

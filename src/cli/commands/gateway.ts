@@ -7,6 +7,7 @@ import { parseRoutes } from '../../gateway/routing/schema.js';
 import type { GatewayOverrides } from '../../gateway/settings.js';
 import { deprecatedAlias } from '../deprecated.js';
 import { DEFAULT_STATE_URL } from '../../state/open.js';
+import { bucketMsOf } from '../../control/analysis/config.js';
 
 function int(name: string, min = 0) {
   return (v: string): number => {
@@ -152,6 +153,7 @@ export function registerGateway(program: Command): void {
         ...(process.env.SIPHON_ADMIN_TOKEN ? { adminToken: process.env.SIPHON_ADMIN_TOKEN } : {}),
         ...(stateUrl ? { stateUrl } : {}), ...(staticRoutes ? { staticRoutes } : {}),
         workers: flags.workers, diff: flags.diff,
+        ...(config?.analysis ? { routeStats: { bucketMs: bucketMsOf(config.analysis) } } : {}),
       });
       await new Promise<void>((resolve) => {
         const stop = () => { void running.stop().then(() => tracing?.shutdown()).then(resolve, resolve); };
