@@ -6,8 +6,8 @@ import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
 import type {
-  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
-  LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
+  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerChangePage, LedgerChangesQuery,
+  LedgerCount, LedgerEntry, LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
   QuarantineItem, QuarantineQuery, QuarantineState, Route, RouteChange, RouteInput, RouteTable, RouteWatchOptions,
   StateStore, Unsubscribe,
 } from '../types.js';
@@ -153,6 +153,23 @@ export class PostgresStateStore implements StateStore {
       `SELECT entity, state, count(*) AS count FROM ${this.s}.ledger WHERE ($1::text IS NULL OR entity = $1)
        GROUP BY entity, state ORDER BY entity, state`, [entity === undefined ? null : v.text('ledgerCounts: entity', entity)]);
     return r.map((x) => ({ entity: x.entity, state: x.state, count: Number(x.count) }));
+  }
+
+  async ledgerChanges(q: LedgerChangesQuery): Promise<LedgerChangePage> {
+    const n = v.limit('ledgerChanges: limit', q.limit, 1000, 10_000);
+    const m = q.after === null ? undefined : /^(\d{1,20}):(\d{1,19})$/.exec(q.after);
+    if (m === null) throw new StateInputError('ledgerChanges: after', 'a cursor of this PostgreSQL store', q.after);
+    // Only lines of transactions older than every running one: a line with a smaller (txid, seq) can never commit
+    // after we passed it (m030). A long-running writer anywhere on the server holds the feed back until it ends.
+    const r = await this.rows<LedgerRow & { txid: string; seq: string }>(this.pool, `
+      SELECT entity, key, state, version, origin, created_at, updated_at, change_txid::text AS txid, seq
+      FROM ${this.s}.ledger
+      WHERE change_txid < pg_snapshot_xmin(pg_current_snapshot())
+        ${m ? 'AND (change_txid, seq) > ($2::text::xid8, $3::bigint)' : ''}
+      ORDER BY change_txid, seq LIMIT $1`, m ? [n + 1, m[1], m[2]] : [n + 1]);
+    const page = r.slice(0, n);
+    const last = page[page.length - 1];
+    return { items: page.map(toLedger), cursor: last ? `${last.txid}:${last.seq}` : (q.after ?? '0:0'), more: r.length > n };
   }
 
   // ---------------------------------------------------------------------------------------------------- routes
