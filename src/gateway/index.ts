@@ -13,7 +13,7 @@ export {
   IDEMPOTENT_METHODS, type KeySource, type MatchCondition, type ModeKind, type RouteMatch, type RouteMode, type RouteSpec, type Side,
 } from './routing/route.js';
 export { compileRoutes, type RouteTable as CompiledRouteTable } from './routing/compile.js';
-export type { Decision, OwnerResolver } from './routing/decide.js';
+export type { Decision, OwnerReason, OwnerResolver, OwnerVerdict } from './routing/decide.js';
 export { bucketOf, canarySide, BUCKETS } from './routing/canary.js';
 export { parseMode, formatMode } from './routing/mode.js';
 export { parseRoutes } from './routing/schema.js';

@@ -5,7 +5,8 @@ import { routeOptionsSchema } from './schema.js';
 
 /**
  * Mapping between the state store's route rows (mode as a word + canaryPercent + free `options`) and the gateway's
- * RouteSpec. Gateway-only fields (user/entity key, mirrorWrites, canaryShadow, fallback) live in `options`.
+ * RouteSpec. Gateway-only fields (user/entity key, owner mode's entity and aspire options, mirrorWrites, canaryShadow, fallback)
+ * live in `options`.
  */
 export function fromStoredRoute(r: StoredRoute): RouteSpec {
   const where = `state route ${JSON.stringify(r.id)} options`;
@@ -22,6 +23,9 @@ export function toRouteInput(s: RouteSpec): RouteInput {
   const options: Record<string, unknown> = {};
   if (s.userKey) options.userKey = { ...s.userKey };
   if (s.entityKey) options.entityKey = { ...s.entityKey };
+  if (s.entity !== undefined) options.entity = s.entity;
+  if (s.aspireOnFirstTouch !== undefined) options.aspireOnFirstTouch = s.aspireOnFirstTouch;
+  if (s.aspireBudgetMs !== undefined) options.aspireBudgetMs = s.aspireBudgetMs;
   if (s.mirrorWrites !== undefined) options.mirrorWrites = s.mirrorWrites;
   if (s.canaryShadow !== undefined) options.canaryShadow = s.canaryShadow;
   if (s.fallback !== undefined) options.fallback = s.fallback;
