@@ -18,3 +18,7 @@ export { bucketOf, canarySide, BUCKETS } from './routing/canary.js';
 export { parseMode, formatMode } from './routing/mode.js';
 export { parseRoutes } from './routing/schema.js';
 export { fromStoredRoute, toRouteInput } from './routing/store-routes.js';
+export { LedgerCache, type LedgerCacheOptions, type LedgerView } from './owner/ledger-cache.js';
+export { OwnerRouter, type OwnerRouterOptions } from './owner/owner-router.js';
+export { startOwnerRouting, type OwnerRouting, type OwnerRoutingOptions } from './owner/start.js';
+export type { GatewayAspirer, GatewayAspireRequest, GatewayAspireResult } from './owner/aspire-port.js';

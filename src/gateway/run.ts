@@ -12,6 +12,7 @@ import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
 import { GatewayListenError, GatewayWorkerError } from './errors.js';
 import { DiffSink } from './diff/diff-sink.js';
 import { diffStorePersister } from './diff/store-persist.js';
+import { startOwnerRouting, type OwnerRoutingOptions } from './owner/start.js';
 import { followStateRoutes } from './route-source.js';
 import type { RouteSpec } from './routing/route.js';
 import { createGateway, type Gateway } from './server.js';
@@ -33,6 +34,8 @@ export interface RunGatewayOptions {
   readonly workers: number;
   /** Compare mirrored exchanges (diff sink); default true. */
   readonly diff?: boolean;
+  /** Owner mode (with a state store): ledger cache settings and the aspirer for `aspireOnFirstTouch`. */
+  readonly owner?: OwnerRoutingOptions;
 }
 
 export interface RunningGateway {
@@ -69,10 +72,12 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   });
   // A running gateway sheds mirror copies above 50% event-loop load (see MirrorSettings.maxLoad) unless told otherwise.
   const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
-  const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
+  // Owner routes answer from a local copy of the ledger, read whole before the gateway listens.
+  const owner = store ? await startOwnerRouting(store, opts.owner, log).catch(async (e: unknown) => { await store.close(); throw e; }) : undefined;
+  const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), ...(owner ? { owner: owner.router } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
   let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once
-  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await store?.close(); })());
+  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await owner?.close(); await store?.close(); })());
   // A port that cannot be taken ends the start cleanly: the route follower, timers and store would keep it alive.
   await listenOr(() => gateway.listen(opts.port, opts.host), '--port', opts.host, opts.port, stop);
   return { gateway, ...(store ? { store } : {}), stop };
