@@ -159,17 +159,27 @@ export class PostgresStateStore implements StateStore {
     const n = v.limit('ledgerChanges: limit', q.limit, 1000, 10_000);
     const m = q.after === null ? undefined : /^(\d{1,20}):(\d{1,19})$/.exec(q.after);
     if (m === null) throw new StateInputError('ledgerChanges: after', 'a cursor of this PostgreSQL store', q.after);
-    // Only lines of transactions older than every running one: a line with a smaller (txid, seq) can never commit
-    // after we passed it (m030). A long-running writer anywhere on the server holds the feed back until it ends.
-    const r = await this.rows<LedgerRow & { txid: string; seq: string }>(this.pool, `
-      SELECT entity, key, state, version, origin, created_at, updated_at, change_txid::text AS txid, seq
-      FROM ${this.s}.ledger
-      WHERE change_txid < pg_snapshot_xmin(pg_current_snapshot())
-        ${m ? 'AND (change_txid, seq) > ($2::text::xid8, $3::bigint)' : ''}
-      ORDER BY change_txid, seq LIMIT $1`, m ? [n + 1, m[1], m[2]] : [n + 1]);
-    const page = r.slice(0, n);
-    const last = page[page.length - 1];
-    return { items: page.map(toLedger), cursor: last ? `${last.txid}:${last.seq}` : (q.after ?? '0:0'), more: r.length > n };
+    // The cursor only moves over lines of transactions older than every running one (`safe`): a line with a smaller
+    // (txid, seq) can never commit behind it (m030). Once those are read, committed lines of newer transactions are
+    // returned too (`ahead`, up to the page size), without moving the cursor: a writer running long elsewhere on the
+    // server then delays nothing, and those lines come again until the cursor passes them (a follower keeps the latest
+    // form per key, so a repeat is harmless). One statement, one snapshot.
+    const r = await this.rows<LedgerRow & { txid: string; seq: string; safe: boolean }>(this.pool, `
+      WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+      safe AS (
+        SELECT l.*, true AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid < x.xmin
+          ${m ? 'AND (l.change_txid, l.seq) > ($2::text::xid8, $3::bigint)' : ''}
+        ORDER BY l.change_txid, l.seq LIMIT $1),
+      ahead AS (
+        SELECT l.*, false AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid >= x.xmin ORDER BY l.change_txid, l.seq LIMIT $1)
+      SELECT entity, key, state, version, origin, created_at, updated_at, change_txid::text AS txid, seq, safe
+      FROM (SELECT * FROM safe UNION ALL SELECT * FROM ahead) u ORDER BY safe DESC, change_txid, seq`,
+    m ? [n + 1, m[1], m[2]] : [n + 1]);
+    const safe = r.filter((x) => x.safe);
+    const page = safe.length > n ? safe.slice(0, n) : r.slice(0, n);
+    let last: (typeof page)[number] | undefined;
+    for (const row of page) { if (!row.safe) break; last = row; }
+    return { items: page.map(toLedger), cursor: last ? `${last.txid}:${last.seq}` : (q.after ?? '0:0'), more: safe.length > n };
   }
 
   // ---------------------------------------------------------------------------------------------------- routes
