@@ -37,8 +37,10 @@ const NOTE_GRACE_MS = 10_000;
  */
 export class LedgerCache implements LedgerView {
   readonly #entities = new Map<string, Map<string, LedgerState>>();
-  /** entity\0key → when this process noted it. */
-  readonly #notes = new Map<string, number>();
+  /** entity\0key → when this process noted it: a tick of `#clock` (order against feed reads) and the time (expiry). */
+  readonly #notes = new Map<string, { readonly tick: number; readonly at: number }>();
+  /** Ticks for each note and each start of a feed read: which came first, finer than a millisecond. */
+  #clock = 0;
   #size = 0;
   #cursor: LedgerCursor | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -66,7 +68,7 @@ export class LedgerCache implements LedgerView {
   }
 
   note(entity: string, key: string, state: LedgerState): void {
-    this.#notes.set(`${entity}\0${key}`, Date.now());
+    this.#notes.set(`${entity}\0${key}`, { tick: ++this.#clock, at: Date.now() });
     this.#set(entity, key, state);
   }
 
@@ -103,29 +105,29 @@ export class LedgerCache implements LedgerView {
   }
 
   #read(): Promise<void> {
-    const run = this.#chain.catch(() => undefined).then(() => this.#drain(Date.now()));
+    const run = this.#chain.catch(() => undefined).then(() => this.#drain(++this.#clock, Date.now()));
     this.#chain = run;
     return run;
   }
 
-  async #drain(started: number): Promise<void> {
+  async #drain(tick: number, started: number): Promise<void> {
     for (;;) {
       const page = await this.feed.ledgerChanges({ after: this.#cursor, limit: this.opts.pageSize ?? 5000 });
-      for (const e of page.items) this.#apply(e, started);
+      for (const e of page.items) this.#apply(e, tick);
       this.#cursor = page.cursor;
       if (!page.more || this.#closed) break;
     }
     this.#lastGood = started;
     this.#metrics.cacheEntries.value = this.#size;
     // notes older than the grace period are covered by the feed by now
-    if (this.#notes.size > 0) for (const [k, at] of this.#notes) if (started - at > NOTE_GRACE_MS) this.#notes.delete(k);
+    if (this.#notes.size > 0) for (const [k, n] of this.#notes) if (started - n.at > NOTE_GRACE_MS) this.#notes.delete(k);
   }
 
-  #apply(e: LedgerEntry, readStarted: number): void {
+  #apply(e: LedgerEntry, readTick: number): void {
     // A read that started before this process noted the entity may carry the line from before the aspire's write.
     if (this.#notes.size > 0) {
       const noted = this.#notes.get(`${e.entity}\0${e.key}`);
-      if (noted !== undefined && noted >= readStarted) return;
+      if (noted !== undefined && noted.tick > readTick) return;
     }
     this.#set(e.entity, e.key, e.state);
   }
