@@ -151,4 +151,18 @@ describe.each(['sqlite', 'postgres'] as const)('owner routing over a %s ledger',
         .toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=fallback' });
     } finally { await down.close(); }
   });
+
+  it('looks the entity up under the ledger\'s form of the key; a key that cannot be one goes to legacy', async () => {
+    await writer.upsertLedger([{ entity: 'customer', key: 'int:77', state: 'copied', version: sortableCounter(1), origin: 'backfill' }]);
+    await cache.refresh();
+    const typed = new OwnerRouter({ ledger: cache, ledgerKey: (_e, k) => (/^\d+$/.test(k) ? `int:${k}` : undefined) });
+    const gw2 = createGateway({ legacy: legacy.url, next: next.url, routes: ROUTES, owner: typed });
+    const url = `http://127.0.0.1:${(await gw2.listen(0)).port}`;
+    try {
+      const served = async (p: string) => (await fetch(url + p)).headers.get('x-siphon-served-by');
+      expect(await served('/plain/77')).toBe('next; reason=in-next');
+      expect(await served('/plain/1')).toBe('legacy; reason=not-in-next'); // `1` is not `int:1`
+      expect(await served('/plain/abc')).toBe('legacy; reason=bad-key');
+    } finally { await gw2.close(); }
+  });
 });

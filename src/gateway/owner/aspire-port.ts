@@ -16,4 +16,9 @@ export type GatewayAspireResult =
 
 export interface GatewayAspirer {
   aspire(req: GatewayAspireRequest): Promise<GatewayAspireResult>;
+  /**
+   * The entity key as the ledger writes it (`int:42` for the URL's `42`: the root key typed as its column, as
+   * `keyToText` writes it). Throws on a key that cannot be one. Absent: the request's key is the ledger's.
+   */
+  ledgerKey?(entity: string, key: string): string;
 }

@@ -16,6 +16,11 @@ export interface OwnerRouterOptions {
   readonly maxFlights?: number;
   /** After a failed aspire, the entity's reads go to legacy without a new attempt for this long. Default 5000 ms. */
   readonly retryAfterMs?: number;
+  /**
+   * The request's key → the ledger's key (e.g. `42` → `int:42`); throws or returns undefined for a key that cannot
+   * be one (legacy answers: `bad-key`). Default: the aspirer's `ledgerKey`, else the key unchanged.
+   */
+  readonly ledgerKey?: (entity: string, key: string) => string | undefined;
   readonly log?: Logger;
   readonly metrics?: OwnerMetrics;
 }
@@ -30,7 +35,7 @@ const verdict = (side: OwnerVerdict['side'], reason: OwnerReason): OwnerVerdict 
 const V = {
   inNext: verdict('next', 'in-next'), owned: verdict('next', 'owned'), aspired: verdict('next', 'aspired'),
   notInNext: verdict('legacy', 'not-in-next'), write: verdict('legacy', 'write'), quarantined: verdict('legacy', 'quarantined'),
-  noKey: verdict('legacy', 'no-key'), budget: verdict('legacy', 'budget'), failed: verdict('legacy', 'aspire-failed'),
+  noKey: verdict('legacy', 'no-key'), badKey: verdict('legacy', 'bad-key'), budget: verdict('legacy', 'budget'), failed: verdict('legacy', 'aspire-failed'),
   busy: verdict('legacy', 'aspire-busy'), retryLater: verdict('legacy', 'retry-later'), body: verdict('legacy', 'body'),
 } as const;
 const MAX_REMEMBERED_FAILURES = 10_000;
@@ -49,9 +54,12 @@ export class OwnerRouter implements OwnerResolver {
   /** entity\0key → time before which no new aspire is tried. Insertion order = age. */
   readonly #failures = new Map<string, number>();
   readonly metrics: OwnerMetrics;
+  readonly #ledgerKey: (entity: string, key: string) => string | undefined;
 
   constructor(private readonly opts: OwnerRouterOptions) {
     this.metrics = opts.metrics ?? new OwnerMetrics();
+    const a = opts.aspirer;
+    this.#ledgerKey = opts.ledgerKey ?? (a?.ledgerKey ? (e, k) => a.ledgerKey!(e, k) : (_e, k) => k);
   }
 
   /** Flights running now (tests, status). */
@@ -72,11 +80,14 @@ export class OwnerRouter implements OwnerResolver {
   #resolve(spec: RouteSpec, key: string | undefined, method: string, hasBody: boolean): OwnerVerdict | Promise<OwnerVerdict> {
     const entity = spec.entity;
     if (key === undefined || key === '' || entity === undefined) return V.noKey;
-    const state = this.opts.ledger.stateOf(entity, key);
+    let lk: string | undefined;
+    try { lk = this.#ledgerKey(entity, key); } catch { lk = undefined; }
+    if (lk === undefined) return V.badKey;
+    const state = this.opts.ledger.stateOf(entity, lk);
     if (!SAFE_METHODS.has(method)) {
       if (state === 'owned-by-next') return V.owned;
       // a write on first touch does not wait, but starts the pull: the user's next read finds the entity in next
-      if (state === undefined && spec.aspireOnFirstTouch) this.#flight(entity, key);
+      if (state === undefined && spec.aspireOnFirstTouch) this.#flight(entity, key, lk);
       return V.write;
     }
     switch (state) {
@@ -86,28 +97,29 @@ export class OwnerRouter implements OwnerResolver {
       default: return assertNever(state, 'ledger state');
     }
     if (!spec.aspireOnFirstTouch || !this.opts.aspirer) return V.notInNext;
-    const id = `${entity}\0${key}`;
+    const id = `${entity}\0${lk}`;
     const retryAt = this.#failures.get(id);
     if (retryAt !== undefined) {
       if (Date.now() < retryAt) return V.retryLater;
       this.#failures.delete(id);
     }
-    const flight = this.#flight(entity, key);
+    const flight = this.#flight(entity, key, lk);
     if (!flight) return V.busy;
     // a read with a body would hold its unread body in the socket while waiting: it starts the pull, legacy answers
     if (hasBody) return V.body;
     return this.#wait(spec, flight);
   }
 
-  #flight(entity: string, key: string): Flight | undefined {
-    const id = `${entity}\0${key}`;
+  /** `key` as the request gave it (what aspire takes), `lk` as the ledger writes it (what the cache is keyed by). */
+  #flight(entity: string, key: string, lk: string): Flight | undefined {
+    const id = `${entity}\0${lk}`;
     const running = this.#flights.get(id);
     if (running) { this.metrics.joined.series(entity).value++; return running; }
     const aspirer = this.opts.aspirer;
     if (!aspirer || this.#flights.size >= (this.opts.maxFlights ?? 2000)) return undefined;
     const done: Promise<FlightEnd> = aspirer.aspire({ entity, key, trigger: 'gateway', ...(this.opts.actor ? { actor: this.opts.actor } : {}) })
       .catch((e: unknown): FlightEnd => ({ outcome: 'error', message: e instanceof Error ? e.message : String(e) }))
-      .then((end) => { this.#landed(entity, key, id, end); return end; });
+      .then((end) => { this.#landed(entity, lk, id, end); return end; });
     const flight = { done };
     this.#flights.set(id, flight);
     return flight;

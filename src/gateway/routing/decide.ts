@@ -11,14 +11,15 @@ const NO_RESOLVER: OwnerVerdict = { side: 'legacy', reason: 'no-resolver' };
  * - next: `in-next` (ledger: copied, verified or owned-by-next; reads), `owned` (owned-by-next; writes), `aspired`
  *   (first touch: aspire returned within the budget);
  * - legacy: `not-in-next` (no aspire on first touch), `write` (a write for an entity next does not own),
- *   `quarantined` (a row of the entity could not be migrated), `no-key` (no entity key on the request), `budget`
+ *   `quarantined` (a row of the entity could not be migrated), `no-key` (no entity key on the request), `bad-key`
+ *   (a key that cannot be the entity's: not a number for a numeric key...), `budget`
  *   (aspire took longer than the budget; it goes on in the background), `aspire-failed`, `aspire-busy` (too many
  *   flights at once), `retry-later` (aspire failed for this entity moments ago), `body` (a read with a body does not
  *   wait), `no-resolver` (the gateway has no ledger), `fallback` (next failed; legacy answered).
  */
 export type OwnerReason =
   | 'in-next' | 'owned' | 'aspired'
-  | 'not-in-next' | 'write' | 'quarantined' | 'no-key' | 'budget' | 'aspire-failed' | 'aspire-busy' | 'retry-later'
+  | 'not-in-next' | 'write' | 'quarantined' | 'no-key' | 'bad-key' | 'budget' | 'aspire-failed' | 'aspire-busy' | 'retry-later'
   | 'body' | 'no-resolver' | 'fallback';
 
 export interface OwnerVerdict {
