@@ -1,0 +1,1 @@
+export type { AspireTrigger, AspireRequest, AspireResult, AspireFailedRow, AspireOutcome, Aspirer } from './types.js';
