@@ -61,9 +61,12 @@ export async function createAspirer(o: AspirerOptions): Promise<LocalAspirer> {
 
 const MIGRATED_MEMORY = 100_000;
 
+/** A flight's verdict for one call: `joined` when the call did not start it; `scope` where it was joined. */
+type Flown = FlightVerdict & { readonly joined: boolean; readonly scope?: 'process' | 'store' };
+
 class LocalAspirerImpl implements LocalAspirer {
   readonly owner = `aspire:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly local = new Map<string, Promise<FlightVerdict & { joined: boolean }>>();
+  private readonly local = new Map<string, Promise<Flown>>();
   /** Entities known migrated (bounded, oldest forgotten first: the flights line still answers). */
   private readonly migrated = new Set<string>();
   private readonly runner: ChunkRunner;
@@ -100,23 +103,23 @@ class LocalAspirerImpl implements LocalAspirer {
     const v = this.closed ? ({ kind: 'failed', reason: 'CLOSED', message: 'the aspirer is closed', retryable: true, joined: false } as const) : await unlessAborted(this.flight(plan, value, req.trigger, req.actor), req.signal);
     const r = toResult(req.entity, req.key, performance.now() - t0, v, 'joined' in v && v.joined);
     recordResult(this.metrics, req.trigger, r);
-    if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: 'joined' in v && v.joined ? 'flight' : 'process' });
+    if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: 'scope' in v && v.scope === 'process' ? 'process' : 'store' });
     return r;
   }
 
   /** The flight of one entity in this process: started by the first call, joined by the others. */
-  private flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<FlightVerdict & { joined: boolean }> {
+  private flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<Flown> {
     const lk = ledgerKey(value);
     const fk = `${plan.entity}\u0000${lk}`;
     if (this.migrated.has(fk)) return Promise.resolve({ kind: 'already', version: null, joined: false });
     const running = this.local.get(fk);
-    if (running) return running.then((v) => ({ ...v, joined: true }));
+    if (running) return running.then((v) => ({ ...v, joined: true, scope: 'process' as const }));
     const f = this.fly(plan, value, lk, trigger, actor).finally(() => this.local.delete(fk));
     this.local.set(fk, f);
     return f;
   }
 
-  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<FlightVerdict & { joined: boolean }> {
+  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<Flown> {
     const deadline = Date.now() + (this.o.waitTimeoutMs ?? 60_000);
     for (let round = 0; ; round++) {
       const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null });

@@ -69,7 +69,7 @@ class RemoteAspirerImpl implements RemoteAspirer {
     const v = await f;
     const r = toResult(req.entity, req.key, performance.now() - t0, v, v.joined || joinedHere);
     recordResult(this.metrics, req.trigger, r);
-    if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: joinedHere ? 'process' : 'flight' });
+    if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: joinedHere ? 'process' : 'store' });
     return r;
   }
 
