@@ -8,6 +8,7 @@ import type { Value } from '../values/index.js';
 import type { ChunkRunnerOptions, JobVerdict } from './chunk-runner.js';
 import { ChunkRunner } from './chunk-runner.js';
 import { AspireError } from './errors.js';
+import { SiphonError } from '../errors.js';
 import { MigratedMarker } from './marker.js';
 import { aspireMetrics, recordResult } from './metrics.js';
 import type { EntityPlan } from './plan.js';
@@ -62,7 +63,7 @@ export async function createAspirer(o: AspirerOptions): Promise<LocalAspirer> {
 const MIGRATED_MEMORY = 100_000;
 
 /** A flight's verdict for one call: `joined` when the call did not start it; `scope` where it was joined. */
-type Flown = FlightVerdict & { readonly joined: boolean; readonly scope?: 'process' | 'store' };
+export type Flown = FlightVerdict & { readonly joined: boolean; readonly scope?: 'process' | 'store' };
 
 class LocalAspirerImpl implements LocalAspirer {
   readonly owner = `aspire:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -100,7 +101,12 @@ class LocalAspirerImpl implements LocalAspirer {
       recordResult(this.metrics, req.trigger, { ...r, entity: this.plans.has(req.entity) ? req.entity : '(unknown)' });
       return r;
     }
-    const v = this.closed ? ({ kind: 'failed', reason: 'CLOSED', message: 'the aspirer is closed', retryable: true, joined: false } as const) : await unlessAborted(this.flight(plan, value, req.trigger, req.actor), req.signal);
+    let v: Flown | { kind: 'aborted' };
+    if (this.closed) v = { kind: 'failed', reason: 'CLOSED', message: 'the aspirer is closed', retryable: true, joined: false };
+    else {
+      // a caller (a user's request at the gateway) never fails because of aspire: every error becomes an answer
+      try { v = await unlessAborted(this.flight(plan, value, req.trigger, req.actor), req.signal); } catch (e) { v = unexpected(e); }
+    }
     const r = toResult(req.entity, req.key, performance.now() - t0, v, 'joined' in v && v.joined);
     recordResult(this.metrics, req.trigger, r);
     if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: 'scope' in v && v.scope === 'process' ? 'process' : 'store' });
@@ -202,6 +208,12 @@ class LocalAspirerImpl implements LocalAspirer {
     await this.runner.idle();
     await this.o.flights.release(this.owner).catch(() => undefined);
   }
+}
+
+/** An error out of the state store or a bug: an answer all the same (the store's errors are mostly connection losses). */
+export function unexpected(e: unknown): Flown {
+  const code = e instanceof SiphonError ? e.code : 'STATE_UNAVAILABLE';
+  return { kind: 'failed', reason: code, message: `aspire could not run: ${e instanceof Error ? e.message : String(e)}`, retryable: !(e instanceof SiphonError) || e.retryable, joined: false };
 }
 
 export type { AspireTrigger };

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { openAspireFlights } from '../state/aspire/open.js';
 import type { AspireFlightStore } from '../state/aspire/types.js';
 import { AspireError } from './errors.js';
+import { unexpected } from './aspirer.js';
 import { aspireMetrics, recordResult } from './metrics.js';
 import type { EntityPlan } from './plan.js';
 import { keyValue, ledgerKey, planEntities, planFor } from './plan.js';
@@ -66,7 +67,8 @@ class RemoteAspirerImpl implements RemoteAspirer {
       f = this.request(req, lk).finally(() => this.local.delete(fk));
       this.local.set(fk, f);
     }
-    const v = await f;
+    let v: FlightVerdict & { joined: boolean };
+    try { v = await f; } catch (e) { v = unexpected(e); }
     const r = toResult(req.entity, req.key, performance.now() - t0, v, v.joined || joinedHere);
     recordResult(this.metrics, req.trigger, r);
     if (r.outcome === 'shared') this.metrics.sharedFlights.inc({ entity: req.entity, scope: joinedHere ? 'process' : 'store' });

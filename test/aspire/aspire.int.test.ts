@@ -110,6 +110,33 @@ for (const combo of COMBOS) {
       w.migration = await w.start();
       expect((await w.migration.aspirer!.aspire({ entity: 'customer', key: '2', trigger: 'gateway' })).outcome).toBe('migrated');
     }, 60_000);
+
+    it.runIf(combo === 'mariadb-postgres')('next down: failed, retryable, with the reason; ledger and marker untouched; served again once next is back', async () => {
+      const { default: pg } = await import('pg');
+      const name = new URL(w.nextUrl).pathname.slice(1);
+      const admin = new pg.Client({ connectionString: w.nextUrl.replace(`/${name}`, '/postgres') });
+      await admin.connect();
+      const failed = w.migration.failed.catch((e: unknown) => e);
+      try {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+        const r = await w.migration.aspirer!.aspire({ entity: 'customer', key: '1', trigger: 'gateway' });
+        expect(r, JSON.stringify(r)).toMatchObject({ outcome: 'failed', retryable: true });
+        expect((r as { reason: string }).reason).toMatch(/NEXT_UNAVAILABLE|DATA_PATH_DOWN/);
+        expect((r as { message: string }).message.length).toBeGreaterThan(10);
+      } finally {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+        await admin.end();
+      }
+      expect(await w.legacy.query(`SELECT entity_key FROM siphon_migrated WHERE entity_key = '1'`)).toEqual([]);
+      expect(await stateSql(`SELECT state FROM ledger WHERE entity = 'customer' AND key = 'int:1'`)).toEqual([]);
+      await w.migration.stop().catch(() => undefined);
+      await failed;
+      w.migration = await w.start();
+      expect((await w.migration.aspirer!.aspire({ entity: 'customer', key: '1', trigger: 'gateway' })).outcome).toBe('migrated');
+      const c = await entityCounts(w, 1);
+      expect(c.next).toEqual(c.legacy);
+    }, 120_000);
   });
 }
 
@@ -121,7 +148,7 @@ async function sqliteState(w: AspireWorld, sql: string, params: unknown[]): Prom
 
 async function pgState(w: AspireWorld, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
   const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: w.nextUrl });
+  const c = new pg.Client({ connectionString: w.stateUrl });
   await c.connect();
   try {
     await c.query('SET search_path TO siphon_state');

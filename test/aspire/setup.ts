@@ -28,6 +28,7 @@ export interface AspireWorld {
   readonly next: Database;
   readonly state: StateStore;
   readonly nextUrl: string;
+  readonly stateUrl: string;
   migration: RunningMigration;
   start(): Promise<RunningMigration>;
   drop(): Promise<void>;
@@ -43,9 +44,9 @@ export async function aspireWorld(combo: Combo, customers: number, seed = 5): Pr
   if (combo === 'sqlite') {
     legacyUrl = `sqlite:${join(dir, 'legacy.sqlite')}`; nextUrl = `sqlite:${join(dir, 'next.sqlite')}`; stateUrl = `sqlite:${join(dir, 'state.sqlite')}`;
   } else {
-    const l = await freshDatabase('mysql', 'aspire_legacy'); const n = await freshDatabase('postgres', 'aspire_next');
-    dbs.push(l, n);
-    legacyUrl = l.url; nextUrl = n.url; stateUrl = n.url; // the state store in next's database, its own schema (PostgreSQL adapter)
+    const l = await freshDatabase('mysql', 'aspire_legacy'); const n = await freshDatabase('postgres', 'aspire_next'); const st = await freshDatabase('postgres', 'aspire_state');
+    dbs.push(l, n, st);
+    legacyUrl = l.url; nextUrl = n.url; stateUrl = st.url; // a database of its own: "next down" must not take the state store with it
   }
   await generateLegacy({ legacy: legacyUrl, customers, seed, dirty: 0, progress: false, reset: true });
   const legacy = await openDatabase(legacyUrl);
@@ -66,7 +67,7 @@ export async function aspireWorld(combo: Combo, customers: number, seed = 5): Pr
     aspire: { leaseMs: 5_000, chunks: { timeoutMs: 20_000 } },
   });
   const world: AspireWorld = {
-    combo, config, legacy, next, state, nextUrl, migration: await start(), start,
+    combo, config, legacy, next, state, nextUrl, stateUrl, migration: await start(), start,
     async drop() {
       await world.migration.stop().catch(() => undefined);
       await state.close(); await legacy.close(); await next.close();
