@@ -7,7 +7,7 @@ import { freshDatabase, type FreshDatabase } from '../support/engines.js';
 import { metricValue } from './support/raw.js';
 
 const line = (key: string, version: number, state: LedgerUpsert['state'] = 'copied'): LedgerUpsert =>
-  ({ entity: 'customer', key, state, version: sortableCounter(version), origin: 'backfill' });
+  ({ entity: 'customer', key, state, version: sortableCounter(version), origin: 'aspire' });
 
 describe('the gateway ledger cache', () => {
   let db: FreshDatabase;
@@ -29,6 +29,20 @@ describe('the gateway ledger cache', () => {
       expect(cache.stateOf('customer', 'a')).toBeUndefined();
       expect(cache.stateOf('customer', 'e')).toBe('copied');
       expect(cache.size).toBe(3);
+    } finally { await cache.close(); }
+  });
+
+  it('trusts `copied` only from aspire: capture or backfill may have moved part of an entity, not all of it', async () => {
+    const part = (key: string, version: number, origin: 'capture' | 'backfill' | 'aspire', state: LedgerUpsert['state'] = 'copied'): LedgerUpsert =>
+      ({ entity: 'customer', key, state, version: sortableCounter(version), origin });
+    await store.upsertLedger([part('p1', 1, 'capture'), part('p2', 1, 'backfill'), part('p3', 1, 'aspire'), part('p4', 1, 'capture', 'quarantined')]);
+    const cache = await LedgerCache.start(store, { pollMs: 10_000 });
+    try {
+      expect(['p1', 'p2', 'p3', 'p4'].map((k) => cache.stateOf('customer', k))).toEqual([undefined, undefined, 'copied', 'quarantined']);
+      // a whole entity stays whole through later captured changes; a quarantined one whose rows moved on gets another chance
+      await store.upsertLedger([part('p3', 2, 'capture'), part('p4', 2, 'capture'), part('p1', 2, 'aspire')]);
+      await cache.refresh();
+      expect(['p1', 'p3', 'p4'].map((k) => cache.stateOf('customer', k))).toEqual(['copied', 'copied', undefined]);
     } finally { await cache.close(); }
   });
 

@@ -50,7 +50,9 @@ describe.each(['sqlite', 'postgres'] as const)('owner routing over a %s ledger',
     store = await openStateStore(db.url);
     writer = await openStateStore(db.url);
     await writer.upsertLedger([
-      { entity: 'customer', key: '1', state: 'copied', version: sortableCounter(1), origin: 'backfill' },
+      { entity: 'customer', key: '1', state: 'copied', version: sortableCounter(1), origin: 'aspire' },
+      // `copied` by capture: some row of customer 5 reached next, not necessarily all of them
+      { entity: 'customer', key: '5', state: 'copied', version: sortableCounter(1), origin: 'capture' },
       { entity: 'customer', key: '2', state: 'owned-by-next', version: sortableCounter(1), origin: 'backfill' },
       { entity: 'customer', key: '3', state: 'quarantined', version: sortableCounter(1), origin: 'capture' },
       { entity: 'invoice', key: '4', state: 'copied', version: sortableCounter(1), origin: 'capture' },
@@ -74,6 +76,7 @@ describe.each(['sqlite', 'postgres'] as const)('owner routing over a %s ledger',
     expect(await get('/plain/1')).toEqual({ status: 200, body: 'next', servedBy: 'next; reason=in-next' });
     expect(await get('/plain/2')).toEqual({ status: 200, body: 'next', servedBy: 'next; reason=in-next' });
     expect(await get('/plain/3')).toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=quarantined' });
+    expect(await get('/plain/5')).toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=not-in-next' });
     expect(await get('/plain/4')).toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=not-in-next' }); // another entity's key
     expect(await get('/plain/99')).toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=not-in-next' });
     expect(await get('/me')).toEqual({ status: 200, body: 'legacy', servedBy: 'legacy; reason=no-key' });
@@ -88,9 +91,13 @@ describe.each(['sqlite', 'postgres'] as const)('owner routing over a %s ledger',
 
   it('follows the ledger: a line written by another process moves the entity without a restart', async () => {
     expect((await get('/plain/50')).body).toBe('legacy');
-    await writer.upsertLedger([{ entity: 'customer', key: '50', state: 'copied', version: sortableCounter(1), origin: 'capture' }]);
+    await writer.upsertLedger([{ entity: 'customer', key: '50', state: 'copied', version: sortableCounter(1), origin: 'aspire' }]);
     await until(async () => (await get('/plain/50')).body === 'next', 'customer 50 served by next');
-    await writer.upsertLedger([{ entity: 'customer', key: '50', state: 'legacy', version: sortableCounter(2), origin: 'capture' }]);
+    // a captured change of a whole entity keeps it whole
+    await writer.upsertLedger([{ entity: 'customer', key: '50', state: 'copied', version: sortableCounter(2), origin: 'capture' }]);
+    await cache.refresh();
+    expect((await get('/plain/50')).body).toBe('next');
+    await writer.upsertLedger([{ entity: 'customer', key: '50', state: 'legacy', version: sortableCounter(3), origin: 'capture' }]);
     await until(async () => (await get('/plain/50')).body === 'legacy', 'customer 50 back to legacy');
   });
 
@@ -153,7 +160,7 @@ describe.each(['sqlite', 'postgres'] as const)('owner routing over a %s ledger',
   });
 
   it('looks the entity up under the ledger\'s form of the key; a key that cannot be one goes to legacy', async () => {
-    await writer.upsertLedger([{ entity: 'customer', key: 'int:77', state: 'copied', version: sortableCounter(1), origin: 'backfill' }]);
+    await writer.upsertLedger([{ entity: 'customer', key: 'int:77', state: 'copied', version: sortableCounter(1), origin: 'aspire' }]);
     await cache.refresh();
     const typed = new OwnerRouter({ ledger: cache, ledgerKey: (_e, k) => (/^\d+$/.test(k) ? `int:${k}` : undefined) });
     const gw2 = createGateway({ legacy: legacy.url, next: next.url, routes: ROUTES, owner: typed });

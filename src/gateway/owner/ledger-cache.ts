@@ -129,6 +129,18 @@ export class LedgerCache implements LedgerView {
       const noted = this.#notes.get(`${e.entity}\0${e.key}`);
       if (noted !== undefined && noted.tick > readTick) return;
     }
+    // `copied` from capture or backfill means "some row of the entity reached next" (apply marks the entity for any of
+    // its rows), not "the whole entity is there". Only aspire copies an entity whole, so `copied` counts as in next
+    // when this cache saw aspire write it (and stays so through later captured changes, which keep a whole entity
+    // whole). Otherwise the entity stays "not in next": a first touch asks aspire, which answers `already` at once
+    // for an entity it moved before this cache started. `verified` and `owned-by-next` are proofs of their own.
+    if (e.state === 'copied' && e.origin !== 'aspire') {
+      const now = this.stateOf(e.entity, e.key);
+      if (now === 'copied' || now === 'verified' || now === 'owned-by-next') return;
+      // partial: not in next (and a quarantined entity whose rows moved on since gets another aspire)
+      this.#set(e.entity, e.key, 'legacy');
+      return;
+    }
     this.#set(e.entity, e.key, e.state);
   }
 
