@@ -11,7 +11,7 @@ export interface OwnerRoutingOptions {
    * Makes this process's aspirer (called once per process, workers included): enables `aspireOnFirstTouch`. Absent:
    * owner routes route by the ledger only.
    */
-  readonly aspirer?: () => Promise<GatewayAspirer & { close?(): Promise<void> }>;
+  readonly aspirer?: () => Promise<(GatewayAspirer & { close?(): Promise<void> }) | undefined>;
   /** Ledger feed poll interval (ms), the bound on staleness. Default 50. */
   readonly pollMs?: number;
 }
