@@ -1,7 +1,7 @@
 /**
  * npm run bench:aspire — aspire latency and the gateway's added latency on a first touch (issue 13). Not a test.
  *
- * One process, SQLite files: the billing legacy (BENCH_CUSTOMERS customers, ~20 rows each), the legacy and next apps,
+ * Customers closest to 20 rows (over the five tables) are the ones aspired. One process; legacy on MariaDB, next and the state store on PostgreSQL (BENCH_ENGINES=sqlite: SQLite files): the billing legacy (BENCH_CUSTOMERS customers, ~20 rows each), the legacy and next apps,
  * `startMigration` (capture + data path, no backfill) serving aspire, the gateway in owner mode with aspire on first
  * touch (bench/lib/owner-scenario.ts). The traffic generator writes to the legacy app the whole time.
  * Alternating rounds (BENCH_ROUNDS, default 3), each:
@@ -14,20 +14,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import { runTraffic } from '../examples/billing/traffic/run-traffic.js';
 import { startOwnerScenario } from './lib/owner-scenario.js';
 import { median } from './lib/tools.js';
 import { metricsRegistry } from '../src/observe/metrics.js';
+import { toPlain } from '../src/values/index.js';
 
 process.env.SIPHON_LOG_LEVEL ??= 'silent';
-const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 4000);
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 6000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 50);
-const ASPIRES = Number(process.env.BENCH_ASPIRES_PER_ROUND ?? 500);
-const GATEWAY = Number(process.env.BENCH_GATEWAY_PER_ROUND ?? 200);
+const ASPIRES = Number(process.env.BENCH_ASPIRES_PER_ROUND ?? 300);
+const GATEWAY = Number(process.env.BENCH_GATEWAY_PER_ROUND ?? 150);
 const TRAFFIC_RATE = Number(process.env.BENCH_TRAFFIC_RATE ?? 50);
+const ENGINES = (process.env.BENCH_ENGINES ?? 'mariadb-postgres') as 'sqlite' | 'mariadb-postgres';
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const pct = (xs: readonly number[], p: number): number => {
@@ -47,30 +48,32 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-aspire-'));
-  log(`generating ${CUSTOMERS} billing customers and starting apps, migration and gateway in ${dir}`);
-  const s = await startOwnerScenario({ dir, customers: CUSTOMERS, seed: 1, dirty: 0, budgetMs: 200 });
+  log(`generating ${CUSTOMERS} billing customers (${ENGINES}) and starting apps, migration and gateway`);
+  const s = await startOwnerScenario({ dir, customers: CUSTOMERS, seed: 1, dirty: 0, budgetMs: 200, engines: ENGINES });
   const agent = new Agent({ connections: 32 });
-  let next = 1; // next fresh customer id
-  const fresh = () => next++;
   const perRound: { aspireP50: number; aspireP99: number; calls: number; shared: number; firstP99: number; inNextP99: number; added: number; overBudget: number }[] = [];
   const stopTraffic = new AbortController();
   const trafficRuns: Promise<unknown>[] = [];
   // the traffic generator writes to legacy during the whole run, in 30 s slices
   const trafficLoop = (async () => {
     while (!stopTraffic.signal.aborted) {
-      const t = runTraffic({ target: s.legacyApp.url, rate: TRAFFIC_RATE, durationS: 10, users: 50, seed: `bench-${next}`, customers: CUSTOMERS });
+      const t = runTraffic({ target: s.legacyApp.url, rate: TRAFFIC_RATE, durationS: 10, users: 50, seed: `bench-${trafficRuns.length}`, customers: CUSTOMERS });
       trafficRuns.push(t);
       await t;
     }
   })();
-  const rowsPerCustomer = (() => {
-    const db = new Database(s.urls.legacy.slice('sqlite:'.length), { readonly: true });
-    try {
-      let rows = 0;
-      for (const t of ['CLIENT', 'CONTRAT', 'FACTURE', 'LIGNE_FACT', 'REGLEMENT']) rows += (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-      return rows / CUSTOMERS;
-    } finally { db.close(); }
-  })();
+  // ~20-row customers (the issue's size): rows per customer over the five tables, closest to 20 first
+  const perCustomer = new Map<number, number>();
+  for (const t of ['CLIENT', 'CONTRAT', 'FACTURE', 'LIGNE_FACT', 'REGLEMENT']) {
+    for (const r of await s.legacyDb.query(`SELECT CLI_ID AS id, count(*) AS n FROM ${t} GROUP BY CLI_ID`)) {
+      const id = Number(toPlain(r['id'] ?? null));
+      perCustomer.set(id, (perCustomer.get(id) ?? 0) + Number(toPlain(r['n'] ?? null)));
+    }
+  }
+  const order = [...perCustomer.entries()].sort((a, b) => Math.abs(a[1] - 20) - Math.abs(b[1] - 20) || a[0] - b[0]).map(([id]) => id);
+  const used: number[] = [];
+  const fresh = () => { const id = order.shift(); if (id === undefined) throw new Error('out of fresh customers: raise BENCH_CUSTOMERS'); used.push(id); return id; };
+  const rowsOf = (ids: readonly number[]) => ids.reduce((a, id) => a + perCustomer.get(id)!, 0) / Math.max(1, ids.length);
   const inNext: number[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   const gatewayShared = await metric('siphon_gateway_aspire_flights_total', { outcome: 'shared' });
   const pick = (f: (r: (typeof perRound)[number]) => number) => perRound.map(f);
   const out = {
-    bench: 'aspire', customers: CUSTOMERS, rowsPerCustomer: r2(rowsPerCustomer), callers: CALLERS, rounds: ROUNDS,
+    bench: 'aspire', engines: ENGINES, customers: CUSTOMERS, rowsPerAspiredCustomer: r2(rowsOf(used)), callers: CALLERS, rounds: ROUNDS,
     aspireP50Ms: r2(median(pick((r) => r.aspireP50))), aspireP99Ms: r2(median(pick((r) => r.aspireP99))),
     aspireP99Spread: spread(pick((r) => r.aspireP99)), goalAspireP99Ms: 25,
     firstTouchP99Ms: r2(median(pick((r) => r.firstP99))), inNextP99Ms: r2(median(pick((r) => r.inNextP99))),
