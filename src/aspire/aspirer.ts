@@ -67,7 +67,8 @@ export type Flown = FlightVerdict & { readonly joined: boolean; readonly scope?:
 
 class LocalAspirerImpl implements LocalAspirer {
   readonly owner = `aspire:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly local = new Map<string, Promise<Flown>>();
+  /** Flights of this process by entity key; `sealed` once the flight's HIGH watermark is being written. */
+  private readonly local = new Map<string, { promise: Promise<Flown>; sealed: boolean }>();
   /** Entities known migrated (bounded, oldest forgotten first: the flights line still answers). */
   private readonly migrated = new Set<string>();
   private readonly runner: ChunkRunner;
@@ -114,22 +115,31 @@ class LocalAspirerImpl implements LocalAspirer {
   }
 
   /** The flight of one entity in this process: started by the first call, joined by the others. */
-  private flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<Flown> {
+  private async flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<Flown> {
     const lk = ledgerKey(value);
     const fk = `${plan.entity}\u0000${lk}`;
-    if (this.migrated.has(fk)) return Promise.resolve({ kind: 'already', version: null, joined: false });
-    const running = this.local.get(fk);
-    if (running) return running.then((v) => ({ ...v, joined: true, scope: 'process' as const }));
-    const f = this.fly(plan, value, lk, trigger, actor).finally(() => this.local.delete(fk));
-    this.local.set(fk, f);
-    return f;
+    let force = false;
+    for (;;) {
+      const running = this.local.get(fk);
+      if (!running) break;
+      // join a flight only before its HIGH watermark: after it, a write this caller made just before calling could be
+      // missing from that flight's rows; such a caller waits for it, then flies again (sharing with the others)
+      if (!running.sealed) return running.promise.then((v) => ({ ...v, joined: true, scope: 'process' as const }));
+      await running.promise.catch(() => undefined);
+      force = true;
+    }
+    if (!force && this.migrated.has(fk)) return { kind: 'already', version: null, joined: false };
+    const entry: { promise: Promise<Flown>; sealed: boolean } = { promise: Promise.resolve({ kind: 'aborted', joined: false }), sealed: false };
+    entry.promise = this.fly(plan, value, lk, trigger, actor, force, () => { entry.sealed = true; }).finally(() => { if (this.local.get(fk) === entry) this.local.delete(fk); });
+    this.local.set(fk, entry);
+    return entry.promise;
   }
 
-  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<Flown> {
+  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, force: boolean, seal: () => void): Promise<Flown> {
     const deadline = Date.now() + (this.o.waitTimeoutMs ?? 60_000);
     for (let round = 0; ; round++) {
-      const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null });
-      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor)), joined: false };
+      const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
+      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor, seal, this.migrated.has(`${plan.entity}\u0000${lk}`))), joined: false };
       if (c.record.state === 'migrated') { this.remember(plan.entity, lk); return { kind: 'already', version: c.record.version, joined: false }; }
       // another process flies it: wait for its answer (or take over when its lease runs out)
       const r = await waitSettled(this.o.flights, plan.entity, lk, { deadline, claimQueued: true });
@@ -142,14 +152,14 @@ class LocalAspirerImpl implements LocalAspirer {
   }
 
   /** Our flight: the chunk, then ledger, marker and audit, then the flight line settles (waking waiters elsewhere). */
-  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<JobVerdict> {
-    let v = await new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve }));
+  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, seal: () => void, again: boolean): Promise<JobVerdict> {
+    let v = await new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve, seal }));
     try {
       if (v.kind === 'migrated') {
         await Promise.all([
           this.o.state.upsertLedger([{ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }]),
           this.marker.mark(plan, [{ value, plain: plainKey(value), version: v.version, trigger }]),
-          this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
+          again ? Promise.resolve() : this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
         ]);
         this.metrics.rows.inc({ entity: plan.entity }, v.rows);
       } else if (v.kind === 'quarantined') {

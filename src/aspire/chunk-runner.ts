@@ -34,6 +34,11 @@ export interface Job {
   /** Ledger key (`int:42`). */
   readonly key: string;
   readonly resolve: (v: JobVerdict) => void;
+  /**
+   * Called just before the chunk's HIGH watermark is written: from then on a caller joining this flight could miss a
+   * legacy write committed after the HIGH mark, so later callers start a flight of their own (read-your-writes).
+   */
+  readonly seal?: () => void;
 }
 
 export type JobVerdict =
@@ -118,6 +123,7 @@ export class ChunkRunner {
       await writeWatermark(this.o.legacy, id, 'low', ASPIRE_WATERMARK_TABLE);
       for (const { t, values } of byTable.values()) rows.set(t.table, await this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v])));
       path.registerGroup(id, rows);
+      for (const j of batch) j.seal?.();
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
     } catch (e) {
       path.abandon(id, 'legacy read failed');
