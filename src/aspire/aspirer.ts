@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../backends/types.js';
 import type { DataPath } from '../backfill/data-path.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { AuditStore, LedgerStore, QuarantineStore } from '../state/types.js';
+import type { AuditStore, LedgerStore, LedgerUpsert, QuarantineStore } from '../state/types.js';
 import type { AspireFlightStore } from '../state/aspire/types.js';
 import type { Value } from '../values/index.js';
 import type { ChunkRunnerOptions, JobVerdict } from './chunk-runner.js';
 import { ChunkRunner } from './chunk-runner.js';
 import { AspireError } from './errors.js';
 import { SiphonError } from '../errors.js';
-import { MigratedMarker } from './marker.js';
+import { MigratedMarker, type MarkedEntity } from './marker.js';
+import { Batcher } from './batcher.js';
 import { aspireMetrics, recordResult } from './metrics.js';
 import type { EntityPlan } from './plan.js';
 import { keyValue, ledgerKey, planEntities, planFor, plainKey } from './plan.js';
@@ -78,11 +79,19 @@ class LocalAspirerImpl implements LocalAspirer {
   private serving: Promise<void> = Promise.resolve();
   private kick: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly ledger: Batcher<LedgerUpsert>;
+  private readonly marks: Batcher<{ plan: EntityPlan; entity: MarkedEntity }>;
 
   constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan>) {
     this.marker = new MigratedMarker(o.legacy);
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
+    this.ledger = new Batcher((entries) => o.state.upsertLedger(entries).then(() => undefined));
+    this.marks = new Batcher(async (items) => {
+      const byPlan = new Map<EntityPlan, MarkedEntity[]>();
+      for (const i of items) { let l = byPlan.get(i.plan); if (!l) byPlan.set(i.plan, (l = [])); l.push(i.entity); }
+      for (const [plan, entities] of byPlan) await this.marker.mark(plan, entities);
+    });
     if (o.serve !== false) this.serving = this.serve();
   }
 
@@ -157,8 +166,8 @@ class LocalAspirerImpl implements LocalAspirer {
     try {
       if (v.kind === 'migrated') {
         await Promise.all([
-          this.o.state.upsertLedger([{ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }]),
-          this.marker.mark(plan, [{ value, plain: plainKey(value), version: v.version, trigger }]),
+          this.ledger.add({ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }),
+          this.marks.add({ plan, entity: { value, plain: plainKey(value), version: v.version, trigger } }),
           again ? Promise.resolve() : this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
         ]);
         this.metrics.rows.inc({ entity: plan.entity }, v.rows);

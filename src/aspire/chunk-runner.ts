@@ -27,6 +27,7 @@ import type { AspireFailedRow } from './types.js';
 
 /** The watermark's `tbl` for aspire chunks: any non-null text (null marks a probe). */
 export const ASPIRE_WATERMARK_TABLE = 'aspire';
+const PROFILE = process.env.SIPHON_ASPIRE_PROFILE === '1';
 
 export interface Job {
   readonly plan: EntityPlan;
@@ -117,6 +118,7 @@ export class ChunkRunner {
       if (!e) byTable.set(t.table, (e = { t, values: [] }));
       e.values.push(j.value);
     }
+    const t0 = performance.now();
     const outcome = path.expectGroup({ id, source: this.o.source, origin: 'aspire', parts: [...byTable.values()].map((e) => ({ table: e.t.table, key: e.t.key })) });
     const rows = new Map<string, Row[]>();
     try {
@@ -127,8 +129,12 @@ export class ChunkRunner {
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
     } catch (e) {
       path.abandon(id, 'legacy read failed');
+      // the migration stopping (its data path failed: next down...) closes legacy under us: say what failed first
+      const now = path.status();
+      if (now.state !== 'running') return { kind: 'retry', retry: false, verdict: down(now.state, now.error) };
       return { kind: 'retry', retry: false, verdict: { kind: 'failed', reason: 'LEGACY_UNAVAILABLE', message: `reading the entity in legacy failed: ${(e as Error).message}`, retryable: true } };
     }
+    const tRead = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.o.timeoutMs ?? 30_000;
     const timeout = new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); });
@@ -148,6 +154,7 @@ export class ChunkRunner {
       return { kind: 'retry', retry: true, verdict: { kind: 'failed', reason: 'CHUNK_LOST', message: o.reason, retryable: true } };
     }
     this.o.onChunk?.('applied');
+    if (PROFILE) process.stderr.write(`aspire chunk: ${batch.length} entities, ${o.read} rows; watermarks+reads ${(tRead - t0).toFixed(1)} ms, capture+apply ${(performance.now() - tRead).toFixed(1)} ms\n`);
     const version = o.position !== undefined ? versionOf(o.position) : '';
     await this.judge(batch, rows, o.items ?? [], (o.result as { items?: readonly ItemOutcome[] }).items, o.evictedKeys ?? [], version);
     return { kind: 'done' };

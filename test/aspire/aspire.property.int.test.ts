@@ -55,8 +55,8 @@ async function run(init: readonly { table: 'P' | 'C'; id: number; pid: number; v
     state: `sqlite:${join(dir, 'state.sqlite')}`, log: `sqlite:${join(dir, 'log.sqlite')}`,
     entities: { p: { root: 'P' } },
     tables: {
-      P: { key: 'id', entity: 'p', to: (r) => ({ p: [{ id: num(r.id), v: num(r.v), rev: num(r.rev) }] }), schemas: { p: row } },
-      C: { key: 'id', entity: 'p', entityKey: 'pid', to: (r) => ({ c: [{ id: num(r.id), pid: num(r.pid), v: num(r.v), rev: num(r.rev) }] }), schemas: { c: row.extend({ pid: z.number().int() }) } },
+      P: { key: 'id', entity: 'p', to: (r: Record<string, unknown>) => ({ p: [{ id: num(r.id), v: num(r.v), rev: num(r.rev) }] }), schemas: { p: row } },
+      C: { key: 'id', entity: 'p', entityKey: 'pid', to: (r: Record<string, unknown>) => ({ c: [{ id: num(r.id), pid: num(r.pid), v: num(r.v), rev: num(r.rev) }] }), schemas: { c: row.extend({ pid: z.number().int() }) } },
     },
   });
   const state = await openStateStore(config.state);
