@@ -34,7 +34,7 @@ export interface AspirerOptions {
   readonly leaseMs?: number;
   /** Take requests queued by other processes (CLI, gateway workers): default true. */
   readonly serve?: boolean;
-  /** Idle look for queued requests (ms, default 200; PostgreSQL also wakes on NOTIFY, SQLite in-process at once). */
+  /** Idle look for queued requests (ms, default 25: one indexed read; PostgreSQL also wakes on NOTIFY, SQLite in-process at once). */
   readonly servePollMs?: number;
   /** How long a call waits for a flight another process runs (default 60 s). */
   readonly waitTimeoutMs?: number;
@@ -209,7 +209,7 @@ class LocalAspirerImpl implements LocalAspirer {
         }
       } catch { /* the store is unreachable for now: requests wait in it */ }
       await new Promise<void>((res) => {
-        const t = setTimeout(done, this.o.servePollMs ?? 200);
+        const t = setTimeout(done, this.o.servePollMs ?? 25);
         function done() { clearTimeout(t); res(); }
         this.kick = done;
       });
