@@ -7,7 +7,7 @@ import type { AspireFlightStore } from '../state/aspire/types.js';
 import type { Value } from '../values/index.js';
 import type { ChunkRunnerOptions, JobVerdict } from './chunk-runner.js';
 import { ChunkRunner } from './chunk-runner.js';
-import { AspireError } from './errors.js';
+import { AspireBadKeyError, AspireConfigError, AspireError } from './errors.js';
 import { SiphonError } from '../errors.js';
 import { MigratedMarker, type MarkedEntity } from './marker.js';
 import { Batcher } from './batcher.js';
@@ -82,7 +82,7 @@ class LocalAspirerImpl implements LocalAspirer {
   private readonly ledger: Batcher<LedgerUpsert>;
   private readonly marks: Batcher<{ plan: EntityPlan; entity: MarkedEntity }>;
 
-  constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan>) {
+  constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>) {
     this.marker = new MigratedMarker(o.legacy);
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
@@ -197,11 +197,19 @@ class LocalAspirerImpl implements LocalAspirer {
     while (!this.closed) {
       try {
         for (const r of await this.o.flights.queued(64)) {
-          const plan = this.plans.get(r.entity);
           const plain = (r.result as { request?: { key?: string } } | null)?.request?.key;
-          if (!plan || plain === undefined) continue;
-          let value: Value;
-          try { value = keyValue(plan, plain); } catch { continue; }
+          let plan: EntityPlan, value: Value;
+          try {
+            plan = planFor(this.plans, r.entity);
+            if (plain === undefined) throw new AspireBadKeyError(r.entity, r.key, 'the queued request carries no key');
+            value = keyValue(plan, plain);
+          } catch (e) {
+            // a request this process cannot serve is answered, not left queued for ever
+            if (!(e instanceof AspireError)) throw e;
+            const c = await this.o.flights.claim({ entity: r.entity, key: r.key, owner: this.owner, leaseMs: 1_000, trigger: r.trigger });
+            if (c.claimed) await this.o.flights.finish({ entity: r.entity, key: r.key, owner: this.owner, state: 'failed', rows: 0, version: null, result: verdictJson({ kind: 'failed', reason: e.code, message: e.message, retryable: false }) });
+            continue;
+          }
           void this.flight(plan, value, r.trigger, r.actor ?? undefined).then((v) => {
             const res = toResult(plan.entity, plain, 0, v, false);
             this.metrics.calls.inc({ entity: plan.entity, trigger: r.trigger, outcome: res.outcome });
