@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../backends/types.js';
 import type { DataPath } from '../backfill/data-path.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { AuditStore, LedgerStore, QuarantineStore } from '../state/types.js';
+import type { AuditStore, LedgerStore, LedgerUpsert, QuarantineStore } from '../state/types.js';
 import type { AspireFlightStore } from '../state/aspire/types.js';
 import type { Value } from '../values/index.js';
 import type { ChunkRunnerOptions, JobVerdict } from './chunk-runner.js';
 import { ChunkRunner } from './chunk-runner.js';
-import { AspireError } from './errors.js';
+import { AspireBadKeyError, AspireConfigError, AspireError } from './errors.js';
 import { SiphonError } from '../errors.js';
-import { MigratedMarker } from './marker.js';
+import { MigratedMarker, type MarkedEntity } from './marker.js';
+import { Batcher } from './batcher.js';
 import { aspireMetrics, recordResult } from './metrics.js';
 import type { EntityPlan } from './plan.js';
 import { keyValue, ledgerKey, planEntities, planFor, plainKey } from './plan.js';
@@ -33,7 +34,7 @@ export interface AspirerOptions {
   readonly leaseMs?: number;
   /** Take requests queued by other processes (CLI, gateway workers): default true. */
   readonly serve?: boolean;
-  /** Idle look for queued requests (ms, default 200; PostgreSQL also wakes on NOTIFY, SQLite in-process at once). */
+  /** Idle look for queued requests (ms, default 25: one indexed read; PostgreSQL also wakes on NOTIFY, SQLite in-process at once). */
   readonly servePollMs?: number;
   /** How long a call waits for a flight another process runs (default 60 s). */
   readonly waitTimeoutMs?: number;
@@ -67,7 +68,8 @@ export type Flown = FlightVerdict & { readonly joined: boolean; readonly scope?:
 
 class LocalAspirerImpl implements LocalAspirer {
   readonly owner = `aspire:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly local = new Map<string, Promise<Flown>>();
+  /** Flights of this process by entity key; `sealed` once the flight's HIGH watermark is being written. */
+  private readonly local = new Map<string, { promise: Promise<Flown>; sealed: boolean }>();
   /** Entities known migrated (bounded, oldest forgotten first: the flights line still answers). */
   private readonly migrated = new Set<string>();
   private readonly runner: ChunkRunner;
@@ -77,11 +79,19 @@ class LocalAspirerImpl implements LocalAspirer {
   private serving: Promise<void> = Promise.resolve();
   private kick: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly ledger: Batcher<LedgerUpsert>;
+  private readonly marks: Batcher<{ plan: EntityPlan; entity: MarkedEntity }>;
 
-  constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan>) {
+  constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>) {
     this.marker = new MigratedMarker(o.legacy);
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
+    this.ledger = new Batcher((entries) => o.state.upsertLedger(entries).then(() => undefined));
+    this.marks = new Batcher(async (items) => {
+      const byPlan = new Map<EntityPlan, MarkedEntity[]>();
+      for (const i of items) { let l = byPlan.get(i.plan); if (!l) byPlan.set(i.plan, (l = [])); l.push(i.entity); }
+      for (const [plan, entities] of byPlan) await this.marker.mark(plan, entities);
+    });
     if (o.serve !== false) this.serving = this.serve();
   }
 
@@ -114,22 +124,31 @@ class LocalAspirerImpl implements LocalAspirer {
   }
 
   /** The flight of one entity in this process: started by the first call, joined by the others. */
-  private flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<Flown> {
+  private async flight(plan: EntityPlan, value: Value, trigger: string, actor: string | undefined): Promise<Flown> {
     const lk = ledgerKey(value);
     const fk = `${plan.entity}\u0000${lk}`;
-    if (this.migrated.has(fk)) return Promise.resolve({ kind: 'already', version: null, joined: false });
-    const running = this.local.get(fk);
-    if (running) return running.then((v) => ({ ...v, joined: true, scope: 'process' as const }));
-    const f = this.fly(plan, value, lk, trigger, actor).finally(() => this.local.delete(fk));
-    this.local.set(fk, f);
-    return f;
+    let force = false;
+    for (;;) {
+      const running = this.local.get(fk);
+      if (!running) break;
+      // join a flight only before its HIGH watermark: after it, a write this caller made just before calling could be
+      // missing from that flight's rows; such a caller waits for it, then flies again (sharing with the others)
+      if (!running.sealed) return running.promise.then((v) => ({ ...v, joined: true, scope: 'process' as const }));
+      await running.promise.catch(() => undefined);
+      force = true;
+    }
+    if (!force && this.migrated.has(fk)) return { kind: 'already', version: null, joined: false };
+    const entry: { promise: Promise<Flown>; sealed: boolean } = { promise: Promise.resolve({ kind: 'aborted', joined: false }), sealed: false };
+    entry.promise = this.fly(plan, value, lk, trigger, actor, force, () => { entry.sealed = true; }).finally(() => { if (this.local.get(fk) === entry) this.local.delete(fk); });
+    this.local.set(fk, entry);
+    return entry.promise;
   }
 
-  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<Flown> {
+  private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, force: boolean, seal: () => void): Promise<Flown> {
     const deadline = Date.now() + (this.o.waitTimeoutMs ?? 60_000);
     for (let round = 0; ; round++) {
-      const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null });
-      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor)), joined: false };
+      const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
+      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor, seal, this.migrated.has(`${plan.entity}\u0000${lk}`))), joined: false };
       if (c.record.state === 'migrated') { this.remember(plan.entity, lk); return { kind: 'already', version: c.record.version, joined: false }; }
       // another process flies it: wait for its answer (or take over when its lease runs out)
       const r = await waitSettled(this.o.flights, plan.entity, lk, { deadline, claimQueued: true });
@@ -142,14 +161,14 @@ class LocalAspirerImpl implements LocalAspirer {
   }
 
   /** Our flight: the chunk, then ledger, marker and audit, then the flight line settles (waking waiters elsewhere). */
-  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined): Promise<JobVerdict> {
-    let v = await new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve }));
+  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, seal: () => void, again: boolean): Promise<JobVerdict> {
+    let v = await new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve, seal }));
     try {
       if (v.kind === 'migrated') {
         await Promise.all([
-          this.o.state.upsertLedger([{ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }]),
-          this.marker.mark(plan, [{ value, plain: plainKey(value), version: v.version, trigger }]),
-          this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
+          this.ledger.add({ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }),
+          this.marks.add({ plan, entity: { value, plain: plainKey(value), version: v.version, trigger } }),
+          again ? Promise.resolve() : this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
         ]);
         this.metrics.rows.inc({ entity: plan.entity }, v.rows);
       } else if (v.kind === 'quarantined') {
@@ -178,11 +197,19 @@ class LocalAspirerImpl implements LocalAspirer {
     while (!this.closed) {
       try {
         for (const r of await this.o.flights.queued(64)) {
-          const plan = this.plans.get(r.entity);
           const plain = (r.result as { request?: { key?: string } } | null)?.request?.key;
-          if (!plan || plain === undefined) continue;
-          let value: Value;
-          try { value = keyValue(plan, plain); } catch { continue; }
+          let plan: EntityPlan, value: Value;
+          try {
+            plan = planFor(this.plans, r.entity);
+            if (plain === undefined) throw new AspireBadKeyError(r.entity, r.key, 'the queued request carries no key');
+            value = keyValue(plan, plain);
+          } catch (e) {
+            // a request this process cannot serve is answered, not left queued for ever
+            if (!(e instanceof AspireError)) throw e;
+            const c = await this.o.flights.claim({ entity: r.entity, key: r.key, owner: this.owner, leaseMs: 1_000, trigger: r.trigger });
+            if (c.claimed) await this.o.flights.finish({ entity: r.entity, key: r.key, owner: this.owner, state: 'failed', rows: 0, version: null, result: verdictJson({ kind: 'failed', reason: e.code, message: e.message, retryable: false }) });
+            continue;
+          }
           void this.flight(plan, value, r.trigger, r.actor ?? undefined).then((v) => {
             const res = toResult(plan.entity, plain, 0, v, false);
             this.metrics.calls.inc({ entity: plan.entity, trigger: r.trigger, outcome: res.outcome });
@@ -190,7 +217,7 @@ class LocalAspirerImpl implements LocalAspirer {
         }
       } catch { /* the store is unreachable for now: requests wait in it */ }
       await new Promise<void>((res) => {
-        const t = setTimeout(done, this.o.servePollMs ?? 200);
+        const t = setTimeout(done, this.o.servePollMs ?? 25);
         function done() { clearTimeout(t); res(); }
         this.kick = done;
       });

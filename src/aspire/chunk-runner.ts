@@ -27,6 +27,7 @@ import type { AspireFailedRow } from './types.js';
 
 /** The watermark's `tbl` for aspire chunks: any non-null text (null marks a probe). */
 export const ASPIRE_WATERMARK_TABLE = 'aspire';
+const PROFILE = process.env.SIPHON_ASPIRE_PROFILE === '1';
 
 export interface Job {
   readonly plan: EntityPlan;
@@ -34,6 +35,11 @@ export interface Job {
   /** Ledger key (`int:42`). */
   readonly key: string;
   readonly resolve: (v: JobVerdict) => void;
+  /**
+   * Called just before the chunk's HIGH watermark is written: from then on a caller joining this flight could miss a
+   * legacy write committed after the HIGH mark, so later callers start a flight of their own (read-your-writes).
+   */
+  readonly seal?: () => void;
 }
 
 export type JobVerdict =
@@ -112,17 +118,23 @@ export class ChunkRunner {
       if (!e) byTable.set(t.table, (e = { t, values: [] }));
       e.values.push(j.value);
     }
+    const t0 = performance.now();
     const outcome = path.expectGroup({ id, source: this.o.source, origin: 'aspire', parts: [...byTable.values()].map((e) => ({ table: e.t.table, key: e.t.key })) });
     const rows = new Map<string, Row[]>();
     try {
       await writeWatermark(this.o.legacy, id, 'low', ASPIRE_WATERMARK_TABLE);
       for (const { t, values } of byTable.values()) rows.set(t.table, await this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v])));
       path.registerGroup(id, rows);
+      for (const j of batch) j.seal?.();
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
     } catch (e) {
       path.abandon(id, 'legacy read failed');
+      // the migration stopping (its data path failed: next down...) closes legacy under us: say what failed first
+      const now = path.status();
+      if (now.state !== 'running') return { kind: 'retry', retry: false, verdict: down(now.state, now.error) };
       return { kind: 'retry', retry: false, verdict: { kind: 'failed', reason: 'LEGACY_UNAVAILABLE', message: `reading the entity in legacy failed: ${(e as Error).message}`, retryable: true } };
     }
+    const tRead = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.o.timeoutMs ?? 30_000;
     const timeout = new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); });
@@ -142,6 +154,7 @@ export class ChunkRunner {
       return { kind: 'retry', retry: true, verdict: { kind: 'failed', reason: 'CHUNK_LOST', message: o.reason, retryable: true } };
     }
     this.o.onChunk?.('applied');
+    if (PROFILE) process.stderr.write(`aspire chunk: ${batch.length} entities, ${o.read} rows; watermarks+reads ${(tRead - t0).toFixed(1)} ms, capture+apply ${(performance.now() - tRead).toFixed(1)} ms\n`);
     const version = o.position !== undefined ? versionOf(o.position) : '';
     await this.judge(batch, rows, o.items ?? [], (o.result as { items?: readonly ItemOutcome[] }).items, o.evictedKeys ?? [], version);
     return { kind: 'done' };

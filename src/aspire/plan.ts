@@ -32,9 +32,23 @@ export interface EntityPlan {
   readonly migratedColumn?: string;
 }
 
-export async function planEntities(config: ResolvedConfig, legacy: Database): Promise<Map<string, EntityPlan>> {
-  const plans = new Map<string, EntityPlan>();
-  for (const [entity, def] of Object.entries(config.entities)) {
+/**
+ * Every entity of the config, planned against legacy's catalog. An entity aspire cannot take (a member keyed by a
+ * function, a composite root key...) does not stop the others, nor `siphon migrate`: calls for it answer ASPIRE_CONFIG.
+ */
+export async function planEntities(config: ResolvedConfig, legacy: Database): Promise<Map<string, EntityPlan | AspireConfigError>> {
+  const plans = new Map<string, EntityPlan | AspireConfigError>();
+  for (const entity of Object.keys(config.entities)) {
+    try { plans.set(entity, await planEntity(config, legacy, entity)); } catch (e) {
+      if (e instanceof AspireConfigError) plans.set(entity, e); else throw e;
+    }
+  }
+  return plans;
+}
+
+async function planEntity(config: ResolvedConfig, legacy: Database, entity: string): Promise<EntityPlan> {
+  {
+    const def = config.entities[entity]!;
     const root = config.tables[def.root];
     if (!root) throw new AspireConfigError(`entities.${entity}.root names ${def.root}, which is not mapped`, { entity });
     if (root.key.length !== 1) throw new AspireConfigError(`aspire needs a single-column key on ${def.root}, the root of ${entity} (it has ${root.key.join(', ')})`, { entity });
@@ -52,14 +66,14 @@ export async function planEntities(config: ResolvedConfig, legacy: Database): Pr
     if (def.migratedColumn !== undefined && !rootInfo.columns.some((c) => c.name === def.migratedColumn)) {
       throw new AspireConfigError(`entities.${entity}.migratedColumn: ${def.root} has no column ${def.migratedColumn}`, { entity, column: def.migratedColumn });
     }
-    plans.set(entity, { entity, root: def.root, rootColumn, rootType, tables, ...(def.migratedColumn !== undefined ? { migratedColumn: def.migratedColumn } : {}) });
+    return { entity, root: def.root, rootColumn, rootType, tables, ...(def.migratedColumn !== undefined ? { migratedColumn: def.migratedColumn } : {}) };
   }
-  return plans;
 }
 
-export function planFor(plans: ReadonlyMap<string, EntityPlan>, entity: string): EntityPlan {
+export function planFor(plans: ReadonlyMap<string, EntityPlan | AspireConfigError>, entity: string): EntityPlan {
   const p = plans.get(entity);
   if (!p) throw new AspireUnknownEntityError(entity, [...plans.keys()]);
+  if (p instanceof AspireConfigError) throw p;
   return p;
 }
 

@@ -3,7 +3,7 @@ import type { Database } from '../backends/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { openAspireFlights } from '../state/aspire/open.js';
 import type { AspireFlightStore } from '../state/aspire/types.js';
-import { AspireError } from './errors.js';
+import { AspireConfigError, AspireError } from './errors.js';
 import { unexpected } from './aspirer.js';
 import { aspireMetrics, recordResult } from './metrics.js';
 import type { EntityPlan } from './plan.js';
@@ -35,7 +35,7 @@ export interface RemoteAspirer extends Aspirer {
  */
 export async function connectAspirer(o: RemoteAspirerOptions): Promise<RemoteAspirer> {
   const legacy = o.legacy ?? await openDatabase(o.config.legacy.db, { mustExist: true });
-  let plans: Map<string, EntityPlan>;
+  let plans: Map<string, EntityPlan | AspireConfigError>;
   try { plans = await planEntities(o.config, legacy); } finally { if (!o.legacy) await legacy.close(); }
   const flights = o.flights ?? await openAspireFlights(o.config.state);
   return new RemoteAspirerImpl(plans, flights, !o.flights, o.waitTimeoutMs ?? 30_000);
@@ -45,7 +45,7 @@ class RemoteAspirerImpl implements RemoteAspirer {
   private readonly local = new Map<string, Promise<FlightVerdict & { joined: boolean }>>();
   private readonly metrics = aspireMetrics();
 
-  constructor(private readonly plans: ReadonlyMap<string, EntityPlan>, private readonly flights: AspireFlightStore,
+  constructor(private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>, private readonly flights: AspireFlightStore,
     private readonly ownsFlights: boolean, private readonly waitTimeoutMs: number) {}
 
   ledgerKey(entity: string, key: string): string {

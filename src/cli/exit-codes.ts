@@ -14,6 +14,7 @@ export const EXIT_USAGE = 2;
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'BACKEND_UNSUPPORTED_URL', 'STATE_UNSUPPORTED_URL', 'STATE_NOT_FOUND', 'STATE_ROUTE_NOT_FOUND', 'STATE_INVALID_INPUT',
   'LOG_NOT_FOUND', 'LOG_INVALID_NAME', 'LOG_INVALID_OFFSET', 'LOG_REPLAY_RANGE', 'GATEWAY_ROUTE_CONTROL',
+  'ASPIRE_UNKNOWN_ENTITY', 'ASPIRE_BAD_KEY', 'ASPIRE_CONFIG',
 ]);
 
 /** The exit code for an error that ended a command: 2 for usage errors, 1 for everything else. */

@@ -3,6 +3,10 @@ import type { AspireResult } from '../../src/aspire/types.js';
 import { connectAspirer } from '../../src/aspire/remote.js';
 import { aspireHandler } from '../../src/aspire/handler.js';
 import { metricsRegistry } from '../../src/observe/metrics.js';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../cli/run-cli.js';
 import { aspireWorld, entityCounts, plain, type AspireWorld, type Combo } from './setup.js';
 
 /**
@@ -111,6 +115,34 @@ for (const combo of COMBOS) {
       expect((await w.migration.aspirer!.aspire({ entity: 'customer', key: '2', trigger: 'gateway' })).outcome).toBe('migrated');
     }, 60_000);
 
+    it.runIf(combo === 'sqlite')('siphon aspire: exit 0 migrated then already, 1 quarantined with the rows, 2 unknown entity or bad key', async () => {
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const file = join(dirname(w.config.state.slice('sqlite:'.length)), 'siphon.config.ts');
+      writeFileSync(file, `import { defineMigration } from '${root}src/config/define.js';
+import { billingEntities, billingTables } from '${root}examples/billing/mapping/tables.js';
+export default defineMigration({ name: 'aspire', legacy: { db: '${w.config.legacy.db}', timezone: 'Europe/Paris' }, next: { db: '${w.config.next.db}' },
+  state: '${w.config.state}', log: '${w.config.log}', entities: billingEntities, tables: billingTables() });
+`);
+      const first = await runCli(['aspire', 'customer', '20', '-c', file, '--json', '--actor', 'dave']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'migrated', entity: 'customer', key: '20' });
+      const again = await runCli(['aspire', 'customer', '20', '-c', file]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/customer 20: already migrated/);
+      const pick = (await w.legacy.query(`SELECT CLI_ID AS c, FAC_NUM AS f FROM FACTURE WHERE CLI_ID > 20 ORDER BY FAC_NUM LIMIT 1`))[0]!;
+      await w.legacy.execute(`UPDATE FACTURE SET FAC_MT_HT = NULL WHERE FAC_NUM = ?`, [pick['f'] as never]);
+      const q = await runCli(['aspire', 'customer', String(plain(pick['c'])), '-c', file]);
+      expect(q.code, q.stdout + q.stderr).toBe(1);
+      expect(q.stdout).toMatch(new RegExp(`FACTURE int:${String(plain(pick['f']))}: schema`));
+      const unknown = await runCli(['aspire', 'invoice', '1', '-c', file]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/unknown entity "invoice": the configuration declares customer/);
+      const bad = await runCli(['aspire', 'customer', 'abc', '-c', file]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/"abc" is not a key of entity customer/);
+      expect((await runCli(['aspire', 'customer', '-c', file])).code).toBe(2);
+    }, 60_000);
+
     it.runIf(combo === 'mariadb-postgres')('next down: failed, retryable, with the reason; ledger and marker untouched; served again once next is back', async () => {
       const { default: pg } = await import('pg');
       const name = new URL(w.nextUrl).pathname.slice(1);
@@ -128,7 +160,7 @@ for (const combo of COMBOS) {
         await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
         await admin.end();
       }
-      expect(await w.legacy.query(`SELECT entity_key FROM siphon_migrated WHERE entity_key = '1'`)).toEqual([]);
+      if ((await w.legacy.listTables()).includes('siphon_migrated')) expect(await w.legacy.query(`SELECT entity_key FROM siphon_migrated WHERE entity_key = '1'`)).toEqual([]);
       expect(await stateSql(`SELECT state FROM ledger WHERE entity = 'customer' AND key = 'int:1'`)).toEqual([]);
       await w.migration.stop().catch(() => undefined);
       await failed;

@@ -37,7 +37,7 @@ export interface AspireWorld {
 export const ENTITY_TABLES = [['CLIENT', 'customers', 'CLI_ID', 'id'], ['CONTRAT', 'contracts', 'CLI_ID', 'customer_id'], ['FACTURE', 'invoices', 'CLI_ID', 'customer_id'],
   ['LIGNE_FACT', 'invoice_lines', 'CLI_ID', 'customer_id'], ['REGLEMENT', 'payments', 'CLI_ID', 'customer_id']] as const;
 
-export async function aspireWorld(combo: Combo, customers: number, seed = 5): Promise<AspireWorld> {
+export async function aspireWorld(combo: Combo, customers: number, seed = 5, o: { migratedColumn?: string } = {}): Promise<AspireWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'siphon-aspire-'));
   const dbs: FreshDatabase[] = [];
   let legacyUrl: string, nextUrl: string, stateUrl: string;
@@ -52,9 +52,10 @@ export async function aspireWorld(combo: Combo, customers: number, seed = 5): Pr
   const legacy = await openDatabase(legacyUrl);
   const next = await openDatabase(nextUrl);
   for (const s of nextDdl(combo === 'sqlite' ? 'sqlite' : 'postgres')) await next.execute(s);
+  if (o.migratedColumn) await legacy.execute(`ALTER TABLE CLIENT ADD COLUMN ${o.migratedColumn} VARCHAR(32) NULL`);
   const config = resolveConfig({
     name: 'aspire', legacy: { db: legacyUrl, timezone: 'Europe/Paris' }, next: { db: nextUrl }, state: stateUrl, log: `sqlite:${join(dir, 'log.sqlite')}`,
-    entities: billingEntities, tables: billingTables(),
+    entities: o.migratedColumn ? { customer: { root: 'CLIENT', migratedColumn: o.migratedColumn } } : billingEntities, tables: billingTables(),
   });
   const state = await openStateStore(config.state);
   const start = () => startMigration({

@@ -38,8 +38,8 @@ export class PostgresAspireFlights implements AspireFlightStore {
     const r = await this.pool.query<Line>(`INSERT INTO ${this.s}.aspire_flights AS f (entity, key, state, owner, lease_until, trigger, actor, attempts, requested_at, updated_at)
       VALUES ($1, $2, 'running', $3, $4, $5, $6, 1, $7, $7) ON CONFLICT (entity, key) DO UPDATE SET state = 'running', owner = excluded.owner,
       lease_until = excluded.lease_until, trigger = excluded.trigger, actor = excluded.actor, attempts = f.attempts + 1, updated_at = excluded.updated_at
-      WHERE f.state IN ('queued', 'failed', 'quarantined') OR (f.state = 'running' AND f.lease_until < excluded.updated_at) RETURNING *`,
-    [c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now]);
+      WHERE f.state IN ('queued', 'failed', 'quarantined') OR (f.state = 'running' AND f.lease_until < excluded.updated_at) OR ($8 AND f.state = 'migrated') RETURNING *`,
+    [c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now, c.evenIfMigrated === true]);
     if (r.rows.length > 0) { await this.notify('running', c.entity, c.key); return { claimed: true, record: toRecord(r.rows[0]!) }; }
     const line = await this.get(c.entity, c.key);
     // the line went away between the two statements only if somebody deleted it by hand: claim again

@@ -36,7 +36,7 @@ export class SqliteAspireFlights implements AspireFlightStore {
       claim: db.prepare(`INSERT INTO aspire_flights (entity, key, state, owner, lease_until, trigger, actor, attempts, requested_at, updated_at)
         VALUES (?, ?, 'running', ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (entity, key) DO UPDATE SET state = 'running', owner = excluded.owner,
         lease_until = excluded.lease_until, trigger = excluded.trigger, actor = excluded.actor, attempts = aspire_flights.attempts + 1,
-        updated_at = excluded.updated_at WHERE ${CLAIMABLE}`),
+        updated_at = excluded.updated_at WHERE ${CLAIMABLE} OR (? = 1 AND aspire_flights.state = 'migrated')`),
       request: db.prepare(`INSERT INTO aspire_flights (entity, key, state, owner, lease_until, trigger, actor, attempts, requested_at, updated_at, result_json)
         VALUES (?, ?, 'queued', NULL, 0, ?, ?, 0, ?, ?, ?) ON CONFLICT (entity, key) DO UPDATE SET state = 'queued', owner = NULL, lease_until = 0,
         trigger = excluded.trigger, actor = excluded.actor, requested_at = excluded.requested_at, updated_at = excluded.updated_at, result_json = excluded.result_json
@@ -60,7 +60,7 @@ export class SqliteAspireFlights implements AspireFlightStore {
   async claim(c: FlightClaim): Promise<{ claimed: boolean; record: FlightRecord }> {
     const now = Date.now();
     const r = this.db.transaction(() => {
-      const changed = this.stmts.claim.run(c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now, now).changes;
+      const changed = this.stmts.claim.run(c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now, now, c.evenIfMigrated ? 1 : 0).changes;
       return { changed, line: this.stmts.get.get(c.entity, c.key) as Line };
     }).immediate();
     if (r.changed > 0) this.emit('running', c.entity, c.key);

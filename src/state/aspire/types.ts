@@ -36,6 +36,8 @@ export interface FlightClaim {
   readonly leaseMs: number;
   readonly trigger: string;
   readonly actor?: string | null;
+  /** Also take a `migrated` line (a caller arrived after the last flight's HIGH watermark: it needs a new one). */
+  readonly evenIfMigrated?: boolean;
 }
 
 /** A request from a process that does not run the data path; `plainKey` is the key as the caller gave it (kept in result_json until served). */
