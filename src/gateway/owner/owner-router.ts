@@ -1,4 +1,5 @@
 import type { Logger } from '../../observe/logger.js';
+import { aspireMetrics } from '../../aspire/metrics.js';
 import { assertNever } from '../../errors.js';
 import type { OwnerReason, OwnerResolver, OwnerVerdict } from '../routing/decide.js';
 import { DEFAULT_ASPIRE_BUDGET_MS, SAFE_METHODS, type RouteSpec } from '../routing/route.js';
@@ -55,6 +56,7 @@ export class OwnerRouter implements OwnerResolver {
   readonly #failures = new Map<string, number>();
   readonly metrics: OwnerMetrics;
   readonly #ledgerKey: (entity: string, key: string) => string | undefined;
+  readonly #aspireMetrics = aspireMetrics();
 
   constructor(private readonly opts: OwnerRouterOptions) {
     this.metrics = opts.metrics ?? new OwnerMetrics();
@@ -162,6 +164,8 @@ export class OwnerRouter implements OwnerResolver {
       // one timer per waiting first touch: rare (once per entity), unlike the per-request path
       const timer = setTimeout(() => {
         this.metrics.budgetOverruns.series(spec.id).value++;
+        // aspire's own count of overruns, by entity (its metrics page lists it; the gateway is the one that knows)
+        this.#aspireMetrics.budgetOverruns.inc({ entity: spec.entity ?? '', trigger: 'gateway' });
         settle(V.budget, 'budget');
       }, budget);
       void flight.done.then((end) => {

@@ -157,29 +157,47 @@ export class PostgresStateStore implements StateStore {
 
   async ledgerChanges(q: LedgerChangesQuery): Promise<LedgerChangePage> {
     const n = v.limit('ledgerChanges: limit', q.limit, 1000, 10_000);
-    const m = q.after === null ? undefined : /^(\d{1,20}):(\d{1,19})$/.exec(q.after);
+    const m = q.after === null ? undefined : /^(\d{1,20}):(\d{1,19})(?:@(\d{1,20}):(\d{1,19}))?$/.exec(q.after);
     if (m === null) throw new StateInputError('ledgerChanges: after', 'a cursor of this PostgreSQL store', q.after);
-    // The cursor only moves over lines of transactions older than every running one (`safe`): a line with a smaller
-    // (txid, seq) can never commit behind it (m030). Once those are read, committed lines of newer transactions are
-    // returned too (`ahead`, up to the page size), without moving the cursor: a writer running long elsewhere on the
-    // server then delays nothing, and those lines come again until the cursor passes them (a follower keeps the latest
-    // form per key, so a repeat is harmless). One statement, one snapshot.
+    // Two positions. `safe` only moves over lines of transactions older than every running one: a line with a smaller
+    // (txid, seq) can never commit behind it (m030), so nothing is skipped. `ahead` moves over committed lines of newer
+    // transactions, so a writer running long elsewhere on the server delays no one; lines behind `ahead` that commit
+    // late are still read once `safe` reaches them (a follower keeps the latest form per key: a repeat is harmless).
+    // Cursor text: `txid:seq` or `txid:seq@txid:seq`. One statement, one snapshot.
+    const safePos = m ? [m[1]!, m[2]!] as const : undefined;
+    const aheadPos = m?.[3] !== undefined ? [m[3], m[4]!] as const : safePos;
+    const params: unknown[] = [n + 1];
+    const after = (pos: readonly [string, string] | undefined): string => {
+      if (!pos) return '';
+      params.push(pos[0], pos[1]);
+      return `AND (l.change_txid, l.seq) > ($${params.length - 1}::text::xid8, $${params.length}::bigint)`;
+    };
+    const safeCond = after(safePos);
+    const aheadCond = after(aheadPos);
     const r = await this.rows<LedgerRow & { txid: string; seq: string; safe: boolean }>(this.pool, `
       WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
       safe AS (
-        SELECT l.*, true AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid < x.xmin
-          ${m ? 'AND (l.change_txid, l.seq) > ($2::text::xid8, $3::bigint)' : ''}
+        SELECT l.*, true AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid < x.xmin ${safeCond}
         ORDER BY l.change_txid, l.seq LIMIT $1),
       ahead AS (
-        SELECT l.*, false AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid >= x.xmin ORDER BY l.change_txid, l.seq LIMIT $1)
+        SELECT l.*, false AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid >= x.xmin ${aheadCond}
+        ORDER BY l.change_txid, l.seq LIMIT $1)
       SELECT entity, key, state, version, origin, created_at, updated_at, change_txid::text AS txid, seq, safe
-      FROM (SELECT * FROM safe UNION ALL SELECT * FROM ahead) u ORDER BY safe DESC, change_txid, seq`,
-    m ? [n + 1, m[1], m[2]] : [n + 1]);
+      FROM (SELECT * FROM safe UNION ALL SELECT * FROM ahead) u ORDER BY safe DESC, change_txid, seq`, params);
     const safe = r.filter((x) => x.safe);
-    const page = safe.length > n ? safe.slice(0, n) : r.slice(0, n);
-    let last: (typeof page)[number] | undefined;
-    for (const row of page) { if (!row.safe) break; last = row; }
-    return { items: page.map(toLedger), cursor: last ? `${last.txid}:${last.seq}` : (q.after ?? '0:0'), more: safe.length > n };
+    const ahead = r.filter((x) => !x.safe);
+    const full = safe.length > n;
+    const page = full ? safe.slice(0, n) : [...safe, ...ahead.slice(0, n - safe.length)];
+    const lastSafe = full ? page[n - 1] : safe[safe.length - 1];
+    const lastAhead = full ? undefined : page.filter((x) => !x.safe).pop();
+    const s1: readonly [string, string] = lastSafe ? [lastSafe.txid, String(lastSafe.seq)] : (safePos ?? ['0', '0']);
+    const a1 = lastAhead ? [lastAhead.txid, String(lastAhead.seq)] as const : aheadPos;
+    const later = (a: readonly [string, string], b: readonly [string, string]) => {
+      const [at, as, bt, bs] = [BigInt(a[0]), BigInt(a[1]), BigInt(b[0]), BigInt(b[1])];
+      return at > bt || (at === bt && as > bs);
+    };
+    const cursor = `${s1[0]}:${s1[1]}${a1 && later(a1, s1) ? `@${a1[0]}:${a1[1]}` : ''}`;
+    return { items: page.map(toLedger), cursor, more: full || ahead.length > n - safe.length };
   }
 
   // ---------------------------------------------------------------------------------------------------- routes
