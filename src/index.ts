@@ -21,3 +21,4 @@ export * from './apply/index.js';
 // must load light and under tsx's CommonJS fallback too.
 export * from './backfill/index.js';
 export * from './migrate/index.js';
+export * from './aspire/index.js';

@@ -4,7 +4,7 @@ import { isRetryable } from '../errors.js';
 import { withSpan } from '../observe/spans.js';
 import type { EventLog, LogEntry, LogOffset } from '../log/types.js';
 import type { Row } from '../values/index.js';
-import type { ChunkCheckpoint, ChunkSpec, MergeOutput } from './merger.js';
+import type { ChunkCheckpoint, ChunkSpec, GroupSpec, MergeOutput } from './merger.js';
 import { DblogMerger } from './merger.js';
 
 /**
@@ -22,8 +22,16 @@ export const APPLY_CONSUMER = 'apply';
 const CHECKPOINT_CATCH_UP_MS = 1000;
 
 export type ChunkOutcome =
-  | { readonly kind: 'applied'; readonly read: number; readonly applied: number; readonly evicted: number; readonly result: ApplyBatchResult }
-  | { readonly kind: 'lost'; readonly reason: string };
+  | {
+    readonly kind: 'applied'; readonly read: number; readonly applied: number; readonly evicted: number; readonly result: ApplyBatchResult;
+    /** The high watermark's position: the version the chunk's rows were applied at. */
+    readonly position?: string;
+    /** The surviving rows handed to apply, in the order of `result.items` when the applier reports per-item outcomes. */
+    readonly items?: readonly ApplyItem[];
+    /** Group chunks: rows evicted by a captured change inside the window (that change was applied before). */
+    readonly evictedKeys?: readonly { readonly table: string; readonly key: string }[];
+  }
+  | { readonly kind: 'lost'; readonly reason: string; /** The apply error, when applying the chunk failed. */ readonly error?: unknown };
 
 export interface DataPathOptions {
   readonly log: EventLog;
@@ -143,6 +151,20 @@ export class DataPath {
     return new Promise((resolve) => this.waiting.set(spec.id, resolve));
   }
 
+  /**
+   * Announce a chunk over several tables under one pair of watermarks (aspire); settles like `expectChunk`. The data
+   * path gives it no place of its own: it is applied when its high watermark passes, after every change before it.
+   */
+  expectGroup(spec: GroupSpec): Promise<ChunkOutcome> {
+    if (this.state !== 'running') return Promise.resolve({ kind: 'lost', reason: `data path is ${this.state}` });
+    this.merger.expectGroup(spec);
+    return new Promise((resolve) => this.waiting.set(spec.id, resolve));
+  }
+
+  registerGroup(id: string, rows: ReadonlyMap<string, Row[]>): void {
+    this.merger.registerGroup(id, rows);
+  }
+
   register(id: string, rows: Row[], checkpoint: ChunkCheckpoint | null): void {
     this.merger.register(id, rows, checkpoint);
   }
@@ -183,11 +205,12 @@ export class DataPath {
             const result = await this.apply(o.items, o.checkpoint ? { checkpoint: o.checkpoint } : {}, 'chunk');
             this.applyMs.chunks += performance.now() - t0;
             this.chunkRows += o.items.length;
-            outcome = { kind: 'applied', read: o.read, applied: o.items.length, evicted: o.evicted, result };
+            outcome = { kind: 'applied', read: o.read, applied: o.items.length, evicted: o.evicted, result, position: o.position, items: o.items,
+              ...(o.evictedKeys ? { evictedKeys: o.evictedKeys } : {}) };
           } catch (e) {
             // a chunk that cannot be applied (its cursor moved elsewhere, a data path conflict) is read again by its
             // owner from the stored cursor; the stream goes on
-            outcome = { kind: 'lost', reason: `apply of chunk failed: ${e instanceof Error ? e.message : String(e)}` };
+            outcome = { kind: 'lost', reason: `apply of chunk failed: ${e instanceof Error ? e.message : String(e)}`, error: e };
           }
           this.settle(o.chunk.id, outcome);
           break;

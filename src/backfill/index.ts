@@ -15,7 +15,7 @@ export type {
 } from './types.js';
 export { createBackfill, type BackfillDeps } from './backfill.js';
 export { DataPath, APPLY_CONSUMER, type ChunkOutcome, type DataPathOptions, type DataPathStatus } from './data-path.js';
-export { DblogMerger, keyOf, readChange, type ChunkSpec, type ChunkCheckpoint, type MergeOutput } from './merger.js';
+export { DblogMerger, keyOf, readChange, type ChunkSpec, type ChunkCheckpoint, type GroupSpec, type MergeOutput } from './merger.js';
 export { Throttle, type ThrottleDeps } from './throttle.js';
 export { PAUSE_SETTING, readBackfillPause, setBackfillPause, type SettingsStore as PauseSettingsStore } from './pause.js';
 export { cursorConsumer, decodeCursor, encodeCursor, type ChunkCursor } from './cursor.js';

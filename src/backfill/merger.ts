@@ -45,13 +45,35 @@ export type MergeOutput =
   | {
     readonly kind: 'chunk'; readonly chunk: ChunkSpec; readonly items: ApplyItem[]; readonly evicted: number;
     readonly read: number; readonly checkpoint: ChunkCheckpoint | null; readonly position: string;
+    /** Group chunks only (aspire): the rows dropped because a captured change of their key fell inside the window. */
+    readonly evictedKeys?: readonly { readonly table: string; readonly key: string }[];
   }
   | { readonly kind: 'lost'; readonly chunk: ChunkSpec; readonly reason: string }
   /** A probe watermark (no table) that somebody waits for: proof that capture and this path run. */
   | { readonly kind: 'probe'; readonly id: string; readonly position: string };
 
+/**
+ * A chunk over several tables at once, under ONE pair of watermarks (aspire: the rows of a few entities in every
+ * table of the entity). Each part has its own window and evictions; at the high watermark the survivors of every part
+ * come out as one `chunk` output (one apply, one transaction: parents and children of an entity together).
+ */
+export interface GroupSpec {
+  readonly id: string;
+  readonly source: string;
+  readonly origin: ApplyOrigin;
+  readonly parts: readonly { readonly table: string; readonly key: readonly string[] }[];
+}
+
+interface Group {
+  readonly spec: GroupSpec;
+  readonly members: Pending[];
+  registered: boolean;
+}
+
 interface Pending {
   readonly spec: ChunkSpec;
+  /** Set on the parts of a group chunk: the group's id. */
+  readonly group?: string;
   rows: Row[] | null;
   checkpoint: ChunkCheckpoint | null;
   /** Keys (keyToText) changed since the low watermark; null until the low watermark is seen. */
@@ -63,6 +85,24 @@ export class DblogMerger {
   /** Open windows by "source\u0000table": the chunks whose low watermark passed and high did not. */
   private readonly open = new Map<string, Set<Pending>>();
   private readonly probes = new Set<string>();
+  private readonly groups = new Map<string, Group>();
+
+  /** Announce a group chunk (see GroupSpec): call before writing its low watermark (whose id is the group's id). */
+  expectGroup(spec: GroupSpec): void {
+    if (this.pending.has(spec.id) || this.groups.has(spec.id)) throw new Error(`chunk ${spec.id} announced twice`);
+    const members = spec.parts.map((p): Pending => ({
+      spec: { id: `${spec.id}#${p.table}`, source: spec.source, table: p.table, key: p.key, origin: spec.origin }, group: spec.id, rows: null, checkpoint: null, changed: null,
+    }));
+    this.groups.set(spec.id, { spec, members, registered: false });
+  }
+
+  /** Hand over a group's rows by table (read after its low watermark): call before writing its high watermark. */
+  registerGroup(id: string, rows: ReadonlyMap<string, Row[]>): void {
+    const g = this.groups.get(id);
+    if (!g) throw new Error(`chunk ${id} was not announced (or was already finished)`);
+    for (const m of g.members) m.rows = rows.get(m.spec.table) ?? [];
+    g.registered = true;
+  }
 
   /** Announce a chunk: call before writing its low watermark. */
   expect(spec: ChunkSpec): void {
@@ -80,6 +120,8 @@ export class DblogMerger {
 
   /** Forget a chunk (its read failed): its watermarks, if any come, are ignored. */
   abandon(id: string): void {
+    const g = this.groups.get(id);
+    if (g) { this.finishGroup(g); return; }
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
@@ -93,7 +135,7 @@ export class DblogMerger {
 
   /** Chunks announced and not finished. */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.groups.size;
   }
 
   /** Run log entries through the merge, in order. */
@@ -117,7 +159,13 @@ export class DblogMerger {
         case 'ddl': {
           // a shape change inside a window: the chunk's rows were read with the old shape, read them again
           const windows = this.open.get(windowKey(r.source, r.table));
-          if (windows) for (const p of [...windows]) this.lose(p, `table ${r.table} changed shape inside the chunk's window`, out, flush);
+          if (windows) {
+            for (const p of [...windows]) {
+              const reason = `table ${r.table} changed shape inside the chunk's window`;
+              const g = p.group !== undefined ? this.groups.get(p.group) : undefined;
+              if (g) { flush(); this.finishGroup(g); out.push({ kind: 'lost', chunk: groupChunk(g.spec), reason }); } else if (p.group === undefined) this.lose(p, reason, out, flush);
+            }
+          }
           through = e.offset;
           break;
         }
@@ -153,6 +201,8 @@ export class DblogMerger {
       out.push({ kind: 'probe', id: w.id, position: w.position });
       return;
     }
+    const g = this.groups.get(w.id);
+    if (g) { if (g.spec.source === w.source) this.groupWatermark(g, w, out, flush); return; }
     const p = this.pending.get(w.id);
     if (!p || p.spec.source !== w.source) return; // a dead chunk (earlier run) or somebody else's watermark
     if (w.phase === 'low') {
@@ -180,6 +230,43 @@ export class DblogMerger {
     });
   }
 
+  private groupWatermark(g: Group, w: WatermarkEvent, out: MergeOutput[], flush: () => void): void {
+    const chunk = groupChunk(g.spec);
+    if (w.phase === 'low') {
+      if (g.members[0]?.changed) return; // delivered twice
+      for (const m of g.members) {
+        m.changed = new Set();
+        const k = windowKey(m.spec.source, m.spec.table);
+        let set = this.open.get(k);
+        if (!set) this.open.set(k, (set = new Set()));
+        set.add(m);
+      }
+      return;
+    }
+    flush();
+    this.finishGroup(g);
+    if (g.members.some((m) => m.changed === null)) { out.push({ kind: 'lost', chunk, reason: 'high watermark seen without its low watermark' }); return; }
+    if (!g.registered) { out.push({ kind: 'lost', chunk, reason: 'high watermark seen before the chunk rows were registered' }); return; }
+    const items: ApplyItem[] = [];
+    const evictedKeys: { table: string; key: string }[] = [];
+    let read = 0;
+    for (const m of g.members) {
+      for (const row of m.rows!) {
+        read++;
+        const k = keyOf(row, m.spec.key);
+        if (k === null) continue;
+        if (m.changed!.has(k)) { evictedKeys.push({ table: m.spec.table, key: k }); continue; }
+        items.push({ change: readChange(m.spec, row, w), origin: m.spec.origin });
+      }
+    }
+    out.push({ kind: 'chunk', chunk, items, evicted: read - items.length, read, checkpoint: null, position: w.position, evictedKeys });
+  }
+
+  private finishGroup(g: Group): void {
+    this.groups.delete(g.spec.id);
+    for (const m of g.members) this.open.get(windowKey(m.spec.source, m.spec.table))?.delete(m);
+  }
+
   private lose(p: Pending, reason: string, out: MergeOutput[], flush: () => void): void {
     flush();
     this.finish(p);
@@ -190,6 +277,11 @@ export class DblogMerger {
     this.pending.delete(p.spec.id);
     this.open.get(windowKey(p.spec.source, p.spec.table))?.delete(p);
   }
+}
+
+/** The chunk a group is reported as (its id is what the data path settles). */
+function groupChunk(g: GroupSpec): ChunkSpec {
+  return { id: g.id, source: g.source, table: g.parts.map((p) => p.table).join(','), key: [], origin: g.origin };
 }
 
 function windowKey(source: string, table: string): string {

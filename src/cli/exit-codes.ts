@@ -17,6 +17,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   // the admin API refused the request itself: no token, a read-only one for a change, a malformed request
   'ADMIN_BAD_REQUEST', 'ADMIN_UNAUTHORIZED', 'ADMIN_FORBIDDEN',
   'ANALYSIS_CANARY_STATE',
+  'ASPIRE_UNKNOWN_ENTITY', 'ASPIRE_BAD_KEY', 'ASPIRE_CONFIG',
 ]);
 
 /** The exit code for an error that ended a command: 2 for usage errors, 1 for everything else. */

@@ -16,6 +16,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerStatus } from './commands/status.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerReapply } from './commands/reapply.js';
+import { registerAspire } from './commands/aspire.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { builtinConsumers, type ConsumerRegistry } from '../log/consumers/index.js';
 export { guardClosedPipes } from './pipes.js';
@@ -60,6 +61,7 @@ export function buildProgram(deps: CliDeps = defaultCliDeps()): Command {
   registerStatus(program);
   registerBackfill(program);
   registerReapply(program);
+  registerAspire(program);
   registerQuarantine(program);
   registerSchema(program);
   registerVerify(program);

@@ -75,7 +75,10 @@ export const configSchema = z.strictObject({
   }, { error: 'an object { db, http? }' }),
   state: urlField(['sqlite', 'postgres']).optional(),
   log: urlField(['sqlite', 'postgres', 'nats']).optional(),
-  entities: z.record(z.string(), z.strictObject({ root: z.string({ error: 'the name of a table in tables' }) }, { error: 'an object { root: TABLE }' }), { error: 'an object of entities { name: { root: TABLE } }' }).optional(),
+  entities: z.record(z.string(), z.strictObject({
+    root: z.string({ error: 'the name of a table in tables' }),
+    migratedColumn: z.string({ error: "a column of the root table that aspire sets when the entity has moved (instead of the siphon_migrated table)" }).min(1).optional(),
+  }, { error: 'an object { root: TABLE }' }), { error: 'an object of entities { name: { root: TABLE } }' }).optional(),
   tables: z.record(z.string(), tableSchema, { error: 'an object of table mappings keyed by legacy table name' }),
   admin: z.strictObject({
     url: httpField.optional(),
@@ -96,7 +99,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   legacy: ['db', 'http', 'timezone'],
   next: ['db', 'http'],
   table: Object.keys(tableSchema.shape),
-  entity: ['root'],
+  entity: ['root', 'migratedColumn'],
   admin: ['url', 'host', 'port', 'tokenFile'],
   start: Object.keys(startSchema.shape),
   analysis: Object.keys(analysisSchema.shape),

@@ -99,6 +99,11 @@ export interface SoftDelete {
 export interface EntityDefinition<T extends string = string> {
   /** The legacy table whose key identifies the entity (a key of `tables`). */
   readonly root: T;
+  /**
+   * A column of the root table that aspire sets (to the time, or true/1 by its type) when the entity has moved to
+   * next, so legacy apps can see who has moved. Default: a line in the `siphon_migrated` table Siphon creates in legacy.
+   */
+  readonly migratedColumn?: string;
 }
 
 export interface LegacySide {

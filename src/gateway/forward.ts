@@ -13,6 +13,8 @@ export interface PrimaryHooks {
    * timeout or 5xx status — is handed here instead of being answered: the caller answers from legacy.
    */
   failover?(reason: FallbackReason, error?: Error): void;
+  /** Extra response headers (name, value, …) added to the upstream's, e.g. owner mode's `x-siphon-served-by`. */
+  readonly headers?: readonly string[];
 }
 
 /** The Content-Length of response headers (-1 when absent or not a plain number). */
@@ -81,7 +83,9 @@ export class PrimaryHandler implements UpstreamHandler {
     this.status = status;
     if (this.capture) this.rawHeaders = headers;
     this.#length = contentLength(headers);
-    this.res.writeHead(status, statusText, clientResponseHeaders(headers));
+    const out = clientResponseHeaders(headers);
+    if (this.hooks.headers) out.push(...this.hooks.headers);
+    this.res.writeHead(status, statusText, out);
   }
 
   onData(chunk: Buffer): boolean {

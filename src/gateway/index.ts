@@ -13,8 +13,12 @@ export {
   IDEMPOTENT_METHODS, type KeySource, type MatchCondition, type ModeKind, type RouteMatch, type RouteMode, type RouteSpec, type Side,
 } from './routing/route.js';
 export { compileRoutes, type RouteTable as CompiledRouteTable } from './routing/compile.js';
-export type { Decision, OwnerResolver } from './routing/decide.js';
+export type { Decision, OwnerReason, OwnerResolver, OwnerVerdict } from './routing/decide.js';
 export { bucketOf, canarySide, BUCKETS } from './routing/canary.js';
 export { parseMode, formatMode } from './routing/mode.js';
 export { parseRoutes } from './routing/schema.js';
 export { fromStoredRoute, toRouteInput } from './routing/store-routes.js';
+export { LedgerCache, type LedgerCacheOptions, type LedgerView } from './owner/ledger-cache.js';
+export { OwnerRouter, type OwnerRouterOptions } from './owner/owner-router.js';
+export { startOwnerRouting, type OwnerRouting, type OwnerRoutingOptions } from './owner/start.js';
+export type { GatewayAspirer, GatewayAspireRequest, GatewayAspireResult } from './owner/aspire-port.js';

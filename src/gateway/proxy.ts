@@ -9,8 +9,8 @@ import type { BodyFraming, ExchangeHandle, UpstreamPoolLike, UpstreamRequest } f
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { headerMap, upstreamRequestHeaders, withTraceparent } from './headers.js';
 import type { Mirror, MirrorJob } from './mirror.js';
-import type { RouteTable } from './routing/compile.js';
-import { decide, type Decision } from './routing/decide.js';
+import type { RouteHit, RouteTable } from './routing/compile.js';
+import { decide, type Decision, type OwnerReason, type OwnerVerdict } from './routing/decide.js';
 import { IDEMPOTENT_METHODS, type Side } from './routing/route.js';
 import type { GatewaySettings } from './settings.js';
 import { RequestSpans, type MirrorSpan } from './request-spans.js';
@@ -44,16 +44,42 @@ const CHUNKED: BodyFraming = { kind: 'chunked' };
 
 export function handleRequest(state: ProxyState, req: GatewayRequest, res: ClientResponse): void {
   const started = performance.now();
-  const { settings, metrics } = state;
   const { method, url } = req;
   // the unread body makes the connection unusable: sendText closes it
   if (url.charCodeAt(0) !== 47 /* / */) { res.sendText(400, 'request target must be a path (origin-form)\n'); return; }
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const headers = req.headers;
-  const input = { method, path, headers };
+  const input = { method, path, headers, hasBody: req.hasBody };
   const hit = state.table.match(input);
-  const decision = hit ? decide(hit, input, settings) : LEGACY;
+  const decision = hit ? decide(hit, input, state.settings) : LEGACY;
+  if (decision.pending) { awaitOwner(state, req, res, hit!, decision, decision.pending, started); return; }
+  proceed(state, req, res, hit, decision, started);
+}
+
+/**
+ * An owner-mode first touch: the side is known when aspire returns or the route's budget is spent (the promise never
+ * rejects). The waiting request counts as in flight (shutdown waits for it); a client that leaves meanwhile is not
+ * forwarded anywhere.
+ */
+function awaitOwner(
+  state: ProxyState, req: GatewayRequest, res: ClientResponse, hit: RouteHit, decision: Decision,
+  pending: Promise<OwnerVerdict>, started: number,
+): void {
+  state.inFlight++;
+  let gone = false;
+  res.onClose(() => { gone = true; });
+  void pending.then((owner) => {
+    state.inFlight--;
+    if (gone) { if (state.inFlight === 0 && state.closing) state.onIdle?.(); return; }
+    proceed(state, req, res, hit, { primary: owner.side, mirror: decision.mirror, dryRun: decision.dryRun, owner }, started);
+  });
+}
+
+function proceed(state: ProxyState, req: GatewayRequest, res: ClientResponse, hit: RouteHit | undefined, decision: Decision, started: number): void {
+  const { settings, metrics } = state;
+  const { method, url } = req;
+  const headers = req.headers;
   const spec = hit?.route.spec;
   const routeId = spec ? spec.id : UNMATCHED;
   const modeKind = spec ? spec.mode.kind : 'legacy';
@@ -75,7 +101,8 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
   if (state.tracer === null) {
     trace = traceFrom(headers.traceparent);
   } else {
-    spans = new RequestSpans(state.tracer, headers.traceparent, method, path, routeId, decision.primary);
+    const q = url.indexOf('?'); // the path again, only when tracing (the first touch of an owner route split the handler)
+    spans = new RequestSpans(state.tracer, headers.traceparent, method, q < 0 ? url : url.slice(0, q), routeId, decision.primary);
     trace = spans.trace;
   }
   const upHeaders = upstreamRequestHeaders(req, { traceparent: spans ? spans.upstreamTraceparent : traceparent(trace, newSpanId()) });
@@ -109,6 +136,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
 
   let current: PrimaryHandler;
   const hooks: PrimaryHooks = {
+    ...(decision.owner ? { headers: servedBy(side, decision.owner.reason) } : {}),
     done: (status, err) => {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(routeId, modeKind, side, status, seconds);
@@ -130,7 +158,7 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
         durationMs: performance.now() - started });
       resolvePrimary = undefined;
       side = 'legacy';
-      current = new PrimaryHandler(res, { done: hooks.done });
+      current = new PrimaryHandler(res, { done: hooks.done, ...(decision.owner ? { headers: servedBy('legacy', 'fallback') } : {}) });
       current.start(state.pools.legacy, { method, path: url, headers: upHeaders, body: NO_BODY }, client);
     };
   }
@@ -187,6 +215,11 @@ export function handleRequest(state: ProxyState, req: GatewayRequest, res: Clien
     },
     abort() { primary.clientGone(); },
   });
+}
+
+/** `x-siphon-served-by: next; reason=aspired`: which side answered an owner-mode request, and why. */
+function servedBy(side: Side, reason: OwnerReason): readonly string[] {
+  return ['x-siphon-served-by', `${side}; reason=${reason}`];
 }
 
 function mirrorJob(

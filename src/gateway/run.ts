@@ -15,6 +15,7 @@ import { answerMetricsRequests, ClusterMetrics } from './cluster-metrics.js';
 import { GatewayListenError, GatewayWorkerError } from './errors.js';
 import { DiffSink } from './diff/diff-sink.js';
 import { diffStorePersister } from './diff/store-persist.js';
+import { startOwnerRouting, type OwnerRoutingOptions } from './owner/start.js';
 import { followStateRoutes } from './route-source.js';
 import type { RouteSpec } from './routing/route.js';
 import { createGateway, type Gateway } from './server.js';
@@ -41,6 +42,8 @@ export interface RunGatewayOptions {
    * `bucketMs` default 1000, the config's `analysis.bucket`).
    */
   readonly routeStats?: false | { readonly bucketMs?: number };
+  /** Owner mode (with a state store): ledger cache settings and the aspirer for `aspireOnFirstTouch`. */
+  readonly owner?: OwnerRoutingOptions;
 }
 
 export interface RunningGateway {
@@ -80,12 +83,14 @@ async function startProcess(opts: RunGatewayOptions, log: Logger): Promise<{ gat
   });
   // A running gateway sheds mirror copies above 50% event-loop load (see MirrorSettings.maxLoad) unless told otherwise.
   const mirror = { maxLoad: RUN_MIRROR_MAX_LOAD, ...opts.gateway.mirror };
-  const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), routes: opts.staticRoutes ?? [] }, log);
+  // Owner routes answer from a local copy of the ledger, read whole before the gateway listens.
+  const owner = store ? await startOwnerRouting(store, opts.owner, log).catch(async (e: unknown) => { await store.close(); throw e; }) : undefined;
+  const gateway = createGateway({ ...opts.gateway, mirror, ...(sink ? { sink } : {}), ...(owner ? { owner: owner.router } : {}), routes: opts.staticRoutes ?? [] }, log);
   const unfollow = store ? await followStateRoutes(store, gateway, log) : undefined;
   // off the hot path: reads the live metrics and the diff report once per bucket (src/control/analysis/collector.ts)
   const stats = store && opts.routeStats !== false ? await startRouteStats(opts.stateUrl!, gateway, sink, opts.routeStats?.bucketMs, log) : undefined;
   let stopping: Promise<void> | undefined; // SIGTERM may reach both the CLI and the worker handler: stop once
-  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await stats?.stop(); await store?.close(); })());
+  const stop = () => (stopping ??= (async () => { await unfollow?.(); await gateway.close(); await stats?.stop(); await owner?.close(); await store?.close(); })());
   // A port that cannot be taken ends the start cleanly: the route follower, timers and store would keep it alive.
   await listenOr(() => gateway.listen(opts.port, opts.host), '--port', opts.host, opts.port, stop);
   return { gateway, ...(store ? { store } : {}), stop };

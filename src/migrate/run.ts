@@ -16,6 +16,8 @@ import { openDatabase } from '../backends/open.js';
 import { MigrationFailedError } from './errors.js';
 import { finishReapply, queuedReapplies, type ReapplyRequest } from './reapply-request.js';
 import { keyRangeValues } from './key-range.js';
+import { createAspirer, type AspirerOptions, type LocalAspirer } from '../aspire/aspirer.js';
+import { openAspireFlights } from '../state/aspire/open.js';
 
 export interface MigrateProgress {
   readonly at: number;
@@ -52,6 +54,11 @@ export interface RunMigrationOptions {
   readonly progressEveryMs?: number;
   /** How often queued `siphon reapply` requests are looked for (ms, default 2000). */
   readonly reapplyPollMs?: number;
+  /**
+   * Aspire (issue 13): serve `aspire` calls and the requests other processes queue in the state store. Default on
+   * when the config declares entities; false: off; an object: its tuning.
+   */
+  readonly aspire?: boolean | Pick<AspirerOptions, 'leaseMs' | 'servePollMs' | 'waitTimeoutMs' | 'chunks'>;
 }
 
 export interface MigrateSummary {
@@ -80,6 +87,8 @@ export interface RunningMigration {
   readonly reapplied: readonly { readonly id: string; readonly table: string; readonly rows: number }[];
   /** Settles once the re-applies queued before the start are done (runMigration's `untilDone` waits for them). */
   readonly queuedAtStartDone: Promise<void>;
+  /** Aspire through this process's data path (null when off or when the config declares no entities). */
+  readonly aspirer: LocalAspirer | null;
 }
 
 /**
@@ -129,6 +138,14 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
     await path.start();
     closers.push(() => path.stop());
     path.finished.then(() => fail('apply')(new Error('the data path ended by itself')), fail('apply'));
+    let aspirer: LocalAspirer | null = null;
+    if (o.aspire !== false && Object.keys(o.config.entities).length > 0) {
+      const flights = await openAspireFlights(o.config.state);
+      closers.push(() => flights.close());
+      aspirer = await createAspirer({ config: o.config, legacy: capture.db, source: o.source, path, state: store, flights, ...(typeof o.aspire === 'object' ? o.aspire : {}) });
+      const a = aspirer;
+      closers.push(() => a.close());
+    }
     const withBackfill = o.backfill !== false;
     const backfill: Backfill = createBackfill(
       { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
@@ -165,7 +182,7 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
     })().catch(fail('backfill')).finally(firstPass) : Promise.resolve().then(firstPass);
     let stopping: Promise<MigrateProgress> | null = null;
     return {
-      progress, reapplied, failed, queuedAtStartDone,
+      progress, reapplied, failed, queuedAtStartDone, aspirer,
       backfillDone: withBackfill ? backfill.finished : new Promise<void>(() => undefined),
       async drain() {
         const fence = `${FENCE_PREFIX}${randomUUID()}`;
@@ -178,6 +195,8 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
           if (failure) throw failure;
           stopCtl.abort();
           if (withBackfill) await backfill.stop();
+          // flights in progress settle through the running data path; the claims still held are given back
+          await aspirer?.close();
           await path.stop();
           await reapplying;
           const last = await progress();

@@ -54,6 +54,16 @@ export interface RouteOptions {
   readonly userKey?: KeySource;
   /** Entity key for `owner` mode. */
   readonly entityKey?: KeySource;
+  /** `owner` mode: the ledger's entity name (the mappings' entity, e.g. `customer`). Required with `owner`. */
+  readonly entity?: string;
+  /**
+   * `owner` mode: a read of an entity not yet in next aspires it (pulls it from legacy into next) and is answered by
+   * next once that returns; past `aspireBudgetMs`, or on any aspire failure, legacy answers and aspire goes on in the
+   * background. Writes never wait: they go to legacy unless next owns the entity. Default false.
+   */
+  readonly aspireOnFirstTouch?: boolean;
+  /** Longest a first-touch read waits for aspire, in ms. Default `DEFAULT_ASPIRE_BUDGET_MS`. */
+  readonly aspireBudgetMs?: number;
   /** Mirror non-idempotent methods too (next receives `X-Siphon-Dry-Run: 1`). Default false. */
   readonly mirrorWrites?: boolean;
   /** In canary mode, also mirror each request to the side that did not answer. Default false. */
@@ -70,6 +80,12 @@ export interface RouteSpec extends RouteOptions {
 
 /** The methods a retry or a mirror copy cannot harm (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Methods that only read: the only ones `owner` mode may send to next for an entity next does not own yet. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Default time budget of a first-touch aspire (issue 13): past it, legacy answers. */
+export const DEFAULT_ASPIRE_BUDGET_MS = 200;
 
 /** The mode object of a stored route (word + percent). */
 export function modeOf(kind: ModeKind, canaryPercent: number): RouteMode {

@@ -28,6 +28,9 @@ export const matchSchema = z.object({
 export const routeOptionsSchema = z.object({
   userKey: keySourceSchema.optional(),
   entityKey: keySourceSchema.optional(),
+  entity: z.string().min(1).max(200).optional(),
+  aspireOnFirstTouch: z.boolean().optional(),
+  aspireBudgetMs: z.number().int().min(0).max(60_000).optional(),
   mirrorWrites: z.boolean().optional(),
   canaryShadow: z.boolean().optional(),
   fallback: z.boolean().optional(),

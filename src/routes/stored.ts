@@ -5,7 +5,7 @@ import { routeOptionsSchema } from './schema.js';
 
 /**
  * Mapping between the state store's route rows (mode as a word + canaryPercent + free `options`) and `RouteSpec`.
- * The gateway fields (user/entity key, mirrorWrites, canaryShadow, fallback) live in `options`.
+ * The gateway fields (user/entity key, owner mode's entity and aspire options, mirrorWrites, canaryShadow, fallback) live in `options`.
  */
 export function fromStoredRoute(r: StoredRoute): RouteSpec {
   const where = `state route ${JSON.stringify(r.id)} options`;
@@ -21,6 +21,9 @@ export function toRouteInput(s: RouteSpec): RouteInput {
   const options: Record<string, unknown> = {};
   if (s.userKey) options.userKey = { ...s.userKey };
   if (s.entityKey) options.entityKey = { ...s.entityKey };
+  if (s.entity !== undefined) options.entity = s.entity;
+  if (s.aspireOnFirstTouch !== undefined) options.aspireOnFirstTouch = s.aspireOnFirstTouch;
+  if (s.aspireBudgetMs !== undefined) options.aspireBudgetMs = s.aspireBudgetMs;
   if (s.mirrorWrites !== undefined) options.mirrorWrites = s.mirrorWrites;
   if (s.canaryShadow !== undefined) options.canaryShadow = s.canaryShadow;
   if (s.fallback !== undefined) options.fallback = s.fallback;

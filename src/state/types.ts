@@ -80,6 +80,28 @@ export interface Page<T, C> {
   readonly next: C | null;
 }
 
+/**
+ * Position in the ledger's change feed, opaque text (SQLite: a sequence number; PostgreSQL: transaction id and
+ * sequence number). Only ever compared by the adapter that made it.
+ */
+export type LedgerCursor = string;
+
+export interface LedgerChangesQuery {
+  /** The `cursor` of the previous page; `null`: from the beginning (every line, once). */
+  readonly after: LedgerCursor | null;
+  /** Default 1000, at most 10000. */
+  readonly limit?: number;
+}
+
+export interface LedgerChangePage {
+  /** Lines written after `after`, in commit order; a line written twice since shows once, in its latest form. */
+  readonly items: readonly LedgerEntry[];
+  /** Pass it as `after` next time (unchanged when there was nothing new). */
+  readonly cursor: LedgerCursor;
+  /** More lines are ready now: ask again without waiting. */
+  readonly more: boolean;
+}
+
 export interface LedgerCount {
   readonly entity: string;
   readonly state: LedgerState;
@@ -293,6 +315,11 @@ export interface LedgerStore {
   listLedger(query: LedgerPageQuery): Promise<Page<LedgerEntry, string>>;
   /** Counts per entity and state (for progress); one entity or all. */
   ledgerCounts(entity?: string): Promise<LedgerCount[]>;
+  /**
+   * The ledger as a change feed: lines written after a cursor, gap-free (a line committed after a reader passed a
+   * position never appears behind it). Gateways keep a local copy fresh with it (`src/gateway/owner/ledger-cache.ts`).
+   */
+  ledgerChanges(query: LedgerChangesQuery): Promise<LedgerChangePage>;
 }
 
 /** The gateway's route table: read, changed (audited), watched. */

@@ -76,3 +76,24 @@ describe('siphon route', () => {
     expect(create.err).toMatch(/give both a path/);
   });
 });
+
+describe('siphon route set … owner', () => {
+  it('stores owner mode with its entity, key, aspire on first touch and budget; refuses it without entity (exit 2)', async () => {
+    const bad = await cli('set', 'owned', '--path', '/accounts/:id', '--mode', 'owner', '--entity-key', 'param:id');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('owner mode needs entity');
+    expect((await cli('set', 'owned', '--path', '/accounts/:id', '--mode', 'owner', '--entity', 'customer', '--entity-key', 'param:id',
+      '--aspire-on-first-touch', '--budget-ms', '150')).code).toBe(0);
+    const table = JSON.parse((await cli('status', '--json')).out) as { routes: { id: string; mode: string; options: Record<string, unknown> }[] };
+    expect(table.routes.find((r) => r.id === 'owned')).toMatchObject({
+      mode: 'owner', options: { entity: 'customer', entityKey: { from: 'param', name: 'id' }, aspireOnFirstTouch: true, aspireBudgetMs: 150 },
+    });
+    expect((await cli('status')).out).toMatch(/owned\s+owner\s+\* \/accounts\/:id\s+\(customer by param:id, aspire on first touch ≤ 150 ms\)/);
+    expect((await cli('set', 'owned', '--no-aspire-on-first-touch')).code).toBe(0);
+    const after = JSON.parse((await cli('status', '--json')).out) as typeof table;
+    expect(after.routes.find((r) => r.id === 'owned')!.options.aspireOnFirstTouch).toBe(false);
+    const badBudget = await cli('set', 'owned', '--budget-ms', '-5');
+    expect(badBudget.code).toBe(2);
+    expect(badBudget.err).toContain('--budget-ms must be an integer from 0 to 60000');
+  });
+});

@@ -73,14 +73,26 @@ describe('decisions', () => {
       .toEqual({ primary: 'legacy', mirror: true, dryRun: true });
   });
 
-  it('owner mode asks the resolver with the entity key, legacy when unknown', () => {
-    const spec: RouteSpec = { id: 'o', match: { path: '/u/:id' }, mode: { kind: 'owner' }, entityKey: { from: 'param', name: 'id' } };
+  it('owner mode asks the resolver with the entity key, legacy when unknown or without a resolver', () => {
+    const spec: RouteSpec = { id: 'o', match: { path: '/u/:id' }, mode: { kind: 'owner' }, entity: 'customer', entityKey: { from: 'param', name: 'id' } };
     const seen: (string | undefined)[] = [];
-    const owner = { sideFor: (_r: string, k: string | undefined) => { seen.push(k); return k === '1' ? 'next' as const : undefined; } };
-    expect(decide(...hitFor(spec), { owner }).primary).toBe('next');
+    const owner = {
+      resolve: (_s: RouteSpec, k: string | undefined) => {
+        seen.push(k);
+        return k === '1' ? { side: 'next' as const, reason: 'in-next' as const } : { side: 'legacy' as const, reason: 'not-in-next' as const };
+      },
+    };
+    expect(decide(...hitFor(spec), { owner })).toMatchObject({ primary: 'next', owner: { reason: 'in-next' } });
     expect(decide(...hitFor(spec, req('GET', '/u/2')), { owner }).primary).toBe('legacy');
     expect(seen).toEqual(['1', '2']);
-    expect(decide(...hitFor(spec), {}).primary).toBe('legacy');
+    expect(decide(...hitFor(spec), {})).toMatchObject({ primary: 'legacy', owner: { reason: 'no-resolver' } });
+  });
+
+  it('owner mode without entity or entity key is refused when the table is compiled', () => {
+    expect(() => compileRoutes([{ id: 'o', match: { path: '/u/:id' }, mode: { kind: 'owner' }, entityKey: { from: 'param', name: 'id' } }], 1))
+      .toThrow(/owner mode needs entity/);
+    expect(() => compileRoutes([{ id: 'o', match: { path: '/u/:id' }, mode: { kind: 'owner' }, entity: 'customer' }], 1))
+      .toThrow(/owner mode needs entity/);
   });
 
   it('canary reads the user key from a JWT claim', () => {

@@ -6,6 +6,7 @@ import { checkpointsSettingsDiffsContract } from './contract/checkpoints-setting
 import { isolatedUrl, open, raw, type ContractContext } from './contract/context.js';
 import { crashContract } from './contract/crash.js';
 import { ledgerContract } from './contract/ledger.js';
+import { ledgerFeedContract } from './contract/ledger-feed.js';
 import { migrationsContract } from './contract/migrations.js';
 import { quarantineContract } from './contract/quarantine.js';
 import { routesContract } from './contract/routes.js';
@@ -38,6 +39,7 @@ describe.each(['sqlite', 'postgres'] as const)('state store contract: %s', (dial
   });
 
   describe('ledger', () => ledgerContract(ctx));
+  describe('ledger change feed', () => ledgerFeedContract(ctx));
   describe('routes and audit atomicity', () => routesContract(ctx));
   describe('audit trail', () => auditContract(ctx));
   describe('quarantine', () => quarantineContract(ctx));

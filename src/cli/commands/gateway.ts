@@ -147,12 +147,24 @@ export function registerGateway(program: Command): void {
       }) : undefined;
       const staticRoutes = flags.routes ? readRoutesFile(flags.routes) : undefined;
       const stateUrl = staticRoutes ? undefined : (flags.state ?? config?.state ?? DEFAULT_STATE_URL);
+      // Owner routes aspire on first touch through the process that runs the data path (`siphon migrate`), and need
+      // the config's entities to turn a URL's key into the ledger's (42 → int:42): both come from connectAspirer.
+      const entities = config ? Object.keys(config.entities).length : 0;
+      const owner = config && entities > 0 && stateUrl ? {
+        aspirer: async () => {
+          const { connectAspirer } = await import('../../aspire/remote.js');
+          try { return await connectAspirer({ config }); } catch (e) {
+            process.stderr.write(`siphon: owner routes will not aspire (${(e as Error).message}); entities not in next are served by legacy\n`);
+            return undefined;
+          }
+        },
+      } : undefined;
       const running = await runGateway({
         gateway: settings, port: flags.port, host: flags.host, adminTokenFile: flags.adminTokenFile,
         ...(flags.adminPort !== undefined ? { adminPort: flags.adminPort } : {}),
         ...(process.env.SIPHON_ADMIN_TOKEN ? { adminToken: process.env.SIPHON_ADMIN_TOKEN } : {}),
         ...(stateUrl ? { stateUrl } : {}), ...(staticRoutes ? { staticRoutes } : {}),
-        workers: flags.workers, diff: flags.diff,
+        workers: flags.workers, diff: flags.diff, ...(owner ? { owner } : {}),
         ...(config?.analysis ? { routeStats: { bucketMs: bucketMsOf(config.analysis) } } : {}),
       });
       await new Promise<void>((resolve) => {

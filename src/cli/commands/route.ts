@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { replaceRoutes, rollbackRoutes, setRoute } from '../../gateway/control.js';
 import { GatewayConfigError } from '../../gateway/errors.js';
 import { parseRoutes } from '../../gateway/routing/schema.js';
 import { formatMode, parseMode } from '../../routes/mode.js';
-import type { KeySource } from '../../routes/model.js';
+import { DEFAULT_ASPIRE_BUDGET_MS, type KeySource, type RouteSpec } from '../../routes/model.js';
 import { fromStoredRoute, toRouteInput } from '../../routes/stored.js';
 import { DEFAULT_STATE_URL, openStateStore } from '../../state/open.js';
 import type { AuditContext, RouteStore, RouteTable } from '../../state/types.js';
@@ -43,13 +43,28 @@ export function parseKeySource(text: string, where: string): KeySource {
   }
 }
 
+/** `  (customer by param:id, aspire on first touch ≤ 200 ms)` for owner routes. */
+function ownerText(spec: RouteSpec): string {
+  if (spec.mode.kind !== 'owner') return '';
+  const k = spec.entityKey;
+  const key = k ? `${k.from}:${k.from === 'jwt' ? k.claim : k.name}` : '?';
+  const aspire = spec.aspireOnFirstTouch ? `, aspire on first touch ≤ ${spec.aspireBudgetMs ?? DEFAULT_ASPIRE_BUDGET_MS} ms` : '';
+  return `  (${spec.entity ?? '?'} by ${key}${aspire})`;
+}
+
+function budgetMs(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 60_000) throw new InvalidArgumentError(`--budget-ms must be an integer from 0 to 60000, got "${v}"`);
+  return n;
+}
+
 function print(table: RouteTable, json: boolean | undefined): void {
   if (json) { process.stdout.write(JSON.stringify(table, null, 2) + '\n'); return; }
   process.stdout.write(`route table version ${table.version}\n`);
   for (const r of table.routes) {
     const spec = fromStoredRoute(r);
     const methods = r.match.methods?.length ? r.match.methods.join(',') : '*';
-    process.stdout.write(`  ${r.id.padEnd(20)} ${formatMode(spec.mode).padEnd(14)} ${methods} ${r.match.path}\n`);
+    process.stdout.write(`  ${r.id.padEnd(20)} ${formatMode(spec.mode).padEnd(14)} ${methods} ${r.match.path}${ownerText(spec)}\n`);
   }
 }
 
@@ -76,12 +91,17 @@ export function registerRoute(program: Command): void {
     .option('--methods <list>', 'comma-separated methods (default any)')
     .option('--user-key <source>', 'sticky canary key: header:NAME, cookie:NAME, param:NAME or jwt:CLAIM')
     .option('--entity-key <source>', 'entity key for owner mode (same forms)')
+    .option('--entity <name>', 'owner mode: the ledger entity the key names (the mappings\' entity, e.g. customer)')
+    .option('--aspire-on-first-touch', 'owner mode: a read of an entity not yet in next pulls it into next first')
+    .option('--no-aspire-on-first-touch', 'owner mode: route by the ledger only')
+    .option('--budget-ms <ms>', `owner mode: longest a first-touch read waits for aspire before legacy answers (default ${DEFAULT_ASPIRE_BUDGET_MS})`, budgetMs)
     .option('--mirror-writes', 'also mirror non-idempotent methods (next gets X-Siphon-Dry-Run: 1)')
     .option('--canary-shadow', 'in canary mode, mirror to the side that did not answer')
     .option('--no-fallback', 'do not answer from legacy when next fails')
     .option('--file <routes.json>', 'replace the whole table with this JSON array of routes')
     .action(async (id: string | undefined, f: Common & { mode?: string; path?: string; methods?: string; userKey?: string;
-      entityKey?: string; mirrorWrites?: boolean; canaryShadow?: boolean; fallback: boolean; file?: string }) => {
+      entityKey?: string; entity?: string; aspireOnFirstTouch?: boolean; budgetMs?: number; mirrorWrites?: boolean;
+      canaryShadow?: boolean; fallback: boolean; file?: string }) => {
       if (f.file) {
         let data: unknown;
         try { data = JSON.parse(readFileSync(f.file, 'utf8')); } catch (e) {
@@ -98,6 +118,9 @@ export function registerRoute(program: Command): void {
       const options: Record<string, unknown> = {};
       if (f.userKey) options.userKey = parseKeySource(f.userKey, '--user-key');
       if (f.entityKey) options.entityKey = parseKeySource(f.entityKey, '--entity-key');
+      if (f.entity) options.entity = f.entity;
+      if (f.aspireOnFirstTouch !== undefined) options.aspireOnFirstTouch = f.aspireOnFirstTouch;
+      if (f.budgetMs !== undefined) options.aspireBudgetMs = f.budgetMs;
       if (f.mirrorWrites) options.mirrorWrites = true;
       if (f.canaryShadow) options.canaryShadow = true;
       if (f.fallback === false) options.fallback = false;

@@ -6,6 +6,7 @@ import type { Dashboard } from '../../dashboard/index.js';
 import { openStateStore } from '../../state/open.js';
 import { verifyOpener } from './endpoints/reads.js';
 import { mountDashboard } from './dashboard.js';
+import { mountAspire } from './endpoints/aspire.js';
 import { createAdminApi, type AdminApi } from './server.js';
 import { DEFAULT_TOKEN_FILE, loadOrCreateTokens } from './tokens.js';
 
@@ -52,6 +53,12 @@ export async function startAdminApi(o: StartAdminOptions): Promise<RunningAdmin>
   const stopExtras: (() => Promise<void>)[] = [];
   const api = createAdminApi({ state, tokens, logger: log, ...(o.config ? { config: o.config } : {}), ...(stateUrl ? { stateUrl } : {}),
     ...(o.checkRoutes ? { checkRoutes: o.checkRoutes } : {}) });
+  // aspire through the running data path, when the config names entities (connected on the first call)
+  if (o.config && Object.keys(o.config.entities).length > 0) {
+    const config = o.config;
+    const aspire = mountAspire(api.registry, async () => (await import('../../aspire/remote.js')).connectAspirer({ config }), log);
+    stopExtras.push(aspire.close);
+  }
   let dashboard: Dashboard | undefined;
   if (o.dashboard !== false) {
     const verify = stateUrl ? verifyOpener(stateUrl) : undefined;

@@ -51,6 +51,10 @@ export function compileRoute(spec: RouteSpec): CompiledRoute {
     throw new GatewayConfigError(`match.path must start with "/", got ${JSON.stringify(path)}`, where);
   }
   if (spec.mode?.kind === 'canary') checkPercent(spec.mode.percent, `${where} mode`);
+  if (spec.mode?.kind === 'owner' && (!spec.entity || !spec.entityKey)) {
+    // without both the gateway cannot find the entity's line in the ledger: every request would silently go to legacy
+    throw new GatewayConfigError('owner mode needs entity (the ledger entity, e.g. customer) and entityKey (e.g. param:id)', where);
+  }
   const segments = path.split('/').slice(1);
   const paramNames: string[] = [];
   let re = '^';

@@ -6,8 +6,8 @@ import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter, toPgParams } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
 import type {
-  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
-  LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
+  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerChangePage, LedgerChangesQuery,
+  LedgerCount, LedgerEntry, LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount, QuarantineInput,
   QuarantineItem, QuarantineQuery, QuarantineState, Route, RouteChange, RouteInput, RouteTable, RouteWatchOptions,
   StateStore, Unsubscribe,
 } from '../types.js';
@@ -153,6 +153,51 @@ export class PostgresStateStore implements StateStore {
       `SELECT entity, state, count(*) AS count FROM ${this.s}.ledger WHERE ($1::text IS NULL OR entity = $1)
        GROUP BY entity, state ORDER BY entity, state`, [entity === undefined ? null : v.text('ledgerCounts: entity', entity)]);
     return r.map((x) => ({ entity: x.entity, state: x.state, count: Number(x.count) }));
+  }
+
+  async ledgerChanges(q: LedgerChangesQuery): Promise<LedgerChangePage> {
+    const n = v.limit('ledgerChanges: limit', q.limit, 1000, 10_000);
+    const m = q.after === null ? undefined : /^(\d{1,20}):(\d{1,19})(?:@(\d{1,20}):(\d{1,19}))?$/.exec(q.after);
+    if (m === null) throw new StateInputError('ledgerChanges: after', 'a cursor of this PostgreSQL store', q.after);
+    // Two positions. `safe` only moves over lines of transactions older than every running one: a line with a smaller
+    // (txid, seq) can never commit behind it (m030), so nothing is skipped. `ahead` moves over committed lines of newer
+    // transactions, so a writer running long elsewhere on the server delays no one; lines behind `ahead` that commit
+    // late are still read once `safe` reaches them (a follower keeps the latest form per key: a repeat is harmless).
+    // Cursor text: `txid:seq` or `txid:seq@txid:seq`. One statement, one snapshot.
+    const safePos = m ? [m[1]!, m[2]!] as const : undefined;
+    const aheadPos = m?.[3] !== undefined ? [m[3], m[4]!] as const : safePos;
+    const params: unknown[] = [n + 1];
+    const after = (pos: readonly [string, string] | undefined): string => {
+      if (!pos) return '';
+      params.push(pos[0], pos[1]);
+      return `AND (l.change_txid, l.seq) > ($${params.length - 1}::text::xid8, $${params.length}::bigint)`;
+    };
+    const safeCond = after(safePos);
+    const aheadCond = after(aheadPos);
+    const r = await this.rows<LedgerRow & { txid: string; seq: string; safe: boolean }>(this.pool, `
+      WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+      safe AS (
+        SELECT l.*, true AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid < x.xmin ${safeCond}
+        ORDER BY l.change_txid, l.seq LIMIT $1),
+      ahead AS (
+        SELECT l.*, false AS safe FROM ${this.s}.ledger l, x WHERE l.change_txid >= x.xmin ${aheadCond}
+        ORDER BY l.change_txid, l.seq LIMIT $1)
+      SELECT entity, key, state, version, origin, created_at, updated_at, change_txid::text AS txid, seq, safe
+      FROM (SELECT * FROM safe UNION ALL SELECT * FROM ahead) u ORDER BY safe DESC, change_txid, seq`, params);
+    const safe = r.filter((x) => x.safe);
+    const ahead = r.filter((x) => !x.safe);
+    const full = safe.length > n;
+    const page = full ? safe.slice(0, n) : [...safe, ...ahead.slice(0, n - safe.length)];
+    const lastSafe = full ? page[n - 1] : safe[safe.length - 1];
+    const lastAhead = full ? undefined : page.filter((x) => !x.safe).pop();
+    const s1: readonly [string, string] = lastSafe ? [lastSafe.txid, String(lastSafe.seq)] : (safePos ?? ['0', '0']);
+    const a1 = lastAhead ? [lastAhead.txid, String(lastAhead.seq)] as const : aheadPos;
+    const later = (a: readonly [string, string], b: readonly [string, string]) => {
+      const [at, as, bt, bs] = [BigInt(a[0]), BigInt(a[1]), BigInt(b[0]), BigInt(b[1])];
+      return at > bt || (at === bt && as > bs);
+    };
+    const cursor = `${s1[0]}:${s1[1]}${a1 && later(a1, s1) ? `@${a1[0]}:${a1[1]}` : ''}`;
+    return { items: page.map(toLedger), cursor, more: full || ahead.length > n - safe.length };
   }
 
   // ---------------------------------------------------------------------------------------------------- routes

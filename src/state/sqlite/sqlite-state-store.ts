@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { ensurePrivateFile } from '../../backends/sqlite/private-file.js';
 import Database from 'better-sqlite3';
 import { mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
-import { CheckpointConflictError, RouteNotFoundError, StateError, StateNotFoundError, StateOpenError } from '../errors.js';
+import { CheckpointConflictError, RouteNotFoundError, StateError, StateInputError, StateNotFoundError, StateOpenError } from '../errors.js';
 import { MIGRATIONS, type Migration } from '../migrations/index.js';
 import { auditFilter, quarantineFilter } from '../query-filters.js';
 import { LEDGER_STATES, QUARANTINE_STATES } from '../types.js';
 import type {
-  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerCount, LedgerEntry,
-  LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount,
+  AuditContext, AuditEntry, AuditInput, AuditQuery, DiffAggregate, DiffDelta, JsonValue, LedgerChangePage, LedgerChangesQuery,
+  LedgerCount, LedgerEntry, LedgerPageQuery, LedgerStateChange, LedgerUpsert, LedgerUpsertResult, Page, QuarantineCount,
   QuarantineInput, QuarantineItem, QuarantineQuery, QuarantineState, Route, RouteChange, RouteInput, RouteTable,
   RouteWatchOptions, StateStore, Unsubscribe,
 } from '../types.js';
@@ -135,6 +135,16 @@ export class SqliteStateStore implements StateStore {
       ? this.db.prepare('SELECT entity, state, count(*) AS count FROM ledger GROUP BY entity, state ORDER BY entity, state').all()
       : this.db.prepare('SELECT entity, state, count(*) AS count FROM ledger WHERE entity = ? GROUP BY entity, state ORDER BY state').all(v.text('ledgerCounts: entity', entity))) as LedgerCount[];
     return rows.map((r) => ({ entity: r.entity, state: r.state, count: Number(r.count) }));
+  }
+
+  async ledgerChanges(q: LedgerChangesQuery): Promise<LedgerChangePage> {
+    const n = v.limit('ledgerChanges: limit', q.limit, 1000, 10_000);
+    const after = q.after === null ? 0 : Number(q.after);
+    if (!Number.isSafeInteger(after) || after < 0) throw new StateInputError('ledgerChanges: after', 'a cursor of this SQLite store', q.after);
+    // One read transaction (better-sqlite3 runs a statement in one snapshot); commit order = seq order (see m030).
+    const rows = this.db.prepare('SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?').all(after, n + 1) as (LedgerRow & { seq: number })[];
+    const page = rows.slice(0, n);
+    return { items: page.map(toLedger), cursor: page.length ? String(page[page.length - 1]!.seq) : String(after), more: rows.length > n };
   }
 
   // ---------------------------------------------------------------------------------------------------- routes
