@@ -10,8 +10,12 @@
  *          checkpoint in the same transaction, quarantine, ledger — changes/s;
  *   floor  the same final next rows (read back from next after the first apply round) written into fresh tables by
  *          a batched INSERT … ON CONFLICT (the adapter's upsert: unnest arrays), no transform, no versions — rows/s.
+ * Then the lag run (bench/lib/apply-lag.ts): MariaDB legacy under a paced BENCH_LAG_RATE (5,000) writes/s for
+ * BENCH_LAG_SECONDS (10), binlog capture → PostgreSQL log → data path → applier → PostgreSQL next, all running; lag =
+ * from each legacy commit to the apply commit holding it, p99 over the run (applyLagP99Ms5k).
  * Last line: one JSON object: applyChangesPerSec, floorRowsPerSec, ratioVsFloor (medians), spreads, applyLagP99Ms5k.
- * Knobs: BENCH_CUSTOMERS (1500), BENCH_BATCH (2000), BENCH_ROUNDS (3), BENCH_UPDATE_SHARE (0.2), SIPHON_BENCH_PG_ADMIN.
+ * Knobs: BENCH_CUSTOMERS (1500), BENCH_BATCH (2000), BENCH_ROUNDS (3), BENCH_UPDATE_SHARE (0.2), SIPHON_BENCH_PG_ADMIN,
+ * BENCH_LAG=0 (skip the lag run), BENCH_THROUGHPUT=0 (lag run only), BENCH_LAG_RATE, BENCH_LAG_SECONDS, SIPHON_BENCH_MY_URL.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +33,7 @@ import type { Row } from '../src/values/index.js';
 import { generateLegacy } from '../examples/billing/generate/generate-legacy.js';
 import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
 import { nextDdl, NEXT_TABLES } from '../examples/billing/next/schema.js';
+import { applyLagAt, type ApplyLagResult } from './lib/apply-lag.js';
 
 process.env.SIPHON_LOG_LEVEL ??= 'silent';
 const ADMIN = process.env.SIPHON_BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,6 +41,11 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1500);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const UPDATE_SHARE = Number(process.env.BENCH_UPDATE_SHARE ?? 0.2);
+const LAG = process.env.BENCH_LAG !== '0';
+const THROUGHPUT = process.env.BENCH_THROUGHPUT !== '0';
+const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 5000);
+const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
+const MY = process.env.SIPHON_BENCH_MY_URL ?? 'mysql://root@127.0.0.1:3306/siphon_bench';
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const stamp = `${Date.now().toString(36)}_${process.pid}`;
 const median = (xs: readonly number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
@@ -54,7 +64,25 @@ async function resetNext(next: Database): Promise<void> {
   for (const s of nextDdl('postgres')) await next.execute(s);
 }
 
+/** The lag run in its own log and next databases. */
+async function lagRun(): Promise<ApplyLagResult> {
+  const names = { next: `siphon_bench_lag_next_${stamp}`, log: `siphon_bench_lag_log_${stamp}` };
+  await admin(`CREATE DATABASE ${names.next}`);
+  await admin(`CREATE DATABASE ${names.log}`);
+  try {
+    say(`lag run: MariaDB binlog → PostgreSQL log → apply → PostgreSQL next, ${LAG_RATE} legacy writes/s for ${LAG_SECONDS} s…`);
+    const r = await applyLagAt({ myUrl: MY, logUrl: dbUrl(names.log), nextUrl: dbUrl(names.next), rate: LAG_RATE, seconds: LAG_SECONDS, say });
+    say(`lag at ${LAG_RATE} writes/s (achieved ${Math.round(r.achievedWritesPerSec)}/s, ${r.samples} samples, ${r.quarantined} quarantined, Siphon process CPU ${Math.round(r.processCpuPct)}%): p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; of which capture (commit → log) p50 ${r.captureP50.toFixed(1)} ms, p99 ${r.captureP99.toFixed(1)} ms`);
+    return r;
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${names.next} WITH (FORCE)`).catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${names.log} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
+  const lag = THROUGHPUT ? null : await lagRun();
+  if (!THROUGHPUT) { process.stdout.write(`${JSON.stringify(lagFields(lag))}\n`); return; }
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-apply-'));
   const names = { next: `siphon_bench_next_${stamp}`, log: `siphon_bench_log_${stamp}` };
   await admin(`CREATE DATABASE ${names.next}`);
@@ -159,6 +187,7 @@ async function main(): Promise<void> {
       floorRates.push(finalCount / (floorMs / 1000));
       say(`round ${round + 1} floor: ${finalCount} rows in ${Math.round(floorMs)} ms = ${Math.round(finalCount / (floorMs / 1000))} rows/s`);
     }
+    const lagResult = LAG ? await lagRun() : null;
     if (PROFILE.size) for (const [k, v] of [...PROFILE].sort((a, b) => b[1] - a[1])) say(`  ${Math.round(v)} ms  ${k}`);
     await next.close();
     await log.close();
@@ -171,14 +200,23 @@ async function main(): Promise<void> {
       applyChangesPerSec, floorRowsPerSec, ratioVsFloor: Number(median(ratios).toFixed(3)),
       applySpread: spread(applyRates), floorSpread: spread(floorRates), ratioSpread: { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) },
       applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)), lineageLines,
-      applyLagP99Ms5k: null,
-      applyLagP99Ms5kWhy: 'not measured: the paced 5,000 writes/s run with capture feeding apply is not built yet',
+      ...lagFields(lagResult),
     })}\n`);
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${names.next} WITH (FORCE)`).catch(() => undefined);
     await admin(`DROP DATABASE IF EXISTS ${names.log} WITH (FORCE)`).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function lagFields(r: ApplyLagResult | null): Record<string, unknown> {
+  if (!r) return { applyLagP99Ms5k: null, applyLagP99Ms5kWhy: 'not measured (BENCH_LAG=0)' };
+  const f = (x: number) => Number(x.toFixed(1));
+  return {
+    applyLagP99Ms5k: f(r.p99), applyLagP50Ms5k: f(r.p50), applyLagMaxMs5k: f(r.max), captureLagP99Ms5k: f(r.captureP99), lagRate: LAG_RATE, lagSeconds: LAG_SECONDS,
+    lagAchievedWritesPerSec: Math.round(r.achievedWritesPerSec), lagSamples: r.samples, lagMissing: r.missing, lagQuarantined: r.quarantined,
+    lagProcessCpuPct: Math.round(r.processCpuPct), lagPath: 'MariaDB binlog → PostgreSQL log → DataPath → applier → PostgreSQL next',
+  };
 }
 
 main().catch((e: unknown) => { say(`bench:apply failed: ${(e as Error)?.stack ?? String(e)}`); process.exitCode = 1; });
