@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       // a consumer as capture's would run it: the next log page is read, and the next batch handed to apply, while the
       // previous batch's transaction runs (at most two batches in flight; apply takes them in call order)
       const cpu0 = process.cpuUsage();
+      const hr0 = process.hrtime.bigint() / 1000n;
       let inFlight: Promise<unknown> = Promise.resolve();
       let page = log.read(after, BATCH);
       for (;;) {
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
       }
       await inFlight;
       const applyMs = performance.now() - t0;
+      // the round's window on the monotonic clock, in µs, as a --cpu-prof profile's timestamps are (profiling aid)
+      if (process.env.SIPHON_APPLY_PROFILE === '1') say(`apply window µs ${hr0}-${process.hrtime.bigint() / 1000n}`);
       const cpu = process.cpuUsage(cpu0);
       cpuPerChangeUs.push((cpu.user + cpu.system) / n);
       applyRates.push(n / (applyMs / 1000));
