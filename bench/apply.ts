@@ -82,7 +82,11 @@ async function lagRun(): Promise<ApplyLagResult> {
 
 async function main(): Promise<void> {
   const lag = THROUGHPUT ? null : await lagRun();
-  if (!THROUGHPUT) { process.stdout.write(`${JSON.stringify(lagFields(lag))}\n`); return; }
+  if (!THROUGHPUT) {
+    if (PROFILE.size) for (const [k, v] of [...PROFILE].sort((a, b) => b[1] - a[1])) say(`  ${Math.round(v)} ms  ${k}`);
+    process.stdout.write(`${JSON.stringify(lagFields(lag))}\n`);
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-apply-'));
   const names = { next: `siphon_bench_next_${stamp}`, log: `siphon_bench_log_${stamp}` };
   await admin(`CREATE DATABASE ${names.next}`);

@@ -127,13 +127,14 @@ export async function applyLagAt(opts: { myUrl: string; logUrl: string; nextUrl:
     });
     const inner = await createApplier({ config, next, state });
     const applied = new Map<number, number>();
-    let quarantined = 0;
+    let quarantined = 0, calls = 0, itemsSeen = 0;
     const applier: Applier = {
       checkpoint: (c) => inner.checkpoint(c),
       appliedVersion: (t, k) => inner.appliedVersion(t, k),
       close: () => inner.close(),
       async apply(items, options) {
         const r = await inner.apply(items, options);
+        calls++; itemsSeen += items.length;
         const t = performance.timeOrigin + performance.now();
         quarantined += r.quarantined;
         for (const it of items) {
@@ -168,6 +169,7 @@ export async function applyLagAt(opts: { myUrl: string; logUrl: string; nextUrl:
       await new Promise((r) => setTimeout(r, 10));
     }
     const cpu = process.cpuUsage(cpu0);
+    if (process.env.SIPHON_APPLY_PROFILE === '1') say(`  data path: ${JSON.stringify(path.status())}, apply calls ${calls}, items ${itemsSeen}`);
     const wall = performance.now() - t0;
     const lags: number[] = [];
     for (const [s, c] of committed) { const a = applied.get(s); if (a !== undefined) lags.push(Math.max(0, a - c)); }
