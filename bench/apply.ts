@@ -15,7 +15,9 @@
  * from each legacy commit to the apply commit holding it, p99 over the run (applyLagP99Ms5k).
  * Last line: one JSON object: applyChangesPerSec, floorRowsPerSec, ratioVsFloor (medians), spreads, applyLagP99Ms5k.
  * Knobs: BENCH_CUSTOMERS (1500), BENCH_BATCH (2000), BENCH_ROUNDS (3), BENCH_UPDATE_SHARE (0.2), SIPHON_BENCH_PG_ADMIN,
- * BENCH_LAG=0 (skip the lag run), BENCH_THROUGHPUT=0 (lag run only), BENCH_LAG_RATE, BENCH_LAG_SECONDS, SIPHON_BENCH_MY_URL.
+ * BENCH_LAG=0 (skip the lag run), BENCH_THROUGHPUT=0 (lag run only), BENCH_LAG_RATE, BENCH_LAG_SECONDS, SIPHON_BENCH_MY_URL,
+ * BENCH_PARTITIONS (2; 0 or 1 skips the partitioned round: the same log through that many appliers split by customer,
+ * in each round between apply and floor — applyPartitionedChangesPerSec, ratioPartitionedVsFloor).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,7 @@ import { generateLegacy } from '../examples/billing/generate/generate-legacy.js'
 import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
 import { nextDdl, NEXT_TABLES } from '../examples/billing/next/schema.js';
 import { applyLagAt, type ApplyLagResult } from './lib/apply-lag.js';
+import { partitionedRound } from './lib/apply-partitioned.js';
 
 process.env.SIPHON_LOG_LEVEL ??= 'silent';
 const ADMIN = process.env.SIPHON_BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,6 +45,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const UPDATE_SHARE = Number(process.env.BENCH_UPDATE_SHARE ?? 0.2);
 const LAG = process.env.BENCH_LAG !== '0';
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 2);
 const THROUGHPUT = process.env.BENCH_THROUGHPUT !== '0';
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 5000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
 
     const next = await openDatabase(dbUrl(names.next));
     let finalRows: Map<string, Row[]> | null = null;
-    const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [];
+    const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [], partRates: number[] = [];
     let finalCount = 0, lineageLines = -1;
     for (let round = 0; round < ROUNDS; round++) {
       // apply
@@ -182,6 +186,18 @@ async function main(): Promise<void> {
           finalCount += rows.length;
         }
       }
+      if (PARTITIONS > 1) {
+        // the same log through PARTITIONS appliers split by entity key (bench/lib/apply-partitioned.ts)
+        await resetNext(next);
+        const r = await partitionedRound({ log, config, nextUrl: dbUrl(names.next), dir, round, partitions: PARTITIONS, batch: BATCH });
+        partRates.push(r.changes / (r.ms / 1000));
+        // the same end state as the single applier's (row count per next table), or the figure means nothing
+        for (const t of NEXT_TABLES) {
+          const got = Number(((await next.query(`SELECT count(*) AS n FROM ${next.quoteIdent(t)}`))[0]!.n as { v: string }).v);
+          if (finalRows && got !== finalRows.get(t)!.length) throw new Error(`partitioned round: ${t} has ${got} rows, the single applier wrote ${finalRows.get(t)!.length}`);
+        }
+        say(`round ${round + 1} apply, ${PARTITIONS} partitions by customer: ${r.changes} changes in ${Math.round(r.ms)} ms = ${Math.round(r.changes / (r.ms / 1000))} changes/s (${r.quarantined} quarantined; Siphon process CPU ${(r.cpuUs / r.changes).toFixed(0)} µs/change)`);
+      }
       // floor: the same final rows, batched INSERT … ON CONFLICT, no transform, no versions
       await resetNext(next);
       const keys = new Map<string, readonly string[]>();
@@ -207,6 +223,10 @@ async function main(): Promise<void> {
       applyChangesPerSec, floorRowsPerSec, ratioVsFloor: Number(median(ratios).toFixed(3)),
       applySpread: spread(applyRates), floorSpread: spread(floorRates), ratioSpread: { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) },
       applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)), lineageLines,
+      ...(partRates.length > 0 ? {
+        partitions: PARTITIONS, applyPartitionedChangesPerSec: Math.round(median(partRates)), applyPartitionedSpread: spread(partRates),
+        ratioPartitionedVsFloor: Number(median(partRates.map((a, i) => a / floorRates[i]!)).toFixed(3)),
+      } : {}),
       ...lagFields(lagResult),
     })}\n`);
   } finally {
