@@ -20,7 +20,7 @@
  * in each round between apply and floor — applyPartitionedChangesPerSec, ratioPartitionedVsFloor).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/backends/open.js';
@@ -84,11 +84,15 @@ async function lagRun(): Promise<ApplyLagResult> {
   }
 }
 
+/** The machine's 1-minute load average at the start and end of the run: the figures mean little when it is high. */
+const loadAtStart = Number(loadavg()[0]!.toFixed(1));
+const loadNow = () => ({ loadAvgStart: loadAtStart, loadAvgEnd: Number(loadavg()[0]!.toFixed(1)) });
+
 async function main(): Promise<void> {
   const lag = THROUGHPUT ? null : await lagRun();
   if (!THROUGHPUT) {
     if (PROFILE.size) for (const [k, v] of [...PROFILE].sort((a, b) => b[1] - a[1])) say(`  ${Math.round(v)} ms  ${k}`);
-    process.stdout.write(`${JSON.stringify(lagFields(lag))}\n`);
+    process.stdout.write(`${JSON.stringify({ ...lagFields(lag), ...loadNow() })}\n`);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-apply-'));
@@ -227,7 +231,7 @@ async function main(): Promise<void> {
         partitions: PARTITIONS, applyPartitionedChangesPerSec: Math.round(median(partRates)), applyPartitionedSpread: spread(partRates),
         ratioPartitionedVsFloor: Number(median(partRates.map((a, i) => a / floorRates[i]!)).toFixed(3)),
       } : {}),
-      ...lagFields(lagResult),
+      ...lagFields(lagResult), ...loadNow(),
     })}\n`);
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${names.next} WITH (FORCE)`).catch(() => undefined);
