@@ -10,11 +10,17 @@
  *          checkpoint in the same transaction, quarantine, ledger — changes/s;
  *   floor  the same final next rows (read back from next after the first apply round) written into fresh tables by
  *          a batched INSERT … ON CONFLICT (the adapter's upsert: unnest arrays), no transform, no versions — rows/s.
+ * Then the lag run (bench/lib/apply-lag.ts): MariaDB legacy under a paced BENCH_LAG_RATE (5,000) writes/s for
+ * BENCH_LAG_SECONDS (10), binlog capture → PostgreSQL log → data path → applier → PostgreSQL next, all running; lag =
+ * from each legacy commit to the apply commit holding it, p99 over the run (applyLagP99Ms5k).
  * Last line: one JSON object: applyChangesPerSec, floorRowsPerSec, ratioVsFloor (medians), spreads, applyLagP99Ms5k.
- * Knobs: BENCH_CUSTOMERS (1500), BENCH_BATCH (2000), BENCH_ROUNDS (3), BENCH_UPDATE_SHARE (0.2), SIPHON_BENCH_PG_ADMIN.
+ * Knobs: BENCH_CUSTOMERS (1500), BENCH_BATCH (2000), BENCH_ROUNDS (3), BENCH_UPDATE_SHARE (0.2), SIPHON_BENCH_PG_ADMIN,
+ * BENCH_LAG=0 (skip the lag run), BENCH_THROUGHPUT=0 (lag run only), BENCH_LAG_RATE, BENCH_LAG_SECONDS, SIPHON_BENCH_MY_URL,
+ * BENCH_PARTITIONS (2; 0 or 1 skips the partitioned round: the same log through that many appliers split by customer,
+ * in each round between apply and floor — applyPartitionedChangesPerSec, ratioPartitionedVsFloor).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/backends/open.js';
@@ -29,6 +35,8 @@ import type { Row } from '../src/values/index.js';
 import { generateLegacy } from '../examples/billing/generate/generate-legacy.js';
 import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
 import { nextDdl, NEXT_TABLES } from '../examples/billing/next/schema.js';
+import { applyLagAt, type ApplyLagResult } from './lib/apply-lag.js';
+import { partitionedRound } from './lib/apply-partitioned.js';
 
 process.env.SIPHON_LOG_LEVEL ??= 'silent';
 const ADMIN = process.env.SIPHON_BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,6 +44,12 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1500);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const UPDATE_SHARE = Number(process.env.BENCH_UPDATE_SHARE ?? 0.2);
+const LAG = process.env.BENCH_LAG !== '0';
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 2);
+const THROUGHPUT = process.env.BENCH_THROUGHPUT !== '0';
+const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 5000);
+const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
+const MY = process.env.SIPHON_BENCH_MY_URL ?? 'mysql://root@127.0.0.1:3306/siphon_bench';
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const stamp = `${Date.now().toString(36)}_${process.pid}`;
 const median = (xs: readonly number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
@@ -54,7 +68,33 @@ async function resetNext(next: Database): Promise<void> {
   for (const s of nextDdl('postgres')) await next.execute(s);
 }
 
+/** The lag run in its own log and next databases. */
+async function lagRun(): Promise<ApplyLagResult> {
+  const names = { next: `siphon_bench_lag_next_${stamp}`, log: `siphon_bench_lag_log_${stamp}` };
+  await admin(`CREATE DATABASE ${names.next}`);
+  await admin(`CREATE DATABASE ${names.log}`);
+  try {
+    say(`lag run: MariaDB binlog → PostgreSQL log → apply → PostgreSQL next, ${LAG_RATE} legacy writes/s for ${LAG_SECONDS} s…`);
+    const r = await applyLagAt({ myUrl: MY, logUrl: dbUrl(names.log), nextUrl: dbUrl(names.next), rate: LAG_RATE, seconds: LAG_SECONDS, say });
+    say(`lag at ${LAG_RATE} writes/s (achieved ${Math.round(r.achievedWritesPerSec)}/s, ${r.samples} samples, ${r.quarantined} quarantined, Siphon process CPU ${Math.round(r.processCpuPct)}%): p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; of which capture (commit → log) p50 ${r.captureP50.toFixed(1)} ms, p99 ${r.captureP99.toFixed(1)} ms`);
+    return r;
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${names.next} WITH (FORCE)`).catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${names.log} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/** The machine's 1-minute load average at the start and end of the run: the figures mean little when it is high. */
+const loadAtStart = Number(loadavg()[0]!.toFixed(1));
+const loadNow = () => ({ loadAvgStart: loadAtStart, loadAvgEnd: Number(loadavg()[0]!.toFixed(1)) });
+
 async function main(): Promise<void> {
+  const lag = THROUGHPUT ? null : await lagRun();
+  if (!THROUGHPUT) {
+    if (PROFILE.size) for (const [k, v] of [...PROFILE].sort((a, b) => b[1] - a[1])) say(`  ${Math.round(v)} ms  ${k}`);
+    process.stdout.write(`${JSON.stringify({ ...lagFields(lag), ...loadNow() })}\n`);
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-apply-'));
   const names = { next: `siphon_bench_next_${stamp}`, log: `siphon_bench_log_${stamp}` };
   await admin(`CREATE DATABASE ${names.next}`);
@@ -96,7 +136,7 @@ async function main(): Promise<void> {
 
     const next = await openDatabase(dbUrl(names.next));
     let finalRows: Map<string, Row[]> | null = null;
-    const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [];
+    const applyRates: number[] = [], floorRates: number[] = [], cpuPerChangeUs: number[] = [], partRates: number[] = [];
     let finalCount = 0, lineageLines = -1;
     for (let round = 0; round < ROUNDS; round++) {
       // apply
@@ -109,6 +149,7 @@ async function main(): Promise<void> {
       // a consumer as capture's would run it: the next log page is read, and the next batch handed to apply, while the
       // previous batch's transaction runs (at most two batches in flight; apply takes them in call order)
       const cpu0 = process.cpuUsage();
+      const hr0 = process.hrtime.bigint() / 1000n;
       let inFlight: Promise<unknown> = Promise.resolve();
       let page = log.read(after, BATCH);
       for (;;) {
@@ -128,6 +169,8 @@ async function main(): Promise<void> {
       }
       await inFlight;
       const applyMs = performance.now() - t0;
+      // the round's window on the monotonic clock, in µs, as a --cpu-prof profile's timestamps are (profiling aid)
+      if (process.env.SIPHON_APPLY_PROFILE === '1') say(`apply window µs ${hr0}-${process.hrtime.bigint() / 1000n}`);
       const cpu = process.cpuUsage(cpu0);
       cpuPerChangeUs.push((cpu.user + cpu.system) / n);
       applyRates.push(n / (applyMs / 1000));
@@ -147,6 +190,18 @@ async function main(): Promise<void> {
           finalCount += rows.length;
         }
       }
+      if (PARTITIONS > 1) {
+        // the same log through PARTITIONS appliers split by entity key (bench/lib/apply-partitioned.ts)
+        await resetNext(next);
+        const r = await partitionedRound({ log, config, nextUrl: dbUrl(names.next), dir, round, partitions: PARTITIONS, batch: BATCH });
+        partRates.push(r.changes / (r.ms / 1000));
+        // the same end state as the single applier's (row count per next table), or the figure means nothing
+        for (const t of NEXT_TABLES) {
+          const got = Number(((await next.query(`SELECT count(*) AS n FROM ${next.quoteIdent(t)}`))[0]!.n as { v: string }).v);
+          if (finalRows && got !== finalRows.get(t)!.length) throw new Error(`partitioned round: ${t} has ${got} rows, the single applier wrote ${finalRows.get(t)!.length}`);
+        }
+        say(`round ${round + 1} apply, ${PARTITIONS} partitions by customer: ${r.changes} changes in ${Math.round(r.ms)} ms = ${Math.round(r.changes / (r.ms / 1000))} changes/s (${r.quarantined} quarantined; Siphon process CPU ${(r.cpuUs / r.changes).toFixed(0)} µs/change)`);
+      }
       // floor: the same final rows, batched INSERT … ON CONFLICT, no transform, no versions
       await resetNext(next);
       const keys = new Map<string, readonly string[]>();
@@ -159,6 +214,7 @@ async function main(): Promise<void> {
       floorRates.push(finalCount / (floorMs / 1000));
       say(`round ${round + 1} floor: ${finalCount} rows in ${Math.round(floorMs)} ms = ${Math.round(finalCount / (floorMs / 1000))} rows/s`);
     }
+    const lagResult = LAG ? await lagRun() : null;
     if (PROFILE.size) for (const [k, v] of [...PROFILE].sort((a, b) => b[1] - a[1])) say(`  ${Math.round(v)} ms  ${k}`);
     await next.close();
     await log.close();
@@ -171,14 +227,27 @@ async function main(): Promise<void> {
       applyChangesPerSec, floorRowsPerSec, ratioVsFloor: Number(median(ratios).toFixed(3)),
       applySpread: spread(applyRates), floorSpread: spread(floorRates), ratioSpread: { min: Number(Math.min(...ratios).toFixed(3)), max: Number(Math.max(...ratios).toFixed(3)) },
       applyCpuUsPerChange: Math.round(median(cpuPerChangeUs)), lineageLines,
-      applyLagP99Ms5k: null,
-      applyLagP99Ms5kWhy: 'not measured: the paced 5,000 writes/s run with capture feeding apply is not built yet',
+      ...(partRates.length > 0 ? {
+        partitions: PARTITIONS, applyPartitionedChangesPerSec: Math.round(median(partRates)), applyPartitionedSpread: spread(partRates),
+        ratioPartitionedVsFloor: Number(median(partRates.map((a, i) => a / floorRates[i]!)).toFixed(3)),
+      } : {}),
+      ...lagFields(lagResult), ...loadNow(),
     })}\n`);
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${names.next} WITH (FORCE)`).catch(() => undefined);
     await admin(`DROP DATABASE IF EXISTS ${names.log} WITH (FORCE)`).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function lagFields(r: ApplyLagResult | null): Record<string, unknown> {
+  if (!r) return { applyLagP99Ms5k: null, applyLagP99Ms5kWhy: 'not measured (BENCH_LAG=0)' };
+  const f = (x: number) => Number(x.toFixed(1));
+  return {
+    applyLagP99Ms5k: f(r.p99), applyLagP50Ms5k: f(r.p50), applyLagMaxMs5k: f(r.max), captureLagP99Ms5k: f(r.captureP99), lagRate: LAG_RATE, lagSeconds: LAG_SECONDS,
+    lagAchievedWritesPerSec: Math.round(r.achievedWritesPerSec), lagSamples: r.samples, lagMissing: r.missing, lagQuarantined: r.quarantined,
+    lagProcessCpuPct: Math.round(r.processCpuPct), lagPath: 'MariaDB binlog → PostgreSQL log → DataPath → applier → PostgreSQL next',
+  };
 }
 
 main().catch((e: unknown) => { say(`bench:apply failed: ${(e as Error)?.stack ?? String(e)}`); process.exitCode = 1; });

@@ -6,7 +6,7 @@
 import type { RowChange } from '../log/change.js';
 import { changeKeyText } from '../log/change.js';
 import { versionOf } from '../log/version.js';
-import { mapRow } from '../config/map-row.js';
+import { mapRow, type MapContext } from '../config/map-row.js';
 import type { ResolvedConfig, ResolvedTable } from '../config/types.js';
 import type { Row, Value } from '../values/index.js';
 import { keyToText, rowToPlain, valueToText } from '../values/index.js';
@@ -74,6 +74,16 @@ export function entityKeyText(v: unknown): string {
 const quarantine = (index: number, item: ApplyItem, reason: ApplyReason, messages: readonly string[], mapping?: ResolvedTable): Prepared =>
   ({ kind: 'quarantine', index, item, reason, messages, ...(mapping ? { mapping } : {}) });
 
+/** mapRow's context, one per (config, next tables): built once, not per change (mapRow caches per context). */
+const mapContexts = new WeakMap<NextTables, WeakMap<object, MapContext>>();
+function mapContext(config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables): MapContext {
+  let byConfig = mapContexts.get(next);
+  if (!byConfig) mapContexts.set(next, byConfig = new WeakMap());
+  let ctx = byConfig.get(config.legacy);
+  if (!ctx) byConfig.set(config.legacy, ctx = Object.freeze({ ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables: next.infos }));
+  return ctx;
+}
+
 export function prepareItem(index: number, item: ApplyItem, config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables): Prepared {
   const c: RowChange = item.change;
   let version: string;
@@ -86,13 +96,13 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
   const legacyKey = legacyKeyOf(mapping, c)!;
   // capture names the old key of a key-changing update (oldKey); the before image is the fallback (older logs)
   const oldKey = c.op !== 'update' ? null : c.oldKey ? legacyKeyOf(mapping, { ...c, before: c.oldKey }, 'before') : legacyKeyOf(mapping, c, 'before');
-  const base = { kind: 'change' as const, index, item, mapping, version, legacyKey, oldKey: oldKey !== null && oldKey !== legacyKey ? oldKey : null };
-  if (c.op === 'delete') return { ...base, op: 'delete', rows: [], entityKey: null };
+  const movedFrom = oldKey !== null && oldKey !== legacyKey ? oldKey : null;
+  if (c.op === 'delete') return { kind: 'change', index, item, mapping, version, legacyKey, oldKey: movedFrom, op: 'delete', rows: [], entityKey: null };
   if (c.after === null) return quarantine(index, item, 'bad-change', [`${c.op} change without an after image`], mapping);
   // trigger capture could not re-read a row after a DDL: its image lacks these columns; writing them as NULL would
   // change values silently, so the change waits in quarantine (a later change of the row supersedes it by version)
   if (c.incomplete && c.incomplete.length > 0) return quarantine(index, item, 'bad-change', [`incomplete image: columns ${c.incomplete.join(', ')} missing (the row changed shape before capture could re-read it)`], mapping);
-  const mapped = mapRow(mapping, rowToPlain(c.after), { ...(config.legacy.timezone ? { timezone: config.legacy.timezone } : {}), nextTables: next.infos });
+  const mapped = mapRow(mapping, rowToPlain(c.after), mapContext(config, next));
   if (!mapped.ok) {
     const first = mapped.failures[0]!;
     return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason), mapping);
@@ -112,5 +122,5 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
     }
   }
   if (problems.length > 0) return quarantine(index, item, 'write', problems, mapping);
-  return { ...base, op: 'upsert', rows, entityKey: mapping.entity !== undefined ? entityKeyText(mapped.entityKey) : null };
+  return { kind: 'change', index, item, mapping, version, legacyKey, oldKey: movedFrom, op: 'upsert', rows, entityKey: mapping.entity !== undefined ? entityKeyText(mapped.entityKey) : null };
 }

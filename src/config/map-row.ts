@@ -78,12 +78,27 @@ function columnsOf(info: TableInfo): ReadonlyMap<string, ColumnInfo> {
   return m;
 }
 
+/**
+ * The cleaning context of a table under a MapContext, built once (apply maps every change of a run with the same
+ * MapContext): frozen, so a step cannot carry state from one row to the next through it.
+ */
+const cleanContexts = new WeakMap<MapContext, Map<ResolvedTable, CleanContext>>();
+const NO_CONTEXT: MapContext = {};
+function cleanContext(table: ResolvedTable, ctx: MapContext): CleanContext {
+  let byTable = cleanContexts.get(ctx);
+  if (!byTable) cleanContexts.set(ctx, byTable = new Map());
+  let c = byTable.get(table);
+  if (!c) byTable.set(table, c = Object.freeze({ table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}), ...(ctx.notice ? { notice: ctx.notice } : {}) }));
+  return c;
+}
+
 /** Converts one output row to canonical values for its next table, judging each value as the write will. */
 function checkWrite(table: string, row: PlainRow, info: TableInfo, ctx: MapContext, failures: MapFailure[]): Row | undefined {
   const columns = columnsOf(info);
   const out: Row = {};
   const before = failures.length;
-  for (const [name, v] of Object.entries(row)) {
+  for (const name in row) {
+    const v = row[name];
     const col = columns.get(name);
     if (!col) { failures.push({ stage: 'write', reason: `write ${table}.${name}: no such column in next table ${table}` }); continue; }
     if ((v === null || v === undefined) && !col.nullable) { failures.push({ stage: 'write', reason: `write ${table}.${name}: NULL in a NOT NULL column` }); continue; }
@@ -108,12 +123,12 @@ function checkWrite(table: string, row: PlainRow, info: TableInfo, ctx: MapConte
  * schema of each next table, a scan for `invalid` values left in the output and, when next tables are known, a check
  * that every output value fits its next column. Never throws for a data problem: returns every reason found.
  */
-export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = {}): MapResult {
+export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = NO_CONTEXT): MapResult {
   const failures: MapFailure[] = [];
   let row: unknown;
   if (ctx.legacy) plain = bitsToPlain(plain, ctx.legacy);
   try {
-    row = applyCleaning(table.clean, plain, { table: table.name, ...(ctx.timezone ? { timezone: ctx.timezone } : {}), ...(ctx.notice ? { notice: ctx.notice } : {}) });
+    row = applyCleaning(table.clean, plain, cleanContext(table, ctx));
   } catch (e) {
     if (!CleaningError.is(e)) throw e;
     const code = e.reason === 'unknown-code' && (typeof e.value === 'number' || typeof e.value === 'string' || typeof e.value === 'bigint') ? ` ${String(e.value)}` : '';
@@ -160,7 +175,8 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
         continue;
       }
       const parsed = r.data as PlainRow;
-      for (const [col, v] of Object.entries(parsed ?? {})) {
+      for (const col in parsed ?? {}) {
+        const v = parsed[col];
         if (isInvalidValue(v)) failures.push({ stage: 'invalid-value', reason: `invalid value left in ${next}.${col} (${v.reason})` });
       }
       const info = ctx.nextTables?.[next];

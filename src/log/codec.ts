@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Row, Value } from '../values/index.js';
 import type { LogRecord } from './change.js';
 import { LogRecordError } from './errors.js';
+import { INVALID, strictCheck, VALID_NON_FINITE } from './strict-check.js';
 
 /**
  * Lossless JSON form of log records. Canonical values are JSON-safe except non-finite floats (NaN, ±Infinity, which
@@ -9,7 +10,9 @@ import { LogRecordError } from './errors.js';
  * "NaN" / "Infinity" / "-Infinity" inside the float's `v`, and read back as numbers. Everything else is the record
  * as is, so the stored text stays readable with jq.
  *
- * Decoding validates (zod) with errors that name the path inside the record and where the record came from.
+ * Decoding validates with errors that name the path inside the record and where the record came from. The zod schema
+ * below is the definition; a hand-written check that accepts exactly what it accepts (strict-check.ts, property-tested
+ * against it) answers first, and zod runs only for a refused record, to word the errors.
  */
 
 const NON_FINITE = ['NaN', 'Infinity', '-Infinity'] as const;
@@ -93,8 +96,19 @@ function problems(error: z.ZodError): string[] {
   return error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`);
 }
 
+/** The zod schema's verdict (the definition strict-check.ts is tested against). */
+export function zodAccepts(x: unknown): boolean {
+  return recordSchema.safeParse(x).success;
+}
+
 /** Validate an in-memory record (e.g. before append). Returns it typed or throws LogRecordError naming `where`. */
 export function validateRecord(x: unknown, where: string): LogRecord {
+  if (strictCheck(x, false) !== INVALID) return x as LogRecord;
+  return zodValidate(x, where);
+}
+
+/** The slow path: zod words why the record is refused (and, should the two ever disagree, zod's verdict stands). */
+function zodValidate(x: unknown, where: string): LogRecord {
   const r = recordSchema.safeParse(x);
   if (!r.success) throw new LogRecordError(where, problems(r.error));
   // The input itself, not zod's copy: zod rebuilds records by assignment, which would drop a column named
@@ -129,8 +143,10 @@ export function encodeRecord(r: LogRecord): string {
 export function decodeRecord(text: string, where: string): LogRecord {
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch (e) { throw new LogRecordError(where, [`not JSON: ${(e as Error).message}`]); }
-  const r = validateRecord(parsed, where);
-  if (r.kind === 'change' && (text.includes('"v":"NaN"') || text.includes('Infinity"'))) {
+  const verdict = strictCheck(parsed, true);
+  const r = verdict === INVALID ? zodValidate(parsed, where) : parsed as LogRecord;
+  // the check saw a float written as "NaN"/"Infinity"/"-Infinity" (or zod had the last word: look at the text)
+  if (r.kind === 'change' && (verdict === VALID_NON_FINITE || (verdict === INVALID && (text.includes('"v":"NaN"') || text.includes('Infinity"'))))) {
     reviveFloats(r.key); reviveFloats(r.before); reviveFloats(r.after); reviveFloats(r.oldKey ?? null);
   }
   return r;

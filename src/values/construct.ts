@@ -8,6 +8,10 @@ import { ValueError } from './errors.js';
 
 const INT_RE = /^[+-]?\d+$/;
 const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Texts already in canonical form (the common case: values read back from a log or an engine) are returned as they
+// are, without the general normalisation; "-0" is not canonical ("0" is).
+const CANONICAL_INT_RE = /^-?(?:0|[1-9]\d*)$/;
+const CANONICAL_DEC_RE = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
 
 export function int(v: string | number | bigint): IntValue {
   if (typeof v === 'bigint') return { t: 'int', v: v.toString() };
@@ -15,6 +19,7 @@ export function int(v: string | number | bigint): IntValue {
     if (!Number.isSafeInteger(v)) throw new ValueError('invalid-number', `integer ${v} is not a safe integer`);
     return { t: 'int', v: String(v === 0 ? 0 : v) };
   }
+  if (CANONICAL_INT_RE.test(v) && v !== '-0') return { t: 'int', v };
   const s = v.trim();
   if (!INT_RE.test(s)) throw new ValueError('invalid-number', `"${v}" is not an integer`);
   return { t: 'int', v: BigInt(s).toString() };
@@ -22,6 +27,7 @@ export function int(v: string | number | bigint): IntValue {
 
 /** Normalise a decimal text: exact, no exponent, no leading zeros, no trailing fractional zeros, no "-0". */
 export function normalizeDecimal(text: string): string {
+  if (CANONICAL_DEC_RE.test(text) && text !== '-0') return text;
   let s = text.trim();
   if (!DEC_RE.test(s)) throw new ValueError('invalid-number', `"${text}" is not a decimal number`);
   let neg = false;

@@ -75,3 +75,17 @@ describe('constructors', () => {
     expect(() => json('{oops')).toThrow(/not valid JSON/);
   });
 });
+
+describe('canonical texts take the fast path with the same result', () => {
+  // "e0" and a leading space keep a text off the fast path: the general normalisation is the reference
+  const digits = fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), minLength: 1, maxLength: 22 });
+  const text = fc.tuple(fc.constantFrom('', '-', '+'), digits, fc.option(fc.string({ unit: fc.constantFrom('0', '3', '9'), maxLength: 8 }))).map(([s, i, f]) => (f === null ? `${s}${i}` : `${s}${i}.${f}`));
+  it('normalizeDecimal (property)', () => {
+    fc.assert(fc.property(text, (x) => { expect(normalizeDecimal(x)).toBe(normalizeDecimal(`${x}e0`)); }), { numRuns: 2000 });
+    for (const x of ['0', '-0', '-0.0', '0.50', '-0.5', '007', '10', '1.', '.5']) expect(normalizeDecimal(x)).toBe(normalizeDecimal(`${x}e0`));
+  });
+  it('int from text (property)', () => {
+    fc.assert(fc.property(text.filter((x) => !x.includes('.')), (x) => { expect(int(x)).toEqual(int(` ${x}`)); }), { numRuns: 2000 });
+    expect(int('-0')).toEqual({ t: 'int', v: '0' });
+  });
+});

@@ -36,13 +36,36 @@ function intRange(column: ColumnInfo, dialect: Dialect): [bigint, bigint] | unde
   return column.unsigned ? [0n, 2n ** bits - 1n] : [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n];
 }
 
+/** The range of an integer column, computed once per column (every int value written is checked against it). */
+const ranges = new WeakMap<ColumnInfo, Map<Dialect, { big: [bigint, bigint]; min: number; max: number } | null>>();
+function cachedRange(column: ColumnInfo, dialect: Dialect): { big: [bigint, bigint]; min: number; max: number } | null {
+  let byDialect = ranges.get(column);
+  if (!byDialect) ranges.set(column, byDialect = new Map());
+  let r = byDialect.get(dialect);
+  if (r === undefined) {
+    const big = intRange(column, dialect);
+    byDialect.set(dialect, r = big ? { big, min: Number(big[0]), max: Number(big[1]) } : null);
+  }
+  return r;
+}
+
 function checkNumber(v: string, kind: 'int' | 'dec', column: ColumnInfo, dialect: Dialect, refuse: Refuse): void {
-  const [ip = '', fp = ''] = v.replace(/^-/, '').split('.');
+  // no dot (every int value, whole decimals): no split needed
+  const [ip = '', fp = ''] = v.includes('.') ? v.replace(/^-/, '').split('.') : [v[0] === '-' ? v.slice(1) : v, ''];
   if (column.type === 'int') {
     if (fp !== '') refuse('a number with a fraction in an integer column, which would round it');
-    const range = intRange(column, dialect);
-    const n = BigInt(v);
-    if (range && (n < range[0] || n > range[1])) refuse(`out of the range of ${column.nativeType} (${range[0]} to ${range[1]})`);
+    const range = cachedRange(column, dialect);
+    if (range) {
+      // up to 15 characters the text is exactly a double, far inside any 64-bit bound: no BigInt needed
+      if (v.length <= 15) {
+        const n = Number(v);
+        if (n < range.min || n > range.max) refuse(`out of the range of ${column.nativeType} (${range.big[0]} to ${range.big[1]})`);
+      } else {
+        const n = BigInt(v);
+        if (n < range.big[0] || n > range.big[1]) refuse(`out of the range of ${column.nativeType} (${range.big[0]} to ${range.big[1]})`);
+      }
+    }
+    const n = dialect === 'mysql' ? BigInt(v) : 0n;
     if (dialect === 'mysql' && /^year/i.test(column.nativeType) && n !== 0n && (n < 1901n || n > 2155n)) refuse('out of the range of YEAR (1901 to 2155, or 0)');
     return;
   }
@@ -117,7 +140,8 @@ function checkText(v: string, column: ColumnInfo, dialect: Dialect, refuse: Refu
   if (LONE_SURROGATE.test(v)) refuse('the text holds a lone UTF-16 surrogate, which no engine stores (it would become U+FFFD)');
   if (dialect === 'postgres' && v.includes('\u0000')) refuse('the text holds a NUL character (U+0000), which PostgreSQL text cannot store');
   if (column.maxLength !== undefined && (column.type === 'text' || column.type === 'unknown')) {
-    const chars = [...v].length;
+    // code points ≤ UTF-16 units: only a text longer in units than the limit needs counting
+    const chars = v.length <= column.maxLength ? v.length : [...v].length;
     if (chars > column.maxLength) refuse(`longer than the ${column.maxLength} characters of ${column.nativeType}`);
     if (column.fixedLength && / $/.test(v)) refuse(`trailing spaces are not kept by ${column.nativeType} (a padded type): the value would be read back without them`);
   }
