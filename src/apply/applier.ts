@@ -21,6 +21,8 @@ import { PROFILE, runBatchTx, type TxContext, type TxOutput } from './batch-tx.j
 import { ensureSiphonTables } from './siphon-tables.js';
 import { SupersededQuarantine } from './superseded.js';
 import { ApplyConfigError, ApplyRetryExhaustedError } from './errors.js';
+import { bulkCandidate } from './bulk/split.js';
+import { runBulkTx } from './bulk/bulk-tx.js';
 import type { Outcome } from './plan.js';
 
 export interface ApplierOptions {
@@ -101,7 +103,7 @@ class ApplierImpl implements SiphonApplier {
     const release = await ticket;
     try {
       const t = performance.now();
-      const result = await this.run(prepared, new Map(), options.checkpoint);
+      const result = await this.run(prepared, new Map(), options.checkpoint, bulkCandidate(items, this.ctx.next.capabilities.copyIn));
       PROFILE.set('run', (PROFILE.get('run') ?? 0) + performance.now() - t);
       await this.redrive(result.redrive);
       await this.superseded.afterBatch(prepared, result.detail.items);
@@ -120,15 +122,29 @@ class ApplierImpl implements SiphonApplier {
     return prepared;
   }
 
-  /** Bisect on a database error; the checkpoint travels with the last part. */
+  /** One batch: the bulk path for a backfill chunk (src/apply/bulk), else per row; then the ledger. */
   private async run(prepared: readonly Prepared[], parkedRefs: ReadonlyMap<number, { st: string; lk: string; v: string }>,
-    checkpoint: ApplyBatchOptions['checkpoint']): Promise<{ detail: ApplyBatchDetail; redrive: TxOutput['redrive'] }> {
+    checkpoint: ApplyBatchOptions['checkpoint'], bulk = false): Promise<{ detail: ApplyBatchDetail; redrive: TxOutput['redrive'] }> {
+    const outputs = bulk
+      ? await this.withRetry(() => runBulkTx(this.ctx, prepared, checkpoint, this.parkedMaybe, (ctx, part, cp) => this.runParts(ctx, part, new Map(), cp)))
+      : await this.runParts(this.ctx, prepared, parkedRefs, checkpoint);
+    if (outputs.some((o) => o.parkedAny)) this.parkedMaybe = true;
+    const detail = this.summarize(prepared, outputs);
+    const t = performance.now();
+    await this.updateLedger(outputs);
+    PROFILE.set('ledger', (PROFILE.get('ledger') ?? 0) + performance.now() - t);
+    return { detail, redrive: outputs.flatMap((o) => o.redrive) };
+  }
+
+  /** Per row, bisecting on a database error; the checkpoint travels with the last part. `ctx` may be a transaction's (savepoints). */
+  private async runParts(ctx: TxContext, prepared: readonly Prepared[], parkedRefs: ReadonlyMap<number, { st: string; lk: string; v: string }>,
+    checkpoint: ApplyBatchOptions['checkpoint']): Promise<TxOutput[]> {
     const outputs: TxOutput[] = [];
     const go = async (part: readonly Prepared[], last: boolean): Promise<void> => {
       const refs = new Map([...parkedRefs].filter(([i]) => part.some((p) => p.index === i)));
       const input = { prepared: part, ...(checkpoint ? { checkpoint } : {}), writeCheckpoint: last, parkedRefs: refs, parkedMaybe: this.parkedMaybe };
       try {
-        outputs.push(await this.withRetry(() => runBatchTx(this.ctx, input)));
+        outputs.push(await this.withRetry(() => runBatchTx(ctx, input)));
       } catch (e) {
         if (!bisectable(e)) throw e;
         if (process.env.SIPHON_APPLY_PROFILE === '1') process.stderr.write(`bisect ${part.length}: ${(e as Error).message.slice(0, 200)}\n`);
@@ -137,7 +153,7 @@ class ApplierImpl implements SiphonApplier {
           // the culprit: quarantined whole with the engine's message; the rest of this part (already quarantined items) and the checkpoint commit
           const msg = (e as Error).message;
           const q = part.map((p): Prepared => (p.kind === 'change' ? { kind: 'quarantine', index: p.index, item: p.item, reason: 'database', messages: [msg], mapping: p.mapping } : p));
-          outputs.push(await this.withRetry(() => runBatchTx(this.ctx, { ...input, prepared: q })));
+          outputs.push(await this.withRetry(() => runBatchTx(ctx, { ...input, prepared: q })));
           return;
         }
         const mid = Math.floor(part.length / 2);
@@ -146,12 +162,7 @@ class ApplierImpl implements SiphonApplier {
       }
     };
     await go(prepared, true);
-    if (outputs.some((o) => o.parkedAny)) this.parkedMaybe = true;
-    const detail = this.summarize(prepared, outputs);
-    const t = performance.now();
-    await this.updateLedger(outputs);
-    PROFILE.set('ledger', (PROFILE.get('ledger') ?? 0) + performance.now() - t);
-    return { detail, redrive: outputs.flatMap((o) => o.redrive) };
+    return outputs;
   }
 
   private summarize(prepared: readonly Prepared[], outputs: readonly TxOutput[]): ApplyBatchDetail {
