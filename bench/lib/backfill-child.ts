@@ -8,6 +8,8 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createApplier } from '../../src/apply/index.js';
+import { PROFILE } from '../../src/apply/batch-tx.js';
+import { BULK_PROFILE } from '../../src/apply/bulk/bulk-tx.js';
 import { openDatabase } from '../../src/backends/open.js';
 import { createBackfill } from '../../src/backfill/backfill.js';
 import { DataPath } from '../../src/backfill/data-path.js';
@@ -51,4 +53,8 @@ await path.stop();
 await capture.stop();
 await applier.close();
 await Promise.all([state.close(), next.close(), legacy.close(), log.close()]);
+if (process.env.SIPHON_APPLY_PROFILE === '1') {
+  const ms = (m: Map<string, number>) => Object.fromEntries([...m].map(([k, v]) => [k, Math.round(v)]));
+  process.stderr.write(`profile (ms): ${JSON.stringify({ apply: ms(PROFILE), bulk: ms(BULK_PROFILE) })}\n`);
+}
 process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMb: hwm ? Number(hwm[1]) / 1024 : null, applySeconds })}\n`);

@@ -36,6 +36,11 @@ export interface ApplierOptions {
   readonly maxAttempts?: number;
   /** First backoff between attempts, doubled each time (default 50 ms). */
   readonly backoffMs?: number;
+  /**
+   * Smallest backfill chunk (`read` changes at one position) written by the bulk path where next has COPY (default
+   * BULK_MIN_CHANGES); `Infinity` keeps every batch per row (the tests compare both paths).
+   */
+  readonly bulkMinChanges?: number;
 }
 
 /** What happened to one item of a batch (in the order given). */
@@ -103,7 +108,7 @@ class ApplierImpl implements SiphonApplier {
     const release = await ticket;
     try {
       const t = performance.now();
-      const result = await this.run(prepared, new Map(), options.checkpoint, bulkCandidate(items, this.ctx.next.capabilities.copyIn));
+      const result = await this.run(prepared, new Map(), options.checkpoint, bulkCandidate(items, this.ctx.next.capabilities.copyIn, this.options.bulkMinChanges));
       PROFILE.set('run', (PROFILE.get('run') ?? 0) + performance.now() - t);
       await this.redrive(result.redrive);
       await this.superseded.afterBatch(prepared, result.detail.items);

@@ -33,6 +33,8 @@ export type PerRow = (ctx: TxContext, prepared: readonly Prepared[], checkpoint:
 const bisectable = (e: unknown) => (e instanceof BackendError && !e.retryable) || e instanceof ValueError;
 const str = (v: Value | undefined): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String((v as { v: unknown }).v));
 
+/** Changes written by the bulk part, and staged batches the engine refused (all their changes went per row). */
+export const BULK_STATS = { written: 0, refusedBatches: 0, perRow: 0 };
 /** Time per phase, for the bench's profile (SIPHON_APPLY_PROFILE=1). */
 export const BULK_PROFILE = new Map<string, number>();
 const mark = (k: string, t0: number) => { BULK_PROFILE.set(k, (BULK_PROFILE.get(k) ?? 0) + performance.now() - t0); return performance.now(); };
@@ -53,6 +55,7 @@ export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], c
     const moved = split.bulk.size === 0 ? new Set<number>() : await writeBulk(tx, txCtx, split, parkedMaybe, out);
     const rest = [...split.rest, ...[...moved].map((i) => split.bulk.get(i)!)].sort((a, b) => a.index - b.index);
     t = performance.now();
+    BULK_STATS.perRow += rest.length;
     if (rest.length > 0) out.push(...await perRow(txCtx, rest, checkpoint));
     else if (checkpoint) {
       const r = await tx.query(S.moveCheckpoint, [checkpoint.consumer, checkpoint.next, checkpoint.expected]);
@@ -99,10 +102,12 @@ async function writeBulk(tx: TxContext['next'], ctx: TxContext, split: BulkSplit
     if (!bisectable(e) || isRetryable(e)) throw e;
     // the engine refused a staged row: every staged change takes the per-row path, which bisects to the culprit
     for (const v of split.versions) moved.add(v.i);
+    BULK_STATS.refusedBatches++;
     mark('write', t);
     return moved;
   }
   t = mark('write', t);
+  BULK_STATS.written += expected;
   out.push(await output(tx, ctx, split, moved, parkedMaybe));
   mark('output', t);
   return moved;

@@ -50,8 +50,8 @@ export interface BulkSplit {
  * Whether a whole batch is a chunk the bulk path should take: every item a `read` (backfill, re-apply, aspire) at
  * one position, enough of them, and a next engine with COPY. A batch of captured changes never is.
  */
-export function bulkCandidate(items: readonly ApplyItem[], copyIn: boolean): boolean {
-  if (!copyIn || items.length < BULK_MIN_CHANGES) return false;
+export function bulkCandidate(items: readonly ApplyItem[], copyIn: boolean, minChanges = BULK_MIN_CHANGES): boolean {
+  if (!copyIn || items.length === 0 || items.length < minChanges) return false;
   const position = items[0]!.change.position;
   for (const it of items) {
     if (it.change.op !== 'read' || it.change.position !== position || it.origin === 'retry' || it.origin === 'capture') return false;
