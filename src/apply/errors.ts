@@ -26,14 +26,3 @@ export class ApplyRetryExhaustedError extends ApplyError {
       { attempts }, { cause, retryable: true });
   }
 }
-
-/**
- * The bulk path wrote fewer new `row_versions` lines than it checked for: another applier wrote one of these legacy
- * rows in between. Retryable: the batch runs again, and the check then sends those rows the per-row way.
- */
-export class ApplyBulkRaceError extends ApplyError {
-  constructor(expected: number, inserted: number) {
-    super('APPLY_BULK_RACE', `bulk apply expected ${expected} new row versions, wrote ${inserted}: another applier wrote some of these rows meanwhile`,
-      { expected, inserted }, { retryable: true });
-  }
-}
