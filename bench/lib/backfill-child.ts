@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createApplier } from '../../src/apply/index.js';
 import { PROFILE } from '../../src/apply/batch-tx.js';
-import { BULK_PROFILE } from '../../src/apply/bulk/bulk-tx.js';
+import { BULK_PROFILE, BULK_STATS } from '../../src/apply/bulk/bulk-tx.js';
 import { openDatabase } from '../../src/backends/open.js';
 import { createBackfill } from '../../src/backfill/backfill.js';
 import { DataPath } from '../../src/backfill/data-path.js';
@@ -42,6 +42,10 @@ const path = new DataPath({ log, applier });
 await path.start();
 const backfill = createBackfill({ tables: TABLES.map((table) => ({ table })), chunkSize: CHUNK, parallelTables: 2, pipelineDepth: 2 },
   { legacy, source: 'legacy', applier, path, settings: state });
+// peak heap next to peak RSS: tells the JavaScript live set from what V8 and the modules hold
+const peak = { heapUsed: 0, external: 0 };
+const sampler = setInterval(() => { const m = process.memoryUsage(); peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed); peak.external = Math.max(peak.external, m.external); }, 200);
+sampler.unref();
 const t0 = performance.now();
 await backfill.start();
 await backfill.finished;
@@ -55,6 +59,6 @@ await applier.close();
 await Promise.all([state.close(), next.close(), legacy.close(), log.close()]);
 if (process.env.SIPHON_APPLY_PROFILE === '1') {
   const ms = (m: Map<string, number>) => Object.fromEntries([...m].map(([k, v]) => [k, Math.round(v)]));
-  process.stderr.write(`profile (ms): ${JSON.stringify({ apply: ms(PROFILE), bulk: ms(BULK_PROFILE) })}\n`);
+  process.stderr.write(`profile (ms): ${JSON.stringify({ apply: ms(PROFILE), bulk: ms(BULK_PROFILE), bulkStats: BULK_STATS, peakHeapMb: Math.round(peak.heapUsed / 2 ** 20), peakExternalMb: Math.round(peak.external / 2 ** 20) })}\n`);
 }
 process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMb: hwm ? Number(hwm[1]) / 1024 : null, applySeconds })}\n`);

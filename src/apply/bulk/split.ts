@@ -68,23 +68,31 @@ function withSoftColumns(row: Row, set: Readonly<Record<string, unknown>> | unde
 }
 
 export function splitBulk(prepared: readonly Prepared[], tables: NextTables): BulkSplit {
-  // a legacy row or a next row named twice in the batch: its changes keep the per-row path (order, conflicts)
-  const seen = new Map<string, number>();
-  const bump = (id: string) => seen.set(id, (seen.get(id) ?? 0) + 1);
+  // a legacy row named twice in the batch, or a next row also claimed by a row that is not self-keyed: those changes
+  // keep the per-row path (order, conflicts). Self-keyed rows of distinct legacy rows cannot collide among themselves
+  // (same mapping, key text = the legacy key text), so only those two sets are needed.
+  const legacyIds = new Set<string>();
+  const twice = new Set<string>();
+  const claimedOtherwise = new Set<string>();
+  const selfKeyed = (p: Change, table: string, keyText: string) => tables.selfSource.get(table) === p.mapping.name && keyText === p.legacyKey;
+  const see = (id: string) => { if (legacyIds.has(id)) twice.add(id); else legacyIds.add(id); };
   for (const p of prepared) {
     if (p.kind !== 'change') continue;
-    bump(`l\u0000${legacyId(p.mapping.name, p.legacyKey)}`);
-    if (p.oldKey !== null) bump(`l\u0000${legacyId(p.mapping.name, p.oldKey)}`);
-    for (const r of p.rows) bump(`n\u0000${nextId(r.table, r.keyText)}`);
+    see(legacyId(p.mapping.name, p.legacyKey));
+    if (p.oldKey !== null) see(legacyId(p.mapping.name, p.oldKey));
+    for (const r of p.rows) if (!selfKeyed(p, r.table, r.keyText)) claimedOtherwise.add(nextId(r.table, r.keyText));
   }
   const signature = new Map<string, string>();
   const eligible = (p: Prepared): p is Change => {
     if (p.kind !== 'change' || p.op !== 'upsert' || p.oldKey !== null) return false;
-    if (seen.get(`l\u0000${legacyId(p.mapping.name, p.legacyKey)}`) !== 1) return false;
-    for (const r of p.rows) {
+    if (twice.size > 0 && twice.has(legacyId(p.mapping.name, p.legacyKey))) return false;
+    for (let j = 0; j < p.rows.length; j++) {
+      const r = p.rows[j]!;
       // self-keyed only: a row under another key needs a lineage line and the owner checks of the planner
-      if (tables.selfSource.get(r.table) !== p.mapping.name || r.keyText !== p.legacyKey) return false;
-      if (seen.get(`n\u0000${nextId(r.table, r.keyText)}`) !== 1) return false;
+      if (!selfKeyed(p, r.table, r.keyText)) return false;
+      // two rows of one legacy row in one table would share the key
+      for (let k = 0; k < j; k++) if (p.rows[k]!.table === r.table) return false;
+      if (claimedOtherwise.size > 0 && claimedOtherwise.has(nextId(r.table, r.keyText))) return false;
       const sig = Object.keys(r.row).join('\u0000');
       const known = signature.get(r.table);
       if (known === undefined) signature.set(r.table, sig);
