@@ -146,7 +146,9 @@ class ApplierImpl implements SiphonApplier {
     checkpoint: ApplyBatchOptions['checkpoint']): Promise<TxOutput[]> {
     const outputs: TxOutput[] = [];
     const go = async (part: readonly Prepared[], last: boolean): Promise<void> => {
-      const refs = new Map([...parkedRefs].filter(([i]) => part.some((p) => p.index === i)));
+      // a Set, not part.some() per ref: a re-drive of n parked children cost n² here (1 s of a 99k-row backfill)
+      const inPart = parkedRefs.size === 0 ? null : new Set(part.map((p) => p.index));
+      const refs = inPart === null ? new Map() : new Map([...parkedRefs].filter(([i]) => inPart.has(i)));
       const input = { prepared: part, ...(checkpoint ? { checkpoint } : {}), writeCheckpoint: last, parkedRefs: refs, parkedMaybe: this.parkedMaybe };
       try {
         outputs.push(await this.withRetry(() => runBatchTx(ctx, input)));
@@ -207,8 +209,9 @@ class ApplierImpl implements SiphonApplier {
       const prepared = items.map((it, i) => prepareItem(i, it, this.options.config, this.ctx.tables));
       const refs = new Map(rows.map((r, i) => [i, { st: r.sourceTable, lk: r.legacyKey, v: r.version }]));
       const out = await this.run(prepared, refs, undefined);
-      const done = rows.filter((_, i) => out.detail.items[i]!.outcome !== 'waiting');
-      await this.resolveWaiting(done.map((r) => ({ table: items[rows.indexOf(r)]!.change.table, key: r.legacyKey })));
+      const done: { table: string; key: string }[] = [];
+      rows.forEach((r, i) => { if (out.detail.items[i]!.outcome !== 'waiting') done.push({ table: items[i]!.change.table, key: r.legacyKey }); });
+      await this.resolveWaiting(done);
       rows = out.redrive;
     }
   }
