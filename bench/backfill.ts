@@ -6,7 +6,7 @@
  *  - the raw floor: `mariadb -B -N -q -e 'SELECT * FROM T' | psql -c '\copy T FROM STDIN'` per table, into text columns.
  * Each round copies into a fresh PostgreSQL database. Rows/s = legacy rows of the five tables / wall time.
  * Last line: one JSON object (medians; spreads and ratios alongside).
- * Knobs: BENCH_CUSTOMERS (21000 ≈ one million rows), BENCH_ROUNDS (2), BENCH_CHUNK (5000),
+ * Knobs: BENCH_CUSTOMERS (21000 ≈ one million rows), BENCH_ROUNDS (2), BENCH_CHUNK (2000),
  * SIPHON_BENCH_MY_URL (mysql://root@127.0.0.1:3306/siphon_bench_backfill), SIPHON_BENCH_PG_ADMIN (postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { execFileSync, spawn } from 'node:child_process';

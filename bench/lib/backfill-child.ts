@@ -25,7 +25,8 @@ import { nextDdl } from '../../examples/billing/next/schema.js';
 process.env.SIPHON_LOG_LEVEL ??= 'silent';
 const [legacyUrl, nextUrl, work] = process.argv.slice(2) as [string, string, string];
 const TABLES = ['CLIENT', 'CONTRAT', 'FACTURE', 'LIGNE_FACT', 'REGLEMENT'];
-const CHUNK = Number(process.env.BENCH_CHUNK ?? 5000);
+// 2000: the same rate as 5000 here with the bulk path, and a third less peak RSS (fewer chunk rows in flight)
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 2000);
 
 const legacy = await openDatabase(legacyUrl);
 await ensureWatermarkTable(legacy);
