@@ -98,6 +98,8 @@ async function siphonRound(rows: number, i: number): Promise<Round> {
     if (r.code !== 0) throw new Error(`siphon round failed (${r.code}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; seconds: number; peakRssMb: number; applySeconds: unknown };
     if (out.rows !== rows) log(`warning: siphon copied ${out.rows} rows, legacy holds ${rows}`);
+    const profile = r.stderr.split('\n').find((l) => l.startsWith('profile'));
+    if (profile) log(`siphon   round ${i} ${profile}`);
     log(`siphon   round ${i}: ${Math.round(rows / out.seconds)} rows/s, peak RSS ${out.peakRssMb.toFixed(0)} MB, time in applier ${JSON.stringify(out.applySeconds)} s of ${out.seconds.toFixed(1)} s`);
     return { rowsPerSec: rows / out.seconds, peakRssMb: out.peakRssMb };
   } finally { rmSync(work, { recursive: true, force: true }); await dropPg(name); }
