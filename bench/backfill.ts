@@ -6,7 +6,7 @@
  *  - the raw floor: `mariadb -B -N -q -e 'SELECT * FROM T' | psql -c '\copy T FROM STDIN'` per table, into text columns.
  * Each round copies into a fresh PostgreSQL database. Rows/s = legacy rows of the five tables / wall time.
  * Last line: one JSON object (medians; spreads and ratios alongside).
- * Knobs: BENCH_CUSTOMERS (21000 ≈ one million rows), BENCH_ROUNDS (2), BENCH_CHUNK (5000),
+ * Knobs: BENCH_CUSTOMERS (21000 ≈ one million rows), BENCH_ROUNDS (2), BENCH_CHUNK (2000),
  * SIPHON_BENCH_MY_URL (mysql://root@127.0.0.1:3306/siphon_bench_backfill), SIPHON_BENCH_PG_ADMIN (postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -98,6 +98,8 @@ async function siphonRound(rows: number, i: number): Promise<Round> {
     if (r.code !== 0) throw new Error(`siphon round failed (${r.code}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; seconds: number; peakRssMb: number; applySeconds: unknown };
     if (out.rows !== rows) log(`warning: siphon copied ${out.rows} rows, legacy holds ${rows}`);
+    const profile = r.stderr.split('\n').find((l) => l.startsWith('profile'));
+    if (profile) log(`siphon   round ${i} ${profile}`);
     log(`siphon   round ${i}: ${Math.round(rows / out.seconds)} rows/s, peak RSS ${out.peakRssMb.toFixed(0)} MB, time in applier ${JSON.stringify(out.applySeconds)} s of ${out.seconds.toFixed(1)} s`);
     return { rowsPerSec: rows / out.seconds, peakRssMb: out.peakRssMb };
   } finally { rmSync(work, { recursive: true, force: true }); await dropPg(name); }

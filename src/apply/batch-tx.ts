@@ -318,7 +318,8 @@ async function parkOrphans(tx: Database, tables: NextTables, states: ReadonlyMap
   }
 }
 
-async function findRedrivable(tx: Database, ctx: TxContext, writes: ReadonlyMap<string, ReadonlyMap<string, Row>>): Promise<ParkedRow[]> {
+/** Parked changes whose parent row is among `writes` (next table → next key text → row): re-driven after commit. */
+export async function findRedrivable(tx: Database, ctx: TxContext, writes: ReadonlyMap<string, ReadonlyMap<string, Row>>): Promise<ParkedRow[]> {
   const keys: { t: string; k: string }[] = [];
   for (const t of ctx.tables.byName.values()) {
     for (const fk of t.parents) {

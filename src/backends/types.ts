@@ -65,6 +65,16 @@ export interface Capabilities {
   readonly triggers: boolean;
   /** Several connections can write concurrently (SQLite: one writer). */
   readonly concurrentWriters: boolean;
+  /** `copyIn` streams rows with the engine's bulk load protocol (PostgreSQL COPY); false: it throws, use upsert. */
+  readonly copyIn: boolean;
+}
+
+/** What `copyIn` did: rows whose values cannot be written to the columns are not sent, and named here. */
+export interface CopyInResult {
+  /** Rows the engine took. */
+  readonly copied: number;
+  /** Rows refused before sending (by index in the rows given), with the reason (a ValueError / WriteValueError). */
+  readonly refused: readonly { readonly index: number; readonly error: Error }[];
 }
 
 /** What `siphon check` reports about capture on a database. */
@@ -126,6 +136,12 @@ export interface Database {
   upsert(table: string, key: readonly string[], rows: readonly Row[]): Promise<void>;
   /** Delete rows by key, in batches, in one transaction. Returns the number deleted. */
   deleteByKeys(table: string, key: readonly string[], keys: readonly (readonly Value[])[]): Promise<number>;
+
+  /**
+   * Bulk-load rows into `table` (plain INSERT semantics, no conflict handling: meant for staging tables, temporary
+   * ones included, hence the columns are given rather than introspected). Only where `capabilities.copyIn`.
+   */
+  copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[]): Promise<CopyInResult>;
 
   /** Run `fn` in a transaction; the handle it gets runs every call inside it. Commits when `fn` resolves. */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;

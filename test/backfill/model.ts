@@ -107,7 +107,7 @@ const INFO: TableInfo = {
 export function legacyDatabase(legacy: Legacy, gate: Gate, owner: number): Database {
   const unsupported = () => { throw new Error('not in the model'); };
   return {
-    dialect: 'sqlite', displayUrl: 'model', capabilities: { dialect: 'sqlite', transactionalDdl: true, logCapture: null, triggers: true, concurrentWriters: false },
+    dialect: 'sqlite', displayUrl: 'model', capabilities: { dialect: 'sqlite', transactionalDdl: true, logCapture: null, triggers: true, concurrentWriters: false, copyIn: false },
     listTables: async () => [TABLE],
     describeTable: async () => INFO,
     countRows: async () => legacy.rows.size,
@@ -119,6 +119,7 @@ export function legacyDatabase(legacy: Legacy, gate: Gate, owner: number): Datab
       for (const r of rows) legacy.watermark(r);
     }),
     deleteByKeys: unsupported,
+    copyIn: unsupported,
     transaction: unsupported,
     query: async () => [],
     execute: async () => undefined,

@@ -71,7 +71,7 @@ type Queryable = mysql.Pool | mysql.PoolConnection;
 /** MariaDB/MySQL through a mysql2 pool, text protocol, parameters inlined with the driver's escaping. */
 export class MysqlDatabase extends SqlDatabase {
   readonly dialect = 'mysql' as const;
-  readonly capabilities: Capabilities = { dialect: 'mysql', transactionalDdl: false, logCapture: 'binlog', triggers: true, concurrentWriters: true };
+  readonly capabilities: Capabilities = { dialect: 'mysql', transactionalDdl: false, logCapture: 'binlog', triggers: true, concurrentWriters: true, copyIn: false };
   protected readonly sql: SqlDialect;
   protected readonly cache: TableCache;
   private finished = false;

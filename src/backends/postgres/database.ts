@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { withPgTransaction } from './transaction.js';
-import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } from '../types.js';
+import type { Capabilities, CaptureReadiness, ColumnInfo, CopyInResult, Database, TableInfo } from '../types.js';
+import { copyRowsIn } from './copy.js';
 import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
 import { assertNever } from '../../errors.js';
@@ -69,7 +70,7 @@ type Queryable = pg.Pool | pg.PoolClient;
  */
 export class PostgresDatabase extends SqlDatabase {
   readonly dialect = 'postgres' as const;
-  readonly capabilities: Capabilities = { dialect: 'postgres', transactionalDdl: true, logCapture: 'pgoutput', triggers: true, concurrentWriters: true };
+  readonly capabilities: Capabilities = { dialect: 'postgres', transactionalDdl: true, logCapture: 'pgoutput', triggers: true, concurrentWriters: true, copyIn: true };
   protected readonly sql = DIALECT;
   protected readonly cache: TableCache;
   private finished = false;
@@ -141,6 +142,14 @@ export class PostgresDatabase extends SqlDatabase {
       const tx = new PostgresDatabase(this.shared, this.displayUrl, c);
       try { return await fn(tx); } finally { tx.finished = true; }
     });
+  }
+
+  override async copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[]): Promise<CopyInResult> {
+    if (this.finished) throw new BackendError('BACKEND_TX_FINISHED', 'this transaction handle was used after its transaction ended', {});
+    const run = async (c: pg.PoolClient) => {
+      try { return await copyRowsIn(c, table, columns, rows); } catch (e) { throw wrapDriverError(this.displayUrl, `COPY ${table}`, e); }
+    };
+    return this.client ? run(this.client) : this.inNewTransaction(run);
   }
 
   protected introspect(_s: Session, name: string): Promise<TableInfo | undefined> { return postgresDescribe(this.catalog(), this.shared.schema, name); }

@@ -1,5 +1,5 @@
 import type {
-  Capabilities, CaptureReadiness, ColumnInfo, Database, Dialect, KeysetReadOptions, SqlParam, StreamOptions, TableInfo,
+  Capabilities, CaptureReadiness, ColumnInfo, CopyInResult, Database, Dialect, KeysetReadOptions, SqlParam, StreamOptions, TableInfo,
 } from '../types.js';
 import type { Row, Value } from '../../values/value.js';
 import { keyToText } from '../../values/compare.js';
@@ -167,6 +167,11 @@ export abstract class SqlDatabase implements Database {
       }
       return n;
     });
+  }
+
+  /** Engines without a bulk load protocol (`capabilities.copyIn` false): callers use `upsert`. */
+  async copyIn(table: string, _columns: readonly ColumnInfo[], _rows: readonly Row[]): Promise<CopyInResult> {
+    throw new BackendError('BACKEND_UNSUPPORTED', `${this.dialect} has no bulk load (copyIn) in Siphon: use upsert`, { table, dialect: this.dialect });
   }
 
   query(sql: string, params: readonly SqlParam[] = []): Promise<Row[]> {

@@ -68,7 +68,7 @@ interface Shared {
  */
 export class SqliteDatabase extends SqlDatabase {
   readonly dialect = 'sqlite' as const;
-  readonly capabilities: Capabilities = { dialect: 'sqlite', transactionalDdl: true, logCapture: null, triggers: true, concurrentWriters: false };
+  readonly capabilities: Capabilities = { dialect: 'sqlite', transactionalDdl: true, logCapture: null, triggers: true, concurrentWriters: false, copyIn: false };
   protected readonly sql = DIALECT;
   protected readonly cache: TableCache;
   private finished = false;
