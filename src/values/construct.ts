@@ -15,13 +15,56 @@ export function int(v: string | number | bigint): IntValue {
     if (!Number.isSafeInteger(v)) throw new ValueError('invalid-number', `integer ${v} is not a safe integer`);
     return { t: 'int', v: String(v === 0 ? 0 : v) };
   }
+  // an integer's own canonical digits (what engines print) need no BigInt round trip
+  if (isCanonicalSafeInt(v)) return { t: 'int', v };
   const s = v.trim();
   if (!INT_RE.test(s)) throw new ValueError('invalid-number', `"${v}" is not an integer`);
   return { t: 'int', v: BigInt(s).toString() };
 }
 
+/** `0` or `-?[1-9]\d{0,14}`: the text of a safe integer exactly as `BigInt(s).toString()` writes it. */
+function isCanonicalSafeInt(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 16) return false;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 15) return false;
+  const first = s.charCodeAt(i);
+  if (first === 48) return n === 1; // '0' alone; '-0' and '007' take the general path
+  for (; i < n; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return true;
+}
+
+/**
+ * `-?digits[.digits]` (the form engines print DECIMAL in) normalised by string scanning, without the general
+ * parser's regular expressions: null for any other form. Same result as the general path (property-tested).
+ */
+function plainDecimal(v: string): string | null {
+  const n = v.length;
+  const neg = n > 0 && v.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  let dot = -1;
+  for (let j = i; j < n; j++) {
+    const c = v.charCodeAt(j);
+    if (c === 46) { if (dot >= 0 || j === i || j === n - 1) return null; dot = j; } else if (c < 48 || c > 57) return null;
+  }
+  if (i === n) return null;
+  const intEnd = dot < 0 ? n : dot;
+  while (i < intEnd - 1 && v.charCodeAt(i) === 48) i++;
+  let end = n;
+  if (dot >= 0) {
+    while (end > dot + 1 && v.charCodeAt(end - 1) === 48) end--;
+    if (end === dot + 1) end = dot;
+  }
+  if (i === (neg ? 1 : 0) && end === n) return neg && end === 2 && v.charCodeAt(1) === 48 ? '0' : v;
+  const body = v.slice(i, end);
+  if (body === '0') return '0';
+  return neg ? `-${body}` : body;
+}
+
 /** Normalise a decimal text: exact, no exponent, no leading zeros, no trailing fractional zeros, no "-0". */
 export function normalizeDecimal(text: string): string {
+  const fast = plainDecimal(text);
+  if (fast !== null) return fast;
   let s = text.trim();
   if (!DEC_RE.test(s)) throw new ValueError('invalid-number', `"${text}" is not a decimal number`);
   let neg = false;

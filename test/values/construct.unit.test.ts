@@ -28,6 +28,26 @@ describe('normalizeDecimal', () => {
   });
 });
 
+describe('fast paths (plain digits) agree with the general parser', () => {
+  // a leading blank sends the same text through the general path (it trims): both must agree on every input
+  const digits = fc.stringMatching(/^-?[0-9]{1,20}(\.[0-9]{0,8})?$/);
+  it('normalizeDecimal', () => {
+    fc.assert(fc.property(digits, (text) => {
+      let slow: string | undefined; let fast: string | undefined;
+      try { slow = normalizeDecimal(` ${text}`); } catch { slow = 'error'; }
+      try { fast = normalizeDecimal(text); } catch { fast = 'error'; }
+      expect(fast).toBe(slow);
+    }), { numRuns: 2000 });
+    for (const t of ['-0', '-0.0', '-00', '0.50', '-0.50', '000', '5.', '.5', '-12.0']) expect(normalizeDecimal(t)).toBe(normalizeDecimal(` ${t}`));
+  });
+  it('int', () => {
+    fc.assert(fc.property(fc.stringMatching(/^-?[0-9]{1,18}$/), (text) => {
+      expect(int(text)).toEqual(int(` ${text}`));
+    }), { numRuns: 2000 });
+    for (const t of ['0', '-0', '007', '-007', '999999999999999', '9999999999999999']) expect(int(t)).toEqual(int(` ${t}`));
+  });
+});
+
 describe('constructors', () => {
   it('int keeps big integers exact', () => {
     expect(int('9007199254740993')).toEqual({ t: 'int', v: '9007199254740993' });
