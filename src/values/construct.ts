@@ -3,6 +3,7 @@ import type {
   LocalTimestampValue, TimeValue,
 } from './value.js';
 import { ValueError } from './errors.js';
+import { plainDate, plainLocalText } from './fast-text.js';
 
 // Constructors that normalise their input, so that every adapter produces the same canonical text.
 
@@ -98,6 +99,7 @@ export function float(v: number): FloatValue {
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function date(v: string): DateValue {
+  if (v.length === 10 && plainDate(v)) return { t: 'date', v };
   const m = DATE_RE.exec(v);
   if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) throw new ValueError('invalid-date', `"${v}" is not a valid date (YYYY-MM-DD)`);
   return { t: 'date', v };
@@ -130,6 +132,9 @@ function fmt(ymd: [number, number, number], hms: [number, number, number], micro
 
 /** A zone-less local date-time. A zone suffix in the input is an error: use `instant` for those. */
 export function localTimestamp(v: string): LocalTimestampValue {
+  // the canonical text itself (what toPlain gives mapping code) and the plain `YYYY-MM-DD[T ]HH:MM:SS`
+  const plain = plainLocalText(v);
+  if (plain !== null) return { t: 'lts', v: plain };
   const d = parseDateTime(v);
   if (d.zone) throw new ValueError('invalid-date', `"${v}" carries a zone; a local timestamp must not`);
   return { t: 'lts', v: fmt(d.ymd, d.hms, d.micros) };

@@ -48,6 +48,27 @@ describe('fast paths (plain digits) agree with the general parser', () => {
   });
 });
 
+describe('fast paths (plain date-times) agree with the general parser', () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  const ymd = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }));
+  const hms = fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }));
+  const outcome = (f: () => unknown) => { try { return f(); } catch (e) { return e instanceof ValueError ? 'ValueError' : 'other'; } };
+  it('date: valid exactly when the calendar has that day', () => {
+    fc.assert(fc.property(ymd, ([y, m, d]) => {
+      const text = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+      const real = m >= 1 && m <= 12 && d >= 1 && new Date(Date.UTC(2000, m - 1, d)).getUTCDate() === d
+        && (m !== 2 || d < 29 || (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0);
+      expect(outcome(() => date(text))).toEqual(real ? { t: 'date', v: text } : 'ValueError');
+    }), { numRuns: 3000 });
+  });
+  it('localTimestamp', () => {
+    // a leading blank sends the same text through the general path (it trims)
+    const forms = fc.tuple(ymd, hms, fc.constantFrom('T', ' '), fc.option(fc.integer({ min: 0, max: 999999 })))
+      .map(([[y, m, d], [h, mi, se], sep, f]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${sep}${pad(h, 2)}:${pad(mi, 2)}:${pad(se, 2)}${f === null ? '' : `.${pad(f, 6)}`}`);
+    fc.assert(fc.property(forms, (text) => { expect(outcome(() => localTimestamp(text))).toEqual(outcome(() => localTimestamp(` ${text}`))); }), { numRuns: 3000 });
+  });
+});
+
 describe('constructors', () => {
   it('int keeps big integers exact', () => {
     expect(int('9007199254740993')).toEqual({ t: 'int', v: '9007199254740993' });

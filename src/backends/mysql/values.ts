@@ -7,7 +7,7 @@ import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkPrecision, checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
 import { decodeMysqlText, type DecodeTextOptions } from './charset.js';
-import { plainDate, plainDateTime } from '../sql/fast-text.js';
+import { plainDate, plainDateTime } from '../../values/fast-text.js';
 
 export type MysqlColumn = Pick<ColumnInfo, 'type' | 'nativeType' | 'charset'>;
 /** Raw value: the bytes the server sent (text protocol, character_set_results = NULL), or text from elsewhere. */

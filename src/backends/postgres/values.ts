@@ -6,7 +6,7 @@ import { jsonFromText } from '../sql/json-text.js';
 import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { checkPrecision, checkWritable, sqlDateTime } from '../sql/encode-common.js';
-import { plainDate, plainDateTime } from '../sql/fast-text.js';
+import { plainDate, plainDateTime } from '../../values/fast-text.js';
 
 /** Logical type of a PostgreSQL base type (by `pg_type.typname`; domains resolved to their base type first). */
 export function postgresLogicalType(typname: string, typtype = 'b'): LogicalType {

@@ -23,11 +23,32 @@ export function plainDate(s: string): boolean {
   return d <= (m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
 }
 
+/** `HH:MM:SS` at `at` with an hour 00-23, minutes and seconds 00-59. */
+function plainClock(s: string, at: number): boolean {
+  if (s.charCodeAt(at + 2) !== 58 || s.charCodeAt(at + 5) !== 58) return false;
+  const h = twoDigits(s, at), mi = twoDigits(s, at + 3), se = twoDigits(s, at + 6);
+  return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59;
+}
+
 /** `YYYY-MM-DD HH:MM:SS` (the server's DATETIME/TIMESTAMP text without fraction) → canonical local text, or null. */
 export function plainDateTime(s: string): string | null {
-  if (s.length !== 19 || !plainDate(s) || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
-  const h = twoDigits(s, 11), mi = twoDigits(s, 14), se = twoDigits(s, 17);
-  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return null;
+  if (s.length !== 19 || s.charCodeAt(10) !== 32 || !plainDate(s) || !plainClock(s, 11)) return null;
+  return `${s.slice(0, 10)}T${s.slice(11)}.000000`;
+}
+
+/**
+ * A local date-time already canonical (`YYYY-MM-DDTHH:MM:SS.ffffff`, returned as is) or plain without fraction
+ * (`YYYY-MM-DD[T ]HH:MM:SS`, given six zero digits); null for any other form.
+ */
+export function plainLocalText(s: string): string | null {
+  if (s.length === 26) {
+    if (s.charCodeAt(10) !== 84 || s.charCodeAt(19) !== 46 || !plainDate(s) || !plainClock(s, 11)) return null;
+    for (let i = 20; i < 26; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return null; }
+    return s;
+  }
+  if (s.length !== 19) return null;
+  const sep = s.charCodeAt(10);
+  if ((sep !== 84 && sep !== 32) || !plainDate(s) || !plainClock(s, 11)) return null;
   return `${s.slice(0, 10)}T${s.slice(11)}.000000`;
 }
 
