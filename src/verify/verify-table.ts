@@ -76,9 +76,8 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
     // the read of the next chunk runs while this one is mapped and compared (one chunk ahead: memory stays bounded)
     const read = async (after: readonly Value[] | null) => {
       await o.throttle.admit(chunk, o.signal);
-      const t0 = Date.now();
-      const rows = await plan.legacy.page(after, chunk);
-      o.throttle.observe(Date.now() - t0);
+      const rows = await plan.legacy.page(after, chunk, (n) => o.throttle.admit(n, o.signal));
+      o.throttle.observe(plan.legacy.lastPageMs);
       return rows;
     };
     let ahead = read(null);
