@@ -6,7 +6,7 @@ import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { WriteValueError } from '../errors.js';
 import { checkPrecision, checkWritable, decodeUtf8, hex, sqlDateTime } from '../sql/encode-common.js';
-import { decodeMysqlText, type DecodeTextOptions } from './charset.js';
+import { decodeMysqlLatin1Bytes, decodeMysqlText, type DecodeTextOptions } from './charset.js';
 import { plainDate, plainDateTime } from '../../values/fast-text.js';
 
 export type MysqlColumn = Pick<ColumnInfo, 'type' | 'nativeType' | 'charset'>;
@@ -99,7 +99,7 @@ export function mysqlDecoder(column: MysqlColumn, options: DecodeTextOptions = {
       // ASCII bytes read the same in these character sets (UTF-16/32 and the multi-byte Asian sets excepted)
       const asciiSafe = cs === 'utf8mb4' || cs === 'utf8' || cs === 'utf8mb3' || cs === 'latin1' || cs === 'ascii' || cs === 'binary';
       if (!asciiSafe || column.type === 'json') return slow;
-      return (s) => (s === null || s === undefined ? null : asciiText(s) ? s : slow(s));
+      return (s) => (s === null || s === undefined ? null : asciiText(s) ? s : decodeMysqlLatin1Bytes(s, column.charset, options));
     }
     case 'date': return (s) => {
       if (s === null || s === undefined) return null;
