@@ -4,10 +4,12 @@
  * Rows compared per second by `siphon verify` on the billing system (default 20,300 customers ≈ 1 M legacy rows),
  * MariaDB legacy vs PostgreSQL next, against the floor of the same run: a plain streaming read of both sides with the
  * same keyset pages, without mapping or comparing. Rounds alternate floor / verify; medians, spread and the ratio are
- * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb).
+ * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb, and the same rates
+ * per second of this process's CPU time with the load average, which tell a busy shared machine apart).
  * The databases are kept between runs (siphon_bench_verify_*) and rebuilt with --fresh or when their size differs.
  * Next is filled by the test fixture `seedNextFromLegacy` (the mapping, no apply): what is measured is verify.
  */
+import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase } from '../src/backends/open.js';
@@ -18,6 +20,7 @@ import { billingEntities, billingTables } from '../examples/billing/mapping/tabl
 import { resolveConfig } from '../src/config/resolve.js';
 import { runVerify } from '../src/verify/run-verify.js';
 import { planTable } from '../src/verify/table-plan.js';
+import { DEFAULT_CHUNK } from '../src/verify/verify-table.js';
 import { MY_ADMIN_URL, PG_ADMIN_URL } from '../test/support/services.js';
 import { median } from './lib/tools.js';
 import type { Row, Value } from '../src/values/index.js';
@@ -28,7 +31,7 @@ const arg = (name: string, dflt: number): number => {
 };
 const CUSTOMERS = arg('customers', 20_300);
 const ROUNDS = arg('rounds', 3);
-const CHUNK = arg('chunk', 5000);
+const CHUNK = arg('chunk', DEFAULT_CHUNK);
 const FRESH = process.argv.includes('--fresh');
 const LEGACY_DB = 'siphon_bench_verify_legacy';
 const NEXT_DB = 'siphon_bench_verify_next';
@@ -110,13 +113,20 @@ async function main(): Promise<void> {
   const legacy = await openDatabase(legacyUrl);
   const next = await openDatabase(nextUrl);
   const rates: { floor: number[]; verify: number[] } = { floor: [], verify: [] };
+  // rows per second of this process's CPU time: what the figures would be without the other processes of a shared machine
+  const cpuRates: { floor: number[]; verify: number[] } = { floor: [], verify: [] };
+  const loads: number[] = [];
   let rowsCompared = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of ['floor', 'verify'] as const) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const rows = kind === 'floor' ? await floor(legacy, next) : await verify(legacy, next);
       const s = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(c0);
       rates[kind].push(rows / s);
+      cpuRates[kind].push(rows / ((cpu.user + cpu.system) / 1e6));
+      loads.push(os.loadavg()[0]!);
       if (kind === 'verify') rowsCompared = rows;
       process.stderr.write(`round ${round} ${kind.padEnd(6)} ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rows / s)} rows/s\n`);
     }
@@ -132,6 +142,8 @@ async function main(): Promise<void> {
     rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK,
     verifyRowsPerSec: Math.round(v), floorRowsPerSec: Math.round(f), ratioVsFloor: Number((v / f).toFixed(3)),
     ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
+    verifyRowsPerCpuSec: Math.round(median(cpuRates.verify)), floorRowsPerCpuSec: Math.round(median(cpuRates.floor)),
+    loadAvg1m: Number(median(loads).toFixed(1)),
     peakRssMb: Math.round(peakRss / 1048576),
   }));
 }

@@ -30,8 +30,13 @@ export function diffRows(a: Row, b: Row): string[] {
 
 function cmpDigits(a: string, b: string): number {
   // compare two normalised decimal strings numerically
-  const na = a.startsWith('-'), nb = b.startsWith('-');
+  const na = a.charCodeAt(0) === 45, nb = b.charCodeAt(0) === 45;
   if (na !== nb) return na ? -1 : 1;
+  if (a.indexOf('.') < 0 && b.indexOf('.') < 0) {
+    // integers (the common key): more digits is further from zero, same length compares as text; no splitting
+    if (a.length !== b.length) return (na ? -1 : 1) * (a.length - b.length < 0 ? -1 : 1);
+    return a === b ? 0 : (na ? -1 : 1) * (a < b ? -1 : 1);
+  }
   const sign = na ? -1 : 1;
   const [ai = '', af = ''] = (na ? a.slice(1) : a).split('.');
   const [bi = '', bf = ''] = (nb ? b.slice(1) : b).split('.');

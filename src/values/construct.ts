@@ -3,6 +3,7 @@ import type {
   LocalTimestampValue, TimeValue,
 } from './value.js';
 import { ValueError } from './errors.js';
+import { plainDate, plainLocalText } from './fast-text.js';
 
 // Constructors that normalise their input, so that every adapter produces the same canonical text.
 
@@ -25,9 +26,38 @@ export function int(v: string | number | bigint): IntValue {
   return { t: 'int', v: BigInt(s).toString() };
 }
 
+/**
+ * `-?digits[.digits]` (the form engines print DECIMAL in) normalised by string scanning, without the general
+ * parser's regular expressions: null for any other form. Same result as the general path (property-tested).
+ */
+function plainDecimal(v: string): string | null {
+  const n = v.length;
+  const neg = n > 0 && v.charCodeAt(0) === 45;
+  let i = neg ? 1 : 0;
+  let dot = -1;
+  for (let j = i; j < n; j++) {
+    const c = v.charCodeAt(j);
+    if (c === 46) { if (dot >= 0 || j === i || j === n - 1) return null; dot = j; } else if (c < 48 || c > 57) return null;
+  }
+  if (i === n) return null;
+  const intEnd = dot < 0 ? n : dot;
+  while (i < intEnd - 1 && v.charCodeAt(i) === 48) i++;
+  let end = n;
+  if (dot >= 0) {
+    while (end > dot + 1 && v.charCodeAt(end - 1) === 48) end--;
+    if (end === dot + 1) end = dot;
+  }
+  if (i === (neg ? 1 : 0) && end === n) return neg && end === 2 && v.charCodeAt(1) === 48 ? '0' : v;
+  const body = v.slice(i, end);
+  if (body === '0') return '0';
+  return neg ? `-${body}` : body;
+}
+
 /** Normalise a decimal text: exact, no exponent, no leading zeros, no trailing fractional zeros, no "-0". */
 export function normalizeDecimal(text: string): string {
   if (CANONICAL_DEC_RE.test(text) && text !== '-0') return text;
+  const fast = plainDecimal(text);
+  if (fast !== null) return fast;
   let s = text.trim();
   if (!DEC_RE.test(s)) throw new ValueError('invalid-number', `"${text}" is not a decimal number`);
   let neg = false;
@@ -61,6 +91,7 @@ export function float(v: number): FloatValue {
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function date(v: string): DateValue {
+  if (v.length === 10 && plainDate(v)) return { t: 'date', v };
   const m = DATE_RE.exec(v);
   if (!m || !validYmd(+m[1]!, +m[2]!, +m[3]!)) throw new ValueError('invalid-date', `"${v}" is not a valid date (YYYY-MM-DD)`);
   return { t: 'date', v };
@@ -93,6 +124,9 @@ function fmt(ymd: [number, number, number], hms: [number, number, number], micro
 
 /** A zone-less local date-time. A zone suffix in the input is an error: use `instant` for those. */
 export function localTimestamp(v: string): LocalTimestampValue {
+  // the canonical text itself (what toPlain gives mapping code) and the plain `YYYY-MM-DD[T ]HH:MM:SS`
+  const plain = plainLocalText(v);
+  if (plain !== null) return { t: 'lts', v: plain };
   const d = parseDateTime(v);
   if (d.zone) throw new ValueError('invalid-date', `"${v}" carries a zone; a local timestamp must not`);
   return { t: 'lts', v: fmt(d.ymd, d.hms, d.micros) };

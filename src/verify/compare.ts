@@ -25,6 +25,15 @@ export function compareColumns(expected: Row, actual: Row, columns: readonly str
   return out;
 }
 
+/** Whether every column of `expected` holds the same canonical value in `actual` (no allocation: the hot path). */
+export function columnsEqual(expected: Row, actual: Row, columns: readonly string[]): boolean {
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    if (!valueEquals(expected[c] ?? null, actual[c] ?? null)) return false;
+  }
+  return true;
+}
+
 export function displayKey(names: readonly string[], values: readonly Value[]): Record<string, DisplayValue> {
   const out: Record<string, DisplayValue> = {};
   names.forEach((n, i) => { out[n] = displayValue(values[i] ?? null); });

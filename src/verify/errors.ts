@@ -27,3 +27,13 @@ export function describeFailure(e: unknown): string {
   const msg = typeof err?.message === 'string' ? err.message : String(e);
   return `${code}${msg.split('\n')[0]!.slice(0, 300)}`;
 }
+
+/**
+ * A side gave its keys out of code-point order (`compareKeys`): the merge join cannot trust it. Either a row moved
+ * under the pass or the engine's order for that key is not code-point order; the table is inconclusive.
+ */
+export class VerifyOrderError extends VerifyError {
+  constructor(readonly side: 'legacy' | 'next', key: string, after: string) {
+    super('VERIFY_ORDER', `${side} keys out of code-point order: ${key} came after ${after}`, { side, key, after });
+  }
+}

@@ -1,4 +1,4 @@
-import type { TableInfo } from '../backends/types.js';
+import type { ColumnInfo, TableInfo } from '../backends/types.js';
 import { mapRow, type MapFailure } from '../config/map-row.js';
 import type { ResolvedTable } from '../config/types.js';
 import { fromPlain, rowToPlain } from '../values/plain.js';
@@ -23,45 +23,76 @@ export interface NextTarget {
   readonly key: readonly string[];
 }
 
+/** A next table's columns as the expecter walks them, decided once per table rather than once per row. */
+interface TargetColumns {
+  readonly target: NextTarget;
+  readonly columns: readonly { readonly name: string; readonly type: ColumnInfo['type']; readonly nativeType: string; readonly isKey: boolean }[];
+  readonly names: ReadonlySet<string>;
+  /** The column list when the mapping gives every column (the common case): shared by every such row. */
+  readonly all: readonly string[];
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
  * The same cleaning and `to()` apply uses (`mapRow`), then each value converted for its next column (`fromPlain`,
  * strict): what next must hold for this legacy row. A value that does not fit its column is a mapping failure,
  * exactly as apply would quarantine it.
  */
 export class Expecter {
+  private readonly byTable = new Map<string, TargetColumns>();
+  private readonly ctx: { timezone?: string };
+
   constructor(
     private readonly table: ResolvedTable,
     private readonly targets: ReadonlyMap<string, NextTarget>,
-    private readonly timezone: string | undefined,
-  ) {}
+    timezone: string | undefined,
+  ) {
+    this.ctx = timezone ? { timezone } : {};
+    for (const [name, target] of targets) {
+      const columns = target.info.columns.map((c) => ({ name: c.name, type: c.type, nativeType: c.nativeType, isKey: target.key.includes(c.name) }));
+      this.byTable.set(name, { target, columns, names: new Set(columns.map((c) => c.name)), all: columns.map((c) => c.name) });
+    }
+  }
 
   expect(legacy: Row): Expectation {
-    const r = mapRow(this.table, rowToPlain(legacy), this.timezone ? { timezone: this.timezone } : {});
+    const r = mapRow(this.table, rowToPlain(legacy), this.ctx);
     if (!r.ok) return { ok: false, failures: r.failures };
     const rows: ExpectedRow[] = [];
-    const failures: MapFailure[] = [];
-    for (const [nextTable, plains] of Object.entries(r.rows)) {
-      const target = this.targets.get(nextTable);
-      if (!target) { failures.push({ stage: 'write', reason: `to() gave rows for ${nextTable}, which is not a table of next` }); continue; }
+    let failures: MapFailure[] | undefined;
+    for (const nextTable in r.rows) {
+      const plains = r.rows[nextTable]!;
+      const t = this.byTable.get(nextTable);
+      if (!t) { (failures ??= []).push({ stage: 'write', reason: `to() gave rows for ${nextTable}, which is not a table of next` }); continue; }
       for (const plain of plains) {
         const row: Row = {};
-        const columns: string[] = [];
-        for (const c of target.info.columns) {
-          const given = Object.prototype.hasOwnProperty.call(plain, c.name) && plain[c.name] !== undefined;
-          if (!given && !target.key.includes(c.name)) continue;
-          try { row[c.name] = fromPlain(given ? plain[c.name] : null, c.type); } catch (e) {
-            if (!(e instanceof ValueError)) throw e;
-            failures.push({ stage: 'write', reason: `write ${nextTable}.${c.name}: ${e.reason} for ${c.type} column (${c.nativeType})` });
+        let columns: string[] | undefined; // built only when the mapping leaves a column out
+        let given = 0;
+        for (let i = 0; i < t.columns.length; i++) {
+          const c = t.columns[i]!;
+          const v = plain[c.name];
+          const has = v !== undefined && hasOwn.call(plain, c.name);
+          if (has) given++;
+          if (!has && !c.isKey) {
+            columns ??= t.all.slice(0, i);
+            continue;
           }
-          columns.push(c.name);
+          try { row[c.name] = fromPlain(has ? v : null, c.type); } catch (e) {
+            if (!(e instanceof ValueError)) throw e;
+            (failures ??= []).push({ stage: 'write', reason: `write ${nextTable}.${c.name}: ${e.reason} for ${c.type} column (${c.nativeType})` });
+          }
+          columns?.push(c.name);
         }
-        if (Object.keys(plain).length > columns.length) for (const name of Object.keys(plain)) {
-          if (!columns.includes(name) && !target.info.columns.some((c) => c.name === name)) failures.push({ stage: 'write', reason: `write ${nextTable}.${name}: no such column in next table ${nextTable}` });
+        // a key the mapping gave that next does not have: only looked for when the own keys outnumber the columns
+        let own = 0;
+        for (const k in plain) if (hasOwn.call(plain, k)) own++;
+        if (own > given) for (const name of Object.keys(plain)) {
+          if (!t.names.has(name)) (failures ??= []).push({ stage: 'write', reason: `write ${nextTable}.${name}: no such column in next table ${nextTable}` });
         }
-        rows.push({ nextTable, key: target.key.map((k) => row[k] ?? null), row, columns });
+        rows.push({ nextTable, key: t.target.key.map((k) => row[k] ?? null), row, columns: columns ?? t.all });
       }
     }
-    if (failures.length > 0) return { ok: false, failures };
+    if (failures) return { ok: false, failures };
     return { ok: true, entityKey: r.entityKey, rows };
   }
 }

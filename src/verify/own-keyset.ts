@@ -1,5 +1,11 @@
 import type { ColumnInfo, Database, SqlParam, TableInfo } from '../backends/types.js';
 import type { Row, Value } from '../values/index.js';
+import { compareKeys } from '../values/index.js';
+
+/** How keyset pages are ordered (see `OwnKeyset.order`). */
+export type KeyOrder = 'index' | 'codepoint';
+/** Waits until `rows` more rows may be read (the verifier's throttle). */
+export type Admit = (rows: number) => Promise<void>;
 
 /**
  * The verifier's OWN enumeration of a table: its own keyset SQL, its own COUNT(*), its own key lookups. It shares
@@ -16,6 +22,23 @@ export class OwnKeyset {
   private readonly keyCols: readonly ColumnInfo[];
   private readonly select: string;
   private readonly notNull: string;
+  /**
+   * How `page` orders: `codepoint` through the code-point expressions (always right, but no index serves them on a
+   * text key in another collation: each page is then a scan and a sort of the table), or `index` through the plain
+   * columns, when their own order is code-point order for this table's keys. Decided on the first page.
+   */
+  private order: Promise<KeyOrder> | undefined;
+  /**
+   * The key columns are the primary key or a unique key: no two rows hold keys equal under the column's collation
+   * (with 'a' and 'A' equal in a case-insensitive one, a bound `> 'A'` would skip 'a'). Index order needs it.
+   */
+  private readonly uniqueIndex: boolean;
+  /** How long the last page's statement took (ms), the order probe apart: what the throttle judges legacy by. */
+  lastPageMs = 0;
+  /** The order the last enumeration chose (for reports and tests). */
+  orderUsed: KeyOrder | undefined;
+  /** Keys read per statement by the order probe. */
+  probePageSize = 20_000;
 
   constructor(private readonly db: Database, info: TableInfo, key: readonly string[]) {
     this.table = db.quoteIdent(info.name);
@@ -27,10 +50,66 @@ export class OwnKeyset {
     this.select = `SELECT ${info.columns.map((c) => db.quoteIdent(c.name)).join(', ')} FROM ${this.table}`;
     const nullable = this.keyCols.filter((c) => c.nullable);
     this.notNull = nullable.map((c) => `${db.quoteIdent(c.name)} IS NOT NULL`).join(' AND ');
+    const same = (cols: readonly string[]) => cols.length === key.length && cols.every((c) => key.includes(c));
+    this.uniqueIndex = same(info.primaryKey) || info.uniqueKeys.some(same);
   }
 
   private textual(c: ColumnInfo): boolean {
     return c.type === 'text' || c.type === 'unknown';
+  }
+
+  /** Whether the column's own collation is known to sort by code point (its index then serves keyset pages). */
+  private codePointCollation(c: ColumnInfo): boolean {
+    if (!this.textual(c)) return true;
+    const coll = c.collation ?? '';
+    switch (this.db.dialect) {
+      // NO PAD binary UTF-8: byte order of UTF-8 is code-point order ('a' and 'a ' stay apart)
+      case 'mysql': return /^utf8(mb[34])?_(nopad_bin|0900_bin)$/i.test(coll) && /^utf8/i.test(c.charset ?? '');
+      // C and POSIX compare bytes; glibc's C.UTF-8 sorts by code point
+      case 'postgres': return /^(C|POSIX|C\.UTF-?8|ucs_basic)$/i.test(coll);
+      case 'sqlite': return false; // keeps COLLATE BINARY, which its default indexes serve
+    }
+  }
+
+  /**
+   * The order of `page`: `index` when every key column's collation sorts by code point; otherwise a probe reads
+   * the keys alone in the index's order and checks them with `compareKeys`: when the existing keys already come in
+   * code-point order (the usual case: codes of digits and capitals), the index order is used, with each page's
+   * order checked again by the merge join (a key written meanwhile that breaks it makes the pass inconclusive).
+   * Any key out of order, and the code-point expressions are used.
+   */
+  private chooseOrder(admit?: Admit): Promise<KeyOrder> {
+    if (!this.order) {
+      this.order = (async (): Promise<KeyOrder> => {
+        if (this.db.dialect === 'sqlite') return 'codepoint';
+        // a code-point collation compares equal only equal bytes: no unique index needed
+        if (this.keyCols.every((c) => this.codePointCollation(c))) return 'index';
+        if (!this.uniqueIndex) return 'codepoint';
+        return (await this.indexOrderIsCodePoint(admit)) ? 'index' : 'codepoint';
+      })().then((o) => (this.orderUsed = o));
+      this.order.catch(() => { this.order = undefined; }); // a failed probe is retried by the next first page
+    }
+    return this.order;
+  }
+
+  /** Reads every non-NULL key in the index's order, in pages: true when they come in `compareKeys` order. */
+  private async indexOrderIsCodePoint(admit?: Admit): Promise<boolean> {
+    const cols = this.keyCols.map((c) => this.db.quoteIdent(c.name));
+    let after: Value[] | null = null;
+    for (;;) {
+      await admit?.(this.probePageSize); // throttled like the pages: legacy is spared the probe's reads too
+      const where: string[] = this.notNull ? [this.notNull] : [];
+      let params: SqlParam[] = [];
+      if (after) { const a = this.after(after, 'index'); where.push(a.sql); params = a.params; }
+      const rows = await this.db.query(`SELECT ${cols.join(', ')} FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${cols.join(', ')} LIMIT ${this.probePageSize}`, params);
+      for (const r of rows) {
+        const k = this.keyCols.map((c) => r[c.name] ?? null);
+        if (k.some((v) => v !== null && typeof v === 'object' && v.t === 'invalid')) return false; // no plain bound for it
+        if (after && compareKeys(k, after) <= 0) return false;
+        after = k;
+      }
+      if (rows.length < this.probePageSize) return true;
+    }
   }
 
   /** The expression that sorts and compares a key column in code-point order. */
@@ -51,31 +130,43 @@ export class OwnKeyset {
     return v;
   }
 
-  private after(after: readonly Value[]): { sql: string; params: SqlParam[] } {
-    const exprs = this.keyCols.map((c) => this.orderExpr(c));
+  /** The expression a page sorts and bounds a key column by, in the given order. */
+  private pageExpr(c: ColumnInfo, order: KeyOrder): string {
+    return order === 'index' ? this.db.quoteIdent(c.name) : this.orderExpr(c);
+  }
+
+  private after(after: readonly Value[], order: KeyOrder = 'codepoint'): { sql: string; params: SqlParam[] } {
+    const exprs = this.keyCols.map((c) => this.pageExpr(c, order));
+    const param = (c: ColumnInfo, v: Value): SqlParam => (order === 'index' ? v : this.param(c, v));
     if (this.db.dialect === 'postgres' && exprs.length > 1) {
       // row values: PostgreSQL turns them into one index range
-      return { sql: `(${exprs.join(', ')}) > (${exprs.map(() => '?').join(', ')})`, params: this.keyCols.map((c, i) => this.param(c, after[i] ?? null)) };
+      return { sql: `(${exprs.join(', ')}) > (${exprs.map(() => '?').join(', ')})`, params: this.keyCols.map((c, i) => param(c, after[i] ?? null)) };
     }
     const ors: string[] = [];
     const params: SqlParam[] = [];
     for (let i = 0; i < exprs.length; i++) {
       const ands: string[] = [];
-      for (let j = 0; j < i; j++) { ands.push(`${exprs[j]} = ?`); params.push(this.param(this.keyCols[j]!, after[j] ?? null)); }
-      ands.push(`${exprs[i]} > ?`); params.push(this.param(this.keyCols[i]!, after[i] ?? null));
+      for (let j = 0; j < i; j++) { ands.push(`${exprs[j]} = ?`); params.push(param(this.keyCols[j]!, after[j] ?? null)); }
+      ands.push(`${exprs[i]} > ?`); params.push(param(this.keyCols[i]!, after[i] ?? null));
       ors.push(ands.length === 1 ? ands[0]! : `(${ands.join(' AND ')})`);
     }
     return { sql: ors.length === 1 ? ors[0]! : `(${ors.join(' OR ')})`, params };
   }
 
   /** Up to `limit` rows with a non-NULL key greater than `after` (null: from the very first key), in key order. */
-  async page(after: readonly Value[] | null, limit: number): Promise<Row[]> {
+  async page(after: readonly Value[] | null, limit: number, admit?: Admit): Promise<Row[]> {
+    // the order is chosen by the first page of an enumeration; a page that comes first with a bound takes code points
+    if (after === null) this.order = undefined; // each enumeration looks again: keys change between passes
+    const mode: KeyOrder = after === null || this.order ? await this.chooseOrder(admit) : 'codepoint';
     const where: string[] = [];
     let params: SqlParam[] = [];
     if (this.notNull) where.push(this.notNull);
-    if (after) { const a = this.after(after); where.push(a.sql); params = a.params; }
-    const order = this.keyCols.map((c) => this.orderExpr(c)).join(', ');
-    return this.db.query(`${this.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(limit))}`, params);
+    if (after) { const a = this.after(after, mode); where.push(a.sql); params = a.params; }
+    const order = this.keyCols.map((c) => this.pageExpr(c, mode)).join(', ');
+    const t0 = Date.now();
+    try {
+      return await this.db.query(`${this.select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(limit))}`, params);
+    } finally { this.lastPageMs = Date.now() - t0; }
   }
 
   /** The greatest key below `key` (null when `key` is the first): the exclusive lower bound of a range ending at it. */

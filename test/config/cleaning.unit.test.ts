@@ -129,6 +129,11 @@ describe('parseDecimal', () => {
     expect(parseDecimalText('1.234', ',')).toBe('1234');
     expect(parseDecimalText('1.234', 'auto')).toBe('1.234');
   });
+  it('plain digits take a shortcut that gives what the full rules give (a leading blank forces the full rules)', () => {
+    fc.assert(fc.property(fc.stringMatching(/^-?[0-9]{1,15}(\.[0-9]{1,6})?$/), fc.constantFrom<',' | '.' | 'auto'>('auto', '.', ','), (text, sep) => {
+      expect(parseDecimalText(text, sep)).toBe(parseDecimalText(` ${text}`, sep));
+    }), { numRuns: 2000 });
+  });
   it('as a step: numbers to exact text, NULL kept, unparseable text is an error', () => {
     expect(run(parseDecimal('M'), { M: '1 234,50' })).toEqual({ M: '1234.5' });
     expect(run(parseDecimal('M'), { M: 12.5 })).toEqual({ M: '12.5' });

@@ -28,6 +28,47 @@ describe('normalizeDecimal', () => {
   });
 });
 
+describe('fast paths (plain digits) agree with the general parser', () => {
+  // a leading blank sends the same text through the general path (it trims): both must agree on every input
+  const digits = fc.stringMatching(/^-?[0-9]{1,20}(\.[0-9]{0,8})?$/);
+  it('normalizeDecimal', () => {
+    fc.assert(fc.property(digits, (text) => {
+      let slow: string | undefined; let fast: string | undefined;
+      try { slow = normalizeDecimal(` ${text}`); } catch { slow = 'error'; }
+      try { fast = normalizeDecimal(text); } catch { fast = 'error'; }
+      expect(fast).toBe(slow);
+    }), { numRuns: 2000 });
+    for (const t of ['-0', '-0.0', '-00', '0.50', '-0.50', '000', '5.', '.5', '-12.0']) expect(normalizeDecimal(t)).toBe(normalizeDecimal(` ${t}`));
+  });
+  it('int', () => {
+    fc.assert(fc.property(fc.stringMatching(/^-?[0-9]{1,18}$/), (text) => {
+      expect(int(text)).toEqual(int(` ${text}`));
+    }), { numRuns: 2000 });
+    for (const t of ['0', '-0', '007', '-007', '999999999999999', '9999999999999999']) expect(int(t)).toEqual(int(` ${t}`));
+  });
+});
+
+describe('fast paths (plain date-times) agree with the general parser', () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  const ymd = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }));
+  const hms = fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }));
+  const outcome = (f: () => unknown) => { try { return f(); } catch (e) { return e instanceof ValueError ? 'ValueError' : 'other'; } };
+  it('date: valid exactly when the calendar has that day', () => {
+    fc.assert(fc.property(ymd, ([y, m, d]) => {
+      const text = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+      const real = m >= 1 && m <= 12 && d >= 1 && new Date(Date.UTC(2000, m - 1, d)).getUTCDate() === d
+        && (m !== 2 || d < 29 || (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0);
+      expect(outcome(() => date(text))).toEqual(real ? { t: 'date', v: text } : 'ValueError');
+    }), { numRuns: 3000 });
+  });
+  it('localTimestamp', () => {
+    // a leading blank sends the same text through the general path (it trims)
+    const forms = fc.tuple(ymd, hms, fc.constantFrom('T', ' '), fc.option(fc.integer({ min: 0, max: 999999 })))
+      .map(([[y, m, d], [h, mi, se], sep, f]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${sep}${pad(h, 2)}:${pad(mi, 2)}:${pad(se, 2)}${f === null ? '' : `.${pad(f, 6)}`}`);
+    fc.assert(fc.property(forms, (text) => { expect(outcome(() => localTimestamp(text))).toEqual(outcome(() => localTimestamp(` ${text}`))); }), { numRuns: 3000 });
+  });
+});
+
 describe('constructors', () => {
   it('int keeps big integers exact', () => {
     expect(int('9007199254740993')).toEqual({ t: 'int', v: '9007199254740993' });

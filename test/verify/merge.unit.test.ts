@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { int, compareKeys, keyToText, type Row, type Value } from '../../src/values/index.js';
 import { drain, mergeWith, NextCursor } from '../../src/verify/next-cursor.js';
 import type { OwnKeyset } from '../../src/verify/own-keyset.js';
+import { VerifyOrderError } from '../../src/verify/errors.js';
 
 /** An in-memory keyset over sorted rows: the page contract of OwnKeyset (key > after, in key order, limit). */
 function memoryKeyset(rows: readonly Row[]): OwnKeyset {
@@ -26,8 +27,10 @@ describe('merge join of expected rows with next rows', () => {
         const present: string[] = [], missing: string[] = [], extras: Row[] = [];
         for (let i = 0; i < expected.length; i += chunk) {
           const part = expected.slice(i, i + chunk);
-          const out = await mergeWith(part, cursor, extras);
-          out.forEach((o, j) => (o.kind === 'present' ? present : missing).push(keyToText(part[j]!)));
+          await mergeWith(part, cursor, extras, (j, actual) => {
+            if (actual) expect(keyToText([actual.id!])).toBe(keyToText(part[j]!));
+            (actual ? present : missing).push(keyToText(part[j]!));
+          });
         }
         await drain(cursor, extras, Number.MAX_SAFE_INTEGER);
         const e = new Set(expectedIds), n = new Set(nextIds);
@@ -38,5 +41,14 @@ describe('merge join of expected rows with next rows', () => {
         expect(cursor.read).toBe(nextIds.length);
       },
     ), { numRuns: 300 });
+  });
+
+  it('refuses next keys out of code-point order inside a page (the merge join would miss rows silently)', async () => {
+    const rows = [1, 3, 2, 4].map((id) => ({ id: int(id) }) as Row);
+    const unordered = { page: async (after: readonly Value[] | null) => (after === null ? rows : []) } as unknown as OwnKeyset;
+    const cursor = new NextCursor(unordered, ['id'], 10);
+    const seen: string[] = [];
+    await expect(mergeWith([[int(1)], [int(2)], [int(3)]], cursor, [], (j) => { seen.push(String(j)); })).rejects.toBeInstanceOf(VerifyOrderError);
+    expect(seen).toEqual([]);
   });
 });

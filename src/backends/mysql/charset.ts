@@ -13,9 +13,57 @@ const CP1252_80_9F = [
 
 /** MariaDB latin1 (cp1252) bytes → text. Every byte has a character: this never fails. */
 export function decodeCp1252(buf: Uint8Array): string {
-  let out = '';
-  for (const b of buf) out += String.fromCharCode(b >= 0x80 && b <= 0x9f ? CP1252_80_9F[b - 0x80]! : b);
+  return cp1252FromLatin1(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1'));
+}
+
+/**
+ * Bytes held as a latin1 string (one char per byte) → their cp1252 text: the same chars but 0x80-0x9F, which
+ * cp1252 maps elsewhere (most values have none of them: returned as they are).
+ */
+export function cp1252FromLatin1(s: string): string {
+  let i = 0;
+  for (; i < s.length; i++) { const c = s.charCodeAt(i); if (c >= 0x80 && c <= 0x9f) break; }
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c >= 0x80 && c <= 0x9f ? String.fromCharCode(CP1252_80_9F[c - 0x80]!) : s[i]!;
+  }
   return out;
+}
+
+/**
+ * Whether bytes are well-formed UTF-8 (the WHATWG decoder's rules: no overlongs, no surrogates, nothing above
+ * U+10FFFF), read through `at` so that a Buffer and a latin1 string of bytes share it. No exception is thrown:
+ * a failing TextDecoder costs far more than a scan.
+ */
+function wellFormedUtf8(n: number, at: (i: number) => number): boolean {
+  let i = 0;
+  while (i < n) {
+    const b = at(i);
+    if (b < 0x80) { i++; continue; }
+    let need: number, lo = 0x80, hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) { need = 2; if (b === 0xe0) lo = 0xa0; else if (b === 0xed) hi = 0x9f; }
+    else if (b >= 0xf0 && b <= 0xf4) { need = 3; if (b === 0xf0) lo = 0x90; else if (b === 0xf4) hi = 0x8f; }
+    else return false;
+    if (i + need >= n) return false; // the sequence runs past the end
+    const b1 = at(i + 1);
+    if (b1 < lo || b1 > hi) return false;
+    for (let k = 2; k <= need; k++) { const x = at(i + k); if (x < 0x80 || x > 0xbf) return false; }
+    i += need + 1;
+  }
+  return true;
+}
+
+/** `wellFormedUtf8` of the bytes a latin1 string holds. */
+export function wellFormedUtf8Latin1(s: string): boolean {
+  return wellFormedUtf8(s.length, (i) => s.charCodeAt(i));
+}
+
+/** Bytes held as a latin1 string → their UTF-8 text, or undefined when they are not well-formed UTF-8. */
+export function utf8FromLatin1(s: string): string | undefined {
+  return wellFormedUtf8Latin1(s) ? Buffer.from(s, 'latin1').toString('utf8') : undefined;
 }
 
 // Other MariaDB/MySQL character set names → WHATWG decoder labels.
@@ -65,5 +113,21 @@ export function decodeMysqlText(buf: Uint8Array, charset: string | undefined, op
 function looksLikeUtf8(buf: Uint8Array): boolean {
   let high = false;
   for (const b of buf) if (b >= 0x80) { high = true; break; }
-  return high && decodeUtf8(buf) !== undefined;
+  return high && wellFormedUtf8(buf.length, (i) => buf[i]!);
+}
+
+/**
+ * `decodeMysqlText` for bytes held as a latin1 string with at least one byte above 0x7F (what the adapter's reads
+ * give its decoders): the same result, without a Buffer for the common latin1 and UTF-8 cases.
+ */
+export function decodeMysqlLatin1Bytes(s: string, charset: string | undefined, options: DecodeTextOptions = {}): string | InvalidValue {
+  const cs = (charset ?? 'utf8mb4').toLowerCase();
+  if (cs === 'latin1') {
+    if ((options.flagLatin1Mojibake ?? true) && wellFormedUtf8Latin1(s)) return invalid('invalid-encoding', Buffer.from(s, 'latin1').toString('hex'));
+    return cp1252FromLatin1(s);
+  }
+  if (cs === 'utf8mb4' || cs === 'utf8' || cs === 'utf8mb3' || cs === 'binary') {
+    return utf8FromLatin1(s) ?? invalid('invalid-encoding', Buffer.from(s, 'latin1').toString('hex'));
+  }
+  return decodeMysqlText(Buffer.from(s, 'latin1'), charset, options);
 }

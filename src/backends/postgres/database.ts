@@ -11,7 +11,7 @@ import { toDollarPlaceholders } from '../sql/placeholders.js';
 import { wrapDriverError } from '../sql/connection-errors.js';
 import { postgresDescribe, postgresTables, type CatalogQuery } from './introspect.js';
 import { postgresReadiness } from './readiness.js';
-import { fromPostgresText, postgresOidType, postgresParam, toPostgres, type PostgresParam } from './values.js';
+import { postgresDecoder, postgresOidType, postgresParam, toPostgres, type PostgresDecoder, type PostgresParam } from './values.js';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -54,6 +54,19 @@ const DIALECT: SqlDialect = {
       + ` ON CONFLICT (${key.map(quote).join(', ')}) ${action}`;
   },
 };
+
+/** Rows of text values → canonical rows, one decoder per column built once per result. */
+function decodeRows(rows: readonly (string | null)[][], names: readonly string[], decoders: readonly PostgresDecoder[]): Row[] {
+  const out: Row[] = new Array(rows.length);
+  const n = names.length;
+  for (let r = 0; r < rows.length; r++) {
+    const vals = rows[r]!;
+    const row: Row = {};
+    for (let i = 0; i < n; i++) row[names[i]!] = decoders[i]!(vals[i] ?? null);
+    out[r] = row;
+  }
+  return out;
+}
 
 interface Shared {
   readonly pool: pg.Pool;
@@ -184,21 +197,12 @@ export class PostgresDatabase extends SqlDatabase {
     return {
       readTable: async (sql, params, columns) => {
         const r = await this.raw(q, dollars(sql), bind(params));
-        return (r.rows as (string | null)[][]).map((vals) => {
-          const row: Row = {};
-          columns.forEach((c, i) => { row[c.name] = fromPostgresText(vals[i] ?? null, c); });
-          return row;
-        });
+        return decodeRows(r.rows as (string | null)[][], columns.map((c) => c.name), columns.map((c) => postgresDecoder(c)));
       },
       query: async (sql, params) => {
         const r = await this.raw(q, params.length ? dollars(sql) : sql, bind(params));
         if (!r.fields) return [];
-        const types = r.fields.map((f) => postgresOidType(f.dataTypeID));
-        return (r.rows as (string | null)[][]).map((vals) => {
-          const row: Row = {};
-          r.fields.forEach((f, i) => { row[f.name] = fromPostgresText(vals[i] ?? null, types[i]!); });
-          return row;
-        });
+        return decodeRows(r.rows as (string | null)[][], r.fields.map((f) => f.name), r.fields.map((f) => postgresDecoder(postgresOidType(f.dataTypeID))));
       },
       run: async (sql, params) => (await this.raw(q, dollars(sql), bind(params))).rowCount ?? 0,
       script: async (sql) => { await this.raw(q, sql, []); },

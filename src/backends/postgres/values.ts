@@ -6,6 +6,7 @@ import { jsonFromText } from '../sql/json-text.js';
 import { checkFits } from '../sql/fit.js';
 import { assertNever } from '../../errors.js';
 import { checkPrecision, checkWritable, sqlDateTime } from '../sql/encode-common.js';
+import { plainDate, plainDateTime } from '../../values/fast-text.js';
 
 /** Logical type of a PostgreSQL base type (by `pg_type.typname`; domains resolved to their base type first). */
 export function postgresLogicalType(typname: string, typtype = 'b'): LogicalType {
@@ -71,6 +72,30 @@ export function fromPostgresText(text: string | null, column: Pick<ColumnInfo, '
     case 'json': return guard(text, 'invalid-json', () => jsonFromText(text));
     case 'unknown': return text;
     default: return assertNever(type, 'logical type');
+  }
+}
+
+/** A decoder for one result column: `fromPostgresText` with the per-column facts decided once. */
+export type PostgresDecoder = (text: string | null) => Value;
+
+/**
+ * `fromPostgresText` for one column, built once per result column (the per-row path of every SELECT). The forms
+ * PostgreSQL prints (plain digits, dates, `timestamp` without fraction) are built directly, anything else through
+ * `fromPostgresText`: the result is always exactly `fromPostgresText(text, column)` (property-tested).
+ */
+export function postgresDecoder(column: Pick<ColumnInfo, 'type' | 'nativeType'>): PostgresDecoder {
+  const slow: PostgresDecoder = (text) => fromPostgresText(text, column);
+  switch (column.type) {
+    case 'int': return (text) => (text === null || text === undefined ? null : int(text));
+    case 'text':
+      if (isBpchar(column.nativeType)) return slow;
+      return (text) => (text === undefined ? null : text);
+    case 'date': return (text) => (text !== null && text !== undefined && text.length === 10 && plainDate(text) ? { t: 'date', v: text } : slow(text));
+    case 'lts': return (text) => {
+      const v = text === null || text === undefined ? null : plainDateTime(text);
+      return v === null ? slow(text) : { t: 'lts', v };
+    };
+    default: return slow;
   }
 }
 

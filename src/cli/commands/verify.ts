@@ -166,7 +166,7 @@ export function registerVerify(program: Command): void {
     .option('--interval <ms>', 'with --continuous: pause between passes (default 5000)', positiveInt('milliseconds'))
     .option('--repair', 're-queue missing and mismatched keys into the backfill (a running siphon migrate re-applies them), then verify them again')
     .option('--repair-timeout <ms>', 'with --repair: how long to wait for the re-apply (default 300000)', positiveInt('milliseconds'))
-    .option('--chunk <rows>', 'legacy rows per read (default 2000)', positiveInt('rows'))
+    .option('--chunk <rows>', 'legacy rows per read (default 1000)', positiveInt('rows'))
     .option('--max-rows-per-sec <n>', 'cap on legacy rows read per second', positiveInt('rows per second'))
     .option('--json', 'print the whole report as JSON (continuous: one JSON line per pass)')
     .action(async (flags: VerifyFlags) => {

@@ -15,8 +15,12 @@ export interface ParseDecimalOptions {
 const GROUP_SPACES = /[\s\u00a0\u202f\u2009'’]/g;
 const CURRENCY = /^[€$£¥]|[€$£¥]$|^(EUR|USD|GBP|CHF)\s*|\s*(EUR|USD|GBP|CHF)$/gi;
 
+const PLAIN = /^-?\d+(?:\.\d+)?$/;
+
 /** Parses one amount written by a human into exact decimal text, or returns undefined. */
 export function parseDecimalText(text: string, decimal: ',' | '.' | 'auto' = 'auto'): string | undefined {
+  // already plain (`-?digits[.digits]`, the common stored form): the rules below give exactly its normal form
+  if (decimal !== ',' && PLAIN.test(text)) return normalizeDecimal(text);
   let s = text.trim().replace(CURRENCY, '').trim();
   let negative = false;
   if (/^\(.*\)$/.test(s)) { negative = true; s = s.slice(1, -1).trim(); } // accounting: (12,50)
