@@ -7,6 +7,8 @@ import { openStateStore } from '../../state/open.js';
 import { verifyOpener } from './endpoints/reads.js';
 import { mountDashboard } from './dashboard.js';
 import { mountAspire } from './endpoints/aspire.js';
+import { analysisView } from './analysis-view.js';
+import { openAnalysisStore } from '../analysis/store/open.js';
 import { createAdminApi, type AdminApi } from './server.js';
 import { DEFAULT_TOKEN_FILE, loadOrCreateTokens } from './tokens.js';
 
@@ -62,9 +64,11 @@ export async function startAdminApi(o: StartAdminOptions): Promise<RunningAdmin>
   let dashboard: Dashboard | undefined;
   if (o.dashboard !== false) {
     const verify = stateUrl ? verifyOpener(stateUrl) : undefined;
+    // canary analysis' part of the same store (its migration ran when the state store opened)
+    const analysis = stateUrl ? await openAnalysisStore(stateUrl) : undefined;
     dashboard = mountDashboard(api, { state, ...(o.config ? { config: o.config } : {}), ...(verify ? { verify: verify.get } : {}),
-      ...(o.metrics ? { metrics: o.metrics } : {}) });
-    const closeDashboard = async () => { dashboard!.close(); await verify?.close(); };
+      ...(o.metrics ? { metrics: o.metrics } : {}), ...(analysis ? { analysis: analysisView(analysis, state) } : {}) });
+    const closeDashboard = async () => { dashboard!.close(); await verify?.close(); await analysis?.close(); };
     stopExtras.push(closeDashboard);
   }
   let address: AddressInfo;
