@@ -26,6 +26,7 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
     logUrl: `sqlite:${join(options.dir, 'log.sqlite')}`,
     stateUrl: `sqlite:${join(options.dir, 'state.sqlite')}`,
     sampleCustomers: [],
+    story: {},
     legacyWrites: {},
     onClose: (fn) => { cleanups.push(fn); },
     log: (line) => { if (options.verbose) process.stderr.write(`${line}\n`); },
@@ -55,5 +56,5 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
       try { await fn(); } catch (e) { ctx.log(`cleanup failed: ${(e as Error)?.message ?? String(e)}`); }
     }
   }
-  return { ok, dir: options.dir, steps: reports, durationMs: Date.now() - started };
+  return { ok, story: ctx.story, dir: options.dir, steps: reports, durationMs: Date.now() - started };
 }

@@ -2,6 +2,7 @@ import { startLegacyApp } from '../../../examples/billing/legacy-app/start-legac
 import { runTraffic, type TrafficSummary } from '../../../examples/billing/traffic/run-traffic.js';
 import { rollbackRoutes, replaceRoutes } from '../../gateway/control.js';
 import { DiffSink } from '../../gateway/diff/diff-sink.js';
+import { diffStorePersister } from '../../gateway/diff/store-persist.js';
 import type { DiffReport } from '../../gateway/diff/report.js';
 import { followStateRoutes } from '../../gateway/route-source.js';
 import { createGateway } from '../../gateway/server.js';
@@ -43,7 +44,7 @@ export const gatewayShadowStep: DemoStep = {
     ctx.onClose(() => legacy2.close());
     const next = ctx.nextApp;
     next.setFaults({ ...next.faults(), [INJECTED_FAULT]: true });
-    const sink = new DiffSink({ logger: log });
+    const sink = new DiffSink({ logger: log, persist: diffStorePersister(store) }); // stored: the dashboard shows the diffs
     const gateway = createGateway({ legacy: ctx.legacyApp.url, next: next.url, legacy2: legacy2.url, sink, routes: [] }, log);
     let closed = false;
     const closeGateway = async () => { if (!closed) { closed = true; await unfollow(); await gateway.close(); } };
@@ -55,7 +56,8 @@ export const gatewayShadowStep: DemoStep = {
 
     let traffic: TrafficSummary | { requests: number; completed: number; writes: number; reads: number } ;
     if (trafficSeconds > 0) {
-      traffic = await runTraffic({ target: url, rate, durationS: trafficSeconds, users: 50, seed: `${seed}:gateway`, customers });
+      // the customers the paused backfill has copied: the others are not in next yet (the owner step pulls some)
+      traffic = await runTraffic({ target: url, rate, durationS: trafficSeconds, users: 50, seed: `${seed}:gateway`, customers: Math.max(1, ctx.backfillReach ?? customers) });
     } else {
       let completed = 0;
       for (const id of ctx.sampleCustomers) for (const p of [`/customers/${id}`, `/customers/${id}/invoices`]) { await (await fetch(url + p)).arrayBuffer(); completed++; }
