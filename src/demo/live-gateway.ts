@@ -45,7 +45,9 @@ export async function startLiveGateway(ctx: DemoContext): Promise<LiveGateway> {
   if (!migration?.aspirer) throw new Error('the migration (and its aspirer) is not running');
   const aspirer = migration.aspirer;
   const log = createLogger('demo.gateway');
-  if (!process.env.SIPHON_LOG_LEVEL) log.level = 'warn'; // the demo prints its own story
+  // the demo prints its own story, and the warnings this part logs (a canary rolled back, a quarantined customer
+  // served by legacy) are that story: only errors, unless SIPHON_LOG_LEVEL asks for more
+  if (!process.env.SIPHON_LOG_LEVEL) log.level = 'error';
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => { for (const s of stops.splice(0).reverse()) await s().catch(() => undefined); };
   try {

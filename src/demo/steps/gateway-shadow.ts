@@ -15,6 +15,7 @@ import type { DemoStep } from '../types.js';
 export const INJECTED_FAULT = 'renamedField';
 export const INJECTED_PATHS = ['$.customer.address.postalCode', '$.customer.address.zipCode'];
 const NOISE_PATHS = ['$.generatedAt', '$.requestId'];
+const DECLARED_NOISE = '$.generatedAt';
 
 const SHADOWED: readonly RouteInput[] = [
   { id: 'customer', match: { methods: ['GET'], path: '/customers/:id' }, mode: 'shadow' },
@@ -44,7 +45,10 @@ export const gatewayShadowStep: DemoStep = {
     ctx.onClose(() => legacy2.close());
     const next = ctx.nextApp;
     next.setFaults({ ...next.faults(), [INJECTED_FAULT]: true });
-    const sink = new DiffSink({ logger: log, persist: diffStorePersister(store) }); // stored: the dashboard shows the diffs
+    // stored: the dashboard shows the diffs. `generatedAt` is declared noise, as a config would: a millisecond
+    // timestamp, on which two legacies answering within the same millisecond agree — the statistics then take it for a
+    // real difference on a fast run and for noise on a slow one. `requestId` is left to the statistics (legacy2).
+    const sink = new DiffSink({ logger: log, persist: diffStorePersister(store), noise: { ignore: [DECLARED_NOISE] } });
     const gateway = createGateway({ legacy: ctx.legacyApp.url, next: next.url, legacy2: legacy2.url, sink, routes: [] }, log);
     let closed = false;
     const closeGateway = async () => { if (!closed) { closed = true; await unfollow(); await gateway.close(); } };
@@ -85,7 +89,7 @@ export const gatewayShadowStep: DemoStep = {
       'real differences (endpoint → field: requests):',
       ...summary.real.slice(0, 8).map((f) => `    ${f.endpoint} → ${f.path}: ${f.differing}${INJECTED_PATHS.includes(f.path) ? '   ← the injected fault' : ''}`),
       ...(summary.real.length > 8 ? [`    … and ${summary.real.length - 8} more (--json lists them all)`] : []),
-      `noise cancelled (legacy disagrees with itself): ${summary.noise.map((f) => `${f.path} (${f.reason})`).join(', ') || '(none)'}`,
+      `noise cancelled (legacy disagrees with itself): ${summary.noise.map((f) => `${f.path} (${f.reason})`).join(', ') || '(none)'}; declared noise: ${DECLARED_NOISE}`,
       'the other real differences are genuine: dirty legacy rows the mapping cleaned or quarantined, and writes not applied yet when the mirrored read ran (next follows legacy through capture and apply)',
       `rollback: routes v${rolled.version} → ${liveModes.join(', ')} (gateway ${followed ? 'followed' : 'did NOT follow'}); fault switched off again`,
       ...(audit ? [`audit #${audit.id} ${audit.at.toISOString()} ${audit.actor}: ${audit.action} ${audit.subject} — ${audit.reason ?? ''}`] : []),
