@@ -107,7 +107,7 @@ export interface DemoStepReport {
 /** The story's results, filled in by the steps that show them. */
 export interface DemoStory {
   canary?: { route: string; stepsReached: number[]; status: string };
-  rolledBack?: { route: string; check: string; reason: string };
+  rolledBack?: { route: string; check: string; checks: string[]; reason: string };
   aspired?: number;
   promoted?: string[];
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { runDemo, DEFAULT_DEMO_OPTIONS } from '../../demo/run-demo.js';
+import { runDemo, DEFAULT_DEMO_OPTIONS, MIN_DEMO_CUSTOMERS } from '../../demo/run-demo.js';
 import type { DemoStepReport } from '../../demo/types.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../exit-codes.js';
 import { out, printJson } from '../output.js';
@@ -27,7 +27,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Run the billing migration story on embedded SQLite (or given servers): legacy under traffic, capture + backfill + apply, shadow with a planted difference, a canary stepped 10 % → 50 % → next by the analysis, a bad canary it rolls back, owner mode with aspire on first touch, verify, promotion to next, and the scoreboard')
     .option('--dir <path>', 'working folder (its demo files are recreated)', '.siphon/demo')
-    .option('--customers <n>', 'legacy customers to generate', num('--customers', 1, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
+    // at least MIN_DEMO_CUSTOMERS: the story pauses the backfill inside the customers table, which needs a dozen chunks
+    .option('--customers <n>', `legacy customers to generate (at least ${MIN_DEMO_CUSTOMERS})`, num('--customers', MIN_DEMO_CUSTOMERS, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
     .option('--seed <n>', 'generator seed', num('--seed', 0, 2 ** 31, true), DEFAULT_DEMO_OPTIONS.seed)
     .option('--dirty <ratio>', 'share of legacy rows with defects', num('--dirty', 0, 1, false), DEFAULT_DEMO_OPTIONS.dirty)
     .option('--traffic-seconds <s>', 'seconds of traffic per app (0: none)', num('--traffic-seconds', 0, 3600, false), DEFAULT_DEMO_OPTIONS.trafficSeconds)

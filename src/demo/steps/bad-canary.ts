@@ -39,7 +39,9 @@ export const badCanaryStep: DemoStep = {
     const checks = [...reason.matchAll(/(\w+) failed \(/g)].map((m) => m[1]!);
     if (!audit || checks.length === 0) throw new Error(`no audit entry of the rollback naming a failed check (run: ${run.lastReason})`);
     const route = (await live.store.getRoutes()).routes.find((r) => r.id === ROUTE);
-    ctx.story.rolledBack = { route: ROUTE, check: checks[0]!, reason };
+    // the check the induced fault trips (a wrong field: diff_rate) when it is among the failed ones; on a loaded
+    // machine another check may fail in the same interval, and the audit reason lists them all
+    ctx.story.rolledBack = { route: ROUTE, check: checks.includes('diff_rate') ? 'diff_rate' : checks[0]!, checks, reason };
     const verdicts = await verdictsSince(live, ROUTE, run.startedAt);
     return {
       summary: `rolled back to legacy by the analysis after ${verdicts.length} judged interval(s): ${checks.join(', ')} failed`,
