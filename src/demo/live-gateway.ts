@@ -46,8 +46,9 @@ export async function startLiveGateway(ctx: DemoContext): Promise<LiveGateway> {
   const aspirer = migration.aspirer;
   const log = createLogger('demo.gateway');
   // the demo prints its own story, and the warnings this part logs (a canary rolled back, a quarantined customer
-  // served by legacy) are that story: only errors, unless SIPHON_LOG_LEVEL asks for more
-  if (!process.env.SIPHON_LOG_LEVEL) log.level = 'error';
+  // served by legacy) are that story: only errors, unless SIPHON_LOG_LEVEL asks for something else than the demo
+  // command's own default (warn)
+  if (!process.env.SIPHON_LOG_LEVEL || process.env.SIPHON_LOG_LEVEL === 'warn') log.level = 'error';
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => { for (const s of stops.splice(0).reverse()) await s().catch(() => undefined); };
   try {
