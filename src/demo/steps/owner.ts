@@ -81,7 +81,8 @@ export const ownerStep: DemoStep = {
     const after = await ids(ctx.nextDb, 'customers', 'id');
     const failed = first.concat(second).filter((r) => r.status >= 500);
     return {
-      summary: `${aspired.length} of ${picked.length} customers not in next were pulled by their first read (${first.filter((f) => /reason=aspired/.test(f.servedBy)).length} answered by next at once); the backfill resumed and finished (${after.length} customers in next)`,
+      summary: `${aspired.length} of ${picked.length} customers not in next were pulled by their first read (${first.filter((f) => /reason=aspired/.test(f.servedBy)).length} answered by next at once`
+        + `${picked.length - expected.length > 0 ? `; ${picked.length - expected.length} with quarantined rows stay on legacy` : ''}); the backfill resumed and finished (${after.length} customers in next)`,
       details: { route: ROUTE, budgetMs: BUDGET_MS, notInNextBefore: missing.length, touched: picked, first, second, aspired: aspired.length, aspiredIds: aspired, failed: failed.length, customersInNext: after.length },
       lines: [
         `route ${ROUTE}: GET /customers/:id in owner mode (entity customer, key = the :id parameter, aspire on first touch, budget ${BUDGET_MS} ms)`,
