@@ -7,6 +7,12 @@ import { SiphonError } from '../errors.js';
 import type { DemoContext, DemoOptions, DemoReport, DemoStep, DemoStepReport } from './types.js';
 import { DEMO_STEPS } from './steps/index.js';
 
+/**
+ * The fewest customers the story can be told with: the migrate step pauses the backfill inside the customers table,
+ * copied in chunks of a twelfth of it, so that a dozen chunks leave room for the pause to land half-way.
+ */
+export const MIN_DEMO_CUSTOMERS = 24;
+
 export const DEFAULT_DEMO_OPTIONS: Omit<DemoOptions, 'dir'> = { customers: 500, seed: 1, dirty: 0.02, trafficSeconds: 3, rate: 40, keep: false, verbose: true };
 
 export interface RunDemoHooks {
@@ -26,6 +32,7 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
     logUrl: `sqlite:${join(options.dir, 'log.sqlite')}`,
     stateUrl: `sqlite:${join(options.dir, 'state.sqlite')}`,
     sampleCustomers: [],
+    story: {},
     legacyWrites: {},
     onClose: (fn) => { cleanups.push(fn); },
     log: (line) => { if (options.verbose) process.stderr.write(`${line}\n`); },
@@ -55,5 +62,5 @@ export async function runDemo(options: DemoOptions, hooks: RunDemoHooks = {}, st
       try { await fn(); } catch (e) { ctx.log(`cleanup failed: ${(e as Error)?.message ?? String(e)}`); }
     }
   }
-  return { ok, dir: options.dir, steps: reports, durationMs: Date.now() - started };
+  return { ok, story: ctx.story, dir: options.dir, steps: reports, durationMs: Date.now() - started };
 }

@@ -1,10 +1,11 @@
 import type { Database } from '../backends/types.js';
 import type { CaptureMethod } from '../capture/types.js';
-import type { DashboardServer } from '../dashboard/serve.js';
+import type { RunningAdmin } from '../control/admin/start.js';
 import type { RunningApp } from '../../examples/billing/http/server.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { RunningMigration } from '../migrate/run.js';
 import type { WriteCounts } from './write-counter.js';
+import type { LiveGateway } from './live-gateway.js';
 
 export interface DemoOptions {
   /** Working folder (default `.siphon/demo` under the current directory); its demo files are recreated each run. */
@@ -61,9 +62,20 @@ export interface DemoContext {
   sampleCustomers: number[];
   /** The capture method the migration runs with (trigger on SQLite, binlog on MariaDB, pgoutput on PostgreSQL). */
   captureMethod?: CaptureMethod;
-  /** The dashboard of the run (from the dashboard step on) and its URL with the login token. */
-  dashboard?: DashboardServer;
+  /** The admin API of the run (from the admin step on: dashboard at /dashboard/), its tokens, the login URL. */
+  admin?: DemoAdmin;
   dashboardUrl?: string;
+  /** Bearer token of the next app's fault switches (`PUT /_admin/faults`). */
+  nextAdminToken?: string;
+  /**
+   * Legacy customer ids the backfill copied before the demo paused it (1..backfillReach): shadow and canary traffic
+   * stays on them until the backfill resumes; the customers above are left for aspire on first touch.
+   */
+  backfillReach?: number;
+  /** The gateway of the canary, owner and promotion steps (route stats, owner routing, canary analysis). */
+  live?: LiveGateway;
+  /** What the story showed, for the JSON report. */
+  readonly story: DemoStory;
   /** Cleanup actions, run in reverse order when the demo ends (also on failure). */
   onClose(fn: () => Promise<void>): void;
   log(line: string): void;
@@ -92,8 +104,24 @@ export interface DemoStepReport {
   readonly errorCode?: string;
 }
 
+/** The story's results, filled in by the steps that show them. */
+export interface DemoStory {
+  canary?: { route: string; stepsReached: number[]; status: string };
+  rolledBack?: { route: string; check: string; checks: string[]; reason: string };
+  aspired?: number;
+  promoted?: string[];
+}
+
+export interface DemoAdmin {
+  readonly running: RunningAdmin;
+  /** Operator and read-only tokens from the demo's tokens file. */
+  readonly operatorToken: string;
+  readonly readerToken: string;
+}
+
 export interface DemoReport {
   readonly ok: boolean;
+  readonly story: DemoStory;
   readonly dir: string;
   readonly steps: readonly DemoStepReport[];
   readonly durationMs: number;

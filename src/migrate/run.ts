@@ -44,6 +44,8 @@ export interface RunMigrationOptions {
   /** false: capture + apply only. */
   readonly backfill?: boolean;
   readonly chunkSize?: number;
+  /** Tables copied at the same time (backfill's `parallelTables`, default 2). */
+  readonly parallelTables?: number;
   readonly throttle?: ThrottleOptions;
   readonly logBatchSize?: number;
   readonly capturePollMs?: number;
@@ -148,7 +150,8 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
     }
     const withBackfill = o.backfill !== false;
     const backfill: Backfill = createBackfill(
-      { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
+      { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
+        ...(o.parallelTables !== undefined ? { parallelTables: o.parallelTables } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
       { legacy: capture.db, source: o.source, applier, path, settings: store },
     );
     if (withBackfill) {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { runDemo, DEFAULT_DEMO_OPTIONS } from '../../demo/run-demo.js';
+import { runDemo, DEFAULT_DEMO_OPTIONS, MIN_DEMO_CUSTOMERS } from '../../demo/run-demo.js';
 import type { DemoStepReport } from '../../demo/types.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from '../exit-codes.js';
 import { out, printJson } from '../output.js';
@@ -25,9 +25,10 @@ function printStep(r: DemoStepReport): void {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run the billing demo on embedded SQLite: generate legacy data, migrate it for real (capture + backfill + apply) while the legacy app takes writes, shadow reads through the gateway (diff report, rollback), drive traffic, show answers side by side')
+    .description('Run the billing migration story on embedded SQLite (or given servers): legacy under traffic, capture + backfill + apply, shadow with a planted difference, a canary stepped 10 % → 50 % → next by the analysis, a bad canary it rolls back, owner mode with aspire on first touch, verify, promotion to next, and the scoreboard')
     .option('--dir <path>', 'working folder (its demo files are recreated)', '.siphon/demo')
-    .option('--customers <n>', 'legacy customers to generate', num('--customers', 1, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
+    // at least MIN_DEMO_CUSTOMERS: the story pauses the backfill inside the customers table, which needs a dozen chunks
+    .option('--customers <n>', `legacy customers to generate (at least ${MIN_DEMO_CUSTOMERS})`, num('--customers', MIN_DEMO_CUSTOMERS, 1_000_000, true), DEFAULT_DEMO_OPTIONS.customers)
     .option('--seed <n>', 'generator seed', num('--seed', 0, 2 ** 31, true), DEFAULT_DEMO_OPTIONS.seed)
     .option('--dirty <ratio>', 'share of legacy rows with defects', num('--dirty', 0, 1, false), DEFAULT_DEMO_OPTIONS.dirty)
     .option('--traffic-seconds <s>', 'seconds of traffic per app (0: none)', num('--traffic-seconds', 0, 3600, false), DEFAULT_DEMO_OPTIONS.trafficSeconds)
@@ -36,9 +37,9 @@ export function registerDemo(program: Command): void {
     .option('--next-db <url>', 'a PostgreSQL next database instead of SQLite (same rule)')
     .addOption(new Option('--legacy <url>', 'alias of --legacy-db').hideHelp())
     .addOption(new Option('--next <url>', 'alias of --next-db').hideHelp())
-    .option('--keep', 'keep the apps and the dashboard running until Ctrl-C', false)
+    .option('--keep', 'keep the apps, the gateway and the dashboard running until Ctrl-C', false)
     .option('--open', 'open the dashboard in a browser (xdg-open)', false)
-    .option('--dashboard-port <port>', 'port of the dashboard (default: any free one)', num('--dashboard-port', 1, 65535, true))
+    .option('--dashboard-port <port>', 'port of the admin API serving the dashboard (default: any free one)', num('--dashboard-port', 1, 65535, true))
     .option('--json', 'print one JSON report instead of text', false)
     .action(async (o: DemoCliOptions) => {
       // the demo tells its own story: the parts' JSON logs (capture started, migrate stopped…) only when asked for
@@ -50,13 +51,16 @@ export function registerDemo(program: Command): void {
         ...(o.json ? {} : { onStep: printStep }),
         ...(o.keep ? {
           beforeClose: async (ctx) => {
-            out(`\nApps running: legacy ${ctx.legacyApp?.url}  next ${ctx.nextApp?.url}  dashboard ${ctx.dashboardUrl ?? 'n/a'}  (Ctrl-C to stop)`);
+            out(`\nApps running: legacy ${ctx.legacyApp?.url}  next ${ctx.nextApp?.url}  gateway ${ctx.live?.url ?? 'n/a'}  dashboard ${ctx.dashboardUrl ?? 'n/a'}  (Ctrl-C to stop)`);
             await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
           },
         } : {}),
       });
       const scoreboard = report.steps.find((s) => s.id === 'scoreboard' && s.ok)?.details ?? null;
-      if (o.json) printJson({ ...report, scoreboard });
+      const { canary, rolledBack, aspired, promoted } = report.story;
+      // the story's results next to the scoreboard: how far the canary went, what the analysis rolled back and why,
+      // how many customers a first read pulled, which routes ended on next
+      if (o.json) printJson({ ...report, canary: canary ? { ...canary, rolledBack: rolledBack ?? null } : null, aspired: aspired ?? 0, promoted: promoted ?? [], scoreboard });
       else out(report.ok ? `\nDemo done in ${(report.durationMs / 1000).toFixed(1)} s; files in ${report.dir}` : '\nDemo failed.');
       process.exitCode = report.ok ? EXIT_OK : report.steps.some((s) => s.errorCode === 'DEMO_USAGE') ? EXIT_USAGE : EXIT_PROBLEMS;
     });

@@ -7,7 +7,7 @@ import { DemoUsageError } from '../errors.js';
 import type { DemoStep } from '../types.js';
 
 /** The demo's own files, recreated on every run (nothing else in the folder is touched). */
-export const DEMO_FILES = ['legacy.sqlite', 'next.sqlite', 'log.sqlite', 'state.sqlite'];
+export const DEMO_FILES = ['legacy.sqlite', 'next.sqlite', 'log.sqlite', 'state.sqlite', 'admin-tokens'];
 
 /** What the demo creates in a server database: the billing tables of each side and Siphon's own. */
 const LEGACY_TABLES = new Set(['client', 'contrat', 'facture', 'ligne_fact', 'reglement']);
