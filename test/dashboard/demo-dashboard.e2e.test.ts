@@ -103,6 +103,7 @@ describe('the dashboard of a running demo', () => {
     expect(s.routes.filter((r) => r.mode === 'canary')).toEqual([]); // the story ends promoted, or rolled back
     for (const r of s.routes) await waitText(page, `[data-route="${r.id}"] [data-k="mode"]`, r.mode);
     await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-top.png') }); // the first screen: README's picture
 
     // a route on next, rolled back from the page: its next request is answered by legacy, and it is audited
     const route = onNext.find((r) => r.path.includes(':') && (r.methods.length === 0 || r.methods.includes('GET'))) ?? onNext[0]!;
