@@ -5,8 +5,8 @@ import { cpuMs, processTree } from '../../bench/lib/proc-cpu.js';
 
 describe('bench CPU readings from /proc', () => {
   it('counts the CPU a process tree burns, child included', async () => {
-    // a child that burns ~300 ms of CPU then waits to be killed
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 300; while (Date.now() < end); process.stdout.write("burnt\\n"); setInterval(() => {}, 1000)'],
+    // a child that burns 300 ms of its own CPU (not of wall time: on a loaded machine the two differ) then waits
+    const child = spawn(process.execPath, ['-e', 'const s = process.cpuUsage(); while (process.cpuUsage(s).user < 300_000); process.stdout.write("burnt\\n"); setInterval(() => {}, 1000)'],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const tree = processTree(process.pid);
