@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Applier } from '../apply/types.js';
+import { backfillOrder, type NextTables } from '../apply/next-tables.js';
 import { createBackfill } from '../backfill/backfill.js';
 import { DataPath } from '../backfill/data-path.js';
 import type { Backfill, BackfillStatus, ThrottleOptions } from '../backfill/types.js';
@@ -147,8 +148,10 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
       closers.push(() => a.close());
     }
     const withBackfill = o.backfill !== false;
+    const order = 'nextTables' in applier ? backfillOrder(o.config, (applier as { nextTables: NextTables }).nextTables) : new Map<string, string[]>();
     const backfill: Backfill = createBackfill(
-      { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
+      // parents first: child chunks then find their parents in next and stay on the bulk path
+      { tables: tables.map((table) => ({ table, after: order.get(table) ?? [] })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
       { legacy: capture.db, source: o.source, applier, path, settings: store },
     );
     if (withBackfill) {
