@@ -29,8 +29,11 @@ import type { BulkSplit } from './split.js';
 /** Batches that skip the direct attempt after one failed (a conflict tends to repeat on the next chunks). */
 export const SKIP_AFTER_FAILURE = 8;
 
-/** Per applier: batches left to go staged after a direct attempt stepped aside, and how many after the next one. */
-export interface DirectHint { skip: number; readonly skipAfterFailure: number }
+/**
+ * Per applier: batches left to go staged after a direct attempt stepped aside, and how many after the next one;
+ * which next tables carry a deferrable constraint (looked up once per table).
+ */
+export interface DirectHint { skip: number; readonly skipAfterFailure: number; deferrable?: Map<string, boolean> }
 
 const TEXT: ColumnInfo = { name: '', type: 'text', nativeType: 'text', nullable: true };
 const VERSION_COLUMNS: readonly ColumnInfo[] = [
@@ -41,6 +44,21 @@ const VERSION_COLUMNS: readonly ColumnInfo[] = [
 ];
 
 const LINEAGE_ANY = `SELECT 1 AS x FROM siphon.lineage WHERE next_table IN (SELECT value FROM json_array_elements_text(?::json)) LIMIT 1`;
+// A deferrable constraint set INITIALLY DEFERRED would be checked at COMMIT, after the savepoint is released: a
+// missing parent would then fail the whole chunk instead of stepping aside (the staged path checks parents itself).
+// Tables with one (of the connection's schema, where next's tables are) always go staged.
+const DEFERRABLE = `SELECT DISTINCT c.relname AS t FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE k.condeferrable AND n.nspname = current_schema() AND c.relname IN (SELECT value FROM json_array_elements_text(?::json))`;
+
+async function anyDeferrable(tx: TxContext['next'], names: readonly string[], hint: DirectHint): Promise<boolean> {
+  const known = hint.deferrable ??= new Map();
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    const found = new Set((await tx.query(DEFERRABLE, [JSON.stringify(unknown)])).map((r) => String(r.t)));
+    for (const n of unknown) known.set(n, found.has(n));
+  }
+  return names.some((n) => known.get(n));
+}
 
 /** Thrown inside the savepoint to roll it back: a value the encoder refused (the staged path names its change). */
 class Refused extends Error {}
@@ -51,7 +69,9 @@ class Refused extends Error {}
  */
 export async function writeDirect(tx: TxContext['next'], tables: NextTables, split: BulkSplit, hint: DirectHint): Promise<boolean> {
   if (hint.skip > 0) { hint.skip--; return false; }
-  if ((await tx.query(LINEAGE_ANY, [JSON.stringify(split.tables.map((t) => t.name))])).length > 0) return false;
+  const names = split.tables.map((t) => t.name);
+  if (await anyDeferrable(tx, names, hint)) return false;
+  if ((await tx.query(LINEAGE_ANY, [JSON.stringify(names)])).length > 0) return false;
   try {
     await tx.transaction(async (sp) => {
       const versions = split.versions.map((v): Row => ({ source_table: v.t, legacy_key: v.k, version: v.v, deleted: { t: 'int', v: '0' }, entity: v.e, entity_key: v.ek, produced: v.p }));
