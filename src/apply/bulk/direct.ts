@@ -23,7 +23,7 @@ import type { ColumnInfo } from '../../backends/types.js';
 import { ValueError } from '../../values/index.js';
 import type { Row } from '../../values/index.js';
 import type { TxContext } from '../batch-tx.js';
-import type { NextTables } from '../next-tables.js';
+import type { NextTable, NextTables } from '../next-tables.js';
 import type { BulkSplit } from './split.js';
 
 /** Batches that skip the direct attempt after one failed (a conflict tends to repeat on the next chunks). */
@@ -50,6 +50,15 @@ const LINEAGE_ANY = `SELECT 1 AS x FROM siphon.lineage WHERE next_table IN (SELE
 const DEFERRABLE = `SELECT DISTINCT c.relname AS t FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE k.condeferrable AND n.nspname = current_schema() AND c.relname IN (SELECT value FROM json_array_elements_text(?::json))`;
 
+/**
+ * Whether the engine enforces the table's key (primary key or a unique key on exactly those columns): only then does
+ * a row next already holds make COPY fail. A `nextKeys` without such an index goes staged, where ON CONFLICT needs it.
+ */
+function keyEnforced(t: NextTable): boolean {
+  const same = (k: readonly string[]) => k.length === t.key.length && t.key.every((c) => k.includes(c));
+  return same(t.info.primaryKey) || t.info.uniqueKeys.some(same);
+}
+
 async function anyDeferrable(tx: TxContext['next'], names: readonly string[], hint: DirectHint): Promise<boolean> {
   const known = hint.deferrable ??= new Map();
   const unknown = names.filter((n) => !known.has(n));
@@ -70,6 +79,7 @@ class Refused extends Error {}
 export async function writeDirect(tx: TxContext['next'], tables: NextTables, split: BulkSplit, hint: DirectHint): Promise<boolean> {
   if (hint.skip > 0) { hint.skip--; return false; }
   const names = split.tables.map((t) => t.name);
+  if (!names.every((n) => keyEnforced(tables.byName.get(n)!))) return false;
   if (await anyDeferrable(tx, names, hint)) return false;
   if ((await tx.query(LINEAGE_ANY, [JSON.stringify(names)])).length > 0) return false;
   try {
