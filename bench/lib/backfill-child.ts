@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createApplier } from '../../src/apply/index.js';
+import { backfillOrder } from '../../src/apply/next-tables.js';
 import { PROFILE } from '../../src/apply/batch-tx.js';
 import { BULK_PROFILE, BULK_STATS } from '../../src/apply/bulk/bulk-tx.js';
 import { openDatabase } from '../../src/backends/open.js';
@@ -41,7 +42,9 @@ const applier = await createApplier({ config, next, state });
 await applier.apply([], { checkpoint: { consumer: 'apply', expected: null, next: (await log.stats()).lastOffset } });
 const path = new DataPath({ log, applier });
 await path.start();
-const backfill = createBackfill({ tables: TABLES.map((table) => ({ table })), chunkSize: CHUNK, parallelTables: 2, pipelineDepth: 2 },
+// BENCH_ORDER=0: every table from the start (children may arrive before their parents, and wait per row)
+const order = process.env.BENCH_ORDER === '0' ? new Map<string, string[]>() : backfillOrder(config, applier.nextTables);
+const backfill = createBackfill({ tables: TABLES.map((table) => ({ table, after: order.get(table) ?? [] })), chunkSize: CHUNK, parallelTables: 2, pipelineDepth: Number(process.env.BENCH_DEPTH ?? 2) },
   { legacy, source: 'legacy', applier, path, settings: state });
 // peak heap next to peak RSS: tells the JavaScript live set from what V8 and the modules hold
 const peak = { heapUsed: 0, external: 0 };

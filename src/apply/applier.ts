@@ -23,6 +23,7 @@ import { SupersededQuarantine } from './superseded.js';
 import { ApplyConfigError, ApplyRetryExhaustedError } from './errors.js';
 import { bulkCandidate } from './bulk/split.js';
 import { runBulkTx } from './bulk/bulk-tx.js';
+import { SKIP_AFTER_FAILURE, type DirectHint } from './bulk/direct.js';
 import type { Outcome } from './plan.js';
 
 export interface ApplierOptions {
@@ -41,6 +42,10 @@ export interface ApplierOptions {
    * BULK_MIN_CHANGES); `Infinity` keeps every batch per row (the tests compare both paths).
    */
   readonly bulkMinChanges?: number;
+  /** The bulk path tries a straight COPY into next before staging (bulk/direct.ts); default true (false: staged only, for tests). */
+  readonly bulkDirect?: boolean;
+  /** Bulk batches that go staged after a direct attempt stepped aside (default SKIP_AFTER_FAILURE; tests: 0). */
+  readonly bulkDirectSkip?: number;
 }
 
 /** What happened to one item of a batch (in the order given). */
@@ -86,10 +91,12 @@ class ApplierImpl implements SiphonApplier {
   private readonly lock = new Mutex();
   readonly nextTables: NextTables;
   private readonly superseded: SupersededQuarantine;
+  private readonly direct: DirectHint | null;
 
   constructor(private readonly options: ApplierOptions, private readonly ctx: TxContext, private parkedMaybe: boolean) {
     this.nextTables = ctx.tables;
     this.superseded = new SupersededQuarantine(options.state);
+    this.direct = options.bulkDirect === false ? null : { skip: 0, skipAfterFailure: options.bulkDirectSkip ?? SKIP_AFTER_FAILURE };
   }
 
   async apply(items: readonly ApplyItem[], options: ApplyBatchOptions = {}): Promise<ApplyBatchDetail> {
@@ -131,7 +138,7 @@ class ApplierImpl implements SiphonApplier {
   private async run(prepared: readonly Prepared[], parkedRefs: ReadonlyMap<number, { st: string; lk: string; v: string }>,
     checkpoint: ApplyBatchOptions['checkpoint'], bulk = false): Promise<{ detail: ApplyBatchDetail; redrive: TxOutput['redrive'] }> {
     const outputs = bulk
-      ? await this.withRetry(() => runBulkTx(this.ctx, prepared, checkpoint, this.parkedMaybe, (ctx, part, cp) => this.runParts(ctx, part, new Map(), cp)))
+      ? await this.withRetry(() => runBulkTx(this.ctx, prepared, checkpoint, this.parkedMaybe, (ctx, part, cp) => this.runParts(ctx, part, new Map(), cp), this.direct))
       : await this.runParts(this.ctx, prepared, parkedRefs, checkpoint);
     if (outputs.some((o) => o.parkedAny)) this.parkedMaybe = true;
     const detail = this.summarize(prepared, outputs);

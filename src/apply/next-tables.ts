@@ -62,6 +62,24 @@ export async function loadNextTables(next: Database, config: Pick<ResolvedConfig
   return { byName, infos, order, selfSource };
 }
 
+/**
+ * For each mapped legacy table, the other mapped tables whose next rows its next rows reference (next's foreign
+ * keys): what the backfill copies first (`BackfillTableSpec.after`), so that child chunks find their parents in next.
+ */
+export function backfillOrder(config: Pick<ResolvedConfig, 'tables'>, tables: NextTables): Map<string, string[]> {
+  const writers = new Map<string, string[]>();
+  for (const [name, t] of Object.entries(config.tables)) for (const n of Object.keys(t.schemas)) (writers.get(n) ?? writers.set(n, []).get(n)!).push(name);
+  const out = new Map<string, string[]>();
+  for (const [name, t] of Object.entries(config.tables)) {
+    const deps = new Set<string>();
+    for (const n of Object.keys(t.schemas)) {
+      for (const fk of tables.byName.get(n)?.parents ?? []) for (const w of writers.get(fk.refTable) ?? []) if (w !== name) deps.add(w);
+    }
+    out.set(name, [...deps].sort());
+  }
+  return out;
+}
+
 function notNullUnique(info: TableInfo): readonly string[] | undefined {
   return info.uniqueKeys.find((k) => k.every((c) => info.columns.find((x) => x.name === c)?.nullable === false));
 }

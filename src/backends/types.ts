@@ -140,8 +140,9 @@ export interface Database {
   /**
    * Bulk-load rows into `table` (plain INSERT semantics, no conflict handling: meant for staging tables, temporary
    * ones included, hence the columns are given rather than introspected). Only where `capabilities.copyIn`.
+   * `options.schema`: a table outside the connection's schema (apply's `siphon` tables).
    */
-  copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[]): Promise<CopyInResult>;
+  copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[], options?: { readonly schema?: string }): Promise<CopyInResult>;
 
   /** Run `fn` in a transaction; the handle it gets runs every call inside it. Commits when `fn` resolves. */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;

@@ -10,6 +10,7 @@ import { RateMeter } from './rate.js';
 import type { CopyContext, TableProgress } from './table-copy.js';
 import { chunkKey, copyTable } from './table-copy.js';
 import { Throttle } from './throttle.js';
+import { copyParentsFirst } from './order.js';
 import type {
   Backfill, BackfillOptions, BackfillState, BackfillStatus, BackfillTableState, BackfillTableStatus, KeyRange, ReapplyResult,
 } from './types.js';
@@ -31,6 +32,7 @@ export interface BackfillDeps {
 interface TableRun {
   readonly table: string;
   readonly capturedAs: string;
+  readonly after: readonly string[] | undefined;
   state: BackfillTableState;
   estimate: number | null;
   error: string | null;
@@ -56,7 +58,7 @@ export function createBackfill(options: BackfillOptions, deps: BackfillDeps): Ba
     seen.add(t.table);
   }
   const runs: TableRun[] = options.tables.map((t) => ({
-    table: t.table, capturedAs: t.capturedAs ?? t.table, state: 'pending', estimate: null, error: null,
+    table: t.table, capturedAs: t.capturedAs ?? t.table, after: t.after, state: 'pending', estimate: null, error: null,
     progress: { rowsCopied: 0, chunksDone: 0, chunksRetried: 0, rowsEvicted: 0 }, meter: new RateMeter(),
   }));
   for (const r of runs) r.progress.onRows = (n) => r.meter.add(n);
@@ -87,23 +89,21 @@ export function createBackfill(options: BackfillOptions, deps: BackfillDeps): Ba
     await seenProbe;
   }
 
+  /** Tables in parallel (bounded), parents first (order.ts): child chunks then find their parents in next. */
   async function copyAll(): Promise<void> {
-    const queue = [...runs];
-    const worker = async () => {
-      for (let r = queue.shift(); r && !stopping; r = queue.shift()) {
-        r.state = 'copying';
-        try {
-          r.estimate ??= await deps.legacy.countRows(r.table);
-          await copyTable(ctx, r.table, r.capturedAs, r.progress);
-          r.state = stopping ? 'pending' : 'done';
-        } catch (e) {
-          r.state = 'failed';
-          r.error = e instanceof Error ? e.message : String(e);
-          throw e;
-        }
+    await copyParentsFirst(runs, parallel, async (r) => {
+      r.state = 'copying';
+      try {
+        r.estimate ??= await deps.legacy.countRows(r.table);
+        await copyTable(ctx, r.table, r.capturedAs, r.progress);
+        r.state = stopping ? 'pending' : 'done';
+        return r.state === 'done';
+      } catch (e) {
+        r.state = 'failed';
+        r.error = e instanceof Error ? e.message : String(e);
+        throw e;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, runs.length) }, worker));
+    }, () => stopping);
   }
 
   function tableStatus(r: TableRun): BackfillTableStatus {

@@ -18,6 +18,13 @@ export interface BackfillTableSpec {
   readonly table: string;
   /** The table's name in captured records (`RowChange.table`) when it differs (schema-qualified). Default: `table`. */
   readonly capturedAs?: string;
+  /**
+   * Tables (their `table` names in this backfill) to copy before this one starts: the ones whose next rows this
+   * table's next rows reference (`backfillOrder`). A child chunk applied before its parents' rows are in next cannot
+   * take the bulk path: its rows wait (`missing-parent`) and are re-driven one by one. Names not in the backfill are
+   * ignored; a cycle is broken by starting the first waiting table when nothing else is copying.
+   */
+  readonly after?: readonly string[];
 }
 
 /** Operator pause, kept in the state store so another process (`siphon backfill pause`) can set it. */

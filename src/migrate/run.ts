@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Applier } from '../apply/types.js';
+import { backfillOrder, type NextTables } from '../apply/next-tables.js';
 import { createBackfill } from '../backfill/backfill.js';
 import { DataPath } from '../backfill/data-path.js';
 import type { Backfill, BackfillStatus, ThrottleOptions } from '../backfill/types.js';
@@ -46,6 +47,11 @@ export interface RunMigrationOptions {
   readonly chunkSize?: number;
   /** Tables copied at the same time (backfill's `parallelTables`, default 2). */
   readonly parallelTables?: number;
+  /**
+   * `parents` (default): a table's chunks start once the tables its next rows reference are copied. `config`: the
+   * config's table order only (the demo copies the customers last on purpose, to leave some for aspire).
+   */
+  readonly backfillOrder?: 'parents' | 'config';
   readonly throttle?: ThrottleOptions;
   readonly logBatchSize?: number;
   readonly capturePollMs?: number;
@@ -149,8 +155,12 @@ export async function startMigration(o: RunMigrationOptions): Promise<RunningMig
       closers.push(() => a.close());
     }
     const withBackfill = o.backfill !== false;
+    const order = 'nextTables' in applier ? backfillOrder(o.config, (applier as { nextTables: NextTables }).nextTables) : new Map<string, string[]>();
     const backfill: Backfill = createBackfill(
-      { tables: tables.map((table) => ({ table })), ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
+      // parents first: child chunks then find their parents in next and stay on the bulk path ('config': the order of
+      // the config's tables, which the demo uses to leave the customers for last)
+      { tables: tables.map((table) => ({ table, after: o.backfillOrder === 'config' ? [] : order.get(table) ?? [] })),
+        ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
         ...(o.parallelTables !== undefined ? { parallelTables: o.parallelTables } : {}), ...(o.throttle ? { throttle: o.throttle } : {}) },
       { legacy: capture.db, source: o.source, applier, path, settings: store },
     );

@@ -45,6 +45,15 @@ describe('copyIn', () => {
     expect(await db.query('SELECT id FROM t WHERE id = 10')).toEqual([]);
   });
 
+  it('copies into a table of another schema when asked (apply\'s siphon tables), never the search path\'s namesake', async () => {
+    await db.execute(`CREATE SCHEMA IF NOT EXISTS other; CREATE TABLE other.t (id bigint PRIMARY KEY, s text)`);
+    const cols = (await db.describeTable('t')).columns.filter((c) => c.name === 'id' || c.name === 's');
+    const r = await db.transaction((tx) => tx.copyIn('t', cols, [{ id: int(20), s: 'x' }], { schema: 'other' }));
+    expect(r.copied).toBe(1);
+    expect((await db.query('SELECT s FROM other.t WHERE id = 20')).map((x) => x.s)).toEqual(['x']);
+    expect(await db.query('SELECT id FROM t WHERE id = 20')).toEqual([]);
+  });
+
   it('engines without COPY refuse it with a typed error', async () => {
     const lite = await freshDatabase('sqlite');
     const s = await openDatabase(lite.url);

@@ -25,6 +25,7 @@ import type { Prepared } from '../prepare.js';
 import type { ApplyBatchOptions } from '../types.js';
 import { splitBulk, type BulkSplit } from './split.js';
 import * as S from './sql.js';
+import { writeDirect, type DirectHint } from './direct.js';
 
 type Checkpoint = ApplyBatchOptions['checkpoint'];
 /** The per-row path (bisection included) run on the given context: here, the bulk transaction's handle. */
@@ -34,13 +35,17 @@ const bisectable = (e: unknown) => (e instanceof BackendError && !e.retryable) |
 const str = (v: Value | undefined): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String((v as { v: unknown }).v));
 
 /** Changes written by the bulk part, and staged batches the engine refused (all their changes went per row). */
-export const BULK_STATS = { written: 0, refusedBatches: 0, perRow: 0 };
+export const BULK_STATS = { written: 0, refusedBatches: 0, perRow: 0, direct: 0, directFailed: 0 };
 /** Time per phase, for the bench's profile (SIPHON_APPLY_PROFILE=1). */
 export const BULK_PROFILE = new Map<string, number>();
 const mark = (k: string, t0: number) => { BULK_PROFILE.set(k, (BULK_PROFILE.get(k) ?? 0) + performance.now() - t0); return performance.now(); };
 
-/** `parkedMaybe`: whether Siphon's parked table may hold changes (else no re-drive lookup). */
-export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], checkpoint: Checkpoint, parkedMaybe: boolean, perRow: PerRow): Promise<TxOutput[]> {
+/**
+ * `parkedMaybe`: whether Siphon's parked table may hold changes (else no re-drive lookup). `direct`: the applier's
+ * state of the direct attempt (direct.ts); null: staged only.
+ */
+export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], checkpoint: Checkpoint, parkedMaybe: boolean, perRow: PerRow,
+  direct: DirectHint | null = null): Promise<TxOutput[]> {
   let t = performance.now();
   const split = splitBulk(prepared, ctx.tables);
   t = mark('split', t);
@@ -52,7 +57,7 @@ export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], c
       if (actual !== checkpoint.expected) throw new ApplyCheckpointConflictError(checkpoint.consumer, checkpoint.expected, actual);
     }
     const out: TxOutput[] = [];
-    const moved = split.bulk.size === 0 ? new Set<number>() : await writeBulk(tx, txCtx, split, parkedMaybe, out);
+    const moved = split.bulk.size === 0 ? new Set<number>() : await writeBulk(tx, txCtx, split, parkedMaybe, out, direct);
     const rest = [...split.rest, ...[...moved].map((i) => split.bulk.get(i)!)].sort((a, b) => a.index - b.index);
     t = performance.now();
     BULK_STATS.perRow += rest.length;
@@ -67,8 +72,21 @@ export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], c
 }
 
 /** Stages and writes the bulk part; returns the batch indexes that must take the per-row path instead. */
-async function writeBulk(tx: TxContext['next'], ctx: TxContext, split: BulkSplit, parkedMaybe: boolean, out: TxOutput[]): Promise<Set<number>> {
+async function writeBulk(tx: TxContext['next'], ctx: TxContext, split: BulkSplit, parkedMaybe: boolean, out: TxOutput[], direct: DirectHint | null): Promise<Set<number>> {
   let t = performance.now();
+  if (direct) {
+    const skipped = direct.skip > 0;
+    const done = await writeDirect(tx, ctx.tables, split, direct);
+    t = mark(done ? 'direct' : 'direct failed', t);
+    if (done) {
+      BULK_STATS.direct++;
+      BULK_STATS.written += split.versions.length;
+      out.push(await output(tx, ctx, split, new Set(), parkedMaybe));
+      mark('output', t);
+      return new Set();
+    }
+    if (!skipped) BULK_STATS.directFailed++;
+  }
   const staged = split.tables.map((b) => ({ table: ctx.tables.byName.get(b.name)!, columns: b.columns, bulk: b }));
   await tx.query(S.createStaging(staged));
   const moved = new Set<number>();

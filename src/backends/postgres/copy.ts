@@ -40,10 +40,10 @@ export function copyLine(row: Row, columns: readonly ColumnInfo[], table: string
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** COPY `rows` into `table` on `client` (inside the caller's transaction when it has one). */
-export async function copyRowsIn(client: pg.PoolClient, table: string, columns: readonly ColumnInfo[], rows: readonly Row[]): Promise<CopyInResult> {
+/** COPY `rows` into `table` (of `schema`, else the search path's) on `client` (inside the caller's transaction when it has one). */
+export async function copyRowsIn(client: pg.PoolClient, table: string, columns: readonly ColumnInfo[], rows: readonly Row[], schema?: string): Promise<CopyInResult> {
   const refused: { index: number; error: Error }[] = [];
-  const stream = client.query(copyStreams.from(`COPY ${quote(table)} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN`));
+  const stream = client.query(copyStreams.from(`COPY ${schema === undefined ? '' : `${quote(schema)}.`}${quote(table)} (${columns.map((c) => quote(c.name)).join(', ')}) FROM STDIN`));
   const failed = new Promise<never>((_, reject) => stream.on('error', reject));
   failed.catch(() => undefined);
   const finished = new Promise<void>((resolve) => stream.on('finish', () => resolve()));

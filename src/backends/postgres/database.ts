@@ -157,10 +157,10 @@ export class PostgresDatabase extends SqlDatabase {
     });
   }
 
-  override async copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[]): Promise<CopyInResult> {
+  override async copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[], options: { readonly schema?: string } = {}): Promise<CopyInResult> {
     if (this.finished) throw new BackendError('BACKEND_TX_FINISHED', 'this transaction handle was used after its transaction ended', {});
     const run = async (c: pg.PoolClient) => {
-      try { return await copyRowsIn(c, table, columns, rows); } catch (e) { throw wrapDriverError(this.displayUrl, `COPY ${table}`, e); }
+      try { return await copyRowsIn(c, table, columns, rows, options.schema); } catch (e) { throw wrapDriverError(this.displayUrl, `COPY ${table}`, e); }
     };
     return this.client ? run(this.client) : this.inNewTransaction(run);
   }

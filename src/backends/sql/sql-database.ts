@@ -170,7 +170,7 @@ export abstract class SqlDatabase implements Database {
   }
 
   /** Engines without a bulk load protocol (`capabilities.copyIn` false): callers use `upsert`. */
-  async copyIn(table: string, _columns: readonly ColumnInfo[], _rows: readonly Row[]): Promise<CopyInResult> {
+  async copyIn(table: string, _columns: readonly ColumnInfo[], _rows: readonly Row[], _options?: { readonly schema?: string }): Promise<CopyInResult> {
     throw new BackendError('BACKEND_UNSUPPORTED', `${this.dialect} has no bulk load (copyIn) in Siphon: use upsert`, { table, dialect: this.dialect });
   }
 

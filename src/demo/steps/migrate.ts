@@ -86,7 +86,7 @@ export const migrateStep: DemoStep = {
       capturePollMs: 5, reapplyPollMs: 200,
       // one table at a time, small chunks and the pause read before every chunk: the pause lands inside the
       // customers table (at least a dozen chunks) whatever the machine's speed, never inside a table copied before it
-      parallelTables: 1, chunkSize: Math.min(5000, Math.max(1, Math.floor(customers / 12))), throttle: { checkIntervalMs: 20 },
+      parallelTables: 1, backfillOrder: 'config', chunkSize: Math.min(5000, Math.max(1, Math.floor(customers / 12))), throttle: { checkIntervalMs: 20 },
     });
     ctx.migration = m;
     ctx.onClose(async () => { await m.stop().catch(() => undefined); });
