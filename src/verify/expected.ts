@@ -3,6 +3,8 @@ import { mapRow, type MapFailure } from '../config/map-row.js';
 import type { ResolvedTable } from '../config/types.js';
 import { fromPlain, rowToPlain } from '../values/plain.js';
 import type { Row, Value } from '../values/index.js';
+import { date, dec, int, localTimestamp } from '../values/construct.js';
+import type { LogicalType } from '../values/logical-type.js';
 import { ValueError } from '../values/errors.js';
 
 /** One next row a legacy row should have become, in canonical values, with the columns the mapping wrote. */
@@ -26,7 +28,7 @@ export interface NextTarget {
 /** A next table's columns as the expecter walks them, decided once per table rather than once per row. */
 interface TargetColumns {
   readonly target: NextTarget;
-  readonly columns: readonly { readonly name: string; readonly type: ColumnInfo['type']; readonly nativeType: string; readonly isKey: boolean }[];
+  readonly columns: readonly { readonly name: string; readonly type: ColumnInfo['type']; readonly nativeType: string; readonly isKey: boolean; readonly convert: (x: unknown) => Value }[];
   readonly names: ReadonlySet<string>;
   /** The column list when the mapping gives every column (the common case): shared by every such row. */
   readonly all: readonly string[];
@@ -50,7 +52,7 @@ export class Expecter {
   ) {
     this.ctx = timezone ? { timezone } : {};
     for (const [name, target] of targets) {
-      const columns = target.info.columns.map((c) => ({ name: c.name, type: c.type, nativeType: c.nativeType, isKey: target.key.includes(c.name) }));
+      const columns = target.info.columns.map((c) => ({ name: c.name, type: c.type, nativeType: c.nativeType, isKey: target.key.includes(c.name), convert: converter(c.type) }));
       this.byTable.set(name, { target, columns, names: new Set(columns.map((c) => c.name)), all: columns.map((c) => c.name) });
     }
   }
@@ -77,7 +79,7 @@ export class Expecter {
             columns ??= t.all.slice(0, i);
             continue;
           }
-          try { row[c.name] = fromPlain(has ? v : null, c.type); } catch (e) {
+          try { row[c.name] = has ? c.convert(v) : null; } catch (e) {
             if (!(e instanceof ValueError)) throw e;
             (failures ??= []).push({ stage: 'write', reason: `write ${nextTable}.${c.name}: ${e.reason} for ${c.type} column (${c.nativeType})` });
           }
@@ -89,10 +91,29 @@ export class Expecter {
         if (own > given) for (const name of Object.keys(plain)) {
           if (!t.names.has(name)) (failures ??= []).push({ stage: 'write', reason: `write ${nextTable}.${name}: no such column in next table ${nextTable}` });
         }
-        rows.push({ nextTable, key: t.target.key.map((k) => row[k] ?? null), row, columns: columns ?? t.all });
+        const keyNames = t.target.key;
+        const key: Value[] = new Array(keyNames.length);
+        for (let k = 0; k < keyNames.length; k++) key[k] = row[keyNames[k]!] ?? null;
+        rows.push({ nextTable, key, row, columns: columns ?? t.all });
       }
     }
     if (failures) return { ok: false, failures };
     return { ok: true, entityKey: r.entityKey, rows };
+  }
+}
+
+/**
+ * `fromPlain(x, type)` for one column type, with the plain forms mappings give most (text, numbers, decimal and
+ * date-time text) sent straight to their constructor — exactly the branch `fromPlain` itself takes for them —, so
+ * the per-value type dispatch is decided once per column. Anything else goes through `fromPlain`.
+ */
+function converter(type: LogicalType): (x: unknown) => Value {
+  switch (type) {
+    case 'text': return (x) => (typeof x === 'string' ? x : fromPlain(x, type));
+    case 'int': return (x) => (typeof x === 'number' ? int(x) : fromPlain(x, type));
+    case 'dec': return (x) => (typeof x === 'string' ? dec(x) : fromPlain(x, type));
+    case 'lts': return (x) => (typeof x === 'string' ? localTimestamp(x) : fromPlain(x, type));
+    case 'date': return (x) => (typeof x === 'string' && x.length === 10 ? date(x) : fromPlain(x, type));
+    default: return (x) => fromPlain(x, type);
   }
 }
