@@ -59,6 +59,11 @@ export class Expecter {
     }
   }
 
+  /** The column list of an expected row of `nextTable` that gave every next column (the very array, shared). */
+  allColumns(nextTable: string): readonly string[] | undefined {
+    return this.byTable.get(nextTable)?.all;
+  }
+
   expect(legacy: Row): Expectation {
     const r = mapRow(this.table, rowToPlain(legacy), this.ctx);
     if (!r.ok) return { ok: false, failures: r.failures };

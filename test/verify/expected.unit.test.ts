@@ -11,6 +11,7 @@ import type { ResolvedTable } from '../../src/config/types.js';
 import { fromPlain } from '../../src/values/plain.js';
 import type { Row } from '../../src/values/index.js';
 import { Expecter } from '../../src/verify/expected.js';
+import { columnsComparator, columnsEqual } from '../../src/verify/compare.js';
 
 const columns: ColumnInfo[] = [
   { name: 'id', type: 'int', nativeType: 'bigint', nullable: false },
@@ -62,5 +63,16 @@ describe('Expecter', () => {
         }
       },
     ), { numRuns: 2000 });
+  });
+});
+
+describe('columnsComparator', () => {
+  it('answers as columnsEqual for its column list (property)', () => {
+    const v = fc.oneof(fc.constant(null), fc.constant(undefined), fc.constantFrom('x', 'y', ''), fc.integer({ min: -3, max: 3 }).map((n) => fromPlain(n, 'int')), fc.constantFrom('1.5', '1.50', '2').map((d) => fromPlain(d, 'dec')));
+    const names = fc.constantFrom('id', 'a', 'b', '__proto__', 'constructor', '"q"', 'x y');
+    fc.assert(fc.property(fc.uniqueArray(names, { maxLength: 5 }), fc.dictionary(names, v), fc.dictionary(names, v), (cols, e, a) => {
+      expect(columnsComparator(cols)(e as Row, a as Row)).toBe(columnsEqual(e as Row, a as Row, cols));
+      expect(columnsComparator(cols)(e as Row, e as Row)).toBe(true);
+    }), { numRuns: 2000 });
   });
 });
