@@ -42,7 +42,7 @@ export function columnsEqual(expected: Row, actual: Row, columns: readonly strin
 export function columnsComparator(columns: readonly string[]): (expected: Row, actual: Row) => boolean {
   if (columns.length === 0) return () => true;
   const q = columns.map((c) => JSON.stringify(c));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- names are JSON string literals
+  // generated code: names are JSON string literals
   const make = new Function('eq', `return function columnsEqualTo(e, a) {\n  return ${q.map((c) => `eq(e[${c}] ?? null, a[${c}] ?? null)`).join('\n    && ')};\n};`) as (eq: typeof valueEquals) => (expected: Row, actual: Row) => boolean;
   return make(valueEquals);
 }

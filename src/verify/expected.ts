@@ -151,7 +151,7 @@ function wholeRow(columns: readonly { readonly name: string; readonly convert: (
     `if (!(${q.map((name) => `hasOwn.call(p, ${name}) && p[${name}] !== undefined`).join(' && ')})) return undefined;`,
     `return { ${q.map((name, i) => `${name}: c${i}(p[${name}])`).join(', ')} };`,
   ].join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- names are JSON string literals, values are arguments
+  // generated code: names are JSON string literals, values are arguments
   const make = new Function('hasOwn', ...columns.map((_, i) => `c${i}`), `return function wholeRow(p) {\n${body}\n};`) as (...a: unknown[]) => (plain: PlainRow) => Row | undefined;
   return make(hasOwn, ...columns.map((c) => c.convert));
 }

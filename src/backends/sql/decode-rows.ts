@@ -20,7 +20,7 @@ function builderFor(names: readonly string[]): Builder | null {
   if (names.length === 0 || names.includes('__proto__') || new Set(names).size !== names.length) b = null;
   else {
     const body = `return { ${names.map((n, i) => `${JSON.stringify(n)}: d[${i}](vals[${i}] ?? null)`).join(', ')} };`;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- names are JSON string literals, values are arguments
+    // generated code: names are JSON string literals, values are arguments
     b = new Function('vals', 'd', body) as Builder;
   }
   if (builders.size >= MAX_BUILDERS) builders.clear(); // ad hoc queries must not grow the cache without bound
