@@ -6,7 +6,8 @@
  * same keyset pages, without mapping or comparing. Rounds alternate floor / verify; medians, spread and the ratio are
  * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb, and the same rates
  * per second of this process's CPU time with the load average, which tell a busy shared machine apart).
- * The databases are kept between runs (siphon_bench_verify_*) and rebuilt with --fresh or when their size differs.
+ * The databases are kept between runs (siphon_bench_verify_*, suffixed _cN for another --customers N) and rebuilt with
+ * --fresh or when their size differs.
  * Next is filled by the test fixture `seedNextFromLegacy` (the mapping, no apply): what is measured is verify.
  */
 import os from 'node:os';
@@ -33,8 +34,10 @@ const CUSTOMERS = arg('customers', 20_300);
 const ROUNDS = arg('rounds', 3);
 const CHUNK = arg('chunk', DEFAULT_CHUNK);
 const FRESH = process.argv.includes('--fresh');
-const LEGACY_DB = 'siphon_bench_verify_legacy';
-const NEXT_DB = 'siphon_bench_verify_next';
+// a smaller run keeps its own databases, so that iterating on a small table never rebuilds the million-row ones
+const SUFFIX = CUSTOMERS === 20_300 ? '' : `_c${CUSTOMERS}`;
+const LEGACY_DB = `siphon_bench_verify_legacy${SUFFIX}`;
+const NEXT_DB = `siphon_bench_verify_next${SUFFIX}`;
 
 const withDb = (url: string, db: string) => { const u = new URL(url); u.pathname = `/${db}`; return u.toString(); };
 const legacyUrl = withDb(MY_ADMIN_URL, LEGACY_DB);

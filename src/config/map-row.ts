@@ -52,6 +52,8 @@ export interface MapContext {
   readonly legacy?: TableInfo;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 interface ZodIssueLike { readonly code: string; readonly path: readonly PropertyKey[]; readonly message: string }
 
 function safeParse(schema: AnySchema, value: unknown): { ok: true; data: unknown } | { ok: false; issues: readonly ZodIssueLike[] } {
@@ -162,7 +164,9 @@ export function mapRow(table: ResolvedTable, plain: PlainRow, ctx: MapContext = 
   }
   const rows: Record<string, PlainRow[]> = {};
   const values: Record<string, Row[]> = {};
-  for (const [next, value] of Object.entries(produced as Record<string, unknown>)) {
+  for (const next in produced as Record<string, unknown>) {
+    if (!hasOwn.call(produced, next)) continue;
+    const value = (produced as Record<string, unknown>)[next];
     if (value === undefined) continue;
     const schema = table.schemas[next];
     if (!schema) { failures.push({ stage: 'to', reason: `to() returned rows for "${next}", which has no schema in tables.${table.name}.schemas` }); continue; }

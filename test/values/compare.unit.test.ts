@@ -24,6 +24,14 @@ describe('compareValues', () => {
       expect(c).toBe(x < y ? -1 : x > y ? 1 : 0);
     }));
   });
+  it('orders integers numerically (the int/int shortcut agrees with the general int/dec path)', () => {
+    const big = fc.oneof(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), fc.bigInt({ min: -1000n, max: 1000n }));
+    fc.assert(fc.property(big, big, (a, b) => {
+      const c = Math.sign(compareValues(int(a), int(b)));
+      expect(c).toBe(a < b ? -1 : a > b ? 1 : 0);
+      expect(c).toBe(Math.sign(compareValues(int(a), dec(b))));
+    }));
+  });
   it('sorts NULL first and text by code units', () => {
     const vs: Value[] = ['b', null, 'B', 'é', 'a'];
     expect([...vs].sort(compareValues)).toEqual([null, 'B', 'a', 'b', 'é']);

@@ -3,6 +3,7 @@ import type { Capabilities, CaptureReadiness, ColumnInfo, Database, TableInfo } 
 import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
 import { SqlDatabase, TableCache } from '../sql/sql-database.js';
+import { decodeRows } from '../sql/decode-rows.js';
 import type { Bound, Session, SqlDialect } from '../sql/session.js';
 import { scanPlaceholders } from '../sql/placeholders.js';
 import { wrapDriverError } from '../sql/connection-errors.js';
@@ -57,19 +58,6 @@ function dialectFor(binaryCollation: string): SqlDialect {
 
 /** Every value's bytes as a latin1 string (see `MysqlDatabase.raw`). */
 const LATIN1_BYTES = (field: { string(encoding?: string): string | null }): string | null => field.string('latin1');
-
-/** Rows of raw values → canonical rows, one decoder per column built once per result. */
-function decodeRows(rows: readonly (string | null)[][], names: readonly string[], decoders: readonly MysqlDecoder[]): Row[] {
-  const out: Row[] = new Array(rows.length);
-  const n = names.length;
-  for (let r = 0; r < rows.length; r++) {
-    const vals = rows[r]!;
-    const row: Row = {};
-    for (let i = 0; i < n; i++) row[names[i]!] = decoders[i]!(vals[i] ?? null);
-    out[r] = row;
-  }
-  return out;
-}
 
 interface Shared {
   readonly pool: mysql.Pool;

@@ -6,6 +6,7 @@ import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
 import { assertNever } from '../../errors.js';
 import { SqlDatabase, TableCache } from '../sql/sql-database.js';
+import { decodeRows } from '../sql/decode-rows.js';
 import type { Bound, Session, SqlDialect } from '../sql/session.js';
 import { toDollarPlaceholders } from '../sql/placeholders.js';
 import { wrapDriverError } from '../sql/connection-errors.js';
@@ -54,19 +55,6 @@ const DIALECT: SqlDialect = {
       + ` ON CONFLICT (${key.map(quote).join(', ')}) ${action}`;
   },
 };
-
-/** Rows of text values → canonical rows, one decoder per column built once per result. */
-function decodeRows(rows: readonly (string | null)[][], names: readonly string[], decoders: readonly PostgresDecoder[]): Row[] {
-  const out: Row[] = new Array(rows.length);
-  const n = names.length;
-  for (let r = 0; r < rows.length; r++) {
-    const vals = rows[r]!;
-    const row: Row = {};
-    for (let i = 0; i < n; i++) row[names[i]!] = decoders[i]!(vals[i] ?? null);
-    out[r] = row;
-  }
-  return out;
-}
 
 interface Shared {
   readonly pool: pg.Pool;

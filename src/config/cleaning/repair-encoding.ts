@@ -4,10 +4,11 @@ import { columnStep } from './step.js';
 // Windows-1252 bytes 0x80–0x9F; the five holes (0x81, 0x8D, 0x8F, 0x90, 0x9D) decode as the C1 control of the same
 // code, as browsers and MariaDB's latin1 (which is really cp1252) do.
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
-const TO_BYTE = new Map<number, number>();
-for (let i = 0; i < 256; i++) TO_BYTE.set(i >= 0x80 && i <= 0x9f ? CP1252_HIGH.charCodeAt(i - 0x80) : i, i);
+// UTF-16 code unit → cp1252 byte, -1 for none: a flat table (every accented value of every row looks here)
+const TO_BYTE = new Int16Array(0x10000).fill(-1);
+for (let i = 0; i < 256; i++) TO_BYTE[i >= 0x80 && i <= 0x9f ? CP1252_HIGH.charCodeAt(i - 0x80) : i] = i;
 // Strings that were decoded as ISO-8859-1 rather than cp1252 carry raw C1 controls: accept those too.
-for (let i = 0x80; i <= 0x9f; i++) if (!TO_BYTE.has(i)) TO_BYTE.set(i, i);
+for (let i = 0x80; i <= 0x9f; i++) if (TO_BYTE[i] === -1) TO_BYTE[i] = i;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,8 +16,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function cp1252Bytes(s: string): Uint8Array | undefined {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
-    const b = TO_BYTE.get(s.charCodeAt(i));
-    if (b === undefined) return undefined;
+    const b = TO_BYTE[s.charCodeAt(i)]!;
+    if (b < 0) return undefined;
     out[i] = b;
   }
   return out;

@@ -1,6 +1,8 @@
 import type { CleanContext, CleaningStep, CleaningStepLike, PlainRow } from '../types.js';
 import { CleaningError } from './errors.js';
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
  * Builds a step that rewrites some values of a row. `columns` empty means every column; `fn` returns the new value
  * (or the same one). The input row is never mutated: a new row is returned only when something changed.
@@ -16,8 +18,18 @@ export function columnStep(
     ...(only ? { columns: only } : {}),
     apply(row: PlainRow, ctx: CleanContext): PlainRow {
       let out: PlainRow | undefined;
-      for (const column of only ?? Object.keys(row)) {
-        if (!(column in row)) continue; // absence is reported by config validation against the database
+      if (only) {
+        for (const column of only) {
+          if (!(column in row)) continue; // absence is reported by config validation against the database
+          const before = row[column];
+          const after = fn(before, column, ctx);
+          if (after !== before) (out ??= { ...row })[column] = after;
+        }
+        return out ?? row;
+      }
+      // every column: the row's own keys, walked without building their array (this runs per row and per step)
+      for (const column in row) {
+        if (!hasOwn.call(row, column)) continue;
         const before = row[column];
         const after = fn(before, column, ctx);
         if (after !== before) (out ??= { ...row })[column] = after;
