@@ -75,6 +75,10 @@ async function main(): Promise<void> {
   // (closest to 20 first), the gateway phase the others (it measures the gateway's wait, not the customer's size)
   const byNearness = [...perCustomer.entries()].sort((a, b) => Math.abs(a[1] - 20) - Math.abs(b[1] - 20) || a[0] - b[0]);
   const near20 = byNearness.filter(([, n]) => n >= 10 && n <= 30).map(([id]) => id);
+  // said before the first round, not after it: the rounds need ASPIRES fresh customers of 10–30 rows each
+  if (near20.length < ROUNDS * ASPIRES) {
+    throw new Error(`BENCH_CUSTOMERS=${CUSTOMERS} gives ${near20.length} customers of 10–30 rows; ${ROUNDS} round(s) × ${ASPIRES} aspires need ${ROUNDS * ASPIRES}: raise BENCH_CUSTOMERS (about ${Math.ceil((ROUNDS * ASPIRES * CUSTOMERS) / Math.max(1, near20.length) / 1000) * 1000})`);
+  }
   const others = byNearness.filter(([, n]) => n < 10 || n > 30).map(([id]) => id).sort((a, b) => a - b);
   const usedNear: number[] = [];
   const usedOther: number[] = [];
@@ -163,4 +167,5 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().then(() => process.exit(0), (e: unknown) => { log(String((e as Error)?.stack ?? e)); process.exit(1); });
+// a bench's error is a message, not a stack trace (SIPHON_DEBUG=1 for the stack)
+main().then(() => process.exit(0), (e: unknown) => { log(`bench:aspire: ${process.env.SIPHON_DEBUG ? String((e as Error)?.stack ?? e) : (e as Error)?.message ?? String(e)}`); process.exit(1); });
