@@ -108,6 +108,7 @@ export class DashboardCollector {
     const legacy = summarise(sideTotal(d, 'legacy'));
     const next = summarise(sideTotal(d, 'next'));
     const rate = (x: LatencySummary) => (x.requests > 0 ? x.failed / x.requests : null);
+    // the worst route: one route answering wrong must show, not drown in the others' traffic (the chart says so)
     const compat = [...now.routes.values()].map((r) => r.compatibility).filter((c): c is number => c !== null);
     this.history.push({
       t, legacyP50Ms: legacy.p50Ms, legacyP99Ms: legacy.p99Ms, nextP50Ms: next.p50Ms, nextP99Ms: next.p99Ms,
