@@ -1,5 +1,5 @@
-import { parseConnectionUrl, redactUrl } from '../backends/url.js';
-import { UnsupportedStateUrlError } from './errors.js';
+import { redactUrl } from '../backends/url.js';
+import { stateTarget } from './part-target.js';
 import type { Migration } from './migrations/index.js';
 import { PostgresStateStore } from './postgres/postgres-state-store.js';
 import { SqliteStateStore } from './sqlite/sqlite-state-store.js';
@@ -27,20 +27,8 @@ export interface OpenStateStoreOptions {
  * `location` or errors.
  */
 export async function openStateStore(url: string = DEFAULT_STATE_URL, options: OpenStateStoreOptions = {}): Promise<StateStore> {
-  const parsed = parseConnectionUrl(url);
   const mustExist = options.mode === 'read';
-  switch (parsed.kind) {
-    case 'sqlite':
-      return SqliteStateStore.open(parsed.path, { migrations: options.migrations, mustExist });
-    case 'postgres': {
-      const u = new URL(parsed.url);
-      // `schema` is ours, not a libpq parameter: PostgreSQL would refuse it as an unknown startup option
-      const schema = options.schema ?? u.searchParams.get('schema') ?? undefined;
-      u.searchParams.delete('schema');
-      return PostgresStateStore.open({ connectionString: u.toString() }, redactUrl(u.toString()), { schema, migrations: options.migrations, mustExist });
-    }
-    case 'mysql':
-    case 'nats':
-      throw new UnsupportedStateUrlError(redactUrl(url));
-  }
+  const t = stateTarget(url, options.schema);
+  if (t.kind === 'sqlite') return SqliteStateStore.open(t.path, { migrations: options.migrations, mustExist });
+  return PostgresStateStore.open({ connectionString: t.connectionString }, redactUrl(t.connectionString), { schema: t.schema, migrations: options.migrations, mustExist });
 }

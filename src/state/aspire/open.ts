@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { parseConnectionUrl, redactUrl } from '../../backends/url.js';
-import { UnsupportedStateUrlError } from '../errors.js';
+import { stateTarget } from '../part-target.js';
 import { PostgresAspireFlights } from './postgres-aspire-flights.js';
 import { SqliteAspireFlights } from './sqlite-aspire-flights.js';
 import type { AspireFlightStore } from './types.js';
@@ -10,19 +9,8 @@ import type { AspireFlightStore } from './types.js';
  * opened once by `openStateStore`, which applies the migrations; this adds a connection of its own.
  */
 export async function openAspireFlights(url: string): Promise<AspireFlightStore> {
-  const parsed = parseConnectionUrl(url);
-  switch (parsed.kind) {
-    case 'sqlite':
-      return SqliteAspireFlights.open(parsed.path);
-    case 'postgres': {
-      const u = new URL(parsed.url);
-      const schema = u.searchParams.get('schema') ?? 'siphon_state';
-      u.searchParams.delete('schema');
-      const config = { connectionString: u.toString() };
-      return new PostgresAspireFlights(new pg.Pool({ ...config, max: 4, application_name: 'siphon-aspire' }), config, schema);
-    }
-    case 'mysql':
-    case 'nats':
-      throw new UnsupportedStateUrlError(redactUrl(url));
-  }
+  const t = stateTarget(url);
+  if (t.kind === 'sqlite') return SqliteAspireFlights.open(t.path);
+  const config = { connectionString: t.connectionString };
+  return new PostgresAspireFlights(new pg.Pool({ ...config, max: 4, application_name: 'siphon-aspire' }), config, t.schema);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_STATE_SCHEMA } from '../part-target.js';
 import pg from 'pg';
 import { withPgTransaction } from '../../backends/postgres/transaction.js';
 import { chunks, mergeDiffDeltas, newestPerKey, quarantineSubject, routeSnapshot } from '../batch.js';
@@ -51,7 +52,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   static async open(config: pg.ClientConfig, location: string, options: PostgresStateStoreOptions = {}): Promise<PostgresStateStore> {
-    const schema = options.schema ?? 'siphon_state';
+    const schema = options.schema ?? DEFAULT_STATE_SCHEMA;
     if (!/^[a-z_][a-z0-9_]{0,47}$/.test(schema)) throw new StateInputError('postgres state store schema', 'lower-case letters, digits and _ (at most 48)', schema);
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4, application_name: 'siphon-state' });
     // an idle pooled connection that dies (server restart) must not crash the process; the next query reconnects

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { parseConnectionUrl, redactUrl } from '../../backends/url.js';
-import { UnsupportedStateUrlError } from '../errors.js';
+import { stateTarget } from '../part-target.js';
 import { PostgresVerifyResults } from './postgres-verify-results.js';
 import { SqliteVerifyResults } from './sqlite-verify-results.js';
 import type { VerifyResultStore } from './types.js';
@@ -11,18 +10,7 @@ import type { VerifyResultStore } from './types.js';
  * `StateStore` interface stays as it is.
  */
 export async function openVerifyResults(url: string): Promise<VerifyResultStore> {
-  const parsed = parseConnectionUrl(url);
-  switch (parsed.kind) {
-    case 'sqlite':
-      return SqliteVerifyResults.open(parsed.path);
-    case 'postgres': {
-      const u = new URL(parsed.url);
-      const schema = u.searchParams.get('schema') ?? 'siphon_state';
-      u.searchParams.delete('schema');
-      return new PostgresVerifyResults(new pg.Pool({ connectionString: u.toString(), max: 2, application_name: 'siphon-verify' }), schema);
-    }
-    case 'mysql':
-    case 'nats':
-      throw new UnsupportedStateUrlError(redactUrl(url));
-  }
+  const t = stateTarget(url);
+  if (t.kind === 'sqlite') return SqliteVerifyResults.open(t.path);
+  return new PostgresVerifyResults(new pg.Pool({ connectionString: t.connectionString, max: 2, application_name: 'siphon-verify' }), t.schema);
 }

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { parseConnectionUrl, redactUrl } from '../../../backends/url.js';
-import { UnsupportedStateUrlError } from '../../../state/errors.js';
+import { stateTarget } from '../../../state/part-target.js';
 import { PostgresAnalysisStore } from './postgres.js';
 import { SqliteAnalysisStore } from './sqlite.js';
 import type { AnalysisStore } from './types.js';
@@ -11,18 +10,7 @@ import type { AnalysisStore } from './types.js';
  * results do, so the `StateStore` interface stays as it is.
  */
 export async function openAnalysisStore(url: string): Promise<AnalysisStore> {
-  const parsed = parseConnectionUrl(url);
-  switch (parsed.kind) {
-    case 'sqlite':
-      return SqliteAnalysisStore.open(parsed.path);
-    case 'postgres': {
-      const u = new URL(parsed.url);
-      const schema = u.searchParams.get('schema') ?? 'siphon_state';
-      u.searchParams.delete('schema');
-      return new PostgresAnalysisStore(new pg.Pool({ connectionString: u.toString(), max: 2, application_name: 'siphon-analysis' }), schema);
-    }
-    case 'mysql':
-    case 'nats':
-      throw new UnsupportedStateUrlError(redactUrl(url));
-  }
+  const t = stateTarget(url);
+  if (t.kind === 'sqlite') return SqliteAnalysisStore.open(t.path);
+  return new PostgresAnalysisStore(new pg.Pool({ connectionString: t.connectionString, max: 2, application_name: 'siphon-analysis' }), t.schema);
 }
