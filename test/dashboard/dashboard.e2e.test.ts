@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDashboard, storeActions, type DashboardServer, type DashboardSnapshot } from '../../src/dashboard/index.js';
@@ -10,7 +10,7 @@ import { createLogger } from '../../src/observe/logger.js';
 import { renderMetrics } from '../../src/observe/metrics.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { StateStore } from '../../src/state/types.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, waitText } from '../support/browser.js';
 import { freshDatabase, type FreshDatabase } from '../support/engines.js';
 import { jsonAnswer, startUpstream, type TestUpstream } from '../gateway/support/upstream.js';
 
@@ -28,21 +28,6 @@ let unfollow: () => Promise<void>;
 let dash: DashboardServer;
 let base: string;
 let browser: Browser;
-
-/**
- * Waits until the element's text is exactly `want`. Polled from Node: the page's CSP forbids eval, so
- * Playwright's waitForFunction (which evaluates its predicate in the page) fails there by design.
- */
-async function waitText(page: Page, selector: string, want: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let last: string | null = null;
-  while (Date.now() < until) {
-    last = await page.textContent(selector);
-    if (last === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${selector}: text stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}`);
-}
 
 async function sideOf(path: string): Promise<string> {
   const res = await request(`http://127.0.0.1:${gwPort}${path}`);

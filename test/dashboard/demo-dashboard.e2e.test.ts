@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, waitText } from '../support/browser.js';
 
 /**
  * The dashboard of a running `siphon demo` (embedded defaults, `--keep`) in real Chromium: the page opened from the
@@ -30,18 +30,6 @@ async function until<T>(what: string, f: () => T | undefined | null, timeoutMs: 
     if (Date.now() > end) throw new Error(`no ${what} after ${timeoutMs} ms\nstderr:\n${err.slice(-3000)}`);
     await sleep(100);
   }
-}
-
-/** Waits until the element's text is exactly `want` (polled from Node: the page's CSP forbids eval). */
-async function waitText(page: Page, selector: string, want: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last: string | null = null;
-  while (Date.now() < end) {
-    last = await page.textContent(selector).catch(() => null);
-    if (last === want) return;
-    await sleep(100);
-  }
-  throw new Error(`${selector}: text stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}`);
 }
 
 const fmt = (n: number | null) => (n === null ? '—' : n.toLocaleString('en-US'));
