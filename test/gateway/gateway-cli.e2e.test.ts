@@ -102,7 +102,9 @@ async function startFails(args: string[]): Promise<{ code: number | null; stderr
   });
   let err = '';
   p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-  const timer = setTimeout(() => p.kill('SIGKILL'), 30_000); // a hang is the bug this guards against
+  // A hang is the bug this guards against. Generous: a primary and two workers starting under tsx took 17 s at load 14
+  // and over 30 s during a full suite on a loaded machine; a hang never ends, so any bound finds it.
+  const timer = setTimeout(() => p.kill('SIGKILL'), 100_000);
   const [code] = await once(p, 'exit') as [number | null];
   clearTimeout(timer);
   return { code, stderr: err };
@@ -122,7 +124,7 @@ describe('siphon gateway start refuses a port it cannot take', () => {
     const { code, stderr: err } = await startFails(['--routes', routesFile(), '--port', String(takenPort), '--workers', String(workers)]);
     expect(code).toBe(1);
     expect(err).toContain(`cannot listen on 127.0.0.1:${takenPort} (--port): the address is already in use`);
-  }, 40_000);
+  }, 120_000);
 
   it('--admin-port in use, cluster: exits 1 and stops its workers', async () => {
     const gwPort = await freePort();
@@ -131,7 +133,7 @@ describe('siphon gateway start refuses a port it cannot take', () => {
     expect(err).toContain(`cannot listen on 127.0.0.1:${takenPort} (--admin-port)`);
     // the workers left with the primary: nothing listens on the gateway port any more
     await expect(request(`http://127.0.0.1:${gwPort}/`)).rejects.toThrow(/ECONNREFUSED/);
-  }, 40_000);
+  }, 120_000);
 });
 
 function comm(pid: number): string {
