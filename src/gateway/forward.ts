@@ -98,11 +98,13 @@ export class PrimaryHandler implements UpstreamHandler {
       return true;
     }
     if (this.res.write(chunk)) return true;
-    this.res.onceDrain(this.#onDrain);
+    // made on the first full socket only: a per-instance arrow field cost every request a closure (and, under tsx's
+    // keepNames, an Object.defineProperty for its name)
+    this.res.onceDrain(this.#onDrain ??= () => { this.exchange?.resume(); });
     return false;
   }
 
-  readonly #onDrain = (): void => { this.exchange?.resume(); };
+  #onDrain: (() => void) | undefined;
 
   onComplete(): void {
     if (this.#failingOver || this.#clientGone) return;

@@ -1,5 +1,5 @@
 import { gauge } from '../observe/metrics.js';
-import { liveCounter, liveGauge, liveHistogram } from '../observe/live-metrics.js';
+import { liveCounter, liveGauge, liveHistogram, type CounterSeries, type HistogramSeries } from '../observe/live-metrics.js';
 
 /**
  * The gateway's Prometheus metrics. The per-request ones are live metrics (observe/live-metrics.ts): each bump finds
@@ -12,7 +12,11 @@ export type FallbackReason = 'error' | 'timeout' | 'status';
 export type RefusalReason = 'body_too_large' | 'shutting_down' | 'headers_too_large' | 'bad_request' | 'timeout'
   | 'upgrade' | 'body_timeout' | 'send_timeout' | 'bad_version' | 'connection_limit';
 
-const CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+/** Status class labels by index: floor(status / 100) for 1–599, then `error` (status 0: no answer) and `other`. */
+const CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', 'error', 'other'];
+
+/** The series one (route, mode, side) bumps: its latency histogram and its counters by status class index. */
+interface SideSeries { readonly latency: HistogramSeries; readonly counts: (CounterSeries | undefined)[] }
 
 export class GatewayMetrics {
   readonly requests = liveCounter({
@@ -48,11 +52,24 @@ export class GatewayMetrics {
   readonly inFlight = liveGauge({ name: 'siphon_gateway_requests_in_flight', help: 'User requests being answered' });
   readonly routeVersion = gauge({ name: 'siphon_gateway_route_table_version', help: 'Route table version in use' });
 
+  /**
+   * route → mode → side → series. The live metrics' own lookup joins the label values into a new key string, which
+   * V8 must hash on every request; these keys are the route table's and the code's own strings, hashed once.
+   */
+  readonly #bySide = new Map<string, Map<string, Map<string, SideSeries>>>();
+
   // Each call finds its series in the metric's own map (one key, one lookup) and bumps it in place.
   request(route: string, mode: string, side: string, status: number, seconds: number): void {
-    const cls = status === 0 ? 'error' : CLASSES[Math.floor(status / 100)] ?? 'other';
-    this.requests.series(route, mode, side, cls).value++;
-    this.latency.series(side, route).observe(seconds);
+    let byMode = this.#bySide.get(route);
+    if (byMode === undefined) this.#bySide.set(route, byMode = new Map());
+    let bySideName = byMode.get(mode);
+    if (bySideName === undefined) byMode.set(mode, bySideName = new Map());
+    let s = bySideName.get(side);
+    if (s === undefined) bySideName.set(side, s = { latency: this.latency.series(side, route), counts: [] });
+    const c = Math.floor(status / 100);
+    const i = status === 0 ? 6 : c < 6 ? c : 7;
+    (s.counts[i] ??= this.requests.series(route, mode, side, CLASSES[i]!)).value++;
+    s.latency.observe(seconds);
   }
 
   mirrored(route: string, result: MirrorResult): void { this.mirror.series(route, result).value++; }

@@ -10,6 +10,23 @@ const HOP_BY_HOP = new Set([
 /** Replaced by the gateway on the way in (framing is set again from the body actually sent). */
 const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent', 'content-length']);
 
+/**
+ * Name lengths of the headers dropped or replaced on the way, by direction. Any other name (not `proxy-…` either) can
+ * be neither, so it is passed on without being lower-cased: most headers of a request or an answer, on every request.
+ */
+function lengths(names: Iterable<string>): Uint8Array {
+  const t = new Uint8Array(64);
+  for (const n of names) t[n.length] = 1;
+  return t;
+}
+const RESPONSE_DROP = lengths(HOP_BY_HOP);
+const REQUEST_DROP = lengths([...HOP_BY_HOP, ...REPLACED]);
+/** Whether the name could be one of those in `table` or `proxy-…` (p or P first). */
+function mayDrop(name: string, table: Uint8Array): boolean {
+  const c = name.charCodeAt(0);
+  return table[name.length] === 1 || c === 112 || c === 80;
+}
+
 /** What forwarding needs from a client request. */
 export interface ForwardSource {
   /** Flat [name, value, …] as received. */
@@ -43,9 +60,11 @@ export function upstreamRequestHeaders(req: ForwardSource, info: ForwardInfo): s
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
-    if (lower.startsWith('proxy-')) continue;
+    if (named !== undefined || mayDrop(name, REQUEST_DROP)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || REPLACED.has(lower) || named?.has(lower)) continue;
+      if (lower.startsWith('proxy-')) continue;
+    }
     out.push(name, raw[i + 1]!);
   }
   const prior = req.headers['x-forwarded-for'];
@@ -77,9 +96,11 @@ export function clientResponseHeaders(raw: readonly string[]): string[] {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (lower === 'connection') { named = connectionTokens(raw[i + 1]!); continue; }
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
+    if (mayDrop(name, RESPONSE_DROP)) {
+      const lower = name.toLowerCase();
+      if (lower === 'connection') { named = connectionTokens(raw[i + 1]!); continue; }
+      if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
+    }
     out.push(name, raw[i + 1]!);
   }
   if (!named) return out;

@@ -136,8 +136,11 @@ function proceed(state: ProxyState, req: GatewayRequest, res: ClientResponse, hi
 
   let current: PrimaryHandler;
   const hooks: PrimaryHooks = {
-    ...(decision.owner ? { headers: servedBy(side, decision.owner.reason) } : {}),
-    done: (status, err) => {
+    // always the same shape (a spread of an optional part built a new object shape per request)
+    headers: decision.owner ? servedBy(side, decision.owner.reason) : undefined,
+    failover: undefined,
+    // a method, not an arrow property: tsx (esbuild keepNames) names each arrow with Object.defineProperty, per request
+    done(status, err) {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(routeId, modeKind, side, status, seconds);
       spans?.end(status, side, err);

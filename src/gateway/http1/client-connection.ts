@@ -57,6 +57,8 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   #paused = false;
   #dead = false;
   #released = false;
+  /** The peer's address, read once (the socket's getter goes through getpeername's cache on every request). */
+  #remoteAddress: string | undefined;
 
   constructor(readonly socket: Socket, private readonly server: ConnectionServer) {
     this.#parser = createParser('request', server.maxHeaderSize, this);
@@ -191,7 +193,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       this.refuse(501, 'Not Implemented');
       return 0;
     }
-    const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.socket.remoteAddress ?? 'unknown', this);
+    const req = new GatewayRequest(method, url, headers, minor, keepAlive, this.#remoteAddress ??= this.socket.remoteAddress ?? 'unknown', this);
     const host = req.headers.host;
     if (host === undefined ? minor >= 1 : host.includes(',')) {
       // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host (as `node:http` answered) and for more than one Host

@@ -14,6 +14,14 @@ export interface UpstreamTarget {
   readonly maxHeaderSize: number;
 }
 
+/**
+ * One read buffer for every plain upstream socket of the process (`onread`). A read is parsed before its callback
+ * returns, and llhttp hands over copies (body chunks) and strings (head), saving what a split head needs between
+ * reads: no byte of it is kept. Node's default read path allocates 64 KB per read and reallocates it to the bytes
+ * read, wraps it in an ArrayBuffer, and pushes it through the Readable stream layer to a 'data' listener.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** What a connection tells its pool. */
 export interface ConnectionOwner {
   connected(c: UpstreamConnection): void;
@@ -52,13 +60,15 @@ export class UpstreamConnection implements ExchangeConnection {
 
   constructor(readonly target: UpstreamTarget, private readonly owner: ConnectionOwner) {
     const opts = { host: target.host, port: target.port, noDelay: true };
-    this.socket = target.tls ? tlsConnect({ ...opts, servername: target.host, ALPNProtocols: ['http/1.1'] }) : netConnect(opts);
+    // TLS sockets take no `onread`: they read through 'data'
+    this.socket = target.tls ? tlsConnect({ ...opts, servername: target.host, ALPNProtocols: ['http/1.1'] })
+      : netConnect({ ...opts, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { this.#onData((buf as Buffer).subarray(0, n)); return true; } } });
     this.#parser = createParser('response', target.maxHeaderSize, this);
     this.socket.once(target.tls ? 'secureConnect' : 'connect', () => {
       this.isConnected = true;
       this.owner.connected(this);
     });
-    this.socket.on('data', (d: Buffer) => this.#onData(d));
+    if (target.tls) this.socket.on('data', (d: Buffer) => this.#onData(d));
     this.socket.on('end', () => {
       // close-delimited bodies end here; anything else in progress is a reset
       const err = this.#parser.finish();
