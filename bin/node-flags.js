@@ -15,6 +15,8 @@ const FLAGS = {
 
 /** The flags `command` runs with that this process was not started with (argv or NODE_OPTIONS): none to add → []. */
 export function missingNodeFlags(command, execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS) {
+  // under a debugger the process stays the one being debugged (a child would ask for the inspector's port again)
+  if (execArgv.some((f) => f.startsWith('--inspect'))) return [];
   const wanted = FLAGS[command] ?? [];
   const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
   // a flag the user set themselves (any value) wins: the name before `=` is compared

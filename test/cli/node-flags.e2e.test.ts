@@ -22,18 +22,20 @@ const flags = missingNodeFlags('verify');
 if (flags.length) endAs(await reexecWithFlags(flags, ${JSON.stringify(script)}, process.argv.slice(2)));
 else {
   watchParent();
-  console.log(JSON.stringify(process.execArgv));
   if (process.argv[2] === 'wait') { process.on('SIGTERM', () => process.exit(7)); setInterval(() => {}, 1000); }
   else process.exitCode = 5;
+  console.log(JSON.stringify(process.execArgv)); // after the handler: the test signals once it reads this
+
 }
 `);
 
 describe('V8 flags of the CLI (bin/node-flags.js)', () => {
-  it('verify asks for a 64 MB semi-space unless the user set one (argv or NODE_OPTIONS, either spelling); other commands none', () => {
+  it('verify asks for a 64 MB semi-space unless the user set one (argv or NODE_OPTIONS, either spelling) or debugs; other commands none', () => {
     expect(missingNodeFlags('verify', [], '')).toEqual(['--max-semi-space-size=64']);
     expect(missingNodeFlags('verify', ['--max-semi-space-size=16'], '')).toEqual([]);
     expect(missingNodeFlags('verify', [], '--inspect --max_semi_space_size=8')).toEqual([]);
     expect(missingNodeFlags('verify', ['--max-old-space-size=4096'], undefined)).toEqual(['--max-semi-space-size=64']);
+    expect(missingNodeFlags('verify', ['--inspect-brk'], '')).toEqual([]);
     expect(missingNodeFlags('migrate', [], '')).toEqual([]);
     expect(missingNodeFlags(undefined, [], '')).toEqual([]);
   });
