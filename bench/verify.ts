@@ -9,8 +9,12 @@
  * The databases are kept between runs (siphon_bench_verify_*, suffixed _cN for another --customers N) and rebuilt with
  * --fresh or when their size differs.
  * Next is filled by the test fixture `seedNextFromLegacy` (the mapping, no apply): what is measured is verify.
+ * It runs with the V8 flags `siphon verify` runs with (bin/node-flags.js: it starts itself again with them, as the CLI
+ * does), so that it measures what users run; the floor, in the same process, has them too.
  */
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { endAs, missingNodeFlags, reexecWithFlags, watchParent } from '../bin/node-flags.js';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase } from '../src/backends/open.js';
@@ -147,8 +151,16 @@ async function main(): Promise<void> {
     ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
     verifyRowsPerCpuSec: Math.round(median(cpuRates.verify)), floorRowsPerCpuSec: Math.round(median(cpuRates.floor)),
     loadAvg1m: Number(median(loads).toFixed(1)),
+    v8Flags: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter((f) => /^--max[-_]semi/.test(f)),
     peakRssMb: Math.round(peakRss / 1048576),
   }));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+const nodeFlags = missingNodeFlags('verify');
+if (nodeFlags.length > 0) {
+  clearInterval(sampler);
+  endAs(await reexecWithFlags(nodeFlags, fileURLToPath(import.meta.url), process.argv.slice(2)));
+} else {
+  watchParent();
+  main().catch((e) => { console.error(e); process.exit(1); });
+}

@@ -28,7 +28,10 @@ const titleOrNull = (row: PlainRow): PlainRow => ({ ...row, CLI_CIV: typeof row.
  */
 export function utf8InLatin1(row: PlainRow): PlainRow {
   let out: PlainRow | undefined;
-  for (const [col, v] of Object.entries(row)) {
+  // runs for every row: its own keys walked in place (Object.entries built an array per column, per row)
+  for (const col in row) {
+    if (!Object.prototype.hasOwnProperty.call(row, col)) continue;
+    const v = row[col];
     if (typeof v !== 'object' || v === null || (v as { t?: unknown }).t !== 'invalid' || (v as { reason?: unknown }).reason !== 'invalid-encoding') continue;
     try {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from((v as { raw: string }).raw, 'hex'));
