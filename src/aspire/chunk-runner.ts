@@ -74,12 +74,22 @@ export class ChunkRunner {
 
   submit(job: Job): void {
     this.queue.push(job);
-    this.pump();
+    // on the next turn, not now: callers resumed by the same I/O callback (one claim statement answering 50 of them)
+    // then share one chunk, instead of the first one starting a chunk of its own
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => { this.pumpScheduled = false; this.pump(); });
   }
+
+  private pumpScheduled = false;
 
   /** Resolves when the chunks in flight settled (their jobs answered). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    for (;;) {
+      if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else if (this.pumpScheduled) await new Promise<void>((r) => setImmediate(r)); // jobs submitted, chunk not started yet
+      else return;
+    }
   }
 
   private pump(): void {
@@ -123,7 +133,10 @@ export class ChunkRunner {
     const rows = new Map<string, Row[]>();
     try {
       await writeWatermark(this.o.legacy, id, 'low', ASPIRE_WATERMARK_TABLE);
-      for (const { t, values } of byTable.values()) rows.set(t.table, await this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v])));
+      // the tables at once (the legacy pool's connections), not one after the other: every SELECT still runs between
+      // the two marks, which is all DBLog asks
+      const read = await Promise.all([...byTable.values()].map(({ t, values }) => this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v]))));
+      [...byTable.values()].forEach(({ t }, i) => rows.set(t.table, read[i]!));
       path.registerGroup(id, rows);
       for (const j of batch) j.seal?.();
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
