@@ -87,6 +87,7 @@ class LocalAspirerImpl implements LocalAspirer {
 
   constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>) {
     this.marker = new MigratedMarker(o.legacy);
+    void this.marker.warm([...plans.values()].filter((p): p is EntityPlan => !(p instanceof AspireConfigError)));
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
     this.ledger = new Batcher((entries) => o.state.upsertLedger(entries).then(() => undefined));
