@@ -197,7 +197,10 @@ export class ChunkRunner {
       } else e.rows++;
     });
     // evicted rows: a captured change of their key inside the window was applied before the chunk (or quarantined)
+    // (the state-store lookups below run at once, and every job is answered in one synchronous loop at the end, so
+    // the flights' finalisation is still one statement each: see Batcher)
     const evictedSet = new Set(evicted.map((k) => `${k.table}\u0000${k.key}`));
+    const lookups: { e: NonNullable<ReturnType<typeof entry>>; table: string; key: string; open: ReturnType<QuarantineStore['listQuarantine']> }[] = [];
     for (const [table, rows] of read) {
       const t = tables.get(table)!;
       for (const row of rows) {
@@ -206,19 +209,23 @@ export class ChunkRunner {
         const e = entry(t, row);
         if (!e) continue;
         if (t.table === e.job.plan.root) e.root = true;
-        const open = await this.o.quarantine.listQuarantine({ sourceTable: table, key: k, state: 'open', limit: 5 });
-        if (open.items.length > 0) e.failed.push({ table, key: k, reason: open.items[0]!.reasonCode, detail: open.items[0]!.message });
-        else e.rows++;
+        lookups.push({ e, table, key: k, open: this.o.quarantine.listQuarantine({ sourceTable: table, key: k, state: 'open', limit: 5 }) });
       }
     }
+    const opened = await Promise.all(lookups.map((l) => l.open));
+    for (const [n, l] of lookups.entries()) {
+      const open = opened[n]!;
+      if (open.items.length > 0) l.e.failed.push({ table: l.table, key: l.key, reason: open.items[0]!.reasonCode, detail: open.items[0]!.message });
+      else l.e.rows++;
+    }
+    const details = [...jobs.values()].flatMap((e) => e.failed.map((f, i) => ({ e, f, i }))).filter((x) => x.f.detail === '')
+      .map((x) => ({ ...x, open: this.o.quarantine.listQuarantine({ sourceTable: x.f.table, key: x.f.key, state: 'open', limit: 5 }) }));
+    const found = await Promise.all(details.map((d) => d.open));
+    for (const [n, { e, f, i }] of details.entries()) {
+      const q = found[n]!.items.find((x) => x.reasonCode === f.reason) ?? found[n]!.items[0];
+      e.failed[i] = { ...f, detail: q?.message ?? `the row was ${f.reason === 'missing-parent' ? 'parked: its parent row is not in next' : 'quarantined'}` };
+    }
     for (const e of jobs.values()) {
-      for (let i = 0; i < e.failed.length; i++) {
-        const f = e.failed[i]!;
-        if (f.detail !== '') continue;
-        const open = await this.o.quarantine.listQuarantine({ sourceTable: f.table, key: f.key, state: 'open', limit: 5 });
-        const q = open.items.find((x) => x.reasonCode === f.reason) ?? open.items[0];
-        e.failed[i] = { ...f, detail: q?.message ?? `the row was ${f.reason === 'missing-parent' ? 'parked: its parent row is not in next' : 'quarantined'}` };
-      }
       const { plan } = e.job;
       if (e.failed.length > 0) e.job.resolve({ kind: 'quarantined', failed: e.failed, version });
       else if (!e.root) e.job.resolve({ kind: 'failed', reason: 'NOT_FOUND', message: `legacy has no ${plan.root} row with ${plan.rootColumn} = ${e.job.key}`, retryable: false });
