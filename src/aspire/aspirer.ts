@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WATERMARK_TABLE } from '../capture/watermark.js';
 import type { Database } from '../backends/types.js';
 import type { DataPath } from '../backfill/data-path.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -87,6 +88,8 @@ class LocalAspirerImpl implements LocalAspirer {
 
   constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>) {
     this.marker = new MigratedMarker(o.legacy);
+    // (first chunk: the watermark table's description, read by the upsert, is not on its critical path)
+    void o.legacy.describeTable(WATERMARK_TABLE).catch(() => undefined);
     void this.marker.warm([...plans.values()].filter((p): p is EntityPlan => !(p instanceof AspireConfigError)));
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
