@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { WATERMARK_TABLE } from '../capture/watermark.js';
 import type { Database } from '../backends/types.js';
 import type { DataPath } from '../backfill/data-path.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { AuditStore, LedgerStore, LedgerUpsert, QuarantineStore } from '../state/types.js';
-import type { AspireFlightStore } from '../state/aspire/types.js';
+import type { AuditInput, AuditStore, LedgerStore, LedgerUpsert, QuarantineStore } from '../state/types.js';
+import type { AspireFlightStore, FlightClaim, FlightFinish, FlightRecord } from '../state/aspire/types.js';
 import type { Value } from '../values/index.js';
 import type { ChunkRunnerOptions, JobVerdict } from './chunk-runner.js';
 import { ChunkRunner } from './chunk-runner.js';
@@ -81,9 +82,15 @@ class LocalAspirerImpl implements LocalAspirer {
   private unsubscribe: (() => void) | null = null;
   private readonly ledger: Batcher<LedgerUpsert>;
   private readonly marks: Batcher<{ plan: EntityPlan; entity: MarkedEntity }>;
+  private readonly audits: Batcher<AuditInput>;
+  private readonly claims: Batcher<FlightClaim, { claimed: boolean; record: FlightRecord }>;
+  private readonly finishes: Batcher<FlightFinish, boolean>;
 
   constructor(private readonly o: AspirerOptions, private readonly plans: ReadonlyMap<string, EntityPlan | AspireConfigError>) {
     this.marker = new MigratedMarker(o.legacy);
+    // (first chunk: the watermark table's description, read by the upsert, is not on its critical path)
+    void o.legacy.describeTable(WATERMARK_TABLE).catch(() => undefined);
+    void this.marker.warm([...plans.values()].filter((p): p is EntityPlan => !(p instanceof AspireConfigError)));
     this.runner = new ChunkRunner({ legacy: o.legacy, source: o.source, path: o.path, quarantine: o.state, ...o.chunks,
       onChunk: (result) => this.metrics.groups.inc({ result }) });
     this.ledger = new Batcher((entries) => o.state.upsertLedger(entries).then(() => undefined));
@@ -92,6 +99,10 @@ class LocalAspirerImpl implements LocalAspirer {
       for (const i of items) { let l = byPlan.get(i.plan); if (!l) byPlan.set(i.plan, (l = [])); l.push(i.entity); }
       for (const [plan, entities] of byPlan) await this.marker.mark(plan, entities);
     });
+    this.audits = new Batcher((entries) => o.state.appendAudits(entries).then(() => undefined));
+    // at most two claim statements in flight: callers arriving meanwhile wait for one and go together (group commit)
+    this.claims = new Batcher((claims) => o.flights.claimMany(claims), 2);
+    this.finishes = new Batcher((fs) => o.flights.finishMany(fs));
     if (o.serve !== false) this.serving = this.serve();
   }
 
@@ -147,7 +158,7 @@ class LocalAspirerImpl implements LocalAspirer {
   private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, force: boolean, seal: () => void): Promise<Flown> {
     const deadline = Date.now() + (this.o.waitTimeoutMs ?? 60_000);
     for (let round = 0; ; round++) {
-      const c = await this.o.flights.claim({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
+      const c = await this.claims.add({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
       if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor, seal, this.migrated.has(`${plan.entity}\u0000${lk}`))), joined: false };
       if (c.record.state === 'migrated') { this.remember(plan.entity, lk); return { kind: 'already', version: c.record.version, joined: false }; }
       // another process flies it: wait for its answer (or take over when its lease runs out)
@@ -168,7 +179,7 @@ class LocalAspirerImpl implements LocalAspirer {
         await Promise.all([
           this.ledger.add({ entity: plan.entity, key: lk, state: 'copied', version: v.version, origin: 'aspire' }),
           this.marks.add({ plan, entity: { value, plain: plainKey(value), version: v.version, trigger } }),
-          again ? Promise.resolve() : this.o.state.appendAudit({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
+          again ? Promise.resolve() : this.audits.add({ actor: actor ?? trigger, action: 'entity.aspire', subject: `${plan.entity}:${plainKey(value)}`, after: { rows: v.rows, version: v.version, trigger }, reason: `migrated by aspire (${trigger})` }),
         ]);
         this.metrics.rows.inc({ entity: plan.entity }, v.rows);
       } else if (v.kind === 'quarantined') {
@@ -180,7 +191,7 @@ class LocalAspirerImpl implements LocalAspirer {
       v = { kind: 'failed', reason: 'FINALIZE_FAILED', message: `next holds the entity but marking it failed: ${(e as Error).message}`, retryable: true };
     }
     const state = v.kind === 'migrated' ? 'migrated' : v.kind === 'quarantined' ? 'quarantined' : 'failed';
-    await this.o.flights.finish({ entity: plan.entity, key: lk, owner: this.owner, state, rows: v.kind === 'migrated' ? v.rows : 0,
+    await this.finishes.add({ entity: plan.entity, key: lk, owner: this.owner, state, rows: v.kind === 'migrated' ? v.rows : 0,
       version: v.kind === 'failed' ? null : v.version, result: verdictJson(v) }).catch(() => undefined);
     if (v.kind === 'migrated') this.remember(plan.entity, lk);
     return v;

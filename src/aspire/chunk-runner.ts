@@ -74,12 +74,22 @@ export class ChunkRunner {
 
   submit(job: Job): void {
     this.queue.push(job);
-    this.pump();
+    // on the next turn, not now: callers resumed by the same I/O callback (one claim statement answering 50 of them)
+    // then share one chunk, instead of the first one starting a chunk of its own
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => { this.pumpScheduled = false; this.pump(); });
   }
+
+  private pumpScheduled = false;
 
   /** Resolves when the chunks in flight settled (their jobs answered). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    for (;;) {
+      if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else if (this.pumpScheduled) await new Promise<void>((r) => setImmediate(r)); // jobs submitted, chunk not started yet
+      else return;
+    }
   }
 
   private pump(): void {
@@ -123,7 +133,10 @@ export class ChunkRunner {
     const rows = new Map<string, Row[]>();
     try {
       await writeWatermark(this.o.legacy, id, 'low', ASPIRE_WATERMARK_TABLE);
-      for (const { t, values } of byTable.values()) rows.set(t.table, await this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v])));
+      // the tables at once (the legacy pool's connections), not one after the other: every SELECT still runs between
+      // the two marks, which is all DBLog asks
+      const read = await Promise.all([...byTable.values()].map(({ t, values }) => this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v]))));
+      [...byTable.values()].forEach(({ t }, i) => rows.set(t.table, read[i]!));
       path.registerGroup(id, rows);
       for (const j of batch) j.seal?.();
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
@@ -184,7 +197,10 @@ export class ChunkRunner {
       } else e.rows++;
     });
     // evicted rows: a captured change of their key inside the window was applied before the chunk (or quarantined)
+    // (the state-store lookups below run at once, and every job is answered in one synchronous loop at the end, so
+    // the flights' finalisation is still one statement each: see Batcher)
     const evictedSet = new Set(evicted.map((k) => `${k.table}\u0000${k.key}`));
+    const lookups: { e: NonNullable<ReturnType<typeof entry>>; table: string; key: string; open: ReturnType<QuarantineStore['listQuarantine']> }[] = [];
     for (const [table, rows] of read) {
       const t = tables.get(table)!;
       for (const row of rows) {
@@ -193,19 +209,23 @@ export class ChunkRunner {
         const e = entry(t, row);
         if (!e) continue;
         if (t.table === e.job.plan.root) e.root = true;
-        const open = await this.o.quarantine.listQuarantine({ sourceTable: table, key: k, state: 'open', limit: 5 });
-        if (open.items.length > 0) e.failed.push({ table, key: k, reason: open.items[0]!.reasonCode, detail: open.items[0]!.message });
-        else e.rows++;
+        lookups.push({ e, table, key: k, open: this.o.quarantine.listQuarantine({ sourceTable: table, key: k, state: 'open', limit: 5 }) });
       }
     }
+    const opened = await Promise.all(lookups.map((l) => l.open));
+    for (const [n, l] of lookups.entries()) {
+      const open = opened[n]!;
+      if (open.items.length > 0) l.e.failed.push({ table: l.table, key: l.key, reason: open.items[0]!.reasonCode, detail: open.items[0]!.message });
+      else l.e.rows++;
+    }
+    const details = [...jobs.values()].flatMap((e) => e.failed.map((f, i) => ({ e, f, i }))).filter((x) => x.f.detail === '')
+      .map((x) => ({ ...x, open: this.o.quarantine.listQuarantine({ sourceTable: x.f.table, key: x.f.key, state: 'open', limit: 5 }) }));
+    const found = await Promise.all(details.map((d) => d.open));
+    for (const [n, { e, f, i }] of details.entries()) {
+      const q = found[n]!.items.find((x) => x.reasonCode === f.reason) ?? found[n]!.items[0];
+      e.failed[i] = { ...f, detail: q?.message ?? `the row was ${f.reason === 'missing-parent' ? 'parked: its parent row is not in next' : 'quarantined'}` };
+    }
     for (const e of jobs.values()) {
-      for (let i = 0; i < e.failed.length; i++) {
-        const f = e.failed[i]!;
-        if (f.detail !== '') continue;
-        const open = await this.o.quarantine.listQuarantine({ sourceTable: f.table, key: f.key, state: 'open', limit: 5 });
-        const q = open.items.find((x) => x.reasonCode === f.reason) ?? open.items[0];
-        e.failed[i] = { ...f, detail: q?.message ?? `the row was ${f.reason === 'missing-parent' ? 'parked: its parent row is not in next' : 'quarantined'}` };
-      }
       const { plan } = e.job;
       if (e.failed.length > 0) e.job.resolve({ kind: 'quarantined', failed: e.failed, version });
       else if (!e.root) e.job.resolve({ kind: 'failed', reason: 'NOT_FOUND', message: `legacy has no ${plan.root} row with ${plan.rootColumn} = ${e.job.key}`, retryable: false });

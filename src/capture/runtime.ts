@@ -75,6 +75,9 @@ export class CaptureRuntime {
     this.pendingCheckpoint = checkpoint;
     if (this.buffer.length >= this.batchSize) {
       if (this.fullWaiter) this.wakeFullWaiter(); else void this.flush();
+    } else if (record.kind === 'watermark') {
+      // somebody waits for a watermark (a chunk, an aspire call, a drain): appended now, not after the flush interval
+      void this.flush();
     } else this.schedule();
   }
 

@@ -343,6 +343,8 @@ export interface RouteStore {
 /** The audit trail of control-plane changes. */
 export interface AuditStore {
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Several entries in one write (one statement on PostgreSQL), in the order given. */
+  appendAudits(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
   listAudit(query?: AuditQuery): Promise<Page<AuditEntry, number>>;
 }
 

@@ -31,6 +31,33 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await b.claim({ entity: 'customer', key: 'int:1', owner: 'B', leaseMs: 60_000, trigger: 'cli', evenIfMigrated: true })).claimed).toBe(true);
     });
 
+    it('claims and finishes in one call each: per key as claim/finish would answer, a key given twice claimed once', async () => {
+      const [a, b] = await two();
+      await b.claim({ entity: 'c', key: 'held', owner: 'B', leaseMs: 60_000, trigger: 'api' });
+      await a.claim({ entity: 'c', key: 'done', owner: 'A', leaseMs: 60_000, trigger: 'api' });
+      await a.finish({ entity: 'c', key: 'done', owner: 'A', state: 'migrated', rows: 1, version: 'v0', result: {} });
+      await a.claim({ entity: 'c', key: 'again', owner: 'A', leaseMs: 60_000, trigger: 'api' });
+      await a.finish({ entity: 'c', key: 'again', owner: 'A', state: 'migrated', rows: 1, version: 'v0', result: {} });
+      const got = await a.claimMany([
+        { entity: 'c', key: 'new', owner: 'A', leaseMs: 60_000, trigger: 'gateway' },
+        { entity: 'c', key: 'held', owner: 'A', leaseMs: 60_000, trigger: 'gateway' },
+        { entity: 'c', key: 'done', owner: 'A', leaseMs: 60_000, trigger: 'gateway' },
+        { entity: 'c', key: 'again', owner: 'A', leaseMs: 60_000, trigger: 'gateway', evenIfMigrated: true },
+        { entity: 'c', key: 'new', owner: 'A', leaseMs: 60_000, trigger: 'gateway' },
+      ]);
+      expect(got.map((g) => [g.claimed, g.record.key, g.record.state, g.record.owner])).toEqual([
+        [true, 'new', 'running', 'A'], [false, 'held', 'running', 'B'], [false, 'done', 'migrated', 'A'], [true, 'again', 'running', 'A'], [false, 'new', 'running', 'A'],
+      ]);
+      expect(await a.finishMany([
+        { entity: 'c', key: 'new', owner: 'A', state: 'migrated', rows: 2, version: 'v1', result: { rows: 2 } },
+        { entity: 'c', key: 'held', owner: 'A', state: 'migrated', rows: 2, version: 'v1', result: {} },
+        { entity: 'c', key: 'again', owner: 'A', state: 'quarantined', rows: 0, version: 'v1', result: { failed: [] } },
+      ])).toEqual([true, false, true]);
+      expect(await b.get('c', 'new')).toMatchObject({ state: 'migrated', rows: 2, version: 'v1', result: { rows: 2 } });
+      expect(await b.get('c', 'held')).toMatchObject({ state: 'running', owner: 'B' });
+      expect(await b.get('c', 'again')).toMatchObject({ state: 'quarantined' });
+    });
+
     it('an expired lease is taken over; release gives back what an owner holds; failed and quarantined lines are claimed again', async () => {
       const [a, b] = await two();
       expect((await a.claim({ entity: 'e', key: 'k', owner: 'A', leaseMs: -1, trigger: 'api' })).claimed).toBe(true);

@@ -9,7 +9,7 @@ const PARTS = {
   info: ['schemaVersion', 'close'] satisfies (keyof StoreInfo)[],
   ledger: ['upsertLedger', 'setLedgerState', 'getLedger', 'getLedgerMany', 'listLedger', 'ledgerCounts', 'ledgerChanges'] satisfies (keyof LedgerStore)[],
   routes: ['getRoutes', 'routeTableVersion', 'setRoutes', 'updateRoute', 'watchRoutes'] satisfies (keyof RouteStore)[],
-  audit: ['appendAudit', 'listAudit'] satisfies (keyof AuditStore)[],
+  audit: ['appendAudit', 'appendAudits', 'listAudit'] satisfies (keyof AuditStore)[],
   quarantine: ['addQuarantine', 'getQuarantine', 'listQuarantine', 'markQuarantine', 'quarantineCounts'] satisfies (keyof QuarantineStore)[],
   checkpoints: ['getCheckpoint', 'saveCheckpoint', 'listCheckpoints'] satisfies (keyof CheckpointStore)[],
   settings: ['getSetting', 'setSetting', 'deleteSetting'] satisfies (keyof SettingsStore)[],
@@ -25,7 +25,7 @@ describe('StateStore is the union of its parts', () => {
       | keyof CheckpointStore | keyof SettingsStore | keyof DiffStore>();
     const all = Object.values(PARTS).flat();
     expect(new Set(all).size).toBe(all.length);
-    expect(all).toHaveLength(30);
+    expect(all).toHaveLength(31);
   });
 
   it('an opened store has every method of every part', async () => {

@@ -134,7 +134,10 @@ export abstract class SqlDatabase implements Database {
       const g = groups.get(sig);
       if (g) g.push(row); else groups.set(sig, [row]);
     }
-    await this.withSession(true, async (s) => {
+    // a single statement needs no transaction around it (autocommit is atomic): one round trip instead of three
+    // (START TRANSACTION, the statement, COMMIT) for a watermark, a marker line, any one-statement upsert
+    const single = groups.size === 1 && byKey.size <= Math.min(DEFAULT_WRITE_BATCH, Math.floor(this.sql.maxParams / Object.keys(rows[0]!).length));
+    await this.withSession(!single, async (s) => {
       for (const group of groups.values()) {
         const cols = pickColumns(info, Object.keys(group[0]!));
         for (const k of keyCols) if (!cols.includes(k)) throw new BackendError('BACKEND_BAD_ROW', `${info.name}: upserted row lacks key column ${k.name}`, { table: info.name, column: k.name });

@@ -33,24 +33,75 @@ export class PostgresAspireFlights implements AspireFlightStore {
     pool.on('error', () => undefined);
   }
 
-  async claim(c: FlightClaim): Promise<{ claimed: boolean; record: FlightRecord }> {
-    const now = Date.now();
-    const r = await this.pool.query<Line>(`INSERT INTO ${this.s}.aspire_flights AS f (entity, key, state, owner, lease_until, trigger, actor, attempts, requested_at, updated_at)
-      VALUES ($1, $2, 'running', $3, $4, $5, $6, 1, $7, $7) ON CONFLICT (entity, key) DO UPDATE SET state = 'running', owner = excluded.owner,
-      lease_until = excluded.lease_until, trigger = excluded.trigger, actor = excluded.actor, attempts = f.attempts + 1, updated_at = excluded.updated_at
-      WHERE f.state IN ('queued', 'failed', 'quarantined') OR (f.state = 'running' AND f.lease_until < excluded.updated_at) OR ($8 AND f.state = 'migrated') RETURNING *`,
-    [c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now, c.evenIfMigrated === true]);
-    if (r.rows.length > 0) { await this.notify('running', c.entity, c.key); return { claimed: true, record: toRecord(r.rows[0]!) }; }
-    const line = await this.get(c.entity, c.key);
-    // the line went away between the two statements only if somebody deleted it by hand: claim again
-    return line ? { claimed: false, record: line } : this.claim(c);
+  claim(c: FlightClaim): Promise<{ claimed: boolean; record: FlightRecord }> {
+    return this.claimMany([c]).then((r) => r[0]!);
   }
 
-  async finish(f: FlightFinish): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE ${this.s}.aspire_flights SET state = $1, rows = $2, version = $3, result_json = $4, lease_until = 0, updated_at = $5
-      WHERE entity = $6 AND key = $7 AND owner = $8 AND state = 'running'`, [f.state, f.rows, f.version, JSON.stringify(f.result), Date.now(), f.entity, f.key, f.owner]);
-    if ((r.rowCount ?? 0) > 0) await this.notify(f.state, f.entity, f.key);
-    return (r.rowCount ?? 0) > 0;
+  /**
+   * Claims in one statement per kind (with or without `evenIfMigrated`), the NOTIFY of each claimed line in the same
+   * statement; the lines not claimed come back as they are. A key given twice is claimed once, then asked again.
+   */
+  async claimMany(claims: readonly FlightClaim[]): Promise<{ claimed: boolean; record: FlightRecord }[]> {
+    const out: ({ claimed: boolean; record: FlightRecord } | undefined)[] = new Array(claims.length);
+    const seen = new Set<string>();
+    const again: number[] = [];
+    const groups: [number[], number[]] = [[], []];
+    claims.forEach((c, i) => {
+      const k = `${c.entity}\u0000${c.key}`;
+      if (seen.has(k)) { again.push(i); return; }
+      seen.add(k);
+      groups[c.evenIfMigrated === true ? 1 : 0].push(i);
+    });
+    await Promise.all(groups.map(async (idx, even) => {
+      if (idx.length === 0) return;
+      const now = Date.now();
+      const pick = <T>(f: (c: FlightClaim) => T) => idx.map((i) => f(claims[i]!));
+      const r = await this.pool.query<Line & { claimed: boolean }>(`WITH i AS (
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS i(entity, key, owner, lease_until, trigger, actor)),
+        c AS (INSERT INTO ${this.s}.aspire_flights AS f (entity, key, state, owner, lease_until, trigger, actor, attempts, requested_at, updated_at)
+          SELECT entity, key, 'running', owner, lease_until, trigger, actor, 1, $7, $7 FROM i
+          ON CONFLICT (entity, key) DO UPDATE SET state = 'running', owner = excluded.owner, lease_until = excluded.lease_until, trigger = excluded.trigger,
+          actor = excluded.actor, attempts = f.attempts + 1, updated_at = excluded.updated_at
+          WHERE f.state IN ('queued', 'failed', 'quarantined') OR (f.state = 'running' AND f.lease_until < excluded.updated_at) OR ($8 AND f.state = 'migrated')
+          RETURNING f.*),
+        n AS (SELECT pg_notify($9, 'running' || E'\t' || entity || E'\t' || key)::text AS sent FROM c)
+        SELECT true AS claimed, c.* FROM c WHERE (SELECT count(*) FROM n) >= 0
+        UNION ALL SELECT false AS claimed, f.* FROM ${this.s}.aspire_flights f JOIN i USING (entity, key)
+          WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.entity = f.entity AND c.key = f.key)`,
+      [pick((c) => c.entity), pick((c) => c.key), pick((c) => c.owner), pick((c) => now + c.leaseMs), pick((c) => c.trigger), pick((c) => c.actor ?? null),
+        now, even === 1, this.channel]);
+      const byKey = new Map(r.rows.map((l) => [`${l.entity}\u0000${l.key}`, l]));
+      for (const i of idx) {
+        const c = claims[i]!;
+        const l = byKey.get(`${c.entity}\u0000${c.key}`);
+        // no line: it was inserted by another transaction after this statement's snapshot (or deleted by hand): ask again
+        if (l) out[i] = { claimed: l.claimed, record: toRecord(l) }; else again.push(i);
+      }
+    }));
+    if (again.length > 0) {
+      const rest = await this.claimMany(again.map((i) => claims[i]!));
+      again.forEach((i, j) => { out[i] = rest[j]; });
+    }
+    return out as { claimed: boolean; record: FlightRecord }[];
+  }
+
+  finish(f: FlightFinish): Promise<boolean> {
+    return this.finishMany([f]).then((r) => r[0]!);
+  }
+
+  /** Settles flights in one statement, the NOTIFY of each settled line in the same statement. */
+  async finishMany(fs: readonly FlightFinish[]): Promise<boolean[]> {
+    if (fs.length === 0) return [];
+    const r = await this.pool.query<{ entity: string; key: string; owner: string }>(`WITH u AS (
+        UPDATE ${this.s}.aspire_flights f SET state = i.state, rows = i.rows, version = i.version, result_json = i.result::jsonb, lease_until = 0, updated_at = $8
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) AS i(entity, key, owner, state, rows, version, result)
+        WHERE f.entity = i.entity AND f.key = i.key AND f.owner = i.owner AND f.state = 'running'
+        RETURNING f.entity, f.key, f.owner, f.state)
+      SELECT entity, key, owner, pg_notify($9, state || E'\t' || entity || E'\t' || key)::text AS sent FROM u`,
+    [fs.map((f) => f.entity), fs.map((f) => f.key), fs.map((f) => f.owner), fs.map((f) => f.state), fs.map((f) => f.rows), fs.map((f) => f.version),
+      fs.map((f) => JSON.stringify(f.result)), Date.now(), this.channel]);
+    const done = new Set(r.rows.map((l) => `${l.entity}\u0000${l.key}\u0000${l.owner}`));
+    return fs.map((f) => done.has(`${f.entity}\u0000${f.key}\u0000${f.owner}`));
   }
 
   async release(owner: string): Promise<number> {

@@ -58,19 +58,29 @@ export class SqliteAspireFlights implements AspireFlightStore {
   }
 
   async claim(c: FlightClaim): Promise<{ claimed: boolean; record: FlightRecord }> {
+    return (await this.claimMany([c]))[0]!;
+  }
+
+  /** One write transaction for all the claims (in order: a key given twice is claimed by the first). */
+  async claimMany(claims: readonly FlightClaim[]): Promise<{ claimed: boolean; record: FlightRecord }[]> {
     const now = Date.now();
-    const r = this.db.transaction(() => {
+    const r = this.db.transaction(() => claims.map((c) => {
       const changed = this.stmts.claim.run(c.entity, c.key, c.owner, now + c.leaseMs, c.trigger, c.actor ?? null, now, now, c.evenIfMigrated ? 1 : 0).changes;
       return { changed, line: this.stmts.get.get(c.entity, c.key) as Line };
-    }).immediate();
-    if (r.changed > 0) this.emit('running', c.entity, c.key);
-    return { claimed: r.changed > 0, record: toRecord(r.line) };
+    })).immediate();
+    r.forEach((x, i) => { if (x.changed > 0) this.emit('running', claims[i]!.entity, claims[i]!.key); });
+    return r.map((x) => ({ claimed: x.changed > 0, record: toRecord(x.line) }));
   }
 
   async finish(f: FlightFinish): Promise<boolean> {
-    const n = this.stmts.finish.run(f.state, f.rows, f.version, JSON.stringify(f.result), Date.now(), f.entity, f.key, f.owner).changes;
-    if (n > 0) this.emit(f.state, f.entity, f.key);
-    return n > 0;
+    return (await this.finishMany([f]))[0]!;
+  }
+
+  async finishMany(fs: readonly FlightFinish[]): Promise<boolean[]> {
+    const now = Date.now();
+    const done = this.db.transaction(() => fs.map((f) => this.stmts.finish.run(f.state, f.rows, f.version, JSON.stringify(f.result), now, f.entity, f.key, f.owner).changes > 0)).immediate();
+    done.forEach((d, i) => { if (d) this.emit(fs[i]!.state, fs[i]!.entity, fs[i]!.key); });
+    return done;
   }
 
   async release(owner: string): Promise<number> {

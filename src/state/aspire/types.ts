@@ -67,8 +67,12 @@ export interface AspireFlightStore {
    * somebody runs it (wait for it) or it is migrated (answer at once).
    */
   claim(c: FlightClaim): Promise<{ readonly claimed: boolean; readonly record: FlightRecord }>;
+  /** `claim` for several flights in one round trip (answers in the same order). */
+  claimMany(claims: readonly FlightClaim[]): Promise<{ readonly claimed: boolean; readonly record: FlightRecord }[]>;
   /** Settles a flight `owner` holds. False when the claim was lost meanwhile (lease expired and taken over). */
   finish(f: FlightFinish): Promise<boolean>;
+  /** `finish` for several flights in one round trip (answers in the same order). */
+  finishMany(fs: readonly FlightFinish[]): Promise<boolean[]>;
   /** Gives back the flights an owner still holds (clean stop): they become `failed` (retryable) at once. */
   release(owner: string): Promise<number>;
   /**

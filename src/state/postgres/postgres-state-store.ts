@@ -93,7 +93,10 @@ export class PostgresStateStore implements StateStore {
     // one lock order for every writer, so two appliers upserting overlapping batches cannot deadlock
     unique.sort((a, b) => (a.entity === b.entity ? cmp(a.key, b.key) : cmp(a.entity, b.entity)));
     if (unique.length === 0) return { applied: 0, stale: dropped };
-    const applied = await this.tx(async (c) => {
+    // one statement is atomic by itself: BEGIN and COMMIT would only add two round trips (every apply batch and every
+    // aspire chunk writes the ledger)
+    const write = unique.length <= LEDGER_CHUNK ? <T>(fn: (c: Db) => Promise<T>) => fn(this.pool) : <T>(fn: (c: Db) => Promise<T>) => this.tx(fn);
+    const applied = await write(async (c) => {
       let n = 0;
       for (const part of chunks(unique, LEDGER_CHUNK)) {
         const r = await c.query(`
@@ -291,6 +294,19 @@ export class PostgresStateStore implements StateStore {
   async appendAudit(entry: AuditInput): Promise<AuditEntry> {
     v.auditInput('appendAudit: entry', entry);
     return this.insertAudit(this.pool, entry);
+  }
+
+  async appendAudits(entries: readonly AuditInput[]): Promise<AuditEntry[]> {
+    entries.forEach((e, i) => v.auditInput(`appendAudits: entries[${i}]`, e));
+    if (entries.length === 0) return [];
+    const json = (label: string, x: unknown) => (x === undefined ? null : v.jsonText(label, x));
+    // one statement (aspire settles a chunk's entities together); ids in the order given
+    const r = await this.rows<AuditRow>(this.pool, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
+      SELECT actor, action, subject, b::jsonb, a::jsonb, reason FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+      WITH ORDINALITY AS u(actor, action, subject, b, a, reason, n) ORDER BY n RETURNING *`,
+    [entries.map((e) => e.actor), entries.map((e) => e.action), entries.map((e) => e.subject), entries.map((e) => json('audit.before', e.before)),
+      entries.map((e) => json('audit.after', e.after)), entries.map((e) => e.reason ?? null)]);
+    return r.map(toAudit).sort((a, b) => a.id - b.id);
   }
 
   async listAudit(q: AuditQuery = {}): Promise<Page<AuditEntry, number>> {

@@ -243,6 +243,11 @@ export class SqliteStateStore implements StateStore {
     return this.write(() => this.insertAudit(entry));
   }
 
+  async appendAudits(entries: readonly AuditInput[]): Promise<AuditEntry[]> {
+    entries.forEach((e, i) => v.auditInput(`appendAudits: entries[${i}]`, e));
+    return entries.length === 0 ? [] : this.write(() => entries.map((e) => this.insertAudit(e)));
+  }
+
   async listAudit(q: AuditQuery = {}): Promise<Page<AuditEntry, number>> {
     const f = auditFilter(q, (d) => d.getTime());
     const rows = this.db.prepare(`SELECT * FROM audit ${f.where} ORDER BY id DESC LIMIT ?`).all(...f.params, f.limit + 1) as AuditRow[];
