@@ -30,6 +30,7 @@ const BINARY_COLLATION = /^(C|POSIX|C\.UTF-?8)$/i;
 const DIALECT: SqlDialect = {
   maxParams: 65535,
   rowValueCompare: true,
+  dataModifyingCtes: true,
   nullsFirst: (c: ColumnInfo) => (c.nullable ? ' NULLS FIRST' : ''),
   quoteIdent: quote,
   selectExpr: (c: ColumnInfo) => quote(c.name),
