@@ -143,9 +143,24 @@ export abstract class SqlDatabase implements Database {
 
   async upsert(table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
-    const groups = await this.upsertGroups(table, key, rows);
+    const info = await this.describeTable(table);
+    const keyCols = pickColumns(info, key);
+    assertUniqueKey(info, key);
+    // later rows win: the same key twice in one statement is an error on PostgreSQL and ambiguous elsewhere
+    const byKey = new Map<string, Row>();
+    for (const row of rows) byKey.set(keyToText(keyCols.map((c) => row[c.name] ?? null)), row);
+    // rows with the same column set share a statement shape
+    const groups = new Map<string, Row[]>();
+    for (const row of byKey.values()) {
+      const sig = Object.keys(row).join('\u0000');
+      const g = groups.get(sig);
+      if (g) g.push(row); else groups.set(sig, [row]);
+    }
     await this.withSession(true, async (s) => {
-      for (const { info, cols, keyCols, rows: group, columnar } of groups) {
+      for (const group of groups.values()) {
+        const cols = pickColumns(info, Object.keys(group[0]!));
+        for (const k of keyCols) if (!cols.includes(k)) throw new BackendError('BACKEND_BAD_ROW', `${info.name}: upserted row lacks key column ${k.name}`, { table: info.name, column: k.name });
+        const columnar = this.sql.columnarUpsertSql?.(info.name, cols, keyCols.map((c) => c.name));
         if (columnar) {
           for (const chunk of chunks(group, DEFAULT_WRITE_BATCH)) {
             await s.run(columnar, cols.map((c) => ({ kind: 'column', values: chunk.map((r) => r[c.name] ?? null), column: c, table: info.name })));
