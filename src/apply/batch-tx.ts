@@ -4,7 +4,7 @@
  * changes, the checkpoint — and finally the quarantine entries (before COMMIT: a crash after them redelivers the batch
  * and the state store counts one more attempt, never loses one). One statement per table and kind, not per row.
  */
-import type { Database, ForeignKeyInfo, SqlParam } from '../backends/types.js';
+import type { Database, ForeignKeyInfo, SqlParam, UpsertWrite } from '../backends/types.js';
 import type { QuarantineInput, StateStore } from '../state/types.js';
 import type { Row, Value } from '../values/index.js';
 import { fromPlain, keyToText, ValueError } from '../values/index.js';
@@ -87,11 +87,11 @@ function timed(db: Database): Database {
   const wrap = <F extends (...a: never[]) => Promise<unknown>>(name: string, f: F) => (async (...a: Parameters<F>) => {
     const t = performance.now();
     try { return await f(...a); } finally {
-      const key = name === 'query' ? `query ${String(a[0]).replace(/\s+/g, ' ').slice(0, 60)}` : `${name} ${String(a[0])}`;
+      const key = name === 'query' ? `query ${String(a[0]).replace(/\s+/g, ' ').slice(0, 60)}` : name === 'upsertWith' ? 'upsertWith (rows + writeAll)' : `${name} ${String(a[0])}`;
       PROFILE.set(key, (PROFILE.get(key) ?? 0) + performance.now() - t);
     }
   }) as unknown as F;
-  return new Proxy(db, { get: (o, k) => (k === 'query' || k === 'upsert' || k === 'deleteByKeys' || k === 'readByKeys') ? wrap(String(k), (o as never as Record<string, (...a: never[]) => Promise<unknown>>)[k as string]!.bind(o)) : (o as never as Record<string | symbol, unknown>)[k] });
+  return new Proxy(db, { get: (o, k) => (k === 'query' || k === 'upsert' || (k === 'upsertWith' && o.upsertWith) || k === 'deleteByKeys' || k === 'readByKeys') ? wrap(String(k), (o as never as Record<string, (...a: never[]) => Promise<unknown>>)[k as string]!.bind(o)) : (o as never as Record<string | symbol, unknown>)[k] });
 }
 
 async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promise<TxOutput> {
@@ -227,19 +227,26 @@ async function batchInTx(ctx: TxContext, txRaw: Database, input: TxInput): Promi
     const params: SqlParam[] = [...cols.map((c) => s.set[c]!), ...s.ref.key];
     await tx.query(`UPDATE ${tx.quoteIdent(t.name)} SET ${cols.map((c) => `${tx.quoteIdent(c)} = ?`).join(', ')} WHERE ${t.key.map((k) => `${tx.quoteIdent(k)} = ?`).join(' AND ')}`, params);
   }
+  const upserts: UpsertWrite[] = [];
   for (const t of tables.order) {
     const rows = writes.get(t);
-    if (rows && rows.size > 0) await tx.upsert(t, tables.byName.get(t)!.key, [...rows.values()]);
+    if (rows && rows.size > 0) upserts.push({ table: t, key: tables.byName.get(t)!.key, rows: [...rows.values()] });
   }
+  const upsertEach = async () => { for (const u of upserts) await tx.upsert(u.table, u.key, u.rows); };
   const removedKeys = [...removed.values()].map((r) => ({ t: r.ref.table, k: r.ref.keyText })).concat(lineageStale);
   if (sql.writeAll) {
     const write = cp !== undefined && input.writeCheckpoint;
-    const r = await tx.query(sql.writeAll, [JSON.stringify(removedKeys), JSON.stringify(lineageNew), JSON.stringify(versions), cp?.consumer ?? '', cp?.next ?? null, write ? 'yes' : 'no', cp?.expected ?? null]);
+    const params = [JSON.stringify(removedKeys), JSON.stringify(lineageNew), JSON.stringify(versions), cp?.consumer ?? '', cp?.next ?? null, write ? 'yes' : 'no', cp?.expected ?? null];
+    // the rows, the versions, lineage and the checkpoint in ONE statement (PostgreSQL: the upserts become CTEs of
+    // writeAll; foreign keys are checked at its end, so parent-first order within it does not matter): one round
+    // trip per batch instead of one per next table plus one — under load a round trip waits for a core
+    const r = tx.upsertWith ? await tx.upsertWith(upserts, sql.writeAll, params) : (await upsertEach(), await tx.query(sql.writeAll, params));
     if (write && num(r[0]?.moved) !== 1) {
       const now = await tx.query(sql.selectCheckpoint.replace(' FOR UPDATE', ''), [cp.consumer]);
       throw new ApplyCheckpointConflictError(cp.consumer, cp.expected, now.length === 0 ? null : (now[0]!.position as string | null));
     }
   } else {
+    await upsertEach();
     if (removedKeys.length > 0) await tx.query(sql.deleteOwners, [JSON.stringify(removedKeys)]);
     if (lineageNew.length > 0) await tx.query(sql.upsertOwners, [JSON.stringify(lineageNew)]);
     if (versions.length > 0) await tx.query(sql.upsertVersions, [JSON.stringify(versions)]);

@@ -105,6 +105,9 @@ export interface StreamOptions extends Omit<KeysetReadOptions, 'limit'> {
 }
 
 /** A raw SQL parameter: plain JS scalars, or a canonical value (converted by the adapter). */
+/** One table's rows for `Database.upsertWith`. */
+export interface UpsertWrite { readonly table: string; readonly key: readonly string[]; readonly rows: readonly Row[] }
+
 export type SqlParam = Value | number | bigint | Uint8Array | Date;
 
 /**
@@ -134,6 +137,14 @@ export interface Database {
 
   /** Insert or replace rows by `key` (must be a primary or unique key), in batches, in one transaction. */
   upsert(table: string, key: readonly string[], rows: readonly Row[]): Promise<void>;
+  /**
+   * The upserts of `writes` (as `upsert`) and then `sql` (a `WITH …` statement with `?` parameters), returning sql's
+   * rows. On PostgreSQL one statement — each upsert a data-modifying CTE — so one round trip instead of one per table
+   * and column set. The CTEs cannot see each other's rows, but constraint checks (foreign keys included) run at the
+   * end of the statement and see all of them; `sql` must not read what the upserts write. Elsewhere: the upserts,
+   * then sql, in one transaction (optional: test doubles may leave it out; callers then upsert and query themselves).
+   */
+  upsertWith?(writes: readonly UpsertWrite[], sql: string, params: readonly SqlParam[]): Promise<Row[]>;
   /** Delete rows by key, in batches, in one transaction. Returns the number deleted. */
   deleteByKeys(table: string, key: readonly string[], keys: readonly (readonly Value[])[]): Promise<number>;
 

@@ -1,6 +1,8 @@
 /**
  * The bulk path of a backfill chunk (PostgreSQL next): one next transaction, like the per-row path's, holding
- *   1. the checkpoint check (compare-and-set, row locked);
+ *   1. the checkpoint check (compare-and-set, row locked), in the same round trip as the direct attempt's lineage check;
+ *   1b. the direct attempt (direct.ts): COPY straight into `row_versions` and the next tables; when it steps aside the
+ *      whole transaction rolls back and the chunk runs again, staged, in a new one (rare; no savepoint per chunk);
  *   2. COPY of the changes `splitBulk` let through — their `row_versions` lines and next rows — into temporary
  *      staging tables;
  *   3. one query naming the staged changes the per-row planner must take after all (next holds a version of the
@@ -25,7 +27,7 @@ import type { Prepared } from '../prepare.js';
 import type { ApplyBatchOptions } from '../types.js';
 import { splitBulk, type BulkSplit } from './split.js';
 import * as S from './sql.js';
-import { writeDirect, type DirectHint } from './direct.js';
+import { directPossible, writeDirect, DirectSteppedAside, type DirectHint } from './direct.js';
 
 type Checkpoint = ApplyBatchOptions['checkpoint'];
 /** The per-row path (bisection included) run on the given context: here, the bulk transaction's handle. */
@@ -46,18 +48,48 @@ const mark = (k: string, t0: number) => { BULK_PROFILE.set(k, (BULK_PROFILE.get(
  */
 export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], checkpoint: Checkpoint, parkedMaybe: boolean, perRow: PerRow,
   direct: DirectHint | null = null): Promise<TxOutput[]> {
-  let t = performance.now();
+  const t = performance.now();
   const split = splitBulk(prepared, ctx.tables);
-  t = mark('split', t);
+  mark('split', t);
+  if (direct && split.bulk.size > 0) {
+    try {
+      return await bulkTx(ctx, split, checkpoint, parkedMaybe, perRow, direct);
+    } catch (e) {
+      // the direct attempt stepped aside: its transaction rolled back whole (nothing written), the staged path runs
+      if (!(e instanceof DirectSteppedAside)) throw e;
+      BULK_STATS.directFailed++;
+    }
+  }
+  return bulkTx(ctx, split, checkpoint, parkedMaybe, perRow, null);
+}
+
+/** One transaction: checkpoint check, the bulk part (direct when `direct`, else staged), the per-row rest, checkpoint. */
+async function bulkTx(ctx: TxContext, split: BulkSplit, checkpoint: Checkpoint, parkedMaybe: boolean, perRow: PerRow, direct: DirectHint | null): Promise<TxOutput[]> {
   return ctx.next.transaction(async (tx) => {
     const txCtx: TxContext = { ...ctx, next: tx };
-    if (checkpoint) {
-      const rows = await tx.query(ctx.sql.selectCheckpoint, [checkpoint.consumer]);
-      const actual = rows.length === 0 ? null : str(rows[0]!.position);
-      if (actual !== checkpoint.expected) throw new ApplyCheckpointConflictError(checkpoint.consumer, checkpoint.expected, actual);
+    let t = performance.now();
+    let tryDirect = direct !== null && await directPossible(tx, ctx.tables, split, direct);
+    if (checkpoint || tryDirect) {
+      // the checkpoint check and the direct attempt's lineage check in one round trip
+      const rows = await tx.query(S.checkpointAndLineage, [checkpoint?.consumer ?? '', JSON.stringify(tryDirect ? split.tables.map((b) => b.name) : [])]);
+      if (rows.some((r) => r.kind === 'l')) tryDirect = false;
+      if (checkpoint) {
+        const c = rows.find((r) => r.kind === 'c');
+        const actual = c === undefined ? null : c.position === null ? null : str(c.position);
+        if (actual !== checkpoint.expected) throw new ApplyCheckpointConflictError(checkpoint.consumer, checkpoint.expected, actual);
+      }
     }
+    t = mark('check', t);
     const out: TxOutput[] = [];
-    const moved = split.bulk.size === 0 ? new Set<number>() : await writeBulk(tx, txCtx, split, parkedMaybe, out, direct);
+    let moved = new Set<number>();
+    if (tryDirect) {
+      await writeDirect(tx, ctx.tables, split, direct!);
+      t = mark('direct', t);
+      BULK_STATS.direct++;
+      BULK_STATS.written += split.versions.length;
+      out.push(await output(tx, ctx, split, moved, parkedMaybe));
+      mark('output', t);
+    } else if (split.bulk.size > 0) moved = await writeBulk(tx, txCtx, split, parkedMaybe, out);
     const rest = [...split.rest, ...[...moved].map((i) => split.bulk.get(i)!)].sort((a, b) => a.index - b.index);
     t = performance.now();
     BULK_STATS.perRow += rest.length;
@@ -72,21 +104,8 @@ export async function runBulkTx(ctx: TxContext, prepared: readonly Prepared[], c
 }
 
 /** Stages and writes the bulk part; returns the batch indexes that must take the per-row path instead. */
-async function writeBulk(tx: TxContext['next'], ctx: TxContext, split: BulkSplit, parkedMaybe: boolean, out: TxOutput[], direct: DirectHint | null): Promise<Set<number>> {
+async function writeBulk(tx: TxContext['next'], ctx: TxContext, split: BulkSplit, parkedMaybe: boolean, out: TxOutput[]): Promise<Set<number>> {
   let t = performance.now();
-  if (direct) {
-    const skipped = direct.skip > 0;
-    const done = await writeDirect(tx, ctx.tables, split, direct);
-    t = mark(done ? 'direct' : 'direct failed', t);
-    if (done) {
-      BULK_STATS.direct++;
-      BULK_STATS.written += split.versions.length;
-      out.push(await output(tx, ctx, split, new Set(), parkedMaybe));
-      mark('output', t);
-      return new Set();
-    }
-    if (!skipped) BULK_STATS.directFailed++;
-  }
   const staged = split.tables.map((b) => ({ table: ctx.tables.byName.get(b.name)!, columns: b.columns, bulk: b }));
   await tx.query(S.createStaging(staged));
   const moved = new Set<number>();

@@ -9,15 +9,16 @@
  *  - a missing parent: COPY violates the foreign key (tables are copied parent-first, as the set statements write);
  *  - a value the column or a CHECK refuses: the encoder refuses it before sending, or COPY fails;
  *  - a lineage line: looked up first, for the whole tables (billing: none; any line → the staged path).
- * Any of these rolls the savepoint back and the caller runs the staged path, which sorts the changes out one by one
- * (none of the direct attempt is left). So the direct attempt only ever writes what the staged path would have
+ * Any of these rolls the whole transaction back (`DirectSteppedAside`; no savepoint, which cost two round trips per
+ * chunk) and the caller runs the chunk again on the staged path, which sorts the changes out one by one (none of the
+ * direct attempt is left). So the direct attempt only ever writes what the staged path would have
  * written, with one COPY per table instead of a COPY into staging plus an `INSERT … SELECT … ON CONFLICT` with its
  * index probes (the set statements were ≈ 45 % of the applier's wall time in a backfill round).
  *
  * A conflict makes the attempt wasted work, so after one the next batches go staged for a while (`DirectHint`):
  * a re-apply over rows next already holds does not pay the failed COPY every chunk.
  */
-import { isRetryable } from '../../errors.js';
+import { isRetryable, SiphonError } from '../../errors.js';
 import { BackendError } from '../../backends/errors.js';
 import type { ColumnInfo } from '../../backends/types.js';
 import { ValueError } from '../../values/index.js';
@@ -43,8 +44,7 @@ const VERSION_COLUMNS: readonly ColumnInfo[] = [
   { ...TEXT, name: 'produced', nullable: false },
 ];
 
-const LINEAGE_ANY = `SELECT 1 AS x FROM siphon.lineage WHERE next_table IN (SELECT value FROM json_array_elements_text(?::json)) LIMIT 1`;
-// A deferrable constraint set INITIALLY DEFERRED would be checked at COMMIT, after the savepoint is released: a
+// A deferrable constraint set INITIALLY DEFERRED would be checked at COMMIT, after the direct attempt succeeded: a
 // missing parent would then fail the whole chunk instead of stepping aside (the staged path checks parents itself).
 // Tables with one (of the connection's schema, where next's tables are) always go staged.
 const DEFERRABLE = `SELECT DISTINCT c.relname AS t FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -69,33 +69,43 @@ async function anyDeferrable(tx: TxContext['next'], names: readonly string[], hi
   return names.some((n) => known.get(n));
 }
 
-/** Thrown inside the savepoint to roll it back: a value the encoder refused (the staged path names its change). */
-class Refused extends Error {}
+/**
+ * Thrown by `writeDirect` when the direct attempt steps aside: the caller's transaction must roll back whole (no
+ * savepoint: two round trips less per chunk, and a refusal is rare) and the chunk runs again, staged.
+ */
+export class DirectSteppedAside extends SiphonError {
+  // a SiphonError: the adapters pass it through their transaction helpers unwrapped (a plain Error becomes a QueryError)
+  constructor(why = 'a value or row was refused') { super('APPLY_DIRECT_STEPPED_ASIDE', `direct COPY stepped aside: ${why}`); }
+}
 
 /**
- * Writes every change of `split.bulk` directly; true when done (nothing left to the staged path), false when the
- * savepoint was rolled back (nothing written). Retryable and non-database errors are thrown as they are.
+ * Whether the direct attempt may run for this split (no lineage line looked up here: the caller asks next in the
+ * same round trip as the checkpoint, `S.checkpointAndLineage`). Counts down the skip left by a failed attempt.
  */
-export async function writeDirect(tx: TxContext['next'], tables: NextTables, split: BulkSplit, hint: DirectHint): Promise<boolean> {
+export async function directPossible(tx: TxContext['next'], tables: NextTables, split: BulkSplit, hint: DirectHint): Promise<boolean> {
   if (hint.skip > 0) { hint.skip--; return false; }
   const names = split.tables.map((t) => t.name);
   if (!names.every((n) => keyEnforced(tables.byName.get(n)!))) return false;
-  if (await anyDeferrable(tx, names, hint)) return false;
-  if ((await tx.query(LINEAGE_ANY, [JSON.stringify(names)])).length > 0) return false;
+  return !await anyDeferrable(tx, names, hint);
+}
+
+/**
+ * Writes every change of `split.bulk` directly. When the engine or the encoder refuses one, throws
+ * `DirectSteppedAside` (the transaction is then aborted: the caller rolls it back and runs the staged path in a new
+ * one). Retryable and non-database errors are thrown as they are.
+ */
+export async function writeDirect(tx: TxContext['next'], tables: NextTables, split: BulkSplit, hint: DirectHint): Promise<void> {
   try {
-    await tx.transaction(async (sp) => {
-      const versions = split.versions.map((v): Row => ({ source_table: v.t, legacy_key: v.k, version: v.v, deleted: { t: 'int', v: '0' }, entity: v.e, entity_key: v.ek, produced: v.p }));
-      if ((await sp.copyIn('row_versions', VERSION_COLUMNS, versions, { schema: 'siphon' })).refused.length > 0) throw new Refused();
-      for (const b of split.tables) {
-        const t = tables.byName.get(b.name)!;
-        const res = await sp.copyIn(b.name, b.columns.map((c) => t.columns.get(c)!), b.rows.map((r) => r.row));
-        if (res.refused.length > 0) throw new Refused();
-      }
-    });
-    return true;
+    const versions = split.versions.map((v): Row => ({ source_table: v.t, legacy_key: v.k, version: v.v, deleted: { t: 'int', v: '0' }, entity: v.e, entity_key: v.ek, produced: v.p }));
+    if ((await tx.copyIn('row_versions', VERSION_COLUMNS, versions, { schema: 'siphon' })).refused.length > 0) throw new DirectSteppedAside();
+    for (const b of split.tables) {
+      const t = tables.byName.get(b.name)!;
+      const res = await tx.copyIn(b.name, b.columns.map((c) => t.columns.get(c)!), b.rows.map((r) => r.row));
+      if (res.refused.length > 0) throw new DirectSteppedAside();
+    }
   } catch (e) {
-    if (!(e instanceof Refused) && (isRetryable(e) || !(e instanceof BackendError || e instanceof ValueError))) throw e;
+    if (!(e instanceof DirectSteppedAside) && (isRetryable(e) || !(e instanceof BackendError || e instanceof ValueError))) throw e;
     hint.skip = hint.skipAfterFailure;
-    return false;
+    throw e instanceof DirectSteppedAside ? e : new DirectSteppedAside((e as Error).message);
   }
 }

@@ -78,3 +78,12 @@ export function upsertRows(table: NextTable, columns: readonly string[], n: numb
 export const moveCheckpoint = `INSERT INTO siphon.checkpoints AS cp (consumer, position, updated_at) VALUES (?, ?, now())
   ON CONFLICT (consumer) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
   WHERE cp.position IS NOT DISTINCT FROM ?::text RETURNING 1 AS moved`;
+
+/**
+ * One round trip at the start of a bulk transaction: the checkpoint's position, its row locked until COMMIT (kind 'c';
+ * no row: none stored), and, for the direct attempt, whether any lineage line names one of the next tables (kind 'l':
+ * then the staged path runs, which looks owners up per row). Params: consumer ('' when none), next tables (JSON array).
+ */
+export const checkpointAndLineage = `WITH c AS MATERIALIZED (SELECT position FROM siphon.checkpoints WHERE consumer = ? FOR UPDATE)
+  SELECT 'c' AS kind, position FROM c
+  UNION ALL SELECT 'l', NULL FROM (SELECT 1 FROM siphon.lineage WHERE next_table IN (SELECT value FROM json_array_elements_text(?::json)) LIMIT 1) l`;

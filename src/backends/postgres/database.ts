@@ -2,6 +2,7 @@ import pg from 'pg';
 import { withPgTransaction } from './transaction.js';
 import type { Capabilities, CaptureReadiness, ColumnInfo, CopyInResult, Database, TableInfo } from '../types.js';
 import { copyRowsIn } from './copy.js';
+import { flushBegin, inlineParams, isBeginPending, takeBeginPending } from './lazy-begin.js';
 import type { Row } from '../../values/value.js';
 import { BackendError, ConnectionError } from '../errors.js';
 import { assertNever } from '../../errors.js';
@@ -30,6 +31,7 @@ const BINARY_COLLATION = /^(C|POSIX|C\.UTF-?8)$/i;
 const DIALECT: SqlDialect = {
   maxParams: 65535,
   rowValueCompare: true,
+  dataModifyingCtes: true,
   nullsFirst: (c: ColumnInfo) => (c.nullable ? ' NULLS FIRST' : ''),
   quoteIdent: quote,
   selectExpr: (c: ColumnInfo) => quote(c.name),
@@ -120,7 +122,7 @@ export class PostgresDatabase extends SqlDatabase {
 
   private async inNewTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     try {
-      return await withPgTransaction(this.shared.pool, fn, (e) => wrapDriverError(this.displayUrl, 'BEGIN', e));
+      return await withPgTransaction(this.shared.pool, fn, (e) => wrapDriverError(this.displayUrl, 'BEGIN', e), { lazyBegin: true });
     } catch (e) {
       throw wrapDriverError(this.displayUrl, 'transaction', e);
     }
@@ -129,7 +131,7 @@ export class PostgresDatabase extends SqlDatabase {
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     if (this.client) {
       const sp = `siphon_sp_${++this.shared.savepoints}`;
-      await this.client.query(`SAVEPOINT ${sp}`);
+      await this.client.query(`${takeBeginPending(this.client) ? 'BEGIN; ' : ''}SAVEPOINT ${sp}`);
       try {
         const out = await fn(this);
         await this.client.query(`RELEASE SAVEPOINT ${sp}`);
@@ -148,7 +150,7 @@ export class PostgresDatabase extends SqlDatabase {
   override async copyIn(table: string, columns: readonly ColumnInfo[], rows: readonly Row[], options: { readonly schema?: string } = {}): Promise<CopyInResult> {
     if (this.finished) throw new BackendError('BACKEND_TX_FINISHED', 'this transaction handle was used after its transaction ended', {});
     const run = async (c: pg.PoolClient) => {
-      try { return await copyRowsIn(c, table, columns, rows, options.schema); } catch (e) { throw wrapDriverError(this.displayUrl, `COPY ${table}`, e); }
+      try { await flushBegin(c); return await copyRowsIn(c, table, columns, rows, options.schema); } catch (e) { throw wrapDriverError(this.displayUrl, `COPY ${table}`, e); }
     };
     return this.client ? run(this.client) : this.inNewTransaction(run);
   }
@@ -166,8 +168,26 @@ export class PostgresDatabase extends SqlDatabase {
     return async (sql, params) => (await this.raw(this.client ?? this.shared.pool, sql, [...params])).rows as (string | null)[][];
   }
 
+  /**
+   * A statement with `?` placeholders. The first one of a transaction whose BEGIN is pending carries it: one
+   * simple-protocol message `BEGIN; statement` with the parameters inlined (lazy-begin.ts), when they can be.
+   */
+  private async send(q: Queryable, sql: string, values: (PostgresParam | PostgresParam[])[]): Promise<pg.QueryResult<unknown[]>> {
+    if (q !== this.shared.pool && isBeginPending(q as pg.PoolClient)) {
+      const inlined = inlineParams(sql, values);
+      if (inlined !== undefined) {
+        takeBeginPending(q as pg.PoolClient);
+        const r = await this.raw(q, `BEGIN;\n${inlined}`, []) as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
+        return Array.isArray(r) ? r[r.length - 1]! : r;
+      }
+    }
+    return this.raw(q, values.length ? toDollarPlaceholders(sql).sql : sql, values);
+  }
+
   private async raw(q: Queryable, sql: string, values: (PostgresParam | PostgresParam[])[]): Promise<pg.QueryResult<unknown[]>> {
     try {
+      // anything else sent first in a lazily begun transaction (catalog reads, COPY…) sends BEGIN alone before it
+      if (q !== this.shared.pool) await flushBegin(q as pg.PoolClient);
       return await q.query<unknown[]>({ text: sql, values, rowMode: 'array', types: RAW_TEXT });
     } catch (e) { throw wrapDriverError(this.displayUrl, sql, e); }
   }
@@ -181,18 +201,17 @@ export class PostgresDatabase extends SqlDatabase {
         default: return assertNever(p, 'parameter');
       }
     });
-    const dollars = (sql: string) => toDollarPlaceholders(sql).sql;
     return {
       readTable: async (sql, params, columns) => {
-        const r = await this.raw(q, dollars(sql), bind(params));
+        const r = await this.send(q, sql, bind(params));
         return decodeRows(r.rows as (string | null)[][], columns.map((c) => c.name), columns.map((c) => postgresDecoder(c)));
       },
       query: async (sql, params) => {
-        const r = await this.raw(q, params.length ? dollars(sql) : sql, bind(params));
+        const r = await this.send(q, sql, bind(params));
         if (!r.fields) return [];
         return decodeRows(r.rows as (string | null)[][], r.fields.map((f) => f.name), r.fields.map((f) => postgresDecoder(postgresOidType(f.dataTypeID))));
       },
-      run: async (sql, params) => (await this.raw(q, dollars(sql), bind(params))).rowCount ?? 0,
+      run: async (sql, params) => (await this.send(q, sql, bind(params))).rowCount ?? 0,
       script: async (sql) => { await this.raw(q, sql, []); },
     };
   }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { markBeginPending, takeBeginPending } from './lazy-begin.js';
 
 /**
  * Run `fn` in a transaction on a client from `pool`: BEGIN, COMMIT when it resolves, ROLLBACK when it throws.
@@ -13,6 +14,7 @@ import type pg from 'pg';
  */
 export async function withPgTransaction<T>(
   pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, onConnectError: (e: unknown) => unknown = (e) => e,
+  options: { readonly lazyBegin?: boolean } = {},
 ): Promise<T> {
   let client: pg.PoolClient;
   try { client = await pool.connect(); } catch (e) { throw onConnectError(e); }
@@ -20,14 +22,16 @@ export async function withPgTransaction<T>(
   const lost = (e: Error) => { broken ??= e; };
   client.on('error', lost);
   try {
-    await client.query('BEGIN');
+    // lazyBegin: BEGIN goes with the first statement (lazy-begin.ts); a transaction that sent nothing ends without a word
+    if (options.lazyBegin) markBeginPending(client); else await client.query('BEGIN');
     const out = await fn(client);
-    await client.query('COMMIT');
+    if (!takeBeginPending(client)) await client.query('COMMIT');
     return out;
   } catch (e) {
-    await client.query('ROLLBACK').catch((re: Error) => { broken = re; });
+    if (!takeBeginPending(client)) await client.query('ROLLBACK').catch((re: Error) => { broken = re; });
     throw e;
   } finally {
+    takeBeginPending(client);
     client.off('error', lost);
     client.release(broken);
   }

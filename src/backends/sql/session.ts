@@ -48,6 +48,11 @@ export interface SqlDialect {
    * engine or these columns cannot do it; the multi-row VALUES form is used then.
    */
   columnarUpsertSql?(table: string, columns: readonly ColumnInfo[], key: readonly string[]): string | undefined;
+  /**
+   * Data-modifying statements may be CTEs of one statement (`WITH a AS (INSERT …) …`; PostgreSQL): `upsertWith` then
+   * sends the upserts and the caller's statement as one.
+   */
+  readonly dataModifyingCtes?: boolean;
   /** Multi-row upsert statement with `?` placeholders for `rows` rows of `columns`. */
   upsertSql(table: string, columns: readonly string[], key: readonly string[], rows: number): string;
 }

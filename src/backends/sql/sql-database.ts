@@ -1,5 +1,5 @@
 import type {
-  Capabilities, CaptureReadiness, ColumnInfo, CopyInResult, Database, Dialect, KeysetReadOptions, SqlParam, StreamOptions, TableInfo,
+  Capabilities, CaptureReadiness, ColumnInfo, CopyInResult, Database, Dialect, KeysetReadOptions, SqlParam, StreamOptions, TableInfo, UpsertWrite,
 } from '../types.js';
 import type { Row, Value } from '../../values/value.js';
 import { keyToText } from '../../values/compare.js';
@@ -119,6 +119,28 @@ export abstract class SqlDatabase implements Database {
     return out;
   }
 
+  /** The rows of an upsert, deduplicated by key (later rows win) and grouped by column set (one statement shape each). */
+  private async upsertGroups(table: string, key: readonly string[], rows: readonly Row[]) {
+    const info = await this.describeTable(table);
+    const keyCols = pickColumns(info, key);
+    assertUniqueKey(info, key);
+    // later rows win: the same key twice in one statement is an error on PostgreSQL and ambiguous elsewhere
+    const byKey = new Map<string, Row>();
+    for (const row of rows) byKey.set(keyToText(keyCols.map((c) => row[c.name] ?? null)), row);
+    // rows with the same column set share a statement shape
+    const groups = new Map<string, Row[]>();
+    for (const row of byKey.values()) {
+      const sig = Object.keys(row).join('\u0000');
+      const g = groups.get(sig);
+      if (g) g.push(row); else groups.set(sig, [row]);
+    }
+    return [...groups.values()].map((group) => {
+      const cols = pickColumns(info, Object.keys(group[0]!));
+      for (const k of keyCols) if (!cols.includes(k)) throw new BackendError('BACKEND_BAD_ROW', `${info.name}: upserted row lacks key column ${k.name}`, { table: info.name, column: k.name });
+      return { info, cols, keyCols, rows: group, columnar: this.sql.columnarUpsertSql?.(info.name, cols, keyCols.map((c) => c.name)) };
+    });
+  }
+
   async upsert(table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
     const info = await this.describeTable(table);
@@ -156,6 +178,31 @@ export abstract class SqlDatabase implements Database {
         }
       }
     });
+  }
+
+  /**
+   * `Database.upsertWith`: where the dialect has data-modifying CTEs and every group a columnar upsert, ONE statement
+   * (each upsert a CTE in front of `sql`'s own WITH list, its array parameters first); otherwise the upserts, then
+   * `sql`, as separate statements in one transaction — the same effect, more round trips.
+   */
+  async upsertWith(writes: readonly UpsertWrite[], sql: string, params: readonly SqlParam[]): Promise<Row[]> {
+    const groups = [];
+    for (const w of writes) if (w.rows.length > 0) groups.push(...await this.upsertGroups(w.table, w.key, w.rows));
+    const ctes = this.sql.dataModifyingCtes === true && /^\s*WITH\s/i.test(sql) && groups.every((g) => g.columnar !== undefined);
+    if (!ctes) {
+      return this.transaction(async (tx) => {
+        for (const w of writes) await tx.upsert(w.table, w.key, w.rows);
+        return tx.query(sql, params);
+      });
+    }
+    const bound: Bound[] = [];
+    const parts = groups.map((g, n) => {
+      for (const c of g.cols) bound.push({ kind: 'column', values: g.rows.map((r) => r[c.name] ?? null), column: c, table: g.info.name });
+      return `siphon_u${n} AS (${g.columnar!})`;
+    });
+    for (const p of params) bound.push({ kind: 'param', param: p });
+    const text = parts.length === 0 ? sql : `WITH ${parts.join(',\n')},\n${sql.replace(/^\s*WITH\s/i, '')}`;
+    return this.withSession(true, (s) => s.query(text, bound));
   }
 
   async deleteByKeys(table: string, key: readonly string[], keys: readonly (readonly Value[])[]): Promise<number> {
