@@ -59,6 +59,16 @@ describe('PostgreSQL: BEGIN sent with the first statement', () => {
     expect(inlineParams('SELECT ?', [Buffer.from('a')])).toBeUndefined();
   });
 
+  it('an error in the first statement names it with its placeholders, never the inlined values', async () => {
+    await db.execute("INSERT INTO t (id, v) VALUES (10, 'there')");
+    const failed = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO t (id, v) VALUES (?, ?)', [10, 'Jeanne Dupont, 12 rue des Lilas']);
+    }).then(() => undefined, (e: Error) => e);
+    expect(failed?.message).toMatch(/duplicate key/);
+    expect(failed?.message).toContain('INSERT INTO t (id, v) VALUES (?, ?)');
+    expect(failed?.message).not.toContain('Dupont');
+  });
+
   it('a COPY or a savepoint first, or no statement at all', async () => {
     await db.transaction(async (tx) => {
       await tx.copyIn('t', [{ name: 'id', type: 'int', nativeType: 'integer', nullable: false }, { name: 'v', type: 'text', nativeType: 'text', nullable: true }], [{ id: int(3), v: 'copied' }]);

@@ -177,19 +177,20 @@ export class PostgresDatabase extends SqlDatabase {
       const inlined = inlineParams(sql, values);
       if (inlined !== undefined) {
         takeBeginPending(q as pg.PoolClient);
-        const r = await this.raw(q, `BEGIN;\n${inlined}`, []) as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
+        // an error names the statement as written (placeholders), never the inlined values: they may be personal data
+        const r = await this.raw(q, `BEGIN;\n${inlined}`, [], sql) as pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]>[];
         return Array.isArray(r) ? r[r.length - 1]! : r;
       }
     }
     return this.raw(q, values.length ? toDollarPlaceholders(sql).sql : sql, values);
   }
 
-  private async raw(q: Queryable, sql: string, values: (PostgresParam | PostgresParam[])[]): Promise<pg.QueryResult<unknown[]>> {
+  private async raw(q: Queryable, sql: string, values: (PostgresParam | PostgresParam[])[], shown = sql): Promise<pg.QueryResult<unknown[]>> {
     try {
       // anything else sent first in a lazily begun transaction (catalog reads, COPY…) sends BEGIN alone before it
       if (q !== this.shared.pool) await flushBegin(q as pg.PoolClient);
       return await q.query<unknown[]>({ text: sql, values, rowMode: 'array', types: RAW_TEXT });
-    } catch (e) { throw wrapDriverError(this.displayUrl, sql, e); }
+    } catch (e) { throw wrapDriverError(this.displayUrl, shown, e); }
   }
 
   private session(q: Queryable): Session {
