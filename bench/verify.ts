@@ -22,6 +22,7 @@ import type { Database } from '../src/backends/types.js';
 import { generateLegacy } from '../examples/billing/generate/generate-legacy.js';
 import { resolvedBillingTables, seedNextFromLegacy } from '../examples/billing/seed-next.js';
 import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
+import { loadConfig } from '../src/config/load.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { runVerify } from '../src/verify/run-verify.js';
 import { planTable } from '../src/verify/table-plan.js';
@@ -38,6 +39,8 @@ const CUSTOMERS = arg('customers', 20_300);
 const ROUNDS = arg('rounds', 3);
 const CHUNK = arg('chunk', DEFAULT_CHUNK);
 const FRESH = process.argv.includes('--fresh');
+// what `siphon verify` runs with by default (--threads auto); `--threads 1` measures the one-thread verifier
+const THREADS: number | 'auto' = process.argv.includes('--threads') ? (process.argv[process.argv.indexOf('--threads') + 1] === 'auto' ? 'auto' : arg('threads', 1)) : 'auto';
 // a smaller run keeps its own databases, so that iterating on a small table never rebuilds the million-row ones
 const SUFFIX = CUSTOMERS === 20_300 ? '' : `_c${CUSTOMERS}`;
 const LEGACY_DB = `siphon_bench_verify_legacy${SUFFIX}`;
@@ -109,8 +112,12 @@ async function floor(legacy: Database, next: Database): Promise<number> {
 }
 
 async function verify(legacy: Database, next: Database): Promise<number> {
-  const config = resolveConfig({ name: 'bench', legacy: { db: legacyUrl, timezone: 'Europe/Paris' }, next: { db: nextUrl }, entities: billingEntities, tables: billingTables() });
-  const r = await runVerify({ config, legacy, next, chunkSize: CHUNK });
+  // the billing example's config file, as `siphon verify -c` loads it (its verify threads load it again): the same
+  // tables as the floor's, pointed at the bench's databases through its environment variables
+  process.env.BILLING_LEGACY_URL = legacyUrl;
+  process.env.BILLING_NEXT_URL = nextUrl;
+  const config = await loadConfig(fileURLToPath(new URL('../examples/billing/siphon.config.ts', import.meta.url)));
+  const r = await runVerify({ config, legacy, next, chunkSize: CHUNK, threads: THREADS, onTables: () => undefined });
   if (r.exitCode !== 0) throw new Error(`verify found ${r.verdict}: ${JSON.stringify(r.tables.map((t) => [t.table, t.counts, t.notes]))}`);
   return r.tables.reduce((n, t) => n + t.counts.legacyRows, 0);
 }
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
   const pairs = rates.verify.map((x, i) => x / rates.floor[i]!);
   process.stderr.write(`verify ${Math.round(v)} rows/s (${JSON.stringify(spread(rates.verify))}), floor ${Math.round(f)} rows/s (${JSON.stringify(spread(rates.floor))}), ratio ${(v / f).toFixed(3)}\n`);
   console.log(JSON.stringify({
-    rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK,
+    rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK, threads: THREADS, cores: os.availableParallelism(),
     verifyRowsPerSec: Math.round(v), floorRowsPerSec: Math.round(f), ratioVsFloor: Number((v / f).toFixed(3)),
     ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
     verifyRowsPerCpuSec: Math.round(median(cpuRates.verify)), floorRowsPerCpuSec: Math.round(median(cpuRates.floor)),

@@ -4,8 +4,11 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { ConfigLoadError } from './errors.js';
-import { resolveConfig } from './resolve.js';
+import { configFromExport } from './from-export.js';
 import type { ResolvedConfig } from './types.js';
+
+/** The library entry a config's `import ... from 'siphon'` resolves to (also what a verify thread's bundle uses). */
+export { siphonEntry };
 
 export const CONFIG_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
@@ -90,12 +93,5 @@ export async function loadConfig(path: string): Promise<ResolvedConfig> {
   if (!(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new ConfigLoadError('UNSUPPORTED_FILE', file, `unsupported extension "${ext}"; expected one of ${CONFIG_EXTENSIONS.join(', ')}`);
   }
-  let exported = await importConfigModule(file);
-  // a factory (`export default async () => defineMigration({...})`) lets a config fetch secrets or compute tables
-  if (typeof exported === 'function') {
-    try { exported = await (exported as () => unknown)(); } catch (e) {
-      throw new ConfigLoadError('IMPORT', file, `the default export is a function and it failed: ${(e as Error)?.message ?? String(e)}`, e);
-    }
-  }
-  return resolveConfig(exported, { file, baseDir: dirname(file) });
+  return configFromExport(await importConfigModule(file), file);
 }

@@ -21,7 +21,7 @@ export interface EntityMarks {
  * and `ifVersion` = the version just read (a change applied between the read and the write wins: a newer change
  * clears `verified`, never the reverse).
  */
-export async function markVerified(marks: EntityMarks, plan: TablePlan, rows: readonly { readonly legacyKey: readonly Value[]; readonly entityKey: unknown }[]): Promise<void> {
+export async function markVerified(marks: EntityMarks, plan: Pick<TablePlan, 'table'>, rows: readonly { readonly legacyKey: readonly Value[]; readonly entityKey: unknown }[]): Promise<void> {
   const entity = plan.table.entity;
   if (!entity || marks.config.entities[entity]?.root !== plan.table.name) return;
   const keys = rows.filter((r) => !marks.bad.has(String(r.entityKey))).map((r) => keyToText(r.legacyKey));

@@ -9,6 +9,7 @@ export function storeQuarantineView(state: StateStore, table: string): Quarantin
   let keys = new Set<string>();
   return {
     has: (k) => keys.has(k),
+    keys: () => [...keys],
     async refresh() {
       const next = new Set<string>();
       let afterId: number | undefined;

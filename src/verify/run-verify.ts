@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { recordVerifyMetrics } from './metrics.js';
 import type { Database } from '../backends/types.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -5,15 +6,17 @@ import { Redactor } from '../gateway/diff/redact.js';
 import type { JsonValue, StateStore } from '../state/types.js';
 import type { StoredDifference, VerifyResultStore } from '../state/verify/types.js';
 import { keyToText } from '../values/index.js';
-import { describeFailure, VerifyUsageError } from './errors.js';
+import { VerifyUsageError } from './errors.js';
 import { markVerified, type EntityMarks } from './ledger.js';
 import { storeQuarantineView } from './quarantine-view.js';
 import { NO_SETTLE, type Settler } from './settle.js';
-import { planTable, sharedNextTables } from './table-plan.js';
+import { sharedNextTables } from './table-plan.js';
 import { RateThrottle, type Throttle } from './throttle.js';
 import type { Difference, TableVerifyReport, VerifyReport } from './types.js';
-import { verifyEntityKey } from './entity-key.js';
-import { NO_QUARANTINE, verifyTable } from './verify-table.js';
+import { verifyNamedTable } from './named-table.js';
+import type { TableHooks } from './threads/thread-slot.js';
+import { verifyTablesInParallel } from './threads/schedule.js';
+import { NO_QUARANTINE } from './verify-table.js';
 
 export interface VerifyRunOptions {
   readonly config: ResolvedConfig;
@@ -37,6 +40,55 @@ export interface VerifyRunOptions {
   readonly signal?: AbortSignal;
   readonly mode?: string;
   readonly onProgress?: (table: string, done: number, total: number) => void;
+  /**
+   * Threads to verify with (default 1: this one). More verify whole tables side by side in verify threads, each of
+   * which loads the config file again (so only for a config loaded from a file, whose `legacy.db` and `next.db` are
+   * the databases given here). `'auto'`: the machine's cores (at most 4) for runs of at least 50,000 legacy rows.
+   */
+  readonly threads?: number | 'auto';
+  /**
+   * With threads: whether the main thread verifies tables too (default true). false: `threads` verify threads do
+   * all of it and this thread only answers them — for a process that must stay responsive (a server embedding
+   * verify), and how the tests make sure tables really go through threads.
+   */
+  readonly mainThreadVerifies?: boolean;
+  /** Called with the legacy row count of each table before the run (one COUNT each; progress totals). */
+  readonly onTables?: (sizes: ReadonlyMap<string, number>) => void;
+  /** Something the user should know that changes no result (a verify thread that could not start). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Legacy rows from which `threads: 'auto'` verifies with several threads (a thread costs ~0.5 s to start). */
+export const AUTO_THREADS_MIN_ROWS = 50_000;
+
+async function threadsFor(o: VerifyRunOptions, names: readonly string[]): Promise<{ threaded: boolean; count: number; sizes: Map<string, number> }> {
+  const wanted = o.threads ?? 1;
+  const sizes = new Map<string, number>();
+  const coordinate = o.mainThreadVerifies === false;
+  const one = { threaded: false, count: 1, sizes };
+  if (o.key !== undefined || (wanted === 1 && !coordinate && !o.onTables)) return one;
+  const counts = await Promise.all(names.map((n) => o.legacy.countRows(n).catch(() => 0)));
+  names.forEach((n, i) => sizes.set(n, counts[i]!));
+  o.onTables?.(sizes);
+  const count = Math.min(names.length, wanted === 'auto'
+    ? (counts.reduce((a, b) => a + b, 0) >= AUTO_THREADS_MIN_ROWS ? Math.min(4, os.availableParallelism()) : 1)
+    : wanted);
+  if (count === 1 && !coordinate) return { ...one, sizes };
+  if (!o.config.file) {
+    o.onWarning?.('verify threads need a config loaded from a file (each thread loads it again): verifying on one thread');
+    return { ...one, sizes };
+  }
+  return { threaded: true, count, sizes };
+}
+
+/** For each entity root in `names`, the entity's other tables in `names`: the root is verified after them. */
+function rootsAfterTheirTables(config: ResolvedConfig, names: readonly string[]): Map<string, string[]> {
+  const after = new Map<string, string[]>();
+  for (const [entity, e] of Object.entries(config.entities)) {
+    if (!names.includes(e.root)) continue;
+    after.set(e.root, names.filter((t) => t !== e.root && config.tables[t]?.entity === entity));
+  }
+  return after;
 }
 
 /** Which legacy tables a run covers, in an order that verifies an entity's root table last (ledger marks). */
@@ -86,34 +138,49 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
   const sink = o.results && runId !== undefined ? async (ds: readonly Difference[]) => o.results!.addDifferences(runId, ds.map((d) => redactDifference(redactor, d))) : undefined;
   // ledger marks only when every table of an entity is verified in this run, over all its rows
   const marks: EntityMarks | undefined = o.state && o.table === undefined && o.key === undefined ? { bad: new Set(), state: o.state, config: o.config, legacy: o.legacy, since: new Date(startedAt) } : undefined;
-  const tables: TableVerifyReport[] = [];
-  for (const name of names) {
-    let plan;
-    try { plan = await planTable(o.config, o.legacy, o.next, name); } catch (e) {
-      tables.push(inconclusiveTable(name, describeFailure(e)));
-      continue;
+  // per table, what its verification asks of this thread (the same whether it runs here or in a verify thread)
+  const hooks = new Map<string, TableHooks>();
+  const hooksOf = (name: string): TableHooks => {
+    let h = hooks.get(name);
+    if (!h) {
+      h = {
+        throttle, settler: o.settler ?? NO_SETTLE, quarantined: o.state ? storeQuarantineView(o.state, name) : NO_QUARANTINE,
+        ...(sink ? { sink } : {}),
+        ...(marks ? { onMatched: (rows) => markVerified(marks, { table: o.config.tables[name]! }, rows), onDifferent: (k) => { marks.bad.add(String(k)); } } : {}),
+        onProgress: (done, total) => o.onProgress?.(name, done, total),
+      };
+      hooks.set(name, h);
     }
-    const quarantined = o.state ? storeQuarantineView(o.state, name) : NO_QUARANTINE;
-    const common = {
-      throttle, settler: o.settler ?? NO_SETTLE, quarantined, shared, ...(sink ? { sink } : {}),
+    return h;
+  };
+  const inMain = (name: string): Promise<TableVerifyReport> => {
+    const h = hooksOf(name);
+    return verifyNamedTable(o.config, o.legacy, o.next, name, {
+      throttle: h.throttle, settler: h.settler, quarantined: h.quarantined, shared,
+      ...(h.sink ? { sink: h.sink } : {}), ...(h.onDifferent ? { onDifferent: h.onDifferent } : {}),
+      ...(h.onMatched ? { onMatched: (_plan, rows) => h.onMatched!(rows) } : {}),
+      ...(o.key !== undefined ? { key: o.key } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
       ...(o.maxRounds ? { maxRounds: o.maxRounds } : {}), ...(o.maxReported ? { maxReported: o.maxReported } : {}), ...(o.signal ? { signal: o.signal } : {}),
-    };
-    try {
-      await quarantined.refresh();
-      if (o.key !== undefined) {
-        tables.push(await verifyEntityKey(plan, o.config, o.key, common));
-        continue;
-      }
-      const total = await plan.legacy.count().catch(() => 0);
-      tables.push(await verifyTable(plan, {
-        ...common, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
-        onProgress: (done) => o.onProgress?.(name, done, total),
-        ...(marks ? { onMatched: (rows) => markVerified(marks, plan, rows), onDifferent: (k) => { marks.bad.add(String(k)); } } : {}),
-      }));
-    } catch (e) {
-      if (e instanceof VerifyUsageError) throw e;
-      tables.push(inconclusiveTable(name, describeFailure(e)));
-    }
+      ...(h.onProgress ? { onProgress: h.onProgress } : {}),
+    });
+  };
+  const threads = await threadsFor(o, names);
+  let tables: TableVerifyReport[];
+  if (threads.threaded) {
+    tables = await verifyTablesInParallel({
+      names, sizes: threads.sizes, hooks: hooksOf, inMain,
+      ...(o.mainThreadVerifies === false ? { threads: threads.count, mainVerifies: false } : { threads: threads.count - 1 }),
+      // an entity's root table last: its rows are marked verified only when no other table of the entity differed
+      after: marks ? rootsAfterTheirTables(o.config, names) : new Map(),
+      data: {
+        configFile: o.config.file!, shared: [...shared], wantsMatched: marks !== undefined, wantsDifferences: sink !== undefined,
+        ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}), ...(o.maxRounds ? { maxRounds: o.maxRounds } : {}), ...(o.maxReported ? { maxReported: o.maxReported } : {}),
+      },
+      ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+    });
+  } else {
+    tables = [];
+    for (const name of names) tables.push(await inMain(name));
   }
   const exitCode = exitCodeOf(tables);
   const verdict = exitCode === 0 ? 'match' : exitCode === 1 ? 'differences' : 'inconclusive';
@@ -133,11 +200,5 @@ export function summaryOf(r: VerifyReport): unknown {
   return { verdict: r.verdict, tables: r.tables.map((t) => ({ table: t.table, verdict: t.verdict, counts: t.counts, notes: t.notes, compatibility: t.compatibility })) };
 }
 
-function inconclusiveTable(table: string, why: string): TableVerifyReport {
-  return {
-    table, nextTables: [], invariantHolds: null, verdict: 'inconclusive', notes: [why], differences: [], compatibility: 0, ms: 0,
-    counts: { legacyRows: 0, legacyCount: 0, expectedNextRows: 0, nextRows: 0, matched: 0, missing: 0, extra: 0, mismatched: 0, quarantined: 0, unmapped: 0, nullKeyRows: 0, rechecked: 0, settledByRecheck: 0 },
-  };
-}
 
 export { keyToText };

@@ -43,9 +43,11 @@ export interface TableRunOptions {
 export interface QuarantineView {
   has(legacyKeyText: string): boolean;
   refresh(): Promise<void>;
+  /** The open items' key texts as last refreshed (what a verify thread is sent). */
+  keys(): readonly string[];
 }
 
-export const NO_QUARANTINE: QuarantineView = { has: () => false, refresh: async () => undefined };
+export const NO_QUARANTINE: QuarantineView = { has: () => false, refresh: async () => undefined, keys: () => [] };
 
 export function emptyCounts(): TableVerifyCounts {
   return { legacyRows: 0, legacyCount: 0, expectedNextRows: 0, nextRows: 0, matched: 0, missing: 0, extra: 0, mismatched: 0, quarantined: 0, unmapped: 0, nullKeyRows: 0, rechecked: 0, settledByRecheck: 0 };

@@ -97,6 +97,20 @@ describe('siphon verify', () => {
     expect(c.stderr).toContain('"nobody" is not an entity of the config');
   });
 
+  it('--threads: the same report on several threads; a count that is not one is a usage error (exit 2)', async () => {
+    const one = await runCli(['verify', '-c', config, '--json', '--threads', '1']);
+    const two = await runCli(['verify', '-c', config, '--json', '--threads', '2']);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const tables = (r: { stdout: string }) => (JSON.parse(r.stdout) as VerifyReport).tables.map((t) => ({ ...t, ms: 0 }));
+    expect(tables(two)).toEqual(tables(one));
+    for (const bad of ['0', 'many', '2.5', '65']) {
+      const r = await runCli(['verify', '-c', config, '--threads', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`expected "auto" or a whole number of threads from 1 to 64, found "${bad}"`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('an unreachable legacy is inconclusive (exit 3), never a pass', async () => {
     const broken = join(dir, 'broken.config.mts');
     const { readFileSync } = await import('node:fs');

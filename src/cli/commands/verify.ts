@@ -31,7 +31,14 @@ export const EXIT_INCONCLUSIVE = 3;
 
 interface VerifyFlags {
   config: string; table?: string; entity?: string; key?: string; continuous?: boolean; json?: boolean; repair?: boolean;
-  chunk?: number; maxRowsPerSec?: number; passes?: number; interval?: number; repairTimeout?: number;
+  chunk?: number; maxRowsPerSec?: number; passes?: number; interval?: number; repairTimeout?: number; threads?: number | 'auto';
+}
+
+function threadCount(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`expected "auto" or a whole number of threads from 1 to 64, found "${v}"`);
+  return n;
 }
 
 function positiveInt(what: string) {
@@ -88,8 +95,9 @@ async function verify(flags: VerifyFlags): Promise<number> {
     } else if (flags.continuous) {
       try { log = await openLog(config.log); closers.push(() => log!.close()); } catch (e) { return inconclusive(flags, `the event log cannot be opened: ${describeFailure(e)}`); }
     }
+    // one bar for the run: tables may be verified side by side (threads), each table's progress adds to it
     let bar: Progress | undefined;
-    let barTable = '';
+    const lastDone = new Map<string, number>();
     const options: VerifyRunOptions = {
       config, legacy, next, state, results, signal: stop.signal, ...(settler ? { settler } : {}),
       // the backfill's throttle (heartbeat latency bound, operator pause, rate cap): one set of rules spares legacy
@@ -99,20 +107,28 @@ async function verify(flags: VerifyFlags): Promise<number> {
       )),
       ...(flags.table ? { table: flags.table } : {}), ...(flags.entity ? { entity: flags.entity } : {}), ...(flags.key !== undefined ? { key: flags.key } : {}),
       ...(flags.chunk ? { chunkSize: flags.chunk } : {}),
-      onProgress: flags.json ? undefined : (table, done, total) => {
-        if (table !== barTable) { bar?.done(); bar = progress(`verify ${table}`, total); barTable = table; bar.tick(done); return; }
-        bar?.tick(done - (lastDone.get(table) ?? 0));
-        lastDone.set(table, done);
-      },
+      threads: flags.threads ?? 'auto',
+      onWarning: (m) => err(`siphon verify: ${m}`),
+      ...(flags.json ? {} : {
+        onTables: (sizes: ReadonlyMap<string, number>) => {
+          bar?.done();
+          lastDone.clear();
+          const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+          bar = progress(sizes.size === 1 ? `verify ${[...sizes.keys()][0]}` : `verify ${sizes.size} tables`, total);
+        },
+        onProgress: (table: string, done: number) => {
+          bar?.tick(done - (lastDone.get(table) ?? 0));
+          lastDone.set(table, done);
+        },
+      }),
     };
-    const lastDone = new Map<string, number>();
     let report: VerifyReport;
     try {
       if (flags.continuous) {
         report = await runContinuous({
           ...options, ...(log ? { log } : {}), ...(flags.passes ? { passes: flags.passes } : {}), ...(flags.interval ? { intervalMs: flags.interval } : {}),
           onPass: (pass, r, changed) => {
-            bar?.done(); barTable = '';
+            bar?.done(); bar = undefined;
             if (flags.json) out(JSON.stringify({ pass, changed, ...r }));
             else out(`pass ${pass}: ${r.verdict} — ${r.tables.map((t) => `${t.table} ${(t.compatibility * 100).toFixed(2)}%`).join(', ')}`);
           },
@@ -168,6 +184,7 @@ export function registerVerify(program: Command): void {
     .option('--repair-timeout <ms>', 'with --repair: how long to wait for the re-apply (default 300000)', positiveInt('milliseconds'))
     .option('--chunk <rows>', 'legacy rows per read (default 1000)', positiveInt('rows'))
     .option('--max-rows-per-sec <n>', 'cap on legacy rows read per second', positiveInt('rows per second'))
+    .option('--threads <n|auto>', 'threads verifying tables side by side, each with its own connections (auto: the cores, at most 4, from 50,000 legacy rows)', threadCount, 'auto')
     .option('--json', 'print the whole report as JSON (continuous: one JSON line per pass)')
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await verify(flags);
