@@ -1,9 +1,12 @@
 /**
- * npm run bench:verify [-- --customers N --rounds R --chunk C --fresh]
+ * npm run bench:verify [-- --customers N --rounds R --chunk C --threads N|auto --fresh]
  *
  * Rows compared per second by `siphon verify` on the billing system (default 20,300 customers ≈ 1 M legacy rows),
  * MariaDB legacy vs PostgreSQL next, against the floor of the same run: a plain streaming read of both sides with the
- * same keyset pages, without mapping or comparing. Rounds alternate floor / verify; medians, spread and the ratio are
+ * same keyset pages, without mapping or comparing. Verify runs as `siphon verify` does by default (`--threads auto`:
+ * whole tables side by side on the machine's cores, the config loaded from examples/billing/siphon.config.ts), and
+ * once more on one thread (verify1: what verifying costs per row against the floor's one thread; skipped with
+ * --threads 1). Rounds alternate floor / verify / verify1; medians, spread and the ratio are
  * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb, and the same rates
  * per second of this process's CPU time with the load average, which tell a busy shared machine apart).
  * The databases are kept between runs (siphon_bench_verify_*, suffixed _cN for another --customers N) and rebuilt with
@@ -111,13 +114,13 @@ async function floor(legacy: Database, next: Database): Promise<number> {
   return rows;
 }
 
-async function verify(legacy: Database, next: Database): Promise<number> {
+async function verify(legacy: Database, next: Database, threads: number | 'auto' = THREADS): Promise<number> {
   // the billing example's config file, as `siphon verify -c` loads it (its verify threads load it again): the same
   // tables as the floor's, pointed at the bench's databases through its environment variables
   process.env.BILLING_LEGACY_URL = legacyUrl;
   process.env.BILLING_NEXT_URL = nextUrl;
   const config = await loadConfig(fileURLToPath(new URL('../examples/billing/siphon.config.ts', import.meta.url)));
-  const r = await runVerify({ config, legacy, next, chunkSize: CHUNK, threads: THREADS, onTables: () => undefined });
+  const r = await runVerify({ config, legacy, next, chunkSize: CHUNK, threads, onTables: () => undefined });
   if (r.exitCode !== 0) throw new Error(`verify found ${r.verdict}: ${JSON.stringify(r.tables.map((t) => [t.table, t.counts, t.notes]))}`);
   return r.tables.reduce((n, t) => n + t.counts.legacyRows, 0);
 }
@@ -126,16 +129,17 @@ async function main(): Promise<void> {
   await prepare();
   const legacy = await openDatabase(legacyUrl);
   const next = await openDatabase(nextUrl);
-  const rates: { floor: number[]; verify: number[] } = { floor: [], verify: [] };
+  // verify1: the same verification on one thread (what each row costs, against the floor's one thread)
+  const rates: { floor: number[]; verify: number[]; verify1: number[] } = { floor: [], verify: [], verify1: [] };
   // rows per second of this process's CPU time: what the figures would be without the other processes of a shared machine
-  const cpuRates: { floor: number[]; verify: number[] } = { floor: [], verify: [] };
+  const cpuRates: { floor: number[]; verify: number[]; verify1: number[] } = { floor: [], verify: [], verify1: [] };
   const loads: number[] = [];
   let rowsCompared = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const kind of ['floor', 'verify'] as const) {
+    for (const kind of (THREADS === 1 ? ['floor', 'verify'] : ['floor', 'verify', 'verify1']) as ('floor' | 'verify' | 'verify1')[]) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const rows = kind === 'floor' ? await floor(legacy, next) : await verify(legacy, next);
+      const rows = kind === 'floor' ? await floor(legacy, next) : await verify(legacy, next, kind === 'verify1' ? 1 : THREADS);
       const s = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
       rates[kind].push(rows / s);
@@ -157,6 +161,10 @@ async function main(): Promise<void> {
     verifyRowsPerSec: Math.round(v), floorRowsPerSec: Math.round(f), ratioVsFloor: Number((v / f).toFixed(3)),
     ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
     verifyRowsPerCpuSec: Math.round(median(cpuRates.verify)), floorRowsPerCpuSec: Math.round(median(cpuRates.floor)),
+    ...(rates.verify1.length ? {
+      verifyOneThreadRowsPerSec: Math.round(median(rates.verify1)), ratioOneThreadVsFloor: Number((median(rates.verify1) / f).toFixed(3)),
+      verifyOneThreadSpread: spread(rates.verify1), verifyOneThreadRowsPerCpuSec: Math.round(median(cpuRates.verify1)),
+    } : {}),
     loadAvg1m: Number(median(loads).toFixed(1)),
     v8Flags: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter((f) => /^--max[-_]semi/.test(f)),
     peakRssMb: Math.round(peakRss / 1048576),
