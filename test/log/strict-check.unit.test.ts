@@ -71,8 +71,9 @@ const mutated = fc.tuple(fc.oneof(change, ddl, watermark), fc.nat(), fc.nat(), f
     const target = all[i % all.length] as Record<string, unknown>;
     const keys = Object.keys(target);
     const key = keys.length > 0 && op !== 'add' ? keys[j % keys.length]! : extra;
-    // an array takes an added element (a named key such as "length" is no JSON edit: defineProperty throws on it)
-    if (op === 'add' && Array.isArray(target)) target.push(v);
+    // an array takes an added element, also for an edit of an empty one (a named key such as "length" is no JSON
+    // edit: defineProperty throws on it)
+    if (Array.isArray(target) && (op === 'add' || keys.length === 0)) target.push(v);
     else if (op === 'delete' && !Array.isArray(target)) delete target[key];
     else Object.defineProperty(target, key, { value: v, enumerable: true, writable: true, configurable: true });
     return copy;

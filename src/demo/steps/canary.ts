@@ -19,7 +19,8 @@ export const canaryStep: DemoStep = {
     if (!live) throw new Error('the gateway step did not run');
     await userKeyed(live, ROUTE);
     const customer = customerOf(ctx);
-    const load = startLoad({ url: live.url, rate: 60, users: 200, path: (u) => `/customers/${customer(u)}/invoices` });
+    // 100 reads/s: about 10 on next per 1 s interval at 10 %, 3 at least for a verdict
+    const load = startLoad({ url: live.url, rate: 100, users: 200, path: (u) => `/customers/${customer(u)}/invoices` });
     const ended = (async () => {
       await startCanary({ routes: live.store, analysis: live.analysisStore }, ROUTE, demoPolicy(ROUTE), { actor: 'siphon demo', reason: 'canary of the invoice lists: 10 % → 50 % → next' });
       return runEnded(live, ROUTE);
