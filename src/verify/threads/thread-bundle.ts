@@ -26,6 +26,8 @@ let made = 0;
  */
 export async function verifyThreadEntry(configFile: string): Promise<ThreadEntry> {
   const fallback = (why: string): ThreadEntry => ({ url: new URL('./verify-thread-entry.mjs', import.meta.url), bundled: false, why, dispose: async () => undefined });
+  // an escape hatch (and a way to compare both starts): the threads load the config as the CLI does
+  if (process.env.SIPHON_VERIFY_THREAD_BUNDLE === '0') return fallback('SIPHON_VERIFY_THREAD_BUNDLE=0');
   let outfile: string | undefined;
   try {
     const { build } = await import('esbuild');
