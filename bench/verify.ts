@@ -4,9 +4,9 @@
  * Rows compared per second by `siphon verify` on the billing system (default 20,300 customers ≈ 1 M legacy rows),
  * MariaDB legacy vs PostgreSQL next, against the floor of the same run: a plain streaming read of both sides with the
  * same keyset pages, without mapping or comparing. Verify runs as `siphon verify` does by default (`--threads auto`:
- * whole tables side by side on the machine's cores, the config loaded from examples/billing/siphon.config.ts), and
- * once more on one thread (verify1: what verifying costs per row against the floor's one thread; skipped with
- * --threads 1). Rounds alternate floor / verify / verify1; medians, spread and the ratio are
+ * whole tables side by side on all cores but one — one thread on two cores —, the config loaded from
+ * examples/billing/siphon.config.ts), and, when that is more than one thread, once more on one thread (verify1: what
+ * verifying costs per row against the floor's one thread). `--threads 2` measures two threads on any machine. Rounds alternate floor / verify / verify1; medians, spread and the ratio are
  * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb, and the same rates
  * per second of this process's CPU time with the load average, which tell a busy shared machine apart).
  * The databases are kept between runs (siphon_bench_verify_*, suffixed _cN for another --customers N) and rebuilt with
@@ -27,7 +27,7 @@ import { resolvedBillingTables, seedNextFromLegacy } from '../examples/billing/s
 import { billingEntities, billingTables } from '../examples/billing/mapping/tables.js';
 import { loadConfig } from '../src/config/load.js';
 import { resolveConfig } from '../src/config/resolve.js';
-import { runVerify } from '../src/verify/run-verify.js';
+import { autoThreads, runVerify } from '../src/verify/run-verify.js';
 import { planTable } from '../src/verify/table-plan.js';
 import { DEFAULT_CHUNK } from '../src/verify/verify-table.js';
 import { MY_ADMIN_URL, PG_ADMIN_URL } from '../test/support/services.js';
@@ -44,6 +44,8 @@ const CHUNK = arg('chunk', DEFAULT_CHUNK);
 const FRESH = process.argv.includes('--fresh');
 // what `siphon verify` runs with by default (--threads auto); `--threads 1` measures the one-thread verifier
 const THREADS: number | 'auto' = process.argv.includes('--threads') ? (process.argv[process.argv.indexOf('--threads') + 1] === 'auto' ? 'auto' : arg('threads', 1)) : 'auto';
+// verify on one thread anyway (auto on two cores): no second verification round
+const ONE_THREAD = THREADS === 1 || (THREADS === 'auto' && autoThreads(os.availableParallelism()) === 1);
 // a smaller run keeps its own databases, so that iterating on a small table never rebuilds the million-row ones
 const SUFFIX = CUSTOMERS === 20_300 ? '' : `_c${CUSTOMERS}`;
 const LEGACY_DB = `siphon_bench_verify_legacy${SUFFIX}`;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const loads: number[] = [];
   let rowsCompared = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const kind of (THREADS === 1 ? ['floor', 'verify'] : ['floor', 'verify', 'verify1']) as ('floor' | 'verify' | 'verify1')[]) {
+    for (const kind of (ONE_THREAD ? ['floor', 'verify'] : ['floor', 'verify', 'verify1']) as ('floor' | 'verify' | 'verify1')[]) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const rows = kind === 'floor' ? await floor(legacy, next) : await verify(legacy, next, kind === 'verify1' ? 1 : THREADS);
@@ -157,7 +159,8 @@ async function main(): Promise<void> {
   const pairs = rates.verify.map((x, i) => x / rates.floor[i]!);
   process.stderr.write(`verify ${Math.round(v)} rows/s (${JSON.stringify(spread(rates.verify))}), floor ${Math.round(f)} rows/s (${JSON.stringify(spread(rates.floor))}), ratio ${(v / f).toFixed(3)}\n`);
   console.log(JSON.stringify({
-    rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK, threads: THREADS, cores: os.availableParallelism(),
+    rows: rowsCompared, customers: CUSTOMERS, rounds: ROUNDS, chunk: CHUNK, threads: THREADS,
+    threadsUsed: THREADS === 'auto' ? autoThreads(os.availableParallelism()) : THREADS, cores: os.availableParallelism(),
     verifyRowsPerSec: Math.round(v), floorRowsPerSec: Math.round(f), ratioVsFloor: Number((v / f).toFixed(3)),
     ratioPerRound: pairs.map((x) => Number(x.toFixed(3))), verifySpread: spread(rates.verify), floorSpread: spread(rates.floor),
     verifyRowsPerCpuSec: Math.round(median(cpuRates.verify)), floorRowsPerCpuSec: Math.round(median(cpuRates.floor)),
