@@ -158,13 +158,8 @@ class LocalAspirerImpl implements LocalAspirer {
   private async fly(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, force: boolean, seal: () => void): Promise<Flown> {
     const deadline = Date.now() + (this.o.waitTimeoutMs ?? 60_000);
     for (let round = 0; ; round++) {
-      const claim = this.claims.add({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
-      // the first time round, the chunk starts with the claim, not after it: its LOW mark and SELECTs overlap the
-      // claim's round trip, and it applies the entity only if the claim is ours (ChunkRunner's Job.claimed). The cost:
-      // a legacy read for nothing when the entity turns out flown elsewhere or already migrated
-      const early = round === 0 ? this.submit(plan, value, lk, seal, claim.then((c) => c.claimed, () => false)) : null;
-      const c = await claim;
-      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor, early ?? this.submit(plan, value, lk, seal), this.migrated.has(`${plan.entity}\u0000${lk}`))), joined: false };
+      const c = await this.claims.add({ entity: plan.entity, key: lk, owner: this.owner, leaseMs: this.o.leaseMs ?? 30_000, trigger, actor: actor ?? null, evenIfMigrated: force });
+      if (c.claimed) return { ...(await this.run(plan, value, lk, trigger, actor, seal, this.migrated.has(`${plan.entity}\u0000${lk}`))), joined: false };
       if (c.record.state === 'migrated') { this.remember(plan.entity, lk); return { kind: 'already', version: c.record.version, joined: false }; }
       // another process flies it: wait for its answer (or take over when its lease runs out)
       const r = await waitSettled(this.o.flights, plan.entity, lk, { deadline, claimQueued: true });
@@ -176,14 +171,9 @@ class LocalAspirerImpl implements LocalAspirer {
     }
   }
 
-  /** The entity's chunk (`claimed`: whether the flight is ours, when not known yet). */
-  private submit(plan: EntityPlan, value: Value, lk: string, seal: () => void, claimed?: Promise<boolean>): Promise<JobVerdict> {
-    return new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve, seal, ...(claimed ? { claimed } : {}) }));
-  }
-
   /** Our flight: the chunk, then ledger, marker and audit, then the flight line settles (waking waiters elsewhere). */
-  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, chunk: Promise<JobVerdict>, again: boolean): Promise<JobVerdict> {
-    let v = await chunk;
+  private async run(plan: EntityPlan, value: Value, lk: string, trigger: string, actor: string | undefined, seal: () => void, again: boolean): Promise<JobVerdict> {
+    let v = await new Promise<JobVerdict>((resolve) => this.runner.submit({ plan, value, key: lk, resolve, seal }));
     try {
       if (v.kind === 'migrated') {
         await Promise.all([

@@ -40,17 +40,7 @@ export interface Job {
    * legacy write committed after the HIGH mark, so later callers start a flight of their own (read-your-writes).
    */
   readonly seal?: () => void;
-  /**
-   * Whether this process holds the entity's flight (`aspire_flights` claim), when the job was submitted before the
-   * claim answered: the chunk writes its LOW mark and reads legacy meanwhile (the claim's round trip overlaps them),
-   * but registers, seals and applies only the entities claimed by then — the others' rows are dropped before the
-   * merger sees them (never applied here) and their jobs are answered NOT_CLAIMED. Absent: claimed.
-   */
-  readonly claimed?: Promise<boolean>;
 }
-
-/** The verdict of a job whose claim went to another process (or failed): its caller answers from the claim. */
-export const NOT_CLAIMED: JobVerdict = { kind: 'failed', reason: 'NOT_CLAIMED', message: 'the entity\'s flight was not claimed by this process', retryable: true };
 
 export type JobVerdict =
   | { readonly kind: 'migrated'; readonly rows: number; readonly version: string }
@@ -127,16 +117,15 @@ export class ChunkRunner {
   }
 
   /** One chunk of `batch`: 'done' when every job got its verdict. */
-  private async chunk(all: readonly Job[]): Promise<{ kind: 'done' } | { kind: 'retry'; retry: boolean; verdict: JobVerdict }> {
-    let batch = all;
+  private async chunk(batch: readonly Job[]): Promise<{ kind: 'done' } | { kind: 'retry'; retry: boolean; verdict: JobVerdict }> {
     const path = this.o.path;
     const pathState = path.status().state;
     if (pathState !== 'running') return { kind: 'retry', retry: false, verdict: down(pathState, path.status().error) };
     const id = `aspire:${randomUUID()}`;
-    const byTable = new Map<string, { t: EntityTablePlan; entity: string; values: Value[] }>();
+    const byTable = new Map<string, { t: EntityTablePlan; values: Value[] }>();
     for (const j of batch) for (const t of j.plan.tables) {
       let e = byTable.get(t.table);
-      if (!e) byTable.set(t.table, (e = { t, entity: j.plan.entity, values: [] }));
+      if (!e) byTable.set(t.table, (e = { t, values: [] }));
       e.values.push(j.value);
     }
     const t0 = performance.now();
@@ -147,19 +136,7 @@ export class ChunkRunner {
       // the tables at once (the legacy pool's connections), not one after the other: every SELECT still runs between
       // the two marks, which is all DBLog asks
       const read = await Promise.all([...byTable.values()].map(({ t, values }) => this.o.legacy.readByKeys(t.table, [t.column], values.map((v) => [v]))));
-      // only now the claims (their round trip ran beside the LOW mark and the SELECTs): rows of an entity another
-      // process flies are never registered, so this process applies, seals and finalises only the flights it holds
-      const claimed = await Promise.all(batch.map((j) => j.claimed ?? true));
-      if (claimed.includes(false)) {
-        for (const [i, j] of batch.entries()) if (!claimed[i]) j.resolve(NOT_CLAIMED);
-        batch = batch.filter((_, i) => claimed[i]);
-      }
-      const mine = batch.length === all.length ? null : new Set(batch.map((j) => `${j.plan.entity}\u0000${j.key}`));
-      [...byTable.values()].forEach(({ t, entity }, i) => rows.set(t.table, mine === null ? read[i]! : read[i]!.filter((r) => mine.has(`${entity}\u0000${rowEntityKey(t, r)}`))));
-      if (batch.length === 0) {
-        path.abandon(id, 'no entity of the chunk was claimed');
-        return { kind: 'done' };
-      }
+      [...byTable.values()].forEach(({ t }, i) => rows.set(t.table, read[i]!));
       path.registerGroup(id, rows);
       for (const j of batch) j.seal?.();
       await writeWatermark(this.o.legacy, id, 'high', ASPIRE_WATERMARK_TABLE);
