@@ -16,7 +16,7 @@ import { isRetryable } from '../errors.js';
 import { Mutex } from '../backends/sql/mutex.js';
 import type { Applier, ApplyBatchOptions, ApplyBatchResult, ApplyItem, ApplyOrigin, ApplyTableCounts } from './types.js';
 import { loadNextTables, type NextTables } from './next-tables.js';
-import { mappingFor, premapRows, prepareItem, type ApplyReason, type Prepared } from './prepare.js';
+import { mappingFor, prepareItem, type ApplyReason, type Prepared } from './prepare.js';
 import { PROFILE, runBatchTx, type TxContext, type TxOutput } from './batch-tx.js';
 import { ensureSiphonTables } from './siphon-tables.js';
 import { SupersededQuarantine } from './superseded.js';
@@ -60,7 +60,6 @@ export interface ApplyBatchDetail extends ApplyBatchResult {
 
 export interface SiphonApplier extends Applier {
   apply(items: readonly ApplyItem[], options?: ApplyBatchOptions): Promise<ApplyBatchDetail>;
-  premap(table: string, rows: readonly Row[]): void;
   readonly nextTables: NextTables;
 }
 
@@ -122,10 +121,6 @@ class ApplierImpl implements SiphonApplier {
       await this.superseded.afterBatch(prepared, result.detail.items);
       return result.detail;
     } finally { release(); }
-  }
-
-  premap(table: string, rows: readonly Row[]): void {
-    premapRows(this.options.config, this.ctx.tables, table, rows);
   }
 
   private async prepareAll(items: readonly ApplyItem[]): Promise<Prepared[]> {

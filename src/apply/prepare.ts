@@ -84,29 +84,6 @@ function mapContext(config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: Nex
   return ctx;
 }
 
-/**
- * Rows mapped ahead of their batch (`premapRows`), by row object: a chunk's `read` changes carry the very row objects
- * the chunk registered (merger.ts), so prepareItem finds them here. Weak: a row no batch takes (evicted, chunk lost)
- * goes with its chunk.
- */
-const premapped = new WeakMap<Row, { mapping: ResolvedTable; context: MapContext; mapped: ReturnType<typeof mapRow> }>();
-
-/**
- * Map a chunk's rows before its batch exists: aspire hands its rows over before writing its HIGH mark, and mapping
- * them while that mark travels through legacy, capture and the log (the main thread is idle then) takes mapping off
- * the chunk's critical path. Same function, same inputs as prepareItem's own call: only earlier. A row whose mapping
- * throws is left to prepareItem (it reports it as it always did).
- */
-export function premapRows(config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables, table: string, rows: readonly Row[]): void {
-  const mapping = mappingFor(config, table);
-  if (!mapping) return;
-  const context = mapContext(config, next);
-  for (const row of rows) {
-    if (premapped.has(row)) continue;
-    try { premapped.set(row, { mapping, context, mapped: mapRow(mapping, rowToPlain(row), context) }); } catch { /* prepareItem maps it */ }
-  }
-}
-
 export function prepareItem(index: number, item: ApplyItem, config: Pick<ResolvedConfig, 'tables' | 'legacy'>, next: NextTables): Prepared {
   const c: RowChange = item.change;
   let version: string;
@@ -125,9 +102,7 @@ export function prepareItem(index: number, item: ApplyItem, config: Pick<Resolve
   // trigger capture could not re-read a row after a DDL: its image lacks these columns; writing them as NULL would
   // change values silently, so the change waits in quarantine (a later change of the row supersedes it by version)
   if (c.incomplete && c.incomplete.length > 0) return quarantine(index, item, 'bad-change', [`incomplete image: columns ${c.incomplete.join(', ')} missing (the row changed shape before capture could re-read it)`], mapping);
-  const context = mapContext(config, next);
-  const early = c.op === 'read' ? premapped.get(c.after) : undefined;
-  const mapped = early && early.mapping === mapping && early.context === context ? early.mapped : mapRow(mapping, rowToPlain(c.after), context);
+  const mapped = mapRow(mapping, rowToPlain(c.after), mapContext(config, next));
   if (!mapped.ok) {
     const first = mapped.failures[0]!;
     return quarantine(index, item, first.stage, mapped.failures.map((f) => f.reason), mapping);

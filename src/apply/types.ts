@@ -54,11 +54,6 @@ export interface Applier {
    * Throws only for what a retry may cure (connection lost, serialization failure) or a checkpoint conflict.
    */
   apply(items: readonly ApplyItem[], options?: ApplyBatchOptions): Promise<ApplyBatchResult>;
-  /**
-   * Optional: map a chunk's rows (`table`: the legacy table) ahead of the batch that will carry them as `read`
-   * changes, so that batch skips mapping them. A hint only: nothing is written, a row never applied costs its mapping.
-   */
-  premap?(table: string, rows: readonly Row[]): void;
   /** The log offset stored for this consumer by the last committed batch (read from next), null when none. */
   checkpoint(consumer: string): Promise<string | null>;
   /** The version (source position) next holds for this legacy row, tombstones included; null when never applied. */

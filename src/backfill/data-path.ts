@@ -22,8 +22,6 @@ export const APPLY_CONSUMER = 'apply';
 const CHECKPOINT_CATCH_UP_MS = 1000;
 /** Chunk applies handed to the applier before the first of them finished (mapping overlaps the previous transaction). */
 const CHUNKS_IN_FLIGHT = 2;
-/** Rows mapped ahead per turn of the event loop (a few ms of CPU: capture and the tail keep their turns). */
-const PREMAP_SLICE = 64;
 
 export type ChunkOutcome =
   | {
@@ -165,30 +163,9 @@ export class DataPath {
     return new Promise((resolve) => this.waiting.set(spec.id, resolve));
   }
 
-  /**
-   * Hand over a group's rows; the applier then maps them (in slices, from the next turn: the caller writes the HIGH
-   * mark first) while that mark travels through legacy, capture and the log — time the main thread is otherwise idle
-   * — instead of after it arrives. Only a head start: the chunk is applied exactly as before.
-   */
   registerGroup(id: string, rows: ReadonlyMap<string, Row[]>): void {
     this.merger.registerGroup(id, rows);
-    const applier = this.options.applier;
-    if (!applier.premap) return;
-    const slices: [string, Row[]][] = [];
-    for (const [table, list] of rows) for (let i = 0; i < list.length; i += PREMAP_SLICE) slices.push([table, list.slice(i, i + PREMAP_SLICE)]);
-    // stopped when the chunk reaches the applier (which maps what is left itself) or is lost: never mapped twice
-    this.premaps.add(id);
-    const next = (): void => {
-      const s = slices.shift();
-      if (!s || this.state !== 'running' || !this.premaps.has(id)) { this.premaps.delete(id); return; }
-      applier.premap!(s[0], s[1]);
-      setImmediate(next);
-    };
-    setImmediate(next);
   }
-
-  /** Groups whose rows are being mapped ahead (registerGroup). */
-  private readonly premaps = new Set<string>();
 
   register(id: string, rows: Row[], checkpoint: ChunkCheckpoint | null): void {
     this.merger.register(id, rows, checkpoint);
@@ -251,7 +228,6 @@ export class DataPath {
           break;
         }
         case 'chunk': {
-          this.premaps.delete(o.chunk.id);
           // not awaited here (up to CHUNKS_IN_FLIGHT): the applier takes its place in its FIFO lock at call time, so
           // the next chunk is mapped while this one's transaction runs (the main thread was idle 41 % of a backfill
           // round waiting for PostgreSQL). Order is the call order; a chunk that fails is lost alone and read again
@@ -309,7 +285,6 @@ export class DataPath {
   private readonly metrics = applyMetrics();
 
   private settle(id: string, o: ChunkOutcome): void {
-    this.premaps.delete(id);
     const w = this.waiting.get(id);
     this.waiting.delete(id);
     w?.(o);

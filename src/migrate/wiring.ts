@@ -38,7 +38,6 @@ export async function migrationWiring(shared: SharedHandles = {}): Promise<Migra
         const s = state;
         return {
           apply: (items, options) => applier.apply(items, options),
-          premap: (table, rows) => applier.premap(table, rows),
           checkpoint: (c) => applier.checkpoint(c),
           appliedVersion: (t, k) => applier.appliedVersion(t, k),
           async close() { await applier.close(); await own(s, shared.state)?.close(); await own(next, shared.next)?.close(); },
