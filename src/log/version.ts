@@ -47,8 +47,20 @@ function counter(text: string, position: string): string {
   return sortableCounter(n);
 }
 
+/** The last position converted: a chunk's rows all carry their HIGH mark's position (one conversion, not one per row). */
+let lastPosition: string | null = null;
+let lastVersion = '';
+
 /** The version of a source position (see the file comment). Throws PositionFormatError for any other text. */
 export function versionOf(position: string): string {
+  if (position === lastPosition) return lastVersion;
+  const v = convert(position);
+  lastPosition = position;
+  lastVersion = v;
+  return v;
+}
+
+function convert(position: string): string {
   if (TRIGGER.test(position)) return counter(position, position);
   let m = PGOUTPUT.exec(position);
   if (m) return `${m[1]!.toLowerCase()}:${counter(m[2]!, position)}`;
