@@ -52,7 +52,9 @@ export class ThreadSlot {
     };
     this.worker.on('error', (e) => end(describeFailure(e)));
     this.exited = new Promise<void>((resolve) => this.worker.on('exit', (code) => { end(`exit code ${code}`); resolve(); }));
-    signal?.addEventListener('abort', () => this.send({ t: 'abort' }), { once: true });
+    // a run stopped before this thread existed stops it too (an abort event does not fire again for a late listener)
+    if (signal?.aborted) this.send({ t: 'abort' });
+    else signal?.addEventListener('abort', () => this.send({ t: 'abort' }), { once: true });
   }
 
   /** Resolves false when the thread could not start (then `why` says why). */
