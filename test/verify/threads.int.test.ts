@@ -134,4 +134,14 @@ module.exports = defineMigration({
     expect(codes.notes.join(' ')).toMatch(/verify thread stopped in the middle of the table: exit code 7/);
     expect(r.tables.filter((t) => t.table !== 'codes').map((t) => [t.table, t.verdict])).toEqual([['items', 'match'], ['pairs', 'match'], ['refs', 'match']]);
   });
+
+  it('a run stopped before or while its threads start ends every table inconclusive (exit 3), never a pass', async () => {
+    const config = await loadConfig(configFile('stopped.config.mts'));
+    const stop = new AbortController();
+    stop.abort();
+    const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, signal: stop.signal });
+    expect(r.exitCode).toBe(3);
+    expect(r.tables.map((t) => [t.table, t.verdict])).toEqual([['items', 'inconclusive'], ['codes', 'inconclusive'], ['pairs', 'inconclusive'], ['refs', 'inconclusive']]);
+    for (const t of r.tables) expect(t.notes.join(' ')).toMatch(/stopped before the end of the table/);
+  });
 });
