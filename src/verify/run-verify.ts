@@ -158,12 +158,13 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
         throttle, settler: o.settler ?? NO_SETTLE, quarantined: o.state ? storeQuarantineView(o.state, name) : NO_QUARANTINE,
         ...(sink ? { sink } : {}),
         ...(marks ? { onMatched: (rows) => markVerified(marks, { table: o.config.tables[name]! }, rows), onDifferent: (k) => { marks.bad.add(String(k)); } } : {}),
-        onProgress: (done, total) => o.onProgress?.(name, done, total),
+        ...(o.onProgress ? { onProgress: (done: number, total: number) => o.onProgress!(name, done, total) } : {}),
       };
       hooks.set(name, h);
     }
     return h;
   };
+  const threads = await threadsFor(o, names);
   const inMain = (name: string): Promise<TableVerifyReport> => {
     const h = hooksOf(name);
     return verifyNamedTable(o.config, o.legacy, o.next, name, {
@@ -171,11 +172,11 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
       ...(h.sink ? { sink: h.sink } : {}), ...(h.onDifferent ? { onDifferent: h.onDifferent } : {}),
       ...(h.onMatched ? { onMatched: (_plan, rows) => h.onMatched!(rows) } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+      ...(threads.sizes.has(name) ? { total: threads.sizes.get(name)! } : {}),
       ...(o.maxRounds ? { maxRounds: o.maxRounds } : {}), ...(o.maxReported ? { maxReported: o.maxReported } : {}), ...(o.signal ? { signal: o.signal } : {}),
       ...(h.onProgress ? { onProgress: h.onProgress } : {}),
     });
   };
-  const threads = await threadsFor(o, names);
   let tables: TableVerifyReport[];
   if (threads.threaded) {
     tables = await verifyTablesInParallel({

@@ -41,7 +41,7 @@ export type FromThread =
   | { readonly t: 'usage'; readonly option: string; readonly message: string };
 
 export type ToThread =
-  | { readonly t: 'table'; readonly name: string }
+  | { readonly t: 'table'; readonly name: string; readonly total?: number }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly message: string }
   | { readonly t: 'abort' }

@@ -72,7 +72,7 @@ export async function verifyTablesInParallel(o: ParallelTablesOptions): Promise<
     slots.push(s);
     if (!(await s.ready())) { o.onWarning?.(`a verify thread ${s.why}; its tables run on the other threads`); return; }
     if (PROFILE) process.stderr.write(`verify thread ready at ${(performance.now() - start).toFixed(0)} ms\n`);
-    await loop((t) => s.run(t), () => s.why === null);
+    await loop((t) => s.run(t, o.sizes.get(t)), () => s.why === null);
   };
   try {
     // every slot ends its table before the run ends, also when one failed (no verification left running behind)

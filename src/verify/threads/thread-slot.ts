@@ -62,11 +62,11 @@ export class ThreadSlot {
   get why(): string | null { return this.gone; }
 
   /** One table, verified in the thread; resolves with its report (inconclusive when the thread died). */
-  run(name: string): Promise<TableVerifyReport> {
+  run(name: string, total?: number): Promise<TableVerifyReport> {
     if (this.gone) return Promise.resolve(inconclusiveTable(name, `the verify thread is gone: ${this.gone}`));
     return new Promise((resolve, reject) => {
       this.current = { name, resolve, reject };
-      this.send({ t: 'table', name });
+      this.send({ t: 'table', name, ...(total !== undefined ? { total } : {}) });
     });
   }
 

@@ -54,7 +54,7 @@ function onMessage(m: ToThread): void {
       return;
     }
     case 'abort': stop.abort(); return;
-    case 'table': queue = queue.then(() => runTable(m.name)); return;
+    case 'table': queue = queue.then(() => runTable(m.name, m.total)); return;
     case 'close': void queue.then(close); return;
     default: assertNever(m, 'message to a verify thread');
   }
@@ -72,9 +72,10 @@ async function start(getConfig: (data: ThreadData) => Promise<ResolvedConfig>): 
   }
 }
 
-async function runTable(name: string): Promise<void> {
+async function runTable(name: string, total: number | undefined): Promise<void> {
   try {
     const report = await verifyNamedTable(config!, legacy!, next!, name, {
+      ...(total !== undefined ? { total } : {}),
       throttle: throttleFor(name), settler: { settle: () => ask<boolean>('settle', name) }, quarantined: quarantineFor(name),
       shared: new Set(data.shared), signal: stop.signal,
       ...(data.chunkSize ? { chunkSize: data.chunkSize } : {}), ...(data.maxRounds ? { maxRounds: data.maxRounds } : {}),
