@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +144,21 @@ module.exports = defineMigration({
     expect(r.exitCode).toBe(3);
     expect(r.tables.map((t) => [t.table, t.verdict])).toEqual([['items', 'inconclusive'], ['codes', 'inconclusive'], ['pairs', 'inconclusive'], ['refs', 'inconclusive']]);
     for (const t of r.tables) expect(t.notes.join(' ')).toMatch(/stopped before the end of the table/);
+  });
+
+  it("write the bundle (the config's code, secrets included) readable by its owner only, and remove a dead run's leftover", async () => {
+    const cache = join(root, 'node_modules', '.cache', 'siphon');
+    mkdirSync(cache, { recursive: true });
+    // a pid that surely ended: a child that already exited
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const leftover = join(cache, `verify-thread-${dead}-1.mjs`);
+    writeFileSync(leftover, '// left by a killed run');
+    const entry = await verifyThreadEntry(configFile('mode.config.mts'));
+    try {
+      expect(entry.bundled).toBe(true);
+      expect(statSync(entry.url).mode & 0o777).toBe(0o600);
+      expect(existsSync(leftover)).toBe(false);
+    } finally { await entry.dispose(); }
+    expect(existsSync(entry.url)).toBe(false);
   });
 });

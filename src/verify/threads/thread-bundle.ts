@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { siphonEntry } from '../../config/load.js';
@@ -33,7 +33,8 @@ export async function verifyThreadEntry(configFile: string): Promise<ThreadEntry
     const { build } = await import('esbuild');
     const root = join(here, '..', '..', '..');
     const cacheDir = join(existsSync(join(root, 'node_modules')) ? join(root, 'node_modules') : join(root, '..'), '.cache', 'siphon');
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    await removeLeftovers(cacheDir);
     outfile = join(cacheDir, `verify-thread-${process.pid}-${++made}.mjs`);
     const entry = [
       `import exported from ${JSON.stringify(configFile)};`,
@@ -44,7 +45,7 @@ export async function verifyThreadEntry(configFile: string): Promise<ThreadEntry
     const siphon = fileURLToPath(siphonEntry());
     const result = await build({
       stdin: { contents: entry, resolveDir: dirname(configFile), loader: 'ts', sourcefile: 'verify-thread-bundle.ts' },
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, write: true,
+      bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, write: false,
       logLevel: 'silent', legalComments: 'none', sourcemap: false,
       plugins: [{
         name: 'siphon-thread',
@@ -68,14 +69,29 @@ export async function verifyThreadEntry(configFile: string): Promise<ThreadEntry
       }],
     });
     if (result.errors.length) throw new Error(result.errors[0]!.text);
-    const text = await readFile(outfile, 'utf8');
+    const text = result.outputFiles![0]!.text;
     // esbuild turns a require() in ESM into a shim that throws when called: load such a config as the CLI does
     if (/\b__require\(/.test(text)) throw new Error('the config calls require()');
     if (text.includes('import.meta')) throw new Error('a module reads import.meta in a way that bundling would change');
+    // the config's code may hold secrets (a password in a URL): readable by this user only, like a tokens file
+    await writeFile(outfile, text, { mode: 0o600 });
     const file = outfile;
     return { url: pathToFileURL(file), bundled: true, dispose: () => rm(file, { force: true }) };
   } catch (e) {
     if (outfile) await rm(outfile, { force: true }).catch(() => undefined);
     return fallback(`no bundle (${describeFailure(e)})`);
   }
+}
+
+/** Bundles left by runs that died before removing theirs (a SIGKILL): their process is gone. */
+async function removeLeftovers(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(/^verify-thread-(\d+)-\d+\.mjs$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
