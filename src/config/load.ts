@@ -56,7 +56,7 @@ function looksLikeSyntaxError(e: unknown): boolean {
   return err?.name === 'SyntaxError' || /Transform failed|Expected .* but found|Unexpected token|Unterminated/i.test(err?.message ?? '');
 }
 
-/** Imports a config module (TS through tsx) and returns its default export. */
+/** Imports a config module (TS through tsx) and returns its default export (checked by `configFromExport`). */
 async function importConfigModule(file: string): Promise<unknown> {
   ensureSiphonResolvable();
   let mod: { default?: unknown };
@@ -69,15 +69,7 @@ async function importConfigModule(file: string): Promise<unknown> {
     if (looksLikeSyntaxError(e)) throw new ConfigLoadError('SYNTAX', file, `syntax error: ${msg}`, e);
     throw new ConfigLoadError('IMPORT', file, `cannot be imported: ${msg}`, e);
   }
-  // a config compiled to CommonJS arrives as { default: module.exports } with module.exports = { default: config }
-  let exported: unknown = mod?.default;
-  if (typeof exported === 'object' && exported !== null && 'default' in exported && !('tables' in exported)) {
-    exported = (exported as { default: unknown }).default;
-  }
-  if (exported === undefined) {
-    throw new ConfigLoadError('NO_DEFAULT_EXPORT', file, 'has no default export; end it with `export default defineMigration({...})`');
-  }
-  return exported;
+  return mod?.default;
 }
 
 /**

@@ -65,6 +65,7 @@ export class PostgresAspireFlights implements AspireFlightStore {
           WHERE f.state IN ('queued', 'failed', 'quarantined') OR (f.state = 'running' AND f.lease_until < excluded.updated_at) OR ($8 AND f.state = 'migrated')
           RETURNING f.*),
         n AS (SELECT pg_notify($9, 'running' || E'\t' || entity || E'\t' || key)::text AS sent FROM c)
+        -- a SELECT in a WITH runs only if referenced: the always-true count makes n (the NOTIFYs) run
         SELECT true AS claimed, c.* FROM c WHERE (SELECT count(*) FROM n) >= 0
         UNION ALL SELECT false AS claimed, f.* FROM ${this.s}.aspire_flights f JOIN i USING (entity, key)
           WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.entity = f.entity AND c.key = f.key)`,
