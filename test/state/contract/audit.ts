@@ -41,4 +41,28 @@ export function auditContract(ctx: ContractContext): void {
     expect((await rejection(s.appendAudit({ actor: 'a', action: 'x', subject: 'y', after: { n: Number.NaN } }))).message).toContain('audit.after');
     expect((await rejection(s.listAudit({ limit: 5000 }))).message).toContain('listAudit: limit');
   });
+
+  it('appends several entries in one call, in the order given, as one by one would; a bad one writes none of them', async () => {
+    const s = ctx.store();
+    expect(await s.appendAudits([])).toEqual([]);
+    const entries = [
+      { actor: 'gateway', action: 'entity.aspire', subject: 'customer:1', after: { rows: 20, version: 'v1' }, reason: 'migrated by aspire (gateway)' },
+      { actor: 'cli', action: 'entity.aspire', subject: 'customer:2', before: null, after: { rows: 3, nested: [1, { two: true }] } },
+      { actor: 'api', action: 'entity.aspire', subject: 'customer:3' },
+    ];
+    const made = await s.appendAudits(entries);
+    expect(made.map((e) => [e.actor, e.subject, e.before, e.after, e.reason])).toEqual([
+      ['gateway', 'customer:1', null, { rows: 20, version: 'v1' }, 'migrated by aspire (gateway)'],
+      ['cli', 'customer:2', null, { rows: 3, nested: [1, { two: true }] }, null],
+      ['api', 'customer:3', null, null, null],
+    ]);
+    expect(made[0]!.at).toBeInstanceOf(Date);
+    const ids = made.map((e) => e.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect((await s.listAudit({ action: 'entity.aspire' })).items.map((e) => e.id)).toEqual([...ids].reverse());
+
+    const bad = await rejection(s.appendAudits([{ actor: 'ok', action: 'entity.aspire', subject: 'customer:4' }, { actor: '', action: 'entity.aspire', subject: 'customer:5' }]));
+    expect(bad.message).toContain('appendAudits: entries[1].actor');
+    expect((await s.listAudit({ subject: 'customer:4' })).items).toHaveLength(0);
+  });
 }
