@@ -9,7 +9,8 @@ import { describeFailure } from '../errors.js';
 export type ThreadEntry = { readonly url: URL; readonly bundled: boolean; readonly why?: string; dispose(): Promise<void> };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ownFile = (name: string) => { const ts = join(here, `${name}.ts`); return existsSync(ts) ? ts : join(here, `${name}.js`); };
+/** A module of Siphon's own, as it exists here: TypeScript in a checkout, compiled JavaScript in a package. */
+const ownFile = (dir: string, name: string) => { const ts = join(dir, `${name}.ts`); return existsSync(ts) ? ts : join(dir, `${name}.js`); };
 let made = 0;
 
 /**
@@ -38,8 +39,8 @@ export async function verifyThreadEntry(configFile: string): Promise<ThreadEntry
     outfile = join(cacheDir, `verify-thread-${process.pid}-${++made}.mjs`);
     const entry = [
       `import exported from ${JSON.stringify(configFile)};`,
-      `import { serveVerifyThread } from ${JSON.stringify(ownFile('verify-thread'))};`,
-      `import { configFromExport } from ${JSON.stringify(join(here, '..', '..', 'config', extname(ownFile('verify-thread')) === '.ts' ? 'from-export.ts' : 'from-export.js'))};`,
+      `import { serveVerifyThread } from ${JSON.stringify(ownFile(here, 'verify-thread'))};`,
+      `import { configFromExport } from ${JSON.stringify(ownFile(join(here, '..', '..', 'config'), 'from-export'))};`,
       `serveVerifyThread((data) => configFromExport(exported, data.configFile));`,
     ].join('\n');
     const siphon = fileURLToPath(siphonEntry());

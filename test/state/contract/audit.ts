@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { AuditInput } from '../../../src/state/types.js';
 import { rejection, type ContractContext } from './context.js';
 
 export function auditContract(ctx: ContractContext): void {
@@ -45,7 +46,7 @@ export function auditContract(ctx: ContractContext): void {
   it('appends several entries in one call, in the order given, as one by one would; a bad one writes none of them', async () => {
     const s = ctx.store();
     expect(await s.appendAudits([])).toEqual([]);
-    const entries = [
+    const entries: AuditInput[] = [
       { actor: 'gateway', action: 'entity.aspire', subject: 'customer:1', after: { rows: 20, version: 'v1' }, reason: 'migrated by aspire (gateway)' },
       { actor: 'cli', action: 'entity.aspire', subject: 'customer:2', before: null, after: { rows: 3, nested: [1, { two: true }] } },
       { actor: 'api', action: 'entity.aspire', subject: 'customer:3' },
