@@ -128,4 +128,22 @@ describe('HTTP/1.1 engine property', () => {
       });
     }), { numRuns: 30 });
   });
+
+  // Client sockets read into one buffer shared by every connection (shared-reads.ts); bodies queued for a cold pool
+  // above are checked against that buffer being overwritten by later reads. This runs the same property through the
+  // other read path, Node's 'data' events, which the gateway takes when the socket's handle can not be adopted.
+  it('the same over the fallback read path (SIPHON_GATEWAY_SHARED_READS=0)', async () => {
+    process.env.SIPHON_GATEWAY_SHARED_READS = '0';
+    try {
+      await fc.assert(fc.asyncProperty(fc.array(connArb, { minLength: 1, maxLength: 3 }), async (conns) => {
+        const run = ++runNo;
+        await withGateway(async (port) => {
+          await Promise.all(conns.map((conn, i) => drive(port, conn, `${run}-${i}`)));
+          await eventually(async () => (await metricValue('siphon_gateway_requests_in_flight')) === 0, 5000, 'inFlight back to 0');
+        });
+      }), { numRuns: 15 });
+    } finally {
+      delete process.env.SIPHON_GATEWAY_SHARED_READS;
+    }
+  });
 });

@@ -63,7 +63,6 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   constructor(readonly socket: Socket, private readonly server: ConnectionServer) {
     this.#parser = createParser('request', server.maxHeaderSize, this);
     this.#guard = new HeadGuard(server.maxHeaderSize, server.maxHeaderCount);
-    socket.on('data', (d: Buffer) => this.#feed(d));
     // the answer's bytes were taken by the kernel: the client reads
     socket.on('drain', () => { this.writeStalledSince = -1; });
     socket.on('end', () => {
@@ -112,7 +111,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
    * a length-framed body exactly to its end, so the next head is guarded again. Bytes after a refusal are read and
    * dropped unparsed: nothing after a refusal is forwarded, and a flood costs no parsing.
    */
-  #feed(d: Buffer): void {
+  feed(d: Buffer): void {
     let off = 0;
     while (off < d.length && !this.#dead) {
       let n: number;
@@ -121,6 +120,8 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
         // (llhttp's own size count and the header-count check below still apply), so slices stay small
         n = Math.min(d.length - off, this.#bodyLeft >= 0 ? this.#bodyLeft : this.server.maxHeaderSize);
       } else {
+        // a request's first byte (llhttp's message-begin callback would say the same, at one more JS entry per request)
+        if (this.requestStartedAt < 0) { this.requestStartedAt = performance.now(); this.headersDone = false; }
         const r = this.#guard.scan(d, off);
         if (r === HEAD_TOO_LARGE) {
           this.server.clientError('HPE_HEADER_OVERFLOW');
@@ -160,11 +161,6 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   }
 
   // ── parser events ──────────────────────────────────────────────────────────────────────────────────────────────
-  onMessageBegin(): void {
-    this.requestStartedAt = performance.now();
-    this.headersDone = false;
-  }
-
   onHeadersComplete(major: number, minor: number, headers: string[], method: string, url: string, _s: number, _t: string,
     upgrade: boolean, keepAlive: boolean): number {
     this.headersDone = true;
@@ -182,7 +178,7 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
       return 0;
     }
     if (headers.length > this.server.maxHeaderCount * 2) {
-      // the guard counts lines before parsing; this catches a head pipelined behind a chunked body (see #feed)
+      // the guard counts lines before parsing; this catches a head pipelined behind a chunked body (see feed)
       this.server.clientError('HPE_HEADER_OVERFLOW');
       this.refuse(431, 'Request Header Fields Too Large');
       return 0;

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { listenOn, stopListening } from './listen.js';
 import { ClientConnection, type ConnectionServer, type RequestListener } from './client-connection.js';
+import { adoptWithSharedReads } from './shared-reads.js';
 
 export interface Http1ServerOptions {
   /** Request head, every byte; beyond: 431. */
@@ -41,7 +42,8 @@ export class Http1Server implements ConnectionServer {
   readonly #sweep: NodeJS.Timeout;
 
   constructor(readonly options: Http1ServerOptions, readonly listener: RequestListener) {
-    this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    // paused at accept: a connection is read only once adopted (shared-reads.ts), and one refused at the cap never is
+    this.net = createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
       if (this.closing) { socket.destroy(); return; }
       if (this.connections.size >= options.maxConnections) {
         // at the cap: a short honest answer (it fits any socket buffer) rather than a reset or an unbounded fd count
@@ -51,7 +53,15 @@ export class Http1Server implements ConnectionServer {
         options.onConnectionRefused?.(this.connections.size);
         return;
       }
-      this.connections.add(new ClientConnection(socket, this));
+      let conn: ClientConnection | undefined;
+      const adopted = adoptWithSharedReads(socket, (d) => conn!.feed(d));
+      if (adopted) conn = new ClientConnection(adopted, this);
+      else {
+        const c = conn = new ClientConnection(socket, this);
+        socket.on('data', (d: Buffer) => c.feed(d));
+        socket.resume();
+      }
+      this.connections.add(conn);
     });
     const o = options;
     const every = Math.max(10, Math.min(1000,

@@ -17,7 +17,8 @@ export type ParserKind = 'request' | 'response';
 
 /** What the parser reports; `headers` are flat [name, value, …] in wire order and case, values latin1-decoded. */
 export interface ParserEvents {
-  onMessageBegin(): void;
+  /** Optional: without it llhttp makes no JS call at a message's start (one C++→JS entry per message saved). */
+  onMessageBegin?(): void;
   onHeadersComplete(
     versionMajor: number, versionMinor: number, headers: string[], method: string, url: string, status: number, statusText: string,
     upgrade: boolean, keepAlive: boolean,
@@ -93,7 +94,8 @@ function createRaw(kind: ParserKind, maxHeaderSize: number, ev: ParserEvents): H
   // llhttp hands over header pairs in batches of 32: earlier batches arrive here, the last with headers-complete.
   let partial: string[] | undefined;
   let partialUrl = '';
-  p[k.begin] = () => { partial = undefined; partialUrl = ''; ev.onMessageBegin(); };
+  // (`partial` needs no reset at a message's start: headers-complete and message-complete both clear it)
+  if (ev.onMessageBegin) p[k.begin] = () => { ev.onMessageBegin!(); };
   p[k.headers] = (h: string[], url: string) => { (partial ??= []).push(...h); partialUrl += url; };
   p[k.complete] = (major: number, minor: number, h: string[] | undefined, method: number | undefined, url: string | undefined,
     status: number | undefined, statusText: string | undefined, upgrade: boolean, keepAlive: boolean): number => {
