@@ -7,8 +7,8 @@
 // CPU per request, read from /proc: on a shared two-core machine the added latency follows it. The throughput rounds
 // give each server's CPU per request at saturation too, and what the 2.5×-fastify goal would leave a proxy of the
 // cores once wrk and nginx have taken theirs (`proxyCpuBudgetUsForFastifyGoal`), beside HAProxy's own ratio to fastify.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_ROUNDS (5), BENCH_LAT_SECONDS (4),
-// BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (2), BENCH_MIRROR_RATE (250).
+// Env: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARM_SECONDS (2), BENCH_LAT_ROUNDS (5), BENCH_LAT_SECONDS (4),
+// BENCH_LAT_WARM_SECONDS (3), BENCH_WORKERS (1), BENCH_MIRROR_RATE (250).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -17,7 +17,8 @@ import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { cpuMs, processTree } from './lib/proc-cpu.js';
 import { ensureTools, freePort, median, startHaproxy, startNginx, waitForHttp, workDir, wrk } from './lib/tools.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Single 5 s rounds swing ±10 % on a shared two-core machine: five paired rounds keep the median steady. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 2);
 const LAT_SECONDS = Number(process.env.BENCH_LAT_SECONDS ?? 4);
@@ -31,7 +32,12 @@ const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
  * seconds after an idle spell showed p99 tens of ms higher than the next run of the same process).
  */
 const LAT_WARM_SECONDS = Number(process.env.BENCH_LAT_WARM_SECONDS ?? 3);
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+/**
+ * Siphon's worker processes. One by default: like for like with HAProxy's one thread (`startHaproxy`: two threads were
+ * slower on two cores shared with wrk and nginx) and `siphon gateway start`'s own default. Two workers measured the
+ * same median here with twice the spread (docs/AREAS/gateway.md, "Shared client reads").
+ */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const root = join(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
