@@ -118,15 +118,20 @@ async function drive(port: number, conn: { requests: Req[]; pipelined: boolean; 
   } finally { c.destroy(); }
 }
 
+/** The property, `numRuns` times: random connections driven at once against a fresh gateway each run. */
+async function holds(numRuns: number): Promise<void> {
+  await fc.assert(fc.asyncProperty(fc.array(connArb, { minLength: 1, maxLength: 3 }), async (conns) => {
+    const run = ++runNo;
+    await withGateway(async (port) => {
+      await Promise.all(conns.map((conn, i) => drive(port, conn, `${run}-${i}`)));
+      await eventually(async () => (await metricValue('siphon_gateway_requests_in_flight')) === 0, 5000, 'inFlight back to 0');
+    });
+  }), { numRuns });
+}
+
 describe('HTTP/1.1 engine property', () => {
   it('random request mixes over 1–3 connections are answered exactly, in order; inFlight returns to 0', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(connArb, { minLength: 1, maxLength: 3 }), async (conns) => {
-      const run = ++runNo;
-      await withGateway(async (port) => {
-        await Promise.all(conns.map((conn, i) => drive(port, conn, `${run}-${i}`)));
-        await eventually(async () => (await metricValue('siphon_gateway_requests_in_flight')) === 0, 5000, 'inFlight back to 0');
-      });
-    }), { numRuns: 30 });
+    await holds(30);
   });
 
   // Client sockets read into one buffer shared by every connection (shared-reads.ts); bodies queued for a cold pool
@@ -134,16 +139,6 @@ describe('HTTP/1.1 engine property', () => {
   // other read path, Node's 'data' events, which the gateway takes when the socket's handle can not be adopted.
   it('the same over the fallback read path (SIPHON_GATEWAY_SHARED_READS=0)', async () => {
     process.env.SIPHON_GATEWAY_SHARED_READS = '0';
-    try {
-      await fc.assert(fc.asyncProperty(fc.array(connArb, { minLength: 1, maxLength: 3 }), async (conns) => {
-        const run = ++runNo;
-        await withGateway(async (port) => {
-          await Promise.all(conns.map((conn, i) => drive(port, conn, `${run}-${i}`)));
-          await eventually(async () => (await metricValue('siphon_gateway_requests_in_flight')) === 0, 5000, 'inFlight back to 0');
-        });
-      }), { numRuns: 15 });
-    } finally {
-      delete process.env.SIPHON_GATEWAY_SHARED_READS;
-    }
+    try { await holds(15); } finally { delete process.env.SIPHON_GATEWAY_SHARED_READS; }
   });
 });
