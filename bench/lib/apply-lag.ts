@@ -104,10 +104,11 @@ function percentile(xs: readonly number[], p: number): number {
 export async function applyLagAt(opts: {
   myUrl: string; logUrl: string; nextUrl: string; rate: number; seconds: number; say: (s: string) => void;
   /**
-   * Seconds of writes at the rate before the measured ones (their lags are reported apart, in `withStart`). The first
-   * apply call of a cold process took ~370 ms for 15 changes here (first transaction, statements, JIT), and the queue it
-   * left took ~1.5 s to drain: with 10 measured seconds that start alone set the p99 of the whole run (0.25–1.0 s across
-   * runs) while the steady state stayed under ~0.2 s. A migration runs for days; its cold start is measured apart.
+   * Seconds of writes at the rate before the measured ones (their lags are reported apart, in `withStart`). An early
+   * apply call took ~400 ms for 15 changes here — its statements and COMMIT waiting for the checkpoints PostgreSQL takes
+   * when the run's databases are created just before — and the queue it left took ~1.5 s to drain: with 10 measured
+   * seconds that start alone set the p99 of the whole run (0.25–1.0 s across runs) while the steady state stayed under
+   * ~0.2 s. A migration runs for days; its first seconds are measured apart.
    */
   warmSeconds?: number;
 }): Promise<ApplyLagResult> {
