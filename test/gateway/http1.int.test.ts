@@ -190,6 +190,16 @@ describe('client timeouts', () => {
     expect(up.seen.some((s) => s.url === '/too-late' || s.url === '/after-408')).toBe(false);
   });
 
+  it('bytes sent after a Connection: close request start no header timer: its slow answer arrives whole', async () => {
+    // the bytes are no request (llhttp refuses anything after `close`); timing them as one cut the answer at 408
+    const c = await client(await gateway({ timeouts: { clientHeadersMs: 100 } }));
+    c.write(get('/slow?closing', 'Connection: close\r\n') + 'GET /ignored HTTP/1.1\r\n');
+    const r = await c.read({ ms: 5000 });
+    expect([r.status, r.body.toString()]).toEqual([200, 'slow /slow?closing']);
+    expect(await c.closesWithin(2000)).toBe(true);
+    expect(up.seen.some((s) => s.url === '/ignored')).toBe(false);
+  });
+
   it('closes an idle keep-alive connection after idleMs', async () => {
     const c = await client(await gateway({ timeouts: { idleMs: 200 } }));
     c.write(get('/idle'));

@@ -286,7 +286,13 @@ export class ClientConnection implements RequestConnection, ResponseConnection {
   #parseError(err: ParseError): void {
     this.server.clientError(err.code);
     // bytes after a request that announced `Connection: close`: the answer is on its way, the rest is ignored
-    if (err.code === 'HPE_CLOSED_CONNECTION') { this.pauseReading(); return; }
+    if (err.code === 'HPE_CLOSED_CONNECTION') {
+      // ...and those bytes are no request: `feed` stamped them as one, which would start the header timer and cut
+      // the answer still under way with a 408
+      this.requestStartedAt = -1;
+      this.pauseReading();
+      return;
+    }
     this.#reading?.abortBody(new ClientGoneError(`bad request framing: ${err.reason ?? err.code}`));
     if (err.code === 'HPE_HEADER_OVERFLOW') this.refuse(431, 'Request Header Fields Too Large');
     else this.refuse(400, 'Bad Request');
