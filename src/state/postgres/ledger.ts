@@ -13,23 +13,17 @@ import type {
   LedgerUpsertResult, Page,
 } from '../types.js';
 import * as v from '../validate.js';
-import { toLedger, type LedgerRow } from './rows.js';
+import { byteOrder, queryRows as rows, toLedger, type LedgerRow } from './rows.js';
 
 type Db = pg.Pool | pg.PoolClient;
 const LEDGER_CHUNK = 5000;
-
-async function rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
-  return (await db.query<R>(sql, params)).rows;
-}
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 
 export async function upsertLedger(pool: pg.Pool, s: string, entries: readonly LedgerUpsert[]): Promise<LedgerUpsertResult> {
   const checked = entries.map((e, i) => v.ledgerUpsert(`upsertLedger: entries[${i}]`, e));
   const { entries: unique, dropped } = newestPerKey(checked);
   // one lock order for every writer, so two appliers upserting overlapping batches cannot deadlock
-  unique.sort((a, b) => (a.entity === b.entity ? cmp(a.key, b.key) : cmp(a.entity, b.entity)));
+  unique.sort((a, b) => (a.entity === b.entity ? byteOrder(a.key, b.key) : byteOrder(a.entity, b.entity)));
   if (unique.length === 0) return { applied: 0, stale: dropped };
   // one statement is atomic by itself: BEGIN and COMMIT would only add two round trips (every apply batch and every
   // aspire chunk writes the ledger)

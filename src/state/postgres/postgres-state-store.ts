@@ -17,7 +17,7 @@ import * as ledger from './ledger.js';
 import { migratePostgres } from './migrate.js';
 import { watchPgRoutes } from './route-watch.js';
 import {
-  toAudit, toDiff, toQuarantine, toRoute,
+  byteOrder, queryRows, toAudit, toDiff, toQuarantine, toRoute,
   type AuditRow, type DiffRow, type QuarantineRow, type RouteRow,
 } from './rows.js';
 
@@ -77,12 +77,8 @@ export class PostgresStateStore implements StateStore {
     return withPgTransaction(this.pool, fn);
   }
 
-  private async rows<R extends pg.QueryResultRow>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
-    return (await db.query<R>(sql, params)).rows;
-  }
-
   async schemaVersion(): Promise<number> {
-    return (await this.rows<{ v: number }>(this.pool, `SELECT max(id) AS v FROM ${this.s}.schema_migrations`))[0]!.v;
+    return (await queryRows<{ v: number }>(this.pool, `SELECT max(id) AS v FROM ${this.s}.schema_migrations`))[0]!.v;
   }
 
   // ---------------------------------------------------------------------------------------------------- ledger (ledger.ts)
@@ -98,7 +94,7 @@ export class PostgresStateStore implements StateStore {
 
   /** One statement, so one snapshot: the routes are exactly the table at the version returned. */
   private async readRoutes(db: Db): Promise<RouteTable> {
-    const r = await this.rows<RouteRow & { table_version: string }>(db, `
+    const r = await queryRows<RouteRow & { table_version: string }>(db, `
       SELECT rt.version AS table_version, r.* FROM ${this.s}.route_table rt LEFT JOIN ${this.s}.routes r ON true
       WHERE rt.id = 1 ORDER BY r.position`);
     return { version: Number(r[0]!.table_version), routes: r.filter((x) => x.id !== null).map(toRoute) };
@@ -106,7 +102,7 @@ export class PostgresStateStore implements StateStore {
 
   private async bumpVersion(c: pg.PoolClient): Promise<number> {
     // the row lock taken here serialises route changes until commit
-    const r = await this.rows<{ version: string }>(c, `UPDATE ${this.s}.route_table SET version = version + 1 WHERE id = 1 RETURNING version`);
+    const r = await queryRows<{ version: string }>(c, `UPDATE ${this.s}.route_table SET version = version + 1 WHERE id = 1 RETURNING version`);
     const version = Number(r[0]!.version);
     await c.query('SELECT pg_notify($1, $2)', [this.channel, String(version)]);
     return version;
@@ -117,7 +113,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async routeTableVersion(): Promise<number> {
-    return Number((await this.rows<{ version: string }>(this.pool, `SELECT version FROM ${this.s}.route_table WHERE id = 1`))[0]!.version);
+    return Number((await queryRows<{ version: string }>(this.pool, `SELECT version FROM ${this.s}.route_table WHERE id = 1`))[0]!.version);
   }
 
   async setRoutes(routes: readonly RouteInput[], audit: AuditContext): Promise<RouteTable> {
@@ -146,13 +142,13 @@ export class PostgresStateStore implements StateStore {
     v.auditContext('updateRoute: audit', audit);
     return this.tx(async (c) => {
       const version = await this.bumpVersion(c);
-      const cur = await this.rows<RouteRow>(c, `SELECT * FROM ${this.s}.routes WHERE id = $1`, [id]);
+      const cur = await queryRows<RouteRow>(c, `SELECT * FROM ${this.s}.routes WHERE id = $1`, [id]);
       if (!cur[0]) {
-        const ids = await this.rows<{ id: string }>(c, `SELECT id FROM ${this.s}.routes ORDER BY position`);
+        const ids = await queryRows<{ id: string }>(c, `SELECT id FROM ${this.s}.routes ORDER BY position`);
         throw new RouteNotFoundError(id, ids.map((r) => r.id));
       }
       const before = toRoute(cur[0]);
-      const upd = await this.rows<RouteRow>(c, `UPDATE ${this.s}.routes SET match_json = $2::jsonb, mode = $3, canary_percent = $4,
+      const upd = await queryRows<RouteRow>(c, `UPDATE ${this.s}.routes SET match_json = $2::jsonb, mode = $3, canary_percent = $4,
         options_json = $5::jsonb, updated_at = now() WHERE id = $1 RETURNING *`, [id, JSON.stringify(change.match ?? before.match),
         change.mode ?? before.mode, change.canaryPercent ?? before.canaryPercent, JSON.stringify(change.options ?? before.options)]);
       const route = toRoute(upd[0]!);
@@ -174,7 +170,7 @@ export class PostgresStateStore implements StateStore {
   // ---------------------------------------------------------------------------------------------------- audit
 
   private async insertAudit(db: Db, a: AuditInput): Promise<AuditEntry> {
-    const r = await this.rows<AuditRow>(db, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
+    const r = await queryRows<AuditRow>(db, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING *`, [a.actor, a.action, a.subject,
       a.before === undefined ? null : v.jsonText('audit.before', a.before),
       a.after === undefined ? null : v.jsonText('audit.after', a.after), a.reason ?? null]);
@@ -191,7 +187,7 @@ export class PostgresStateStore implements StateStore {
     if (entries.length === 0) return [];
     const json = (label: string, x: unknown) => (x === undefined ? null : v.jsonText(label, x));
     // one statement (aspire settles a chunk's entities together); ids in the order given
-    const r = await this.rows<AuditRow>(this.pool, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
+    const r = await queryRows<AuditRow>(this.pool, `INSERT INTO ${this.s}.audit (actor, action, subject, before_json, after_json, reason)
       SELECT actor, action, subject, b::jsonb, a::jsonb, reason FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
       WITH ORDINALITY AS u(actor, action, subject, b, a, reason, n) ORDER BY n RETURNING *`,
     [entries.map((e) => e.actor), entries.map((e) => e.action), entries.map((e) => e.subject), entries.map((e) => json('audit.before', e.before)),
@@ -201,7 +197,7 @@ export class PostgresStateStore implements StateStore {
 
   async listAudit(q: AuditQuery = {}): Promise<Page<AuditEntry, number>> {
     const f = auditFilter(q, (d) => d);
-    const r = await this.rows<AuditRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.audit ${f.where} ORDER BY id DESC LIMIT ?`), [...f.params, f.limit + 1]);
+    const r = await queryRows<AuditRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.audit ${f.where} ORDER BY id DESC LIMIT ?`), [...f.params, f.limit + 1]);
     const items = r.slice(0, f.limit).map(toAudit);
     return { items, next: r.length > f.limit ? items[items.length - 1]!.id : null };
   }
@@ -213,7 +209,7 @@ export class PostgresStateStore implements StateStore {
     return this.tx(async (c) => {
       const out: QuarantineItem[] = [];
       for (const q of items) {
-        const r = await this.rows<QuarantineRow>(c, `
+        const r = await queryRows<QuarantineRow>(c, `
           INSERT INTO ${this.s}.quarantine AS q (source_table, key, payload_json, reason_code, message)
           VALUES ($1, $2, $3::jsonb, $4, $5)
           ON CONFLICT (source_table, key, reason_code) WHERE state = 'open' DO UPDATE SET attempts = q.attempts + 1,
@@ -226,13 +222,13 @@ export class PostgresStateStore implements StateStore {
   }
 
   async getQuarantine(id: number): Promise<QuarantineItem | undefined> {
-    const r = await this.rows<QuarantineRow>(this.pool, `SELECT * FROM ${this.s}.quarantine WHERE id = $1`, [v.idList('getQuarantine: id', [id])[0]]);
+    const r = await queryRows<QuarantineRow>(this.pool, `SELECT * FROM ${this.s}.quarantine WHERE id = $1`, [v.idList('getQuarantine: id', [id])[0]]);
     return r[0] && toQuarantine(r[0]);
   }
 
   async listQuarantine(q: QuarantineQuery = {}): Promise<Page<QuarantineItem, number>> {
     const f = quarantineFilter(q);
-    const r = await this.rows<QuarantineRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.quarantine ${f.where} ORDER BY id LIMIT ?`), [...f.params, f.limit + 1]);
+    const r = await queryRows<QuarantineRow>(this.pool, toPgParams(`SELECT * FROM ${this.s}.quarantine ${f.where} ORDER BY id LIMIT ?`), [...f.params, f.limit + 1]);
     const items = r.slice(0, f.limit).map(toQuarantine);
     return { items, next: r.length > f.limit ? items[items.length - 1]!.id : null };
   }
@@ -244,7 +240,7 @@ export class PostgresStateStore implements StateStore {
     if (unique.length === 0) return 0;
     return this.tx(async (c) => {
       // the old state comes from the row as the UPDATE found it (the FROM self-join reads the pre-update row)
-      const r = await this.rows<{ id: string; was: string }>(c, `UPDATE ${this.s}.quarantine q SET state = $1 FROM ${this.s}.quarantine o
+      const r = await queryRows<{ id: string; was: string }>(c, `UPDATE ${this.s}.quarantine q SET state = $1 FROM ${this.s}.quarantine o
         WHERE o.id = q.id AND q.id = ANY($2::bigint[]) AND q.state <> 'resolved' AND q.state <> $1 RETURNING q.id, o.state AS was`, [state, unique]);
       const rows = r.map((x) => ({ id: Number(x.id), was: x.was })).sort((a, b) => a.id - b.id);
       const changed = rows.map((x) => x.id);
@@ -258,7 +254,7 @@ export class PostgresStateStore implements StateStore {
 
   async quarantineCounts(filter: { state?: QuarantineState } = {}): Promise<QuarantineCount[]> {
     const state = filter.state === undefined ? null : v.oneOf('quarantineCounts: state', filter.state, QUARANTINE_STATES);
-    const r = await this.rows<{ source_table: string; reason_code: string; state: QuarantineState; count: string }>(this.pool,
+    const r = await queryRows<{ source_table: string; reason_code: string; state: QuarantineState; count: string }>(this.pool,
       `SELECT source_table, reason_code, state, count(*) AS count FROM ${this.s}.quarantine WHERE ($1::text IS NULL OR state = $1)
        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, [state]);
     return r.map((x) => ({ sourceTable: x.source_table, reasonCode: x.reason_code, state: x.state, count: Number(x.count) }));
@@ -267,7 +263,7 @@ export class PostgresStateStore implements StateStore {
   // ---------------------------------------------------------------------------------------------------- checkpoints
 
   async getCheckpoint(name: string): Promise<string | null> {
-    const r = await this.rows<{ position: string }>(this.pool, `SELECT position FROM ${this.s}.checkpoints WHERE name = $1`, [v.text('getCheckpoint: name', name, 500)]);
+    const r = await queryRows<{ position: string }>(this.pool, `SELECT position FROM ${this.s}.checkpoints WHERE name = $1`, [v.text('getCheckpoint: name', name, 500)]);
     return r[0]?.position ?? null;
   }
 
@@ -283,14 +279,14 @@ export class PostgresStateStore implements StateStore {
   }
 
   async listCheckpoints(): Promise<{ name: string; position: string; updatedAt: Date }[]> {
-    const r = await this.rows<{ name: string; position: string; updated_at: Date }>(this.pool, `SELECT * FROM ${this.s}.checkpoints ORDER BY name`);
+    const r = await queryRows<{ name: string; position: string; updated_at: Date }>(this.pool, `SELECT * FROM ${this.s}.checkpoints ORDER BY name`);
     return r.map((x) => ({ name: x.name, position: x.position, updatedAt: x.updated_at }));
   }
 
   // ---------------------------------------------------------------------------------------------------- settings
 
   async getSetting(key: string): Promise<JsonValue | undefined> {
-    const r = await this.rows<{ value: JsonValue }>(this.pool, `SELECT value FROM ${this.s}.settings WHERE key = $1`, [v.text('getSetting: key', key, 500)]);
+    const r = await queryRows<{ value: JsonValue }>(this.pool, `SELECT value FROM ${this.s}.settings WHERE key = $1`, [v.text('getSetting: key', key, 500)]);
     return r.length === 0 ? undefined : r[0]!.value;
   }
 
@@ -303,7 +299,7 @@ export class PostgresStateStore implements StateStore {
     v.auditContext('setSetting: audit', audit);
     await this.tx(async (c) => {
       // FOR UPDATE: two operators changing the same setting get each other's value as their "before"
-      const cur = await this.rows<{ value: JsonValue }>(c, `SELECT value FROM ${this.s}.settings WHERE key = $1 FOR UPDATE`, [key]);
+      const cur = await queryRows<{ value: JsonValue }>(c, `SELECT value FROM ${this.s}.settings WHERE key = $1 FOR UPDATE`, [key]);
       await c.query(upsert, [key, json]);
       await this.insertAudit(c, { actor: audit.actor, action: audit.action ?? 'setting.set', subject: key, reason: audit.reason,
         before: cur[0]?.value ?? null, after: value });
@@ -319,7 +315,7 @@ export class PostgresStateStore implements StateStore {
   async recordDiffs(deltas: readonly DiffDelta[], maxSamples = 5): Promise<void> {
     deltas.forEach((d, i) => v.diffDelta(`recordDiffs: deltas[${i}]`, d));
     v.limit('recordDiffs: maxSamples', maxSamples, 5, 1000);
-    const merged = mergeDiffDeltas(deltas).sort((a, b) => cmp(`${a.endpoint}\u0000${a.fieldPath}\u0000${a.kind}`, `${b.endpoint}\u0000${b.fieldPath}\u0000${b.kind}`));
+    const merged = mergeDiffDeltas(deltas).sort((a, b) => byteOrder(`${a.endpoint}\u0000${a.fieldPath}\u0000${a.kind}`, `${b.endpoint}\u0000${b.fieldPath}\u0000${b.kind}`));
     if (merged.length === 0) return;
     // the sample window is trimmed in SQL, so concurrent gateway processes never lose each other's counts
     const latest = (expr: string) => `(SELECT COALESCE(jsonb_agg(e ORDER BY o), '[]'::jsonb) FROM
@@ -336,7 +332,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async listDiffs(filter: { endpoint?: string } = {}): Promise<DiffAggregate[]> {
-    const r = await this.rows<DiffRow>(this.pool, `SELECT * FROM ${this.s}.diff_aggregates WHERE ($1::text IS NULL OR endpoint = $1)
+    const r = await queryRows<DiffRow>(this.pool, `SELECT * FROM ${this.s}.diff_aggregates WHERE ($1::text IS NULL OR endpoint = $1)
       ORDER BY endpoint, count DESC, field_path, kind`, [filter.endpoint ?? null]);
     return r.map(toDiff);
   }
@@ -352,6 +348,3 @@ export class PostgresStateStore implements StateStore {
   }
 }
 
-function cmp(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}

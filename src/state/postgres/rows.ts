@@ -1,4 +1,5 @@
-/** Row shapes as pg returns them (int8 as string, jsonb parsed, timestamptz as Date) and their mapping. */
+/** Row shapes as pg returns them (int8 as string, jsonb parsed, timestamptz as Date), their mapping, and the query helper. */
+import type pg from 'pg';
 import type {
   AuditEntry, DiffAggregate, JsonObject, JsonValue, LedgerEntry, LedgerOrigin, LedgerState, QuarantineItem,
   QuarantineState, Route, RouteMatch, ModeKind,
@@ -37,3 +38,13 @@ export const toDiff = (r: DiffRow): DiffAggregate => ({
   endpoint: r.endpoint, fieldPath: r.field_path, kind: r.kind, count: Number(r.count), samples: r.samples_json,
   firstSeen: r.first_seen, lastSeen: r.last_seen,
 });
+
+/** A query's rows, on the pool or on a transaction's client. */
+export async function queryRows<R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await db.query<R>(sql, params)).rows;
+}
+
+/** Byte order of the UTF-8 texts (the order `COLLATE "C"` sorts in): one lock order for every writer of the ledger. */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
