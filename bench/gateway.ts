@@ -34,8 +34,8 @@ const MIRROR_RATE = Number(process.env.BENCH_MIRROR_RATE ?? 250);
 const LAT_WARM_SECONDS = Number(process.env.BENCH_LAT_WARM_SECONDS ?? 3);
 /**
  * Siphon's worker processes. One by default: like for like with HAProxy's one thread (`startHaproxy`: two threads were
- * slower on two cores shared with wrk and nginx) and `siphon gateway start`'s own default. Two workers measured the
- * same median here with twice the spread (docs/AREAS/gateway.md, "Shared client reads").
+ * slower on two cores shared with wrk and nginx) and `siphon gateway start`'s own default. Two workers gave no better
+ * median in the runs that chose this (docs/AREAS/gateway.md, "Shared client reads"); BENCH_WORKERS=2 runs them.
  */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const root = join(import.meta.dirname, '..');
