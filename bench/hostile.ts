@@ -6,11 +6,12 @@
 // 127.0.0.1) send a modest fixed rate of GETs for BENCH_SECONDS; then the attackers stop. Proxies alternate per round.
 // Each proxy first gets one unmeasured warm-up round without attackers (a cold Node process's first seconds — JIT,
 // first connections — showed a p99 of 2.6 s that had nothing to do with the attack).
-// Env: BENCH_SIPHON_DIR (another checkout's gateway, for before/after), BENCH_SIPHON_NODE_FLAGS, BENCH_ROUNDS (3), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (64: this machine's tcp_rmem max is 32 MB, a smaller body never stalls).
+// Env: BENCH_SIPHON_DIR (another checkout's gateway, for before/after), BENCH_SIPHON_NODE_FLAGS (default: the gateway's own, '' for none), BENCH_ROUNDS (3), BENCH_SECONDS (15), BENCH_RATE (200), BENCH_ATTACKERS ("200,1000"), BENCH_BIG_MB (64: this machine's tcp_rmem max is 32 MB, a smaller body never stalls).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attack } from './lib/attackers.js';
+import { GATEWAY_NODE_FLAGS } from '../src/gateway/node-flags.js';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { ensureTools, freePort, median, oneKbJson, startHaproxy, waitForHttp, workDir } from './lib/tools.js';
 
@@ -57,8 +58,9 @@ function startSiphon(port: number, upstream: number): ChildProcess {
     upstreamHeadersMs: T.upstreamMs, upstreamBodyMs: T.upstreamMs } };
   // BENCH_SIPHON_DIR: the gateway of another checkout (a `git archive` of an older commit, with this runner copied in)
   const dir = process.env.BENCH_SIPHON_DIR ?? root;
-  // BENCH_SIPHON_NODE_FLAGS: V8/Node flags for the Siphon process (e.g. `--no-memory-reducer`, see docs/AREAS/gateway.md)
-  const flags = (process.env.BENCH_SIPHON_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // the flags `siphon gateway start` runs its process with (src/gateway/node-flags.ts), so that the bench measures
+  // what users run; BENCH_SIPHON_NODE_FLAGS replaces them ('' for none: the before/after of a flag)
+  const flags = (process.env.BENCH_SIPHON_NODE_FLAGS ?? GATEWAY_NODE_FLAGS.join(' ')).split(/\s+/).filter(Boolean);
   return own(spawn(process.execPath, [...flags, '--import', 'tsx', join(dir, 'bench/lib/hostile-siphon.ts'), String(port),
     `http://127.0.0.1:${upstream}`, JSON.stringify(settings)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'error' } }));
 }

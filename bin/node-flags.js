@@ -11,7 +11,32 @@ import { spawn } from 'node:child_process';
 /** Flags per command; only commands measured with them are listed. */
 const FLAGS = {
   verify: ['--max-semi-space-size=64'],
+  // `gateway start`, a long-running server: V8's memory reducer takes a gateway serving a modest rate for an idle
+  // process (a low allocation rate) and runs full collections (8–12 ms pauses) in the middle of its requests —
+  // measured in bench:hostile (docs/AREAS/gateway.md). The same list as src/gateway/node-flags.ts (a test checks).
+  gateway: ['--no-memory-reducer'],
 };
+
+/**
+ * Which entry of FLAGS the command line `args` (what follows `siphon`) runs with, or undefined. `gateway start` with
+ * more than one worker is not re-executed: its primary gives its workers the flags (cluster's execArgv), and a
+ * wrapper above the primary would be one more process for supervisors to tell apart.
+ */
+export function flagsCommand(args) {
+  if (args[0] === 'verify') return 'verify';
+  if (args[0] === 'gateway' && args[1] === 'start' && gatewayWorkers(args) <= 1) return 'gateway';
+  return undefined;
+}
+
+/** `--workers N` / `--workers=N` as given (the last one wins, as commander does), 1 when absent or unreadable. */
+function gatewayWorkers(args) {
+  let n = 1;
+  args.forEach((a, i) => {
+    const v = a === '--workers' ? args[i + 1] : a.startsWith('--workers=') ? a.slice('--workers='.length) : undefined;
+    if (v !== undefined) n = Number.parseInt(v, 10) || 1;
+  });
+  return n;
+}
 
 /** The flags `command` runs with that this process was not started with (argv or NODE_OPTIONS): none to add → []. */
 export function missingNodeFlags(command, execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS) {
@@ -20,7 +45,8 @@ export function missingNodeFlags(command, execArgv = process.execArgv, nodeOptio
   const wanted = FLAGS[command] ?? [];
   const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
   // a flag the user set themselves (any value) wins: the name before `=` is compared
-  const name = (f) => f.split('=')[0].replaceAll('_', '-');
+  // (`--memory-reducer` and `--no-memory-reducer` are the same flag)
+  const name = (f) => f.split('=')[0].replaceAll('_', '-').replace(/^--no-/, '--');
   return wanted.filter((f) => !given.some((g) => name(g) === name(f)));
 }
 

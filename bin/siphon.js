@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { endAs, missingNodeFlags, reexecWithFlags, watchParent } from './node-flags.js';
+import { endAs, flagsCommand, missingNodeFlags, reexecWithFlags, watchParent } from './node-flags.js';
 
-// a command that runs with V8 flags (verify: a larger young generation) starts itself again with them, before
-// loading anything else
-const flags = missingNodeFlags(process.argv[2]);
+// a command that runs with V8 flags (verify: a larger young generation; gateway start: no memory reducer) starts
+// itself again with them, before loading anything else
+const flags = missingNodeFlags(flagsCommand(process.argv.slice(2)));
 if (flags.length > 0) endAs(await reexecWithFlags(flags, fileURLToPath(import.meta.url), process.argv.slice(2)));
 else {
   watchParent();

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { clientToken, generateToken } from '../control/admin/tokens.js';
 import { DEFAULT_BACKOFF, nextDelay } from '../control/supervisor/backoff.js';
 import { failWorkerStart, superviseWorkers } from '../control/supervisor/cluster.js';
+import { workerExecArgv } from './node-flags.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
@@ -166,7 +167,7 @@ export function restartDelay(deaths: number[], now = Date.now()): number {
 async function runPrimary(opts: RunGatewayOptions, log: Logger): Promise<RunningGateway> {
   const metrics = new ClusterMetrics();
   const workers = await superviseWorkers({
-    count: opts.workers, log, what: 'gateway worker', onServing: (w) => metrics.serving(w),
+    count: opts.workers, log, what: 'gateway worker', onServing: (w) => metrics.serving(w), execArgv: workerExecArgv(),
     startError: (id, code, message) => new GatewayWorkerError(id, code ?? 'GATEWAY_WORKER_START', message),
   });
   const admin = opts.adminPort !== undefined ? createAdminServer({

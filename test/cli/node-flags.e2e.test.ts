@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // plain JavaScript (bin/siphon.js reads it before tsx is loaded)
-import { missingNodeFlags } from '../../bin/node-flags.js';
+import { flagsCommand, missingNodeFlags } from '../../bin/node-flags.js';
+import { GATEWAY_NODE_FLAGS, workerExecArgv } from '../../src/gateway/node-flags.js';
 
 // `siphon verify` runs with a larger young generation: the CLI starts itself again with the V8 flag (bin/node-flags.js).
 // The re-executed process must be the command: the flag set, the exit code and signals passed through.
@@ -38,6 +39,26 @@ describe('V8 flags of the CLI (bin/node-flags.js)', () => {
     expect(missingNodeFlags('verify', ['--inspect-brk'], '')).toEqual([]);
     expect(missingNodeFlags('migrate', [], '')).toEqual([]);
     expect(missingNodeFlags(undefined, [], '')).toEqual([]);
+  });
+
+  it('gateway start runs without the memory reducer: one process is re-executed, a cluster\'s primary passes the flag to its workers', () => {
+    expect(flagsCommand(['verify', '-c', 'x'])).toBe('verify');
+    expect(flagsCommand(['gateway', 'start', '--port', '1'])).toBe('gateway');
+    expect(flagsCommand(['gateway', 'start', '--workers', '1'])).toBe('gateway');
+    expect(flagsCommand(['gateway', 'start', '--workers', '2'])).toBeUndefined();
+    expect(flagsCommand(['gateway', 'start', '--workers=3'])).toBeUndefined();
+    expect(flagsCommand(['gateway', 'start', '--workers', '4', '--workers', '1'])).toBe('gateway'); // the last one wins
+    expect(flagsCommand(['gateway', 'status'])).toBeUndefined();
+    expect(flagsCommand(['migrate', '-c', 'x'])).toBeUndefined();
+    expect(flagsCommand([])).toBeUndefined();
+    // the CLI's list and the cluster primary's are the same
+    expect(missingNodeFlags('gateway', [], '')).toEqual([...GATEWAY_NODE_FLAGS]);
+    expect(workerExecArgv([], '')).toEqual([...GATEWAY_NODE_FLAGS]);
+    // a choice the user made wins, in either spelling
+    expect(missingNodeFlags('gateway', ['--memory-reducer'], '')).toEqual([]);
+    expect(workerExecArgv(['--memory-reducer'], '')).toEqual(['--memory-reducer']);
+    expect(workerExecArgv(['--no-memory-reducer', '--max-old-space-size=512'], '')).toEqual(['--no-memory-reducer', '--max-old-space-size=512']);
+    expect(workerExecArgv(['--import', 'tsx'], '--memory_reducer')).toEqual(['--import', 'tsx']);
   });
 
   it('the re-executed process has the flag, and its exit code is the command\'s', () => {

@@ -58,6 +58,9 @@ describe('siphon gateway start (cluster)', () => {
     const workers = () => processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === node);
     const before = workers();
     expect(before).toHaveLength(2);
+    // the primary starts its workers without V8's memory reducer (src/gateway/node-flags.ts), and is not re-executed
+    for (const w of before) expect(cmdline(w)).toContain('--no-memory-reducer');
+    expect(cmdline(child.pid!)).not.toContain('--no-memory-reducer');
     process.kill(before[0]!, 'SIGKILL');
     await eventually(() => { const now = workers(); return now.length === 2 && !now.includes(before[0]!); }, 15_000, 'a new worker');
     // a scrape while the new worker is still loading answers from the serving one (it used to time out, whole)
@@ -135,6 +138,10 @@ describe('siphon gateway start refuses a port it cannot take', () => {
     await expect(request(`http://127.0.0.1:${gwPort}/`)).rejects.toThrow(/ECONNREFUSED/);
   }, 120_000);
 });
+
+function cmdline(pid: number): string[] {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return []; }
+}
 
 function comm(pid: number): string {
   try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processTree } from '../../bench/lib/proc-cpu.js';
 import { eventually, freePort, rawExchange } from './support/raw.js';
 import { jsonAnswer, startUpstream, type TestUpstream } from './support/upstream.js';
 
@@ -76,6 +77,14 @@ describe('siphon gateway start: the defences as flags', () => {
     } finally { for (const s of held) s.destroy(); }
   });
 
+  it('one process serves, started again by the CLI without V8\'s memory reducer (src/gateway/node-flags.ts)', () => {
+    const node = basename(process.execPath).slice(0, 15);
+    const below = processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === node);
+    expect(below).toHaveLength(1);
+    expect(cmdline(below[0]!)).toContain('--no-memory-reducer');
+    expect(cmdline(child.pid!)).not.toContain('--no-memory-reducer');
+  });
+
   it('refuses a --client-share outside (0, 1] with exit 2 and the rule', async () => {
     const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
       const p = spawn(process.execPath, [BIN, 'gateway', 'start', '--legacy-http', legacy.url, '--next-http', next.url, '--client-share', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -87,3 +96,6 @@ describe('siphon gateway start: the defences as flags', () => {
     expect(r.err).toContain('--client-share must be a number in (0, 1], got "0"');
   });
 });
+
+const cmdline = (pid: number): string[] => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return []; } };
+const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };

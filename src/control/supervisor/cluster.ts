@@ -31,6 +31,8 @@ export interface WorkerSetOptions {
   /** Told when a worker listens (it serves from then on). */
   readonly onServing?: (w: Worker) => void;
   readonly backoff?: BackoffPolicy;
+  /** Node/V8 flags the workers start with (cluster's `execArgv`); the primary's own when absent. */
+  readonly execArgv?: readonly string[];
 }
 
 export interface WorkerSet {
@@ -45,6 +47,7 @@ export async function superviseWorkers(o: WorkerSetOptions): Promise<WorkerSet> 
   let stopping = false;
   let started = false;
   const deaths: number[] = [];
+  if (o.execArgv) cluster.setupPrimary({ execArgv: [...o.execArgv] });
   const fork = () => {
     const w = cluster.fork();
     w.once('listening', () => o.onServing?.(w));
