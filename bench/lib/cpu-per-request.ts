@@ -1,6 +1,7 @@
 // CPU per proxied request, immune to a busy shared machine's wall-clock noise: each proxy runs in its own process
 // (one, no cluster) and reports process.cpuUsage() over the requests it answered at a fixed paced rate.
-// Usage: tsx bench/lib/cpu-per-request.ts [seconds=6] [rounds=2] [kinds=bare,legacy,shadow] (a kind may be KIND@DIR)
+// Usage: tsx bench/lib/cpu-per-request.ts [seconds=6] [rounds=2] [kinds=bare,legacy,shadow] (a kind may be KIND@DIR,
+// and may end with #FLAGS: Node/V8 flags for that process, space-separated, e.g. `legacy#--max-semi-space-size=64`)
 // CPU_WRK=N: closed loop at saturation instead (wrk -t1 -cN), as in bench:gateway's throughput rounds: per-request
 // CPU there has fewer wake-ups per request than at a paced rate, so the proxy's own work is a larger share of it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -42,10 +43,12 @@ async function main(): Promise<void> {
   for (const [i, kind] of KINDS.entries()) {
     const port = base + 10 + i;
     // `kind@DIR`: the same proxy from another checkout (DIR/bench/lib/cpu-child.ts), e.g. to compare with a commit
-    const [what, other] = kind.split('@') as [string, string | undefined];
+    const [spec, flagText] = kind.split('#') as [string, string | undefined];
+    const [what, other] = spec.split('@') as [string, string | undefined];
+    const flags = (flagText ?? '').split(/\s+/).filter(Boolean);
     const child = other ? join(other, 'bench/lib/cpu-child.ts') : join(import.meta.dirname, 'cpu-child.ts');
     const c = fork(child, [what, String(port), String(base), String(base + 1)],
-      { execArgv: ['--import', 'tsx', ...(process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [])],
+      { execArgv: [...flags, '--import', 'tsx', ...(process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [])],
         env: { ...process.env, SIPHON_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(c);
     await once(c, 'message');
