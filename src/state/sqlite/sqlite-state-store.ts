@@ -14,9 +14,10 @@ import type {
 } from '../types.js';
 import * as v from '../validate.js';
 import { migrateSqlite } from './migrate.js';
+import { addDiffAggregates, deleteDiffAggregates, diffAggregates } from './diffs.js';
 import {
-  toAudit, toDiff, toLedger, toQuarantine, toRoute,
-  type AuditRow, type DiffRow, type LedgerRow, type QuarantineRow, type RouteRow,
+  toAudit, toLedger, toQuarantine, toRoute,
+  type AuditRow, type LedgerRow, type QuarantineRow, type RouteRow,
 } from './rows.js';
 
 export interface SqliteStateStoreOptions {
@@ -369,31 +370,15 @@ export class SqliteStateStore implements StateStore {
     deltas.forEach((d, i) => v.diffDelta(`recordDiffs: deltas[${i}]`, d));
     v.limit('recordDiffs: maxSamples', maxSamples, 5, 1000);
     const merged = mergeDiffDeltas(deltas);
-    this.write(() => {
-      const now = Date.now();
-      const get = this.db.prepare('SELECT samples_json FROM diff_aggregates WHERE endpoint = ? AND field_path = ? AND kind = ?');
-      const put = this.db.prepare(`INSERT INTO diff_aggregates (endpoint, field_path, kind, count, samples_json, first_seen, last_seen)
-        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint, field_path, kind) DO UPDATE SET count = count + excluded.count,
-        samples_json = excluded.samples_json, last_seen = excluded.last_seen`);
-      for (const d of merged) {
-        const cur = get.get(d.endpoint, d.fieldPath, d.kind) as { samples_json: string } | undefined;
-        const samples = [...(cur ? (JSON.parse(cur.samples_json) as JsonValue[]) : []), ...(d.samples ?? [])].slice(-maxSamples);
-        put.run(d.endpoint, d.fieldPath, d.kind, d.count, v.jsonText('recordDiffs: samples', samples), now, now);
-      }
-    });
+    this.write(() => addDiffAggregates(this.db, merged, maxSamples));
   }
 
   async listDiffs(filter: { endpoint?: string } = {}): Promise<DiffAggregate[]> {
-    const rows = (filter.endpoint === undefined
-      ? this.db.prepare('SELECT * FROM diff_aggregates ORDER BY endpoint, count DESC, field_path, kind').all()
-      : this.db.prepare('SELECT * FROM diff_aggregates WHERE endpoint = ? ORDER BY count DESC, field_path, kind').all(filter.endpoint)) as DiffRow[];
-    return rows.map(toDiff);
+    return diffAggregates(this.db, filter.endpoint);
   }
 
   async clearDiffs(filter: { endpoint?: string } = {}): Promise<number> {
-    return (filter.endpoint === undefined
-      ? this.db.prepare('DELETE FROM diff_aggregates').run()
-      : this.db.prepare('DELETE FROM diff_aggregates WHERE endpoint = ?').run(filter.endpoint)).changes;
+    return deleteDiffAggregates(this.db, filter.endpoint);
   }
 
   async close(): Promise<void> {
