@@ -91,10 +91,17 @@ function checkRow(x: unknown, fromJson: boolean): boolean {
   const row = x as Record<string, unknown>;
   if (!fromJson && Object.getOwnPropertySymbols(row).some((s) => Object.prototype.propertyIsEnumerable.call(row, s))) return false;
   for (const k in row) {
-    if (!hasOwn.call(row, k) || k === '__proto__') continue;
+    if (!hasOwn.call(row, k)) continue;
+    // not judged (zod's verdict is the definition), but a non-finite float in it must still be revived on decode
+    if (k === '__proto__') { noteNonFinite(row[k]); continue; }
     if (!checkValue(row[k])) return false;
   }
   return true;
+}
+
+/** Sets `sawNonFinite` when `x` is a float written as "NaN"/"Infinity"/"-Infinity", without judging anything else. */
+function noteNonFinite(x: unknown): void {
+  if (isObject(x) && x.t === 'float' && typeof x.v === 'string' && NON_FINITE.has(x.v)) sawNonFinite = true;
 }
 
 const nonEmpty = (x: unknown): boolean => typeof x === 'string' && x.length > 0;
