@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attack } from './lib/attackers.js';
-import { GATEWAY_NODE_FLAGS } from '../src/gateway/node-flags.js';
+import { missingNodeFlags } from '../bin/node-flags.js';
 import { pacedLoad, type PacedResult } from './lib/paced.js';
 import { ensureTools, freePort, median, oneKbJson, startHaproxy, waitForHttp, workDir } from './lib/tools.js';
 
@@ -58,9 +58,9 @@ function startSiphon(port: number, upstream: number): ChildProcess {
     upstreamHeadersMs: T.upstreamMs, upstreamBodyMs: T.upstreamMs } };
   // BENCH_SIPHON_DIR: the gateway of another checkout (a `git archive` of an older commit, with this runner copied in)
   const dir = process.env.BENCH_SIPHON_DIR ?? root;
-  // the flags `siphon gateway start` runs its process with (src/gateway/node-flags.ts), so that the bench measures
+  // the flags `siphon gateway start` runs its process with (bin/node-flags.js), so that the bench measures
   // what users run; BENCH_SIPHON_NODE_FLAGS replaces them ('' for none: the before/after of a flag)
-  const flags = (process.env.BENCH_SIPHON_NODE_FLAGS ?? GATEWAY_NODE_FLAGS.join(' ')).split(/\s+/).filter(Boolean);
+  const flags = (process.env.BENCH_SIPHON_NODE_FLAGS ?? missingNodeFlags('gateway', [], '').join(' ')).split(/\s+/).filter(Boolean);
   return own(spawn(process.execPath, [...flags, '--import', 'tsx', join(dir, 'bench/lib/hostile-siphon.ts'), String(port),
     `http://127.0.0.1:${upstream}`, JSON.stringify(settings)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'error' } }));
 }

@@ -13,7 +13,7 @@ const FLAGS = {
   verify: ['--max-semi-space-size=64'],
   // `gateway start`, a long-running server: V8's memory reducer takes a gateway serving a modest rate for an idle
   // process (a low allocation rate) and runs full collections (8–12 ms pauses) in the middle of its requests —
-  // measured in bench:hostile (docs/AREAS/gateway.md). The same list as src/gateway/node-flags.ts (a test checks).
+  // measured in bench:hostile (docs/AREAS/gateway.md). A cluster's primary gives them to its workers (src/gateway/run.ts).
   gateway: ['--no-memory-reducer'],
 };
 

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { clientToken, generateToken } from '../control/admin/tokens.js';
 import { DEFAULT_BACKOFF, nextDelay } from '../control/supervisor/backoff.js';
 import { failWorkerStart, superviseWorkers } from '../control/supervisor/cluster.js';
-import { workerExecArgv } from './node-flags.js';
+// plain JavaScript read by bin/siphon.js before tsx: the one list of the V8 flags each command runs with
+import { missingNodeFlags } from '../../bin/node-flags.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { enableDefaultMetrics, metricsRegistry } from '../observe/metrics.js';
 import { openStateStore } from '../state/open.js';
@@ -167,7 +168,10 @@ export function restartDelay(deaths: number[], now = Date.now()): number {
 async function runPrimary(opts: RunGatewayOptions, log: Logger): Promise<RunningGateway> {
   const metrics = new ClusterMetrics();
   const workers = await superviseWorkers({
-    count: opts.workers, log, what: 'gateway worker', onServing: (w) => metrics.serving(w), execArgv: workerExecArgv(),
+    count: opts.workers, log, what: 'gateway worker', onServing: (w) => metrics.serving(w),
+    // the CLI re-executes only a one-process gateway with its flags; a cluster's workers get them here instead, so that
+    // no wrapper process sits above the primary (a user's own choice of a flag wins: see missingNodeFlags)
+    execArgv: [...process.execArgv, ...missingNodeFlags('gateway')],
     startError: (id, code, message) => new GatewayWorkerError(id, code ?? 'GATEWAY_WORKER_START', message),
   });
   const admin = opts.adminPort !== undefined ? createAdminServer({

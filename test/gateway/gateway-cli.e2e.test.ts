@@ -58,7 +58,7 @@ describe('siphon gateway start (cluster)', () => {
     const workers = () => processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === node);
     const before = workers();
     expect(before).toHaveLength(2);
-    // the primary starts its workers without V8's memory reducer (src/gateway/node-flags.ts), and is not re-executed
+    // the primary starts its workers without V8's memory reducer (bin/node-flags.js), and is not re-executed
     for (const w of before) expect(cmdline(w)).toContain('--no-memory-reducer');
     expect(cmdline(child.pid!)).not.toContain('--no-memory-reducer');
     process.kill(before[0]!, 'SIGKILL');

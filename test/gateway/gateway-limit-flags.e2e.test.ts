@@ -77,7 +77,7 @@ describe('siphon gateway start: the defences as flags', () => {
     } finally { for (const s of held) s.destroy(); }
   });
 
-  it('one process serves, started again by the CLI without V8\'s memory reducer (src/gateway/node-flags.ts)', () => {
+  it('one process serves, started again by the CLI without V8\'s memory reducer (bin/node-flags.js)', () => {
     const node = basename(process.execPath).slice(0, 15);
     const below = processTree(child.pid!).filter((p) => p !== child.pid && comm(p) === node);
     expect(below).toHaveLength(1);
