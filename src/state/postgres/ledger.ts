@@ -18,7 +18,6 @@ import { byteOrder, queryRows as rows, toLedger, type LedgerRow } from './rows.j
 type Db = pg.Pool | pg.PoolClient;
 const LEDGER_CHUNK = 5000;
 
-
 export async function upsertLedger(pool: pg.Pool, s: string, entries: readonly LedgerUpsert[]): Promise<LedgerUpsertResult> {
   const checked = entries.map((e, i) => v.ledgerUpsert(`upsertLedger: entries[${i}]`, e));
   const { entries: unique, dropped } = newestPerKey(checked);
