@@ -4,7 +4,7 @@
  * Rows compared per second by `siphon verify` on the billing system (default 20,300 customers ≈ 1 M legacy rows),
  * MariaDB legacy vs PostgreSQL next, against the floor of the same run: a plain streaming read of both sides with the
  * same keyset pages, without mapping or comparing. Verify runs as `siphon verify` does by default (`--threads auto`:
- * whole tables side by side on all cores but one — one thread on two cores —, the config loaded from
+ * whole tables side by side on all cores but one — two threads on two cores —, the config loaded from
  * examples/billing/siphon.config.ts), and, when that is more than one thread, once more on one thread (verify1: what
  * verifying costs per row against the floor's one thread). `--threads 2` measures two threads on any machine. Rounds alternate floor / verify / verify1; medians, spread and the ratio are
  * printed, the last line is one JSON object (verifyRowsPerSec, floorRowsPerSec, ratioVsFloor, peakRssMb, and the same rates

@@ -43,7 +43,7 @@ export interface VerifyRunOptions {
   /**
    * Threads to verify with (default 1: this one). More verify whole tables side by side in verify threads, each of
    * which loads the config file again (so only for a config loaded from a file, whose `legacy.db` and `next.db` are
-   * the databases given here). `'auto'`: `autoThreads(cores)` (one per core but one, at most 4; one on two cores) for
+   * the databases given here). `'auto'`: `autoThreads(cores)` (one per core but one, at most 4; two on two cores) for
    * runs of at least 50,000 legacy rows.
    */
   readonly threads?: number | 'auto';
@@ -63,13 +63,14 @@ export interface VerifyRunOptions {
 export const AUTO_THREADS_MIN_ROWS = 50_000;
 
 /**
- * Threads for `auto` on a machine with `cores`: one core is left to the rest (the databases, when they run here), and
- * two cores get one thread. Measured on two cores with both databases local (bench:verify, 1 M rows): two threads
- * verified at 105 k rows/s against 100 k for one — the thread's start (~1 s), its code warming up again, and the
- * database servers' share of the same two cores (~25 % of the CPU) ate the second core.
+ * Threads for `auto` on a machine with `cores`: one per core but one (the databases, when they run here, keep a core),
+ * at most 4 — and two on two cores. Measured there with both databases local (bench:verify, 1 M rows, rounds
+ * alternating two threads / one): 4 Dec 2026, 145 k against 136 k rows/s and in 7 rounds of 7 faster by 5–29 %
+ * (`siphon verify` from the shell: 3 of 3, 4–16 % less wall time); the session before, on another machine, 105 k
+ * against 100 k. MariaDB and PostgreSQL took ~27 % of a core while one thread verified, so half a core sat idle.
  */
 export function autoThreads(cores: number): number {
-  return cores >= 3 ? Math.min(4, cores - 1) : 1;
+  return cores >= 3 ? Math.min(4, cores - 1) : cores === 2 ? 2 : 1;
 }
 
 async function threadsFor(o: VerifyRunOptions, names: readonly string[]): Promise<{ threaded: boolean; count: number; sizes: Map<string, number> }> {

@@ -184,7 +184,7 @@ export function registerVerify(program: Command): void {
     .option('--repair-timeout <ms>', 'with --repair: how long to wait for the re-apply (default 300000)', positiveInt('milliseconds'))
     .option('--chunk <rows>', 'legacy rows per read (default 1000)', positiveInt('rows'))
     .option('--max-rows-per-sec <n>', 'cap on legacy rows read per second', positiveInt('rows per second'))
-    .option('--threads <n|auto>', 'threads verifying tables side by side, each with its own connections (auto: one per core but one, at most 4, from 50,000 legacy rows; one on two cores)', threadCount, 'auto')
+    .option('--threads <n|auto>', 'threads verifying tables side by side, each with its own connections (auto: one per core but one, at most 4, two on two cores; from 50,000 legacy rows)', threadCount, 'auto')
     .option('--json', 'print the whole report as JSON (continuous: one JSON line per pass)')
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await verify(flags);
