@@ -33,7 +33,9 @@ net.createServer({ noDelay: true }, (c) => {
 
 const children: ChildProcess[] = [];
 const own = (c: ChildProcess) => (children.push(c), c);
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+// SIGTERM: nginx's master then stops its worker (a SIGKILL'd master leaves the worker serving, and busy)
+process.on('exit', () => { for (const c of children) if (c.exitCode === null) { try { c.kill('SIGTERM'); } catch { /* gone */ } } });
+process.on('SIGINT', () => process.exit(130));
 
 async function main(): Promise<void> {
   ensureTools();

@@ -21,7 +21,16 @@ export class NextCursor {
   /** Next rows read so far. */
   read = 0;
 
-  constructor(private readonly ks: OwnKeyset, readonly key: readonly string[], private readonly pageSize: number) {}
+  /**
+   * `range`: only the rows with a key above `after` and up to `upTo` (null: no bound on that side) — one range of the
+   * table (`parts.ts`). Rows past `upTo` end the cursor: they are the next range's.
+   */
+  constructor(
+    private readonly ks: OwnKeyset, readonly key: readonly string[], private readonly pageSize: number,
+    private readonly range?: { readonly after: readonly Value[] | null; readonly upTo: readonly Value[] | null },
+  ) {
+    if (range) { this.lastKey = range.after; ks.beginRange(); }
+  }
 
   keyOf(row: Row): Value[] {
     return this.key.map((k) => row[k] ?? null);
@@ -46,13 +55,16 @@ export class NextCursor {
   async fill(): Promise<boolean> {
     if (this.i < this.buf.length) return true;
     if (this.ended) return false;
-    const page = await (this.ahead ?? this.ks.page(this.lastKey, this.pageSize));
+    let page = await (this.ahead ?? this.ks.page(this.lastKey, this.pageSize));
     this.ahead = null;
     if (page.length < this.pageSize) this.ended = true;
-    const keys = page.map((r) => this.keyOf(r));
+    let keys = page.map((r) => this.keyOf(r));
     let prev = this.lastKey;
-    for (const k of keys) {
+    const upTo = this.range?.upTo;
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j]!;
       if (prev && compareKeys(k, prev) <= 0) throw new VerifyOrderError('next', keyToText(k), keyToText(prev));
+      if (upTo && compareKeys(k, upTo) > 0) { page = page.slice(0, j); keys = keys.slice(0, j); this.ended = true; break; }
       prev = k;
     }
     this.buf = page;

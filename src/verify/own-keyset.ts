@@ -169,6 +169,36 @@ export class OwnKeyset {
     } finally { this.lastPageMs = Date.now() - t0; }
   }
 
+  /**
+   * Whether the key's pages can start anywhere in the table at index speed: every key column sorts by code point in
+   * its own collation (or is not text), so a page bounded below needs no order probe and no sort (SQLite: its
+   * default indexes serve `COLLATE BINARY`). What a range of the table (`parts.ts`) needs.
+   */
+  rangeable(): boolean {
+    return this.db.dialect === 'sqlite' || this.keyCols.every((c) => this.codePointCollation(c));
+  }
+
+  /** Pages bounded below from the first one on, in the order a first page would choose (`rangeable` keys only). */
+  beginRange(): void {
+    this.order = undefined;
+    void this.chooseOrder().catch(() => undefined); // decided without a probe for a rangeable key; awaited by page
+  }
+
+  /**
+   * The key `skip` keys after `after` (null: from the first key) in page order, or null past the end: a boundary of
+   * a table's ranges. One statement that reads keys only, through the key's index (rangeable keys).
+   */
+  async keyAfter(after: readonly Value[] | null, skip: number): Promise<Value[] | null> {
+    const mode: KeyOrder = this.db.dialect === 'sqlite' ? 'codepoint' : 'index';
+    const cols = this.keyCols.map((c) => this.db.quoteIdent(c.name));
+    const where: string[] = this.notNull ? [this.notNull] : [];
+    let params: SqlParam[] = [];
+    if (after) { const a = this.after(after, mode); where.push(a.sql); params = a.params; }
+    const order = this.keyCols.map((c) => this.pageExpr(c, mode)).join(', ');
+    const rows = await this.db.query(`SELECT ${cols.join(', ')} FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT 1 OFFSET ${Math.max(0, Math.floor(skip) - 1)}`, params);
+    return rows[0] ? this.keyCols.map((c) => rows[0]![c.name] ?? null) : null;
+  }
+
   /** The greatest key below `key` (null when `key` is the first): the exclusive lower bound of a range ending at it. */
   async predecessor(key: readonly Value[]): Promise<Value[] | null> {
     const exprs = this.keyCols.map((c) => this.orderExpr(c));

@@ -10,12 +10,14 @@ import { VerifyUsageError } from './errors.js';
 import { markVerified, type EntityMarks } from './ledger.js';
 import { storeQuarantineView } from './quarantine-view.js';
 import { NO_SETTLE, type Settler } from './settle.js';
-import { sharedNextTables } from './table-plan.js';
+import { sharedNextTables, type TablePlan } from './table-plan.js';
 import { RateThrottle, type Throttle } from './throttle.js';
 import type { Difference, TableVerifyReport, VerifyReport } from './types.js';
 import { verifyNamedTable } from './named-table.js';
 import type { TableHooks } from './threads/thread-slot.js';
-import { verifyTablesInParallel } from './threads/schedule.js';
+import { verifyTablesInParallel, type VerifyTask } from './threads/schedule.js';
+import { reportsOf, runTasks } from './threads/split-tables.js';
+import { verifyThreadEntry } from './threads/thread-bundle.js';
 import { NO_QUARANTINE } from './verify-table.js';
 
 export interface VerifyRunOptions {
@@ -53,6 +55,13 @@ export interface VerifyRunOptions {
    * verify), and how the tests make sure tables really go through threads.
    */
   readonly mainThreadVerifies?: boolean;
+  /**
+   * With threads: whether large tables are verified in key ranges shared between the threads (default true; see
+   * `parts.ts`) rather than each by one thread. Off, a table is the smallest unit of work.
+   */
+  readonly split?: boolean;
+  /** Legacy rows per range of a split table (default: the run's rows / (verify slots × 8), at least 25,000). */
+  readonly partRows?: number;
   /** Called with the legacy row count of each table before the run (one COUNT each; progress totals). */
   readonly onTables?: (sizes: ReadonlyMap<string, number>) => void;
   /** Something the user should know that changes no result (a verify thread that could not start). */
@@ -82,9 +91,9 @@ async function threadsFor(o: VerifyRunOptions, names: readonly string[]): Promis
   const counts = await Promise.all(names.map((n) => o.legacy.countRows(n).catch(() => 0)));
   names.forEach((n, i) => sizes.set(n, counts[i]!));
   o.onTables?.(sizes);
-  const count = Math.min(names.length, wanted === 'auto'
-    ? (counts.reduce((a, b) => a + b, 0) >= AUTO_THREADS_MIN_ROWS ? autoThreads(os.availableParallelism()) : 1)
-    : wanted);
+  const want = wanted === 'auto' ? (counts.reduce((a, b) => a + b, 0) >= AUTO_THREADS_MIN_ROWS ? autoThreads(os.availableParallelism()) : 1) : wanted;
+  // more threads than tables only when tables may be split into ranges (`split`): then one large table shares them
+  const count = o.split === false ? Math.min(names.length, want) : want;
   if (count === 1 && !coordinate) return { ...one, sizes };
   if (!o.config.file) {
     o.onWarning?.('verify threads need a config loaded from a file (each thread loads it again): verifying on one thread');
@@ -152,7 +161,7 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
   const marks: EntityMarks | undefined = o.state && o.table === undefined && o.key === undefined ? { bad: new Set(), state: o.state, config: o.config, legacy: o.legacy, since: new Date(startedAt) } : undefined;
   // per table, what its verification asks of this thread (the same whether it runs here or in a verify thread)
   const hooks = new Map<string, TableHooks>();
-  const hooksOf = (name: string): TableHooks => {
+  const tableHooks = (name: string): TableHooks => {
     let h = hooks.get(name);
     if (!h) {
       h = {
@@ -166,22 +175,48 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
     return h;
   };
   const threads = await threadsFor(o, names);
-  const inMain = (name: string): Promise<TableVerifyReport> => {
-    const h = hooksOf(name);
+  // a range of a split table reports its own progress: the table's is the sum of its ranges', out of its rows
+  const tasksById = new Map<string, VerifyTask>();
+  const plans = new Map<string, Promise<TablePlan>>(); // split tables' plans, for their ranges on this thread
+  const partDone = new Map<string, Map<string, number>>();
+  const taskHooks = new Map<string, TableHooks>();
+  const hooksOf = (id: string): TableHooks => {
+    const t = tasksById.get(id);
+    if (!t?.part || !o.onProgress) return tableHooks(t?.table ?? id);
+    let h = taskHooks.get(id);
+    if (!h) {
+      const table = t.table;
+      taskHooks.set(id, h = { ...tableHooks(table), onProgress: (done: number) => {
+        let m = partDone.get(table); if (!m) partDone.set(table, (m = new Map()));
+        m.set(id, done);
+        let sum = 0; for (const d of m.values()) sum += d;
+        o.onProgress!(table, sum, threads.sizes.get(table) ?? sum);
+      } });
+    }
+    return h;
+  };
+  const inMain = (t: VerifyTask): Promise<TableVerifyReport> => {
+    const name = t.table;
+    const h = hooksOf(t.id);
     return verifyNamedTable(o.config, o.legacy, o.next, name, {
       throttle: h.throttle, settler: h.settler, quarantined: h.quarantined, shared,
       ...(h.sink ? { sink: h.sink } : {}), ...(h.onDifferent ? { onDifferent: h.onDifferent } : {}),
       ...(h.onMatched ? { onMatched: (_plan, rows) => h.onMatched!(rows) } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
-      ...(threads.sizes.has(name) ? { total: threads.sizes.get(name)! } : {}),
+      ...(threads.sizes.has(name) ? { total: threads.sizes.get(name)! } : {}), ...(t.part ? { part: t.part, plans } : {}),
       ...(o.maxRounds ? { maxRounds: o.maxRounds } : {}), ...(o.maxReported ? { maxReported: o.maxReported } : {}), ...(o.signal ? { signal: o.signal } : {}),
       ...(h.onProgress ? { onProgress: h.onProgress } : {}),
     });
   };
   let tables: TableVerifyReport[];
   if (threads.threaded) {
-    tables = await verifyTablesInParallel({
-      names, sizes: threads.sizes, hooks: hooksOf, inMain,
+    // the threads' code is bundled (in esbuild's own process) while large tables are split here
+    const entry = verifyThreadEntry(o.config.file!);
+    const run = await runTasks({ config: o.config, legacy: o.legacy, next: o.next, names, sizes: threads.sizes, slots: threads.count, split: o.split !== false && o.key === undefined, ...(o.partRows ? { partRows: o.partRows } : {}) });
+    for (const t of run.tasks) tasksById.set(t.id, t);
+    for (const [name, s] of run.split) plans.set(name, Promise.resolve(s.plan));
+    const reports = await verifyTablesInParallel({
+      tasks: run.tasks, hooks: hooksOf, inMain, entry,
       ...(o.mainThreadVerifies === false ? { threads: threads.count, mainVerifies: false } : { threads: threads.count - 1 }),
       // an entity's root table last: its rows are marked verified only when no other table of the entity differed
       after: marks ? rootsAfterTheirTables(o.config, names) : new Map(),
@@ -191,9 +226,10 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
       },
       ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     });
+    tables = await reportsOf(names, run, reports, o.maxReported);
   } else {
     tables = [];
-    for (const name of names) tables.push(await inMain(name));
+    for (const name of names) tables.push(await inMain({ id: name, table: name, size: threads.sizes.get(name) ?? 0 }));
   }
   const exitCode = exitCodeOf(tables);
   const verdict = exitCode === 0 ? 'match' : exitCode === 1 ? 'differences' : 'inconclusive';

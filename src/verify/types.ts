@@ -72,6 +72,8 @@ export interface TableVerifyReport {
   /** Share of legacy rows matched or quarantined, 0..1 (1 when the table is empty). */
   readonly compatibility: number;
   readonly ms: number;
+  /** Key ranges the table was verified in, side by side (verify threads, `parts.ts`); absent: in one. */
+  readonly ranges?: number;
 }
 
 export type VerifyVerdict = 'match' | 'differences' | 'inconclusive';

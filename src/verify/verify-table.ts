@@ -8,6 +8,7 @@ import { checkSuspects, extraDifference, guessLegacyKey, type Suspect } from './
 import type { Settler } from './settle.js';
 import type { TablePlan } from './table-plan.js';
 import type { Throttle } from './throttle.js';
+import type { TablePart } from './parts.js';
 import type { Difference, TableVerifyCounts, TableVerifyReport } from './types.js';
 
 /** Legacy rows per read when not given (measured: 1000 beat 2000 and 5000 by a third in CPU per row, bench:verify). */
@@ -38,6 +39,11 @@ export interface TableRunOptions {
   readonly onMatched?: (rows: readonly { readonly legacyKey: readonly Value[]; readonly entityKey: unknown }[]) => Promise<void>;
   /** Entity keys with a difference (their entity must not be marked verified). */
   readonly onDifferent?: (entityKey: unknown) => void;
+  /**
+   * Only this range of the table's keys (`parts.ts`): its legacy rows, and the next rows between the range's mapped
+   * bounds. The table's own COUNT(*) checks are then the caller's, around all the ranges (`mergeParts`).
+   */
+  readonly part?: TablePart;
 }
 
 export interface QuarantineView {
@@ -72,7 +78,8 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
     for (const d of ds) { if (reported.length < maxReported) reported.push(d); }
     if (o.sink && ds.length) await o.sink(ds);
   };
-  const cursors = new Map([...plan.targets].map(([t, target]) => [t, new NextCursor(target.keyset, target.key, o.chunkSize ?? DEFAULT_CHUNK)]));
+  const part = o.part;
+  const cursors = new Map([...plan.targets].map(([t, target]) => [t, new NextCursor(target.keyset, target.key, o.chunkSize ?? DEFAULT_CHUNK, part?.next[t])]));
   const lastExpected = new Map<string, readonly Value[]>();
   // per next table, the comparison of rows that gave every column, generated once
   const comparators = new Map([...plan.targets.keys()].map((t) => {
@@ -85,8 +92,10 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
   const settle = (pending: Pending[]) => resolvePending(ctx, pending);
 
   try {
-    counts.legacyCount = await plan.legacy.count();
-    counts.nullKeyRows = await plan.legacy.countNullKeys();
+    if (!part) {
+      counts.legacyCount = await plan.legacy.count();
+      counts.nullKeyRows = await plan.legacy.countNullKeys();
+    } else if (part.after) plan.legacy.beginRange();
     // the read of the next chunk runs while this one is mapped and compared (one chunk ahead: memory stays bounded)
     const read = async (after: readonly Value[] | null) => {
       await o.throttle.admit(chunk, o.signal);
@@ -94,19 +103,22 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
       o.throttle.observe(plan.legacy.lastPageMs);
       return rows;
     };
-    let ahead = read(null);
-    let after: readonly Value[] | null = null;
+    let ahead = read(part?.after ?? null);
+    let after: readonly Value[] | null = part?.after ?? null;
     for (;;) {
       if (o.signal?.aborted) throw new VerifyInconclusiveError(name, 'stopped before the end of the table');
-      const rows = await ahead;
+      let rows = await ahead;
       if (rows.length === 0) break;
-      const keys = rows.map((r) => plan.table.key.map((k) => r[k] ?? null));
+      let keys = rows.map((r) => plan.table.key.map((k) => r[k] ?? null));
+      let more = rows.length === chunk;
       // every key after the one before it, in code-point order: what the merge join relies on (see OwnKeyset)
       for (let j = 0; j < keys.length; j++) {
         const prev = j === 0 ? after : keys[j - 1]!;
         if (prev && compareKeys(keys[j]!, prev) <= 0) throw new VerifyOrderError('legacy', keyToText(keys[j]!), keyToText(prev));
+        // a range ends at its bound: the rows past it are the next range's
+        if (part?.upTo && compareKeys(keys[j]!, part.upTo) > 0) { rows = rows.slice(0, j); keys = keys.slice(0, j); more = false; break; }
       }
-      const more = rows.length === chunk;
+      if (rows.length === 0) break;
       if (more) {
         after = keys[keys.length - 1]!;
         ahead = read(after);
@@ -135,15 +147,16 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
       }
     }
     for (const c of cursors.values()) counts.nextRows += c.read;
-    counts.legacyRows += counts.nullKeyRows;
-    const countAfter = await plan.legacy.count();
+    // a range leaves the table's own counts to mergeParts, around every range of the table
+    const countAfter = part ? undefined : await plan.legacy.count();
+    if (!part) counts.legacyRows += counts.nullKeyRows;
     if (counts.nullKeyRows > 0) notes.push(`${counts.nullKeyRows} legacy row(s) have a NULL in key (${plan.table.key.join(', ')}): they cannot be matched by key`);
     if (counts.unmapped > 0) notes.push(`${counts.unmapped} legacy row(s) do not map and have no open quarantine item: dropped silently`);
     if (ctx.unsettled > 0) {
       notes.push(`${ctx.unsettled} row(s) kept changing over ${o.maxRounds ?? 3} re-checks`);
       return finish('inconclusive');
     }
-    if (countAfter === counts.legacyCount && counts.legacyRows !== countAfter) {
+    if (countAfter !== undefined && countAfter === counts.legacyCount && counts.legacyRows !== countAfter) {
       notes.push(`the verifier enumerated ${counts.legacyRows} rows but COUNT(*) gives ${countAfter} (unchanged during the pass): the enumeration ended early`);
       return finish('inconclusive');
     }
@@ -218,6 +231,10 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
       if (unique.length === 0) continue;
       if (prev && compareKeys(unique[0]!.e.key, prev) <= 0) {
         throw new VerifyInconclusiveError(name, `the mapping gives ${t} keys out of legacy key order (${keyToText(unique[0]!.e.key)} after ${keyToText(prev)}): a merge join needs next keys that follow legacy's key order`);
+      }
+      const bounds = part?.next[t];
+      if (bounds && ((bounds.after && compareKeys(unique[0]!.e.key, bounds.after) <= 0) || (bounds.upTo && compareKeys(unique[unique.length - 1]!.e.key, bounds.upTo) > 0))) {
+        throw new VerifyInconclusiveError(name, `the mapping gives a ${t} key outside the range of next keys its legacy keys map to (${keyToText(unique[0]!.e.key)}…${keyToText(unique[unique.length - 1]!.e.key)}): verify this table on one thread (--threads 1)`);
       }
       lastExpected.set(t, unique[unique.length - 1]!.e.key);
       const extras: Row[] = [];

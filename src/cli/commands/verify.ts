@@ -108,6 +108,8 @@ async function verify(flags: VerifyFlags): Promise<number> {
       ...(flags.table ? { table: flags.table } : {}), ...(flags.entity ? { entity: flags.entity } : {}), ...(flags.key !== undefined ? { key: flags.key } : {}),
       ...(flags.chunk ? { chunkSize: flags.chunk } : {}),
       threads: flags.threads ?? 'auto',
+      // a capped run gains nothing from sharing a table between threads: no ranges, no boundary reads on legacy
+      ...(flags.maxRowsPerSec ? { split: false } : {}),
       onWarning: (m) => err(`siphon verify: ${m}`),
       ...(flags.json ? {} : {
         onTables: (sizes: ReadonlyMap<string, number>) => {
@@ -184,7 +186,7 @@ export function registerVerify(program: Command): void {
     .option('--repair-timeout <ms>', 'with --repair: how long to wait for the re-apply (default 300000)', positiveInt('milliseconds'))
     .option('--chunk <rows>', 'legacy rows per read (default 1000)', positiveInt('rows'))
     .option('--max-rows-per-sec <n>', 'cap on legacy rows read per second', positiveInt('rows per second'))
-    .option('--threads <n|auto>', 'threads verifying tables side by side, each with its own connections (auto: one per core but one, at most 4, two on two cores; from 50,000 legacy rows)', threadCount, 'auto')
+    .option('--threads <n|auto>', 'threads verifying tables side by side, large ones in key ranges, each thread with its own connections (auto: one per core but one, at most 4, two on two cores; from 50,000 legacy rows)', threadCount, 'auto')
     .option('--json', 'print the whole report as JSON (continuous: one JSON line per pass)')
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await verify(flags);

@@ -1,4 +1,5 @@
 import type { Value } from '../../values/index.js';
+import type { TablePart } from '../parts.js';
 import type { Difference, TableVerifyReport } from '../types.js';
 
 /**
@@ -41,7 +42,8 @@ export type FromThread =
   | { readonly t: 'usage'; readonly option: string; readonly message: string };
 
 export type ToThread =
-  | { readonly t: 'table'; readonly name: string; readonly total?: number }
+  /** A table to verify, or one range of it (`part`); `task` names it in the thread's messages (their `table`). */
+  | { readonly t: 'table'; readonly name: string; readonly task: string; readonly total?: number; readonly part?: TablePart }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly message: string }
   | { readonly t: 'abort' }

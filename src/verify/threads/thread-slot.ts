@@ -8,6 +8,7 @@ import type { Difference, TableVerifyReport } from '../types.js';
 import type { QuarantineView } from '../verify-table.js';
 import type { ThreadEntry } from './thread-bundle.js';
 import type { FromThread, MatchedRows, ThreadData, ThreadRequest, ToThread } from './protocol.js';
+import type { VerifyTask } from './schedule.js';
 
 /** What a table's verification asks of the main thread, wherever it runs. */
 export interface TableHooks {
@@ -21,8 +22,8 @@ export interface TableHooks {
 }
 
 /**
- * The main thread's side of one verify thread: starts it, sends it one table at a time and answers what it asks
- * with the table's hooks. A thread that dies ends its table inconclusive (fail closed) and the slot with it; one
+ * The main thread's side of one verify thread: starts it, sends it one task (a table or a range of one) at a time
+ * and answers what it asks with the task's hooks (messages name the task: `table` holds its id). A thread that dies ends its table inconclusive (fail closed) and the slot with it; one
  * that cannot start (its config load failed) ends the slot before any table, and the other slots take the work.
  */
 export class ThreadSlot {
@@ -61,12 +62,13 @@ export class ThreadSlot {
   ready(): Promise<boolean> { return this.started; }
   get why(): string | null { return this.gone; }
 
-  /** One table, verified in the thread; resolves with its report (inconclusive when the thread died). */
-  run(name: string, total?: number): Promise<TableVerifyReport> {
+  /** One task (a table or a range of one), verified in the thread; resolves with its report (inconclusive when the thread died). */
+  run(task: VerifyTask): Promise<TableVerifyReport> {
+    const name = task.table;
     if (this.gone) return Promise.resolve(inconclusiveTable(name, `the verify thread is gone: ${this.gone}`));
     return new Promise((resolve, reject) => {
       this.current = { name, resolve, reject };
-      this.send({ t: 'table', name, ...(total !== undefined ? { total } : {}) });
+      this.send({ t: 'table', name, task: task.id, total: task.size, ...(task.part ? { part: task.part } : {}) });
     });
   }
 

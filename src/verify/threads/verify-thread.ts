@@ -7,6 +7,8 @@ import { describeFailure, VerifyUsageError } from '../errors.js';
 import { inconclusiveTable, verifyNamedTable } from '../named-table.js';
 import type { Throttle } from '../throttle.js';
 import type { QuarantineView } from '../verify-table.js';
+import type { TablePart } from '../parts.js';
+import type { TablePlan } from '../table-plan.js';
 import type { FromThread, ThreadData, ThreadRequest, ToThread } from './protocol.js';
 
 /**
@@ -41,6 +43,8 @@ const stop = new AbortController();
 let config: ResolvedConfig | undefined;
 let legacy: Database | undefined;
 let next: Database | undefined;
+// the plans of split tables' ranges (a thread lives for one run)
+const plans = new Map<string, Promise<TablePlan>>();
 // tables run one after the other, in the order sent
 let queue: Promise<void> = Promise.resolve();
 
@@ -54,7 +58,7 @@ function onMessage(m: ToThread): void {
       return;
     }
     case 'abort': stop.abort(); return;
-    case 'table': queue = queue.then(() => runTable(m.name, m.total)); return;
+    case 'table': queue = queue.then(() => runTable(m.name, m.task, m.total, m.part)); return;
     case 'close': void queue.then(close); return;
     default: assertNever(m, 'message to a verify thread');
   }
@@ -72,20 +76,22 @@ async function start(getConfig: (data: ThreadData) => Promise<ResolvedConfig>): 
   }
 }
 
-async function runTable(name: string, total: number | undefined): Promise<void> {
+/** One table or one range of it; every message about it names the task (`table: task`), whose hooks answer. */
+async function runTable(name: string, task: string, total: number | undefined, part: TablePart | undefined): Promise<void> {
+  const table = task;
   try {
     const report = await verifyNamedTable(config!, legacy!, next!, name, {
-      ...(total !== undefined ? { total } : {}),
-      throttle: throttleFor(name), settler: { settle: () => ask<boolean>('settle', name) }, quarantined: quarantineFor(name),
+      ...(total !== undefined ? { total } : {}), ...(part ? { part, plans } : {}),
+      throttle: throttleFor(table), settler: { settle: () => ask<boolean>('settle', table) }, quarantined: quarantineFor(table),
       shared: new Set(data.shared), signal: stop.signal,
       ...(data.chunkSize ? { chunkSize: data.chunkSize } : {}), ...(data.maxRounds ? { maxRounds: data.maxRounds } : {}),
       ...(data.maxReported ? { maxReported: data.maxReported } : {}),
-      ...(data.wantsDifferences ? { sink: async (differences) => { await ask('differences', name, { differences }); } } : {}),
+      ...(data.wantsDifferences ? { sink: async (differences) => { await ask('differences', table, { differences }); } } : {}),
       ...(data.wantsMatched ? {
-        onMatched: async (_plan, rows) => { await ask('matched', name, { rows }); },
-        onDifferent: (entityKey) => post({ t: 'different', table: name, entityKey }),
+        onMatched: async (_plan, rows) => { await ask('matched', table, { rows }); },
+        onDifferent: (entityKey) => post({ t: 'different', table, entityKey }),
       } : {}),
-      onProgress: (done, total) => post({ t: 'progress', table: name, done, total }),
+      onProgress: (done, total) => post({ t: 'progress', table, done, total }),
     });
     post({ t: 'done', report });
   } catch (e) {

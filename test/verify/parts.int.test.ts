@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { runVerify } from '../../src/verify/run-verify.js';
+import type { TableVerifyReport, VerifyReport } from '../../src/verify/types.js';
+import { verifyFixture, type VerifyFixture } from './fixture.js';
+
+/**
+ * Large tables verified in key ranges shared by the verify threads (`src/verify/parts.ts`): the report must be the
+ * one a single merge join over the whole table gives — every fault found once, wherever it falls against the
+ * ranges' bounds — and a mapping that breaks a range's bounds must never turn into a pass.
+ *
+ * `invlines` (composite integer key, like billing's invoice lines) holds 120 rows: invoices 1..12 × lines 1..10. Split
+ * every 10 rows, the boundaries are the keys (1,10), (2,10) … (11,10): the faults sit on them and beside them.
+ */
+let f: VerifyFixture;
+let dir: string;
+const root = resolve(import.meta.dirname, '../..');
+
+const LINES = `{
+  key: ['inv', 'no'],
+  to: (r: any) => ({ invlines: [{ inv: r.inv, no: r.no, qty: r.qty ?? null }] }),
+  schemas: { invlines: z.object({ inv: z.number(), no: z.number(), qty: z.number().nullable() }) },
+}`;
+
+function configFile(name: string, lines = LINES): string {
+  const table = name.startsWith('codes') ? 'codes' : 'invlines';
+  const file = join(dir, name);
+  writeFileSync(file, `
+import { z } from '${root}/node_modules/zod/index.js';
+import { defineMigration } from '${root}/src/config/define.js';
+export default defineMigration({
+  name: 'verify-parts',
+  legacy: { db: ${JSON.stringify(f.legacyUrl)}, timezone: 'Europe/Paris' },
+  next: { db: ${JSON.stringify(f.nextUrl)} },
+  tables: { ${table}: ${lines} },
+});
+`);
+  return file;
+}
+
+/** A report without what differs between two runs of the same data: timings, the order differences were found in, ranges. */
+function comparable(r: VerifyReport): unknown {
+  return r.tables.map((t: TableVerifyReport) => {
+    const { ms: _ms, ranges: _ranges, notes: _notes, ...rest } = t;
+    return { ...rest, differences: [...t.differences].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) };
+  });
+}
+
+const values = (rows: number[][]) => rows.map((r) => `(${r.join(', ')})`).join(', ');
+
+beforeAll(async () => {
+  f = await verifyFixture();
+  await f.legacy.execute(`CREATE TABLE invlines (inv INT NOT NULL, no INT NOT NULL, qty INT, PRIMARY KEY (inv, no)) ENGINE=InnoDB`);
+  await f.next.execute(`CREATE TABLE invlines (inv INTEGER NOT NULL, no INTEGER NOT NULL, qty INTEGER, PRIMARY KEY (inv, no))`);
+  const rows: number[][] = [];
+  for (let inv = 1; inv <= 12; inv++) for (let no = 1; no <= 10; no++) rows.push([inv, no, inv * 100 + no]);
+  await f.legacy.execute(`INSERT INTO invlines VALUES ${values(rows)}`);
+  await f.next.execute(`INSERT INTO invlines VALUES ${values(rows)}`);
+  dir = mkdtempSync(join(tmpdir(), 'siphon-verify-parts-'));
+}, 60_000);
+
+afterAll(async () => {
+  await f?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('verify in key ranges', () => {
+  it('gives the report of one merge join over the table, with faults on and beside the ranges bounds', async () => {
+    const config = await loadConfig(configFile('same.config.mts'));
+    // a row missing on a boundary (2,10) and just after one (4,1); a value altered on a boundary (6,10) and just
+    // before one (8,9); extra rows inside a range (3,99: past its invoice's last line), just after a boundary
+    // (9,10 → 10,0) and past the last legacy key (13,1)
+    await f.next.execute(`DELETE FROM invlines WHERE (inv, no) IN ((2, 10), (4, 1)); UPDATE invlines SET qty = -1 WHERE (inv, no) IN ((6, 10), (8, 9));
+      INSERT INTO invlines VALUES (3, 99, 0), (10, 0, 0), (13, 1, 0)`);
+    try {
+      const one = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 1 });
+      const split = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 10 });
+      expect(split.tables[0]!.ranges).toBe(12);
+      expect(one.tables[0]!.ranges).toBeUndefined();
+      // what the faults are, independently of verify's own code
+      const t = split.tables[0]!;
+      expect([t.counts.legacyRows, t.counts.matched, t.counts.missing, t.counts.mismatched, t.counts.extra]).toEqual([120, 116, 2, 2, 3]);
+      expect(t.differences.map((d) => `${d.kind} ${Object.values(d.key).join(',')}`).sort()).toEqual([
+        'extra 10,0', 'extra 13,1', 'extra 3,99', 'mismatched 6,10', 'mismatched 8,9', 'missing 2,10', 'missing 4,1',
+      ]);
+      expect(split.exitCode).toBe(1);
+      expect(comparable(split)).toEqual(comparable(one));
+      // the main thread verifying ranges too, and ranges of another size: the same report
+      expect(comparable(await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, partRows: 7 }))).toEqual(comparable(one));
+    } finally {
+      await f.next.execute(`INSERT INTO invlines VALUES (2, 10, 210), (4, 1, 401); UPDATE invlines SET qty = inv * 100 + no; DELETE FROM invlines WHERE (inv, no) IN ((3, 99), (10, 0), (13, 1))`);
+    }
+  });
+
+  it('matches a table whose next side is whole, with progress summed over the ranges', async () => {
+    const config = await loadConfig(configFile('match.config.mts'));
+    const progress: [string, number, number][] = [];
+    const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, partRows: 25, onProgress: (t, done, total) => progress.push([t, done, total]) });
+    expect(r.verdict).toBe('match');
+    expect(r.tables[0]!.ranges).toBe(5);
+    expect(r.tables[0]!.invariantHolds).toBe(true);
+    expect(progress.at(-1)).toEqual(['invlines', 120, 120]);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]![1]).toBeGreaterThanOrEqual(progress[i - 1]![1]);
+  });
+
+  it('is inconclusive, never a pass, when the mapping gives a next key outside its range', async () => {
+    // (5,1) maps to (3,50): below its range's lower bound, the boundary (4,10) mapped to itself. One merge join over
+    // the table sorts each batch of 100 rows and finds it; a range would call it missing, and an extra of another
+    // range: it refuses to judge instead
+    const lines = LINES.replace(`invlines: [{ inv: r.inv, no: r.no,`, `invlines: [{ inv: r.inv === 5 && r.no === 1 ? 3 : r.inv, no: r.inv === 5 && r.no === 1 ? 50 : r.no,`);
+    const config = await loadConfig(configFile('outside.config.mts', lines));
+    await f.next.execute(`UPDATE invlines SET inv = 3, no = 50 WHERE inv = 5 AND no = 1`);
+    try {
+      expect((await runVerify({ config, legacy: f.legacy, next: f.next, threads: 1 })).verdict).toBe('match');
+      const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 10 });
+      expect(r.exitCode).toBe(3);
+      expect(r.tables[0]!.verdict).toBe('inconclusive');
+      expect(r.tables[0]!.notes.join(' ')).toMatch(/keys \(int:4\|int:10 … int:5\|int:10\]: .*outside the range of next keys/);
+    } finally {
+      await f.next.execute(`UPDATE invlines SET inv = 5, no = 1 WHERE inv = 3 AND no = 50`);
+    }
+  });
+
+  it('keeps a table whole when the run asks for no split, or when its key cannot start mid-table at index speed', async () => {
+    const config = await loadConfig(configFile('whole.config.mts'));
+    const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, partRows: 10, split: false });
+    expect(r.tables[0]!.ranges).toBeUndefined();
+    expect(r.verdict).toBe('match');
+    // a text key in a case-insensitive collation: pages bounded below would need a probe of the whole key
+    await f.legacy.execute(`INSERT INTO codes VALUES ('a', 'A'), ('b', 'B'), ('c', 'C')`);
+    await f.next.execute(`INSERT INTO codes VALUES ('a', 'A'), ('b', 'B'), ('c', 'C')`);
+    const codes = await loadConfig(configFile('codes.config.mts', `{ key: 'code', to: (r: any) => ({ codes: [{ code: r.code, label: r.label ?? null }] }), schemas: { codes: z.object({ code: z.string(), label: z.string().nullable() }) } }`));
+    const c = await runVerify({ config: codes, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 1 });
+    expect(c.tables.map((t) => [t.table, t.verdict, t.ranges, t.counts.matched])).toEqual([['codes', 'match', undefined, 3]]);
+  });
+});
