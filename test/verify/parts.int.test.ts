@@ -112,7 +112,7 @@ describe.each([['mysql', 'postgres'], ['sqlite', 'sqlite'], ['postgres', 'mysql'
     }
   });
 
-  it('matches, with the progress of the ranges summed into the table's', async () => {
+  it('matches, with the progress of the ranges summed into the table progress', async () => {
     const config = await loadConfig(configFile('match.config.mts'));
     const progress: [string, number, number][] = [];
     const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, partRows: 25, onProgress: (t, done, total) => progress.push([t, done, total]) });
