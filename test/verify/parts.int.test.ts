@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,20 @@ describe.each([['mysql', 'postgres'], ['sqlite', 'sqlite'], ['postgres', 'mysql'
     } finally {
       await f.next.execute(`UPDATE invlines SET inv = 5, no = 1 WHERE inv = 3 AND no = 50`);
     }
+  });
+
+  it('a thread that dies in the middle of a range makes the table inconclusive (exit 3), never a pass', async () => {
+    // the thread that verifies the range (6,10]…(7,10] ends (as a crash or an out-of-memory would end it); the main
+    // thread verifies the ranges left
+    const lines = LINES.replace('to: (r: any) => ({ invlines:', 'to: (r: any) => (!isMainThread && r.inv === 7 ? process.exit(7) : { invlines:');
+    const file = configFile('dies.config.mts', lines);
+    writeFileSync(file, `import { isMainThread } from 'node:worker_threads';\n${readFileSync(file, 'utf8')}`);
+    const config = await loadConfig(file);
+    const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 10 });
+    expect(r.exitCode).toBe(3);
+    expect(r.tables[0]!.verdict).toBe('inconclusive');
+    expect(r.tables[0]!.notes.join(' ')).toMatch(/keys \(int:6\|int:10 … int:7\|int:10\]: the verify thread stopped in the middle of the table: exit code 7/);
+    expect(r.tables[0]!.counts.matched).toBe(110);
   });
 
   it('keeps a table whole when the run asks for no split, or when its key cannot start mid-table at index speed', async () => {
