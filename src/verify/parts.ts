@@ -1,5 +1,6 @@
 import type { Value } from '../values/index.js';
-import { compareKeys, keyToText } from '../values/index.js';
+import { compareKeys } from '../values/index.js';
+import { displayKey } from './compare.js';
 import type { TablePlan } from './table-plan.js';
 import type { TableVerifyCounts, TableVerifyReport } from './types.js';
 
@@ -112,7 +113,9 @@ export function mergeParts(table: string, parts: readonly TablePart[], reports: 
     if (r.verdict !== 'inconclusive') return;
     inconclusive = true;
     const p = parts[i]!;
-    for (const n of r.notes) notes.push(`keys ${p.after ? `(${keyToText(p.after)}` : '(start'} … ${p.upTo ? `${keyToText(p.upTo)}]` : 'end)'}: ${n}`);
+    const key = (k: readonly Value[]) => JSON.stringify(displayKey(level.key, k));
+    const range = `${p.after ? `after ${key(p.after)}` : 'from the first'} ${p.upTo ? `up to ${key(p.upTo)}` : 'to the last'}`;
+    for (const n of r.notes) notes.push(`keys ${range}: ${n}`);
   });
   if (typeof level.countAfter === 'string') { inconclusive = true; notes.push(`read failed: ${level.countAfter}`); }
   else if (!inconclusive && level.countAfter === level.legacyCount && counts.legacyRows !== level.countAfter) {

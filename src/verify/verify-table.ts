@@ -234,7 +234,8 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
       }
       const bounds = part?.next[t];
       if (bounds && ((bounds.after && compareKeys(unique[0]!.e.key, bounds.after) <= 0) || (bounds.upTo && compareKeys(unique[unique.length - 1]!.e.key, bounds.upTo) > 0))) {
-        throw new VerifyInconclusiveError(name, `the mapping gives a ${t} key outside the range of next keys its legacy keys map to (${keyToText(unique[0]!.e.key)}…${keyToText(unique[unique.length - 1]!.e.key)}): verify this table on one thread (--threads 1)`);
+        const shown = (k: readonly Value[]) => JSON.stringify(displayKey(cursor.key, k));
+        throw new VerifyInconclusiveError(name, `the mapping gives ${t} keys (${shown(unique[0]!.e.key)} … ${shown(unique[unique.length - 1]!.e.key)}) outside the range of next keys this range's bounds map to (after ${bounds.after ? shown(bounds.after) : 'the first'}, up to ${bounds.upTo ? shown(bounds.upTo) : 'the last'}): verify this table on one thread (--threads 1)`);
       }
       lastExpected.set(t, unique[unique.length - 1]!.e.key);
       const extras: Row[] = [];

@@ -135,7 +135,7 @@ describe.each([['mysql', 'postgres'], ['sqlite', 'sqlite'], ['postgres', 'mysql'
       const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 10 });
       expect(r.exitCode).toBe(3);
       expect(r.tables[0]!.verdict).toBe('inconclusive');
-      expect(r.tables[0]!.notes.join(' ')).toMatch(/keys \(int:4\|int:10 … int:5\|int:10\]: .*outside the range of next keys/);
+      expect(r.tables[0]!.notes.join(' ')).toMatch(/keys after \{"inv":"4","no":"10"\} up to \{"inv":"5","no":"10"\}: .*outside the range of next keys this range.s bounds map to \(after \{"inv":"4","no":"10"\}, up to \{"inv":"5","no":"10"\}\)/);
     } finally {
       await f.next.execute(`UPDATE invlines SET inv = 5, no = 1 WHERE inv = 3 AND no = 50`);
     }
@@ -151,7 +151,7 @@ describe.each([['mysql', 'postgres'], ['sqlite', 'sqlite'], ['postgres', 'mysql'
     const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, mainThreadVerifies: false, partRows: 10 });
     expect(r.exitCode).toBe(3);
     expect(r.tables[0]!.verdict).toBe('inconclusive');
-    expect(r.tables[0]!.notes.join(' ')).toMatch(/keys \(int:6\|int:10 … int:7\|int:10\]: the verify thread stopped in the middle of the table: exit code 7/);
+    expect(r.tables[0]!.notes.join(' ')).toMatch(/keys after \{"inv":"6","no":"10"\} up to \{"inv":"7","no":"10"\}: the verify thread stopped in the middle of the table: exit code 7/);
     expect(r.tables[0]!.counts.matched).toBe(110);
   });
 
