@@ -13,6 +13,7 @@ export function renderVerifyReport(r: VerifyReport, maxShown = 50): string {
   ));
   for (const t of r.tables) {
     if (t.invariantHolds !== null) lines.push(`  ${t.table}: legacy ${formatCount(t.counts.legacyRows)} ${t.invariantHolds ? '=' : '≠'} matched ${formatCount(t.counts.matched)} + quarantined ${formatCount(t.counts.quarantined)}`);
+    if (t.ranges) lines.push(`  ${t.table}: verified in ${t.ranges} key ranges side by side`);
     if (t.counts.rechecked > 0) lines.push(`  ${t.table}: ${formatCount(t.counts.rechecked)} row(s) re-checked after apply passed them, ${formatCount(t.counts.settledByRecheck)} were changes in flight`);
     for (const n of t.notes) lines.push(`  ${t.table}: ${n}`);
   }
