@@ -72,13 +72,15 @@ describe('canary analysis on a PostgreSQL state store', () => {
     const policy = resolvePolicy({ bucket: BUCKET, interval: 1000, minRequests: 5, maxDiffRate: null, steps: [10, 40, 100], passesPerStep: 1, threshold: 2 }, 'x');
     for (const route of ['good', 'bad']) await startCanary({ routes: state, analysis: store }, route, policy, { actor: 'ops' });
     const deadline = Date.now() + 60_000; // a bound for a hung test, not a timing assertion
+    // a run's end is stored first, its route change right after (two writes, see the next test): wait for both
+    let routes: { id: string; mode: string }[] = [];
     for (;;) {
       const runs = await store.listRuns();
-      if (runs.every((r) => r.status !== 'progressing' && r.status !== 'waiting')) break;
-      if (Date.now() > deadline) throw new Error(`runs never ended: ${JSON.stringify(runs)}`);
+      routes = await sql<{ id: string; mode: string }>("SELECT id, mode FROM siphon_state.routes WHERE id <> 'orphan' ORDER BY id");
+      if (runs.every((r) => r.status !== 'progressing' && r.status !== 'waiting') && routes.every((r) => r.mode !== 'canary')) break;
+      if (Date.now() > deadline) throw new Error(`runs never ended: ${JSON.stringify(runs)}, routes ${JSON.stringify(routes)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const routes = await sql<{ id: string; mode: string }>("SELECT id, mode FROM siphon_state.routes WHERE id <> 'orphan' ORDER BY id");
     expect(routes).toEqual([{ id: 'bad', mode: 'legacy' }, { id: 'good', mode: 'next' }]);
     const audit = await sql<{ subject: string; action: string; reason: string }>(
       "SELECT subject, action, reason FROM siphon_state.audit WHERE action LIKE 'canary.%' ORDER BY id");
