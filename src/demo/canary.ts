@@ -36,12 +36,17 @@ export async function userKeyed(live: LiveGateway, route: string): Promise<void>
   await live.follows(t.version);
 }
 
-/** Until the run is no longer in progress (bounded: a stuck loop fails the step instead of hanging the demo). */
+/**
+ * Until the run is no longer in progress and its route change is stored too (the analysis stores a run's end first and
+ * the route right after: the next step must not find the route still in canary). Bounded: a stuck loop fails the step
+ * instead of hanging the demo.
+ */
 export async function runEnded(live: LiveGateway, route: string, ms = 150_000): Promise<CanaryRun> {
   const deadline = Date.now() + ms;
   for (;;) {
     const run = await live.analysisStore.getRun(route);
-    if (run && run.status !== 'progressing' && run.status !== 'waiting') return run;
+    const settled = async () => (await live.store.getRoutes()).routes.find((r) => r.id === route)?.mode !== 'canary';
+    if (run && run.status !== 'progressing' && run.status !== 'waiting' && await settled()) return run;
     if (Date.now() > deadline) throw new Error(`the canary of ${route} did not end within ${ms / 1000} s (last: ${run ? `${run.status} at step ${run.stepIndex}` : 'no run'})`);
     await sleep(50);
   }
