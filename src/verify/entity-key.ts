@@ -6,6 +6,7 @@ import type { TablePlan } from './table-plan.js';
 import type { TableVerifyReport } from './types.js';
 import { emptyCounts, resolvePending, type Pending, type TableRunOptions } from './verify-table.js';
 import type { Difference } from './types.js';
+import { compatibilityOf, invariantOf, verdictOf } from './verdict.js';
 
 /**
  * `--entity E --key K`: the rows of one entity in one legacy table, compared by key (after apply passed the log
@@ -43,12 +44,10 @@ export async function verifyEntityKey(plan: TablePlan, config: ResolvedConfig, k
   counts.settledByRecheck = 0;
   const notes = ['rows of one entity compared by key after apply passed the log head; extra next rows are only found by a full pass'];
   if (ctx.unsettled > 0) notes.push(`${ctx.unsettled} row(s) kept changing`);
-  const problems = counts.missing + counts.mismatched + counts.unmapped;
-  const verdict = ctx.unsettled > 0 ? 'inconclusive' : problems > 0 ? 'differences' : 'match';
-  const invariantHolds = verdict === 'inconclusive' || counts.missing > 0 ? null : counts.legacyRows === counts.matched + counts.quarantined;
+  const inconclusive = ctx.unsettled > 0;
   return {
-    table: t.name, nextTables: [...plan.targets.keys()], counts, invariantHolds, verdict: verdict === 'match' && invariantHolds === false ? 'differences' : verdict,
-    notes, differences: reported, compatibility: rows.length === 0 ? 1 : (counts.matched + counts.quarantined) / rows.length, ms: Date.now() - started,
+    table: t.name, nextTables: [...plan.targets.keys()], counts, invariantHolds: inconclusive ? null : invariantOf(counts),
+    verdict: inconclusive ? 'inconclusive' : verdictOf(counts), notes, differences: reported, compatibility: compatibilityOf(counts), ms: Date.now() - started,
   };
 }
 

@@ -3,6 +3,7 @@ import { compareKeys } from '../values/index.js';
 import { displayKey } from './compare.js';
 import type { TablePlan } from './table-plan.js';
 import type { TableVerifyCounts, TableVerifyReport } from './types.js';
+import { compatibilityOf, countNotes, invariantOf, verdictOf } from './verdict.js';
 
 /** Keys above `after` and up to `upTo` (null: unbounded on that side). */
 export interface KeyRange {
@@ -105,9 +106,7 @@ export function mergeParts(table: string, parts: readonly TablePart[], reports: 
   const summed = ['legacyRows', 'expectedNextRows', 'nextRows', 'matched', 'missing', 'extra', 'mismatched', 'quarantined', 'unmapped', 'rechecked', 'settledByRecheck'] as const;
   for (const r of reports) for (const k of summed) counts[k] += r.counts[k];
   counts.legacyRows += level.nullKeyRows;
-  const notes: string[] = [];
-  if (counts.nullKeyRows > 0) notes.push(`${counts.nullKeyRows} legacy row(s) have a NULL in key (${level.key.join(', ')}): they cannot be matched by key`);
-  if (counts.unmapped > 0) notes.push(`${counts.unmapped} legacy row(s) do not map and have no open quarantine item: dropped silently`);
+  const notes = countNotes(counts, level.key);
   let inconclusive = false;
   reports.forEach((r, i) => {
     if (r.verdict !== 'inconclusive') return;
@@ -122,12 +121,10 @@ export function mergeParts(table: string, parts: readonly TablePart[], reports: 
     inconclusive = true;
     notes.push(`the verifier enumerated ${counts.legacyRows} rows but COUNT(*) gives ${level.countAfter} (unchanged during the pass): the enumeration ended early`);
   }
-  const invariant = counts.missing === 0 ? counts.legacyRows === counts.matched + counts.quarantined : null;
-  const problems = counts.missing + counts.extra + counts.mismatched + counts.unmapped + counts.nullKeyRows;
-  const verdict: TableVerifyReport['verdict'] = inconclusive ? 'inconclusive' : problems > 0 || invariant === false ? 'differences' : 'match';
   return {
-    table, nextTables: reports[0]?.nextTables ?? [], counts, invariantHolds: inconclusive ? null : invariant, verdict, notes,
+    table, nextTables: reports[0]?.nextTables ?? [], counts, invariantHolds: inconclusive ? null : invariantOf(counts),
+    verdict: inconclusive ? 'inconclusive' : verdictOf(counts), notes,
     differences: reports.flatMap((r) => r.differences).slice(0, maxReported),
-    compatibility: counts.legacyRows === 0 ? 1 : (counts.matched + counts.quarantined) / counts.legacyRows, ms: level.ms, ranges: parts.length,
+    compatibility: compatibilityOf(counts), ms: level.ms, ranges: parts.length,
   };
 }

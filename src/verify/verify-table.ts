@@ -9,6 +9,7 @@ import type { Settler } from './settle.js';
 import type { TablePlan } from './table-plan.js';
 import type { Throttle } from './throttle.js';
 import type { TablePart } from './parts.js';
+import { compatibilityOf, countNotes, invariantOf, verdictOf } from './verdict.js';
 import type { Difference, TableVerifyCounts, TableVerifyReport } from './types.js';
 
 /** Legacy rows per read when not given (measured: 1000 beat 2000 and 5000 by a third in CPU per row, bench:verify). */
@@ -150,8 +151,7 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
     // a range leaves the table's own counts to mergeParts, around every range of the table
     const countAfter = part ? undefined : await plan.legacy.count();
     if (!part) counts.legacyRows += counts.nullKeyRows;
-    if (counts.nullKeyRows > 0) notes.push(`${counts.nullKeyRows} legacy row(s) have a NULL in key (${plan.table.key.join(', ')}): they cannot be matched by key`);
-    if (counts.unmapped > 0) notes.push(`${counts.unmapped} legacy row(s) do not map and have no open quarantine item: dropped silently`);
+    notes.push(...countNotes(counts, plan.table.key));
     if (ctx.unsettled > 0) {
       notes.push(`${ctx.unsettled} row(s) kept changing over ${o.maxRounds ?? 3} re-checks`);
       return finish('inconclusive');
@@ -167,16 +167,10 @@ export async function verifyTable(plan: TablePlan, o: TableRunOptions): Promise<
     for (const c of cursors.values()) counts.nextRows += c.read;
     return finish('inconclusive');
   }
-  const problems = counts.missing + counts.extra + counts.mismatched + counts.unmapped + counts.nullKeyRows;
-  return finish(problems > 0 || invariant() === false ? 'differences' : 'match');
-
-  function invariant(): boolean | null {
-    return counts.missing === 0 ? counts.legacyRows === counts.matched + counts.quarantined : null;
-  }
+  return finish(verdictOf(counts));
 
   function finish(verdict: TableVerifyReport['verdict']): TableVerifyReport {
-    const compatibility = counts.legacyRows === 0 ? 1 : (counts.matched + counts.quarantined) / counts.legacyRows;
-    return { table: name, nextTables: [...plan.targets.keys()], counts, invariantHolds: verdict === 'inconclusive' ? null : invariant(), verdict, notes, differences: reported, compatibility, ms: Date.now() - started };
+    return { table: name, nextTables: [...plan.targets.keys()], counts, invariantHolds: verdict === 'inconclusive' ? null : invariantOf(counts), verdict, notes, differences: reported, compatibility: compatibilityOf(counts), ms: Date.now() - started };
   }
 
   function extraSuspect(t: string, row: Row, cursor: NextCursor): Suspect[] {
