@@ -22,27 +22,27 @@ export interface ThreadData {
 
 export type MatchedRows = readonly { readonly legacyKey: readonly Value[]; readonly entityKey: unknown }[];
 
-/** A question a thread waits on: answered by a `reply` with the same id. */
+/** A question a thread waits on: answered by a `reply` with the same id; `task` says whose hooks answer it. */
 export type ThreadRequest =
-  | { readonly t: 'req'; readonly id: number; readonly op: 'admit'; readonly table: string; readonly rows: number }
-  | { readonly t: 'req'; readonly id: number; readonly op: 'settle'; readonly table: string }
-  | { readonly t: 'req'; readonly id: number; readonly op: 'quarantine'; readonly table: string }
-  | { readonly t: 'req'; readonly id: number; readonly op: 'differences'; readonly table: string; readonly differences: readonly Difference[] }
-  | { readonly t: 'req'; readonly id: number; readonly op: 'matched'; readonly table: string; readonly rows: MatchedRows };
+  | { readonly t: 'req'; readonly id: number; readonly op: 'admit'; readonly task: string; readonly rows: number }
+  | { readonly t: 'req'; readonly id: number; readonly op: 'settle'; readonly task: string }
+  | { readonly t: 'req'; readonly id: number; readonly op: 'quarantine'; readonly task: string }
+  | { readonly t: 'req'; readonly id: number; readonly op: 'differences'; readonly task: string; readonly differences: readonly Difference[] }
+  | { readonly t: 'req'; readonly id: number; readonly op: 'matched'; readonly task: string; readonly rows: MatchedRows };
 
 export type FromThread =
   | { readonly t: 'ready' }
   | { readonly t: 'start-failed'; readonly message: string }
   | ThreadRequest
-  | { readonly t: 'observe'; readonly table: string; readonly readMs: number }
-  | { readonly t: 'progress'; readonly table: string; readonly done: number; readonly total: number }
-  | { readonly t: 'different'; readonly table: string; readonly entityKey: unknown }
+  | { readonly t: 'observe'; readonly task: string; readonly readMs: number }
+  | { readonly t: 'progress'; readonly task: string; readonly done: number; readonly total: number }
+  | { readonly t: 'different'; readonly task: string; readonly entityKey: unknown }
   | { readonly t: 'done'; readonly report: TableVerifyReport }
   /** A usage error (bad --key for this table): the run stops with it, as in the main thread. */
   | { readonly t: 'usage'; readonly option: string; readonly message: string };
 
 export type ToThread =
-  /** A table to verify, or one range of it (`part`); `task` names it in the thread's messages (their `table`). */
+  /** A table to verify, or one range of it (`part`); `task` (the table's name, or `TABLE#i` for a range) names it in the thread's messages. */
   | { readonly t: 'table'; readonly name: string; readonly task: string; readonly total?: number; readonly part?: TablePart }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly message: string }

@@ -23,8 +23,9 @@ export interface TableHooks {
 
 /**
  * The main thread's side of one verify thread: starts it, sends it one task (a table or a range of one) at a time
- * and answers what it asks with the task's hooks (messages name the task: `table` holds its id). A thread that dies ends its table inconclusive (fail closed) and the slot with it; one
- * that cannot start (its config load failed) ends the slot before any table, and the other slots take the work.
+ * and answers what it asks with that task's hooks (its messages name the task). A thread that dies ends its task
+ * inconclusive (fail closed) and the slot with it; one that cannot start (its config load failed) ends the slot
+ * before any task, and the other slots take the work.
  */
 export class ThreadSlot {
   private readonly worker: Worker;
@@ -33,7 +34,7 @@ export class ThreadSlot {
   private gone: string | null = null;
   private readonly exited: Promise<void>;
 
-  constructor(entry: ThreadEntry, data: ThreadData, private readonly hooks: (table: string) => TableHooks, private readonly signal?: AbortSignal) {
+  constructor(entry: ThreadEntry, data: ThreadData, private readonly hooks: (task: string) => TableHooks, private readonly signal?: AbortSignal) {
     // a bundle needs no loader hooks: without the process's own (`--import tsx` under tsx), every module the thread
     // imports skips a round trip to the hooks thread (most of a second at start)
     this.worker = new Worker(entry.url, { workerData: data, ...(entry.bundled ? { execArgv: [] } : {}) });
@@ -62,7 +63,7 @@ export class ThreadSlot {
   ready(): Promise<boolean> { return this.started; }
   get why(): string | null { return this.gone; }
 
-  /** One task (a table or a range of one), verified in the thread; resolves with its report (inconclusive when the thread died). */
+  /** One task (a table or a range of one), verified in the thread; its report (inconclusive when the thread died). */
   run(task: VerifyTask): Promise<TableVerifyReport> {
     const name = task.table;
     if (this.gone) return Promise.resolve(inconclusiveTable(name, `the verify thread is gone: ${this.gone}`));
@@ -87,9 +88,9 @@ export class ThreadSlot {
   private onMessage(m: Exclude<FromThread, { t: 'ready' } | { t: 'start-failed' }>): void {
     switch (m.t) {
       case 'req': void this.answer(m); return;
-      case 'observe': this.hooks(m.table).throttle.observe(m.readMs); return;
-      case 'progress': this.hooks(m.table).onProgress?.(m.done, m.total); return;
-      case 'different': this.hooks(m.table).onDifferent?.(m.entityKey); return;
+      case 'observe': this.hooks(m.task).throttle.observe(m.readMs); return;
+      case 'progress': this.hooks(m.task).onProgress?.(m.done, m.total); return;
+      case 'different': this.hooks(m.task).onDifferent?.(m.entityKey); return;
       case 'done': { const c = this.current; this.current = null; c?.resolve(m.report); return; }
       case 'usage': { const c = this.current; this.current = null; c?.reject(new VerifyUsageError(m.option, m.message)); return; }
       default: assertNever(m, 'message from a verify thread');
@@ -97,7 +98,7 @@ export class ThreadSlot {
   }
 
   private async answer(r: ThreadRequest): Promise<void> {
-    const h = this.hooks(r.table);
+    const h = this.hooks(r.task);
     try {
       let value: unknown;
       switch (r.op) {

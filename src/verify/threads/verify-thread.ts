@@ -31,11 +31,11 @@ const post = (m: FromThread) => port.postMessage(m);
 let nextId = 1;
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 type Op = ThreadRequest extends infer R ? R extends { op: infer O } ? O : never : never;
-function ask<T>(op: Op, table: string, extra: Record<string, unknown> = {}): Promise<T> {
+function ask<T>(op: Op, task: string, extra: Record<string, unknown> = {}): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    post({ t: 'req', id, op, table, ...extra } as ThreadRequest);
+    post({ t: 'req', id, op, task, ...extra } as ThreadRequest);
   });
 }
 
@@ -76,22 +76,21 @@ async function start(getConfig: (data: ThreadData) => Promise<ResolvedConfig>): 
   }
 }
 
-/** One table or one range of it; every message about it names the task (`table: task`), whose hooks answer. */
+/** One table or one range of it; every message about it names the task, whose hooks answer in the main thread. */
 async function runTable(name: string, task: string, total: number | undefined, part: TablePart | undefined): Promise<void> {
-  const table = task;
   try {
     const report = await verifyNamedTable(config!, legacy!, next!, name, {
       ...(total !== undefined ? { total } : {}), ...(part ? { part, plans } : {}),
-      throttle: throttleFor(table), settler: { settle: () => ask<boolean>('settle', table) }, quarantined: quarantineFor(table),
+      throttle: throttleFor(task), settler: { settle: () => ask<boolean>('settle', task) }, quarantined: quarantineFor(task),
       shared: new Set(data.shared), signal: stop.signal,
       ...(data.chunkSize ? { chunkSize: data.chunkSize } : {}), ...(data.maxRounds ? { maxRounds: data.maxRounds } : {}),
       ...(data.maxReported ? { maxReported: data.maxReported } : {}),
-      ...(data.wantsDifferences ? { sink: async (differences) => { await ask('differences', table, { differences }); } } : {}),
+      ...(data.wantsDifferences ? { sink: async (differences) => { await ask('differences', task, { differences }); } } : {}),
       ...(data.wantsMatched ? {
-        onMatched: async (_plan, rows) => { await ask('matched', table, { rows }); },
-        onDifferent: (entityKey) => post({ t: 'different', table, entityKey }),
+        onMatched: async (_plan, rows) => { await ask('matched', task, { rows }); },
+        onDifferent: (entityKey) => post({ t: 'different', task, entityKey }),
       } : {}),
-      onProgress: (done, total) => post({ t: 'progress', table, done, total }),
+      onProgress: (done, total) => post({ t: 'progress', task, done, total }),
     });
     post({ t: 'done', report });
   } catch (e) {
@@ -105,20 +104,20 @@ async function runTable(name: string, task: string, total: number | undefined, p
 }
 
 /** The main thread's throttle: one budget for every table read at the same time. */
-function throttleFor(table: string): Throttle {
+function throttleFor(task: string): Throttle {
   return {
-    admit: (rows) => ask<void>('admit', table, { rows }),
-    observe: (readMs) => post({ t: 'observe', table, readMs }),
+    admit: (rows) => ask<void>('admit', task, { rows }),
+    observe: (readMs) => post({ t: 'observe', task, readMs }),
     reason: null,
   };
 }
 
-function quarantineFor(table: string): QuarantineView {
+function quarantineFor(task: string): QuarantineView {
   let keys = new Set<string>();
   return {
     has: (k) => keys.has(k),
     keys: () => [...keys],
-    async refresh() { keys = new Set(await ask<string[]>('quarantine', table)); },
+    async refresh() { keys = new Set(await ask<string[]>('quarantine', task)); },
   };
 }
 
