@@ -43,10 +43,10 @@ export async function userKeyed(live: LiveGateway, route: string): Promise<void>
  */
 export async function runEnded(live: LiveGateway, route: string, ms = 150_000): Promise<CanaryRun> {
   const deadline = Date.now() + ms;
+  const routeSettled = async () => (await live.store.getRoutes()).routes.find((r) => r.id === route)?.mode !== 'canary';
   for (;;) {
     const run = await live.analysisStore.getRun(route);
-    const settled = async () => (await live.store.getRoutes()).routes.find((r) => r.id === route)?.mode !== 'canary';
-    if (run && run.status !== 'progressing' && run.status !== 'waiting' && await settled()) return run;
+    if (run && run.status !== 'progressing' && run.status !== 'waiting' && await routeSettled()) return run;
     if (Date.now() > deadline) throw new Error(`the canary of ${route} did not end within ${ms / 1000} s (last: ${run ? `${run.status} at step ${run.stepIndex}` : 'no run'})`);
     await sleep(50);
   }
