@@ -42,20 +42,20 @@ async function main(): Promise<void> {
   const dir = workDir();
   const [nginx, haproxy, pipe, siphon] = await Promise.all(Array.from({ length: 4 }, freePort)) as number[];
   own(startNginx(dir, [nginx!]));
-  own(startHaproxy(dir, haproxy!, nginx!));
+  const haproxyProc = own(startHaproxy(dir, haproxy!, nginx!));
   writeFileSync(join(dir, 'pipe.mjs'), PIPE);
   // the pipe gets the V8 flags Siphon's gateway runs with, so that only the work per request differs
-  own(spawn(process.execPath, [...missingNodeFlags('gateway', [], ''), join(dir, 'pipe.mjs'), String(pipe), String(nginx)], { stdio: 'ignore' }));
+  const pipeProc = own(spawn(process.execPath, [...missingNodeFlags('gateway', [], ''), join(dir, 'pipe.mjs'), String(pipe), String(nginx)], { stdio: 'ignore' }));
   const routes = join(dir, 'routes.json');
   writeFileSync(routes, JSON.stringify([{ id: 'all', match: { path: '/*' }, mode: { kind: 'legacy' } }]));
-  own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy-http', `http://127.0.0.1:${nginx}`,
+  const siphonProc = own(spawn(process.execPath, [join(root, 'bin/siphon.js'), 'gateway', 'start', '--legacy-http', `http://127.0.0.1:${nginx}`,
     '--next-http', `http://127.0.0.1:${nginx}`, '--routes', routes, '--port', String(siphon)], {
     stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SIPHON_LOG_LEVEL: 'warn', SIPHON_ADMIN_TOKEN: 'bench-token-0123456789abcdef' },
   }));
   const targets = [
-    { name: 'haproxy', port: haproxy!, pid: children[1]!.pid! },
-    { name: 'pipe', port: pipe!, pid: children[2]!.pid! },
-    { name: 'siphon', port: siphon!, pid: children[3]!.pid! },
+    { name: 'haproxy', port: haproxy!, pid: haproxyProc.pid! },
+    { name: 'pipe', port: pipe!, pid: pipeProc.pid! },
+    { name: 'siphon', port: siphon!, pid: siphonProc.pid! },
   ];
   for (const t of targets) await waitForHttp(`http://127.0.0.1:${t.port}/x`);
   const rps: Record<string, number[]> = {}, cpu: Record<string, number[]> = {};
