@@ -215,9 +215,11 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
     const run = await runTasks({ config: o.config, legacy: o.legacy, next: o.next, names, sizes: threads.sizes, slots: threads.count, split: o.split !== false && o.key === undefined, ...(o.partRows ? { partRows: o.partRows } : {}) });
     for (const t of run.tasks) tasksById.set(t.id, t);
     for (const [name, s] of run.split) plans.set(name, Promise.resolve(s.plan));
+    // no slot without a task to take: a table too small to split does not start threads that would wait for nothing
+    const slots = Math.min(threads.count, run.tasks.length);
     const reports = await verifyTablesInParallel({
       tasks: run.tasks, hooks: hooksOf, inMain, entry,
-      ...(o.mainThreadVerifies === false ? { threads: threads.count, mainVerifies: false } : { threads: threads.count - 1 }),
+      ...(o.mainThreadVerifies === false ? { threads: slots, mainVerifies: false } : { threads: slots - 1 }),
       // an entity's root table last: its rows are marked verified only when no other table of the entity differed
       after: marks ? rootsAfterTheirTables(o.config, names) : new Map(),
       data: {

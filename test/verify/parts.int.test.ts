@@ -160,6 +160,9 @@ describe.each([['mysql', 'postgres'], ['sqlite', 'sqlite'], ['postgres', 'mysql'
     const r = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 2, partRows: 10, split: false });
     expect(r.tables[0]!.ranges).toBeUndefined();
     expect(r.verdict).toBe('match');
+    // too few rows for two ranges: one task, verified by the main thread, no thread started for nothing
+    const one = await runVerify({ config, legacy: f.legacy, next: f.next, threads: 4, partRows: 100 });
+    expect([one.tables[0]!.ranges, one.verdict, one.tables[0]!.counts.matched]).toEqual([undefined, 'match', 120]);
     // a text key in a case-insensitive collation: pages bounded below would need a probe of the whole key
     if (legacyDialect !== 'mysql') return;
     await f.legacy.execute(`CREATE TABLE codes (code VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_general_ci PRIMARY KEY, label VARCHAR(40)) ENGINE=InnoDB`);
