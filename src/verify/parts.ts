@@ -36,9 +36,10 @@ const BOUNDARY_TRIES = 8;
  * that maps to exactly one row of each next table in increasing next keys. A boundary is a legacy key found by
  * skipping `rowsPerPart` keys in the key's index (one statement that reads keys only); its next bounds are the keys
  * its own row maps to — the mapping must keep legacy's key order anyway for the merge join, and each range checks
- * that every next key it expects falls inside its next bounds (otherwise it is inconclusive, never wrong).
+ * that every next key it expects falls inside its next bounds (otherwise it is inconclusive, never wrong). `admit`
+ * is asked before each boundary read: the run's throttle holds it back while legacy is paused or slow, like a page.
  */
-export async function planParts(plan: TablePlan, rows: number, rowsPerPart: number): Promise<TablePart[] | null> {
+export async function planParts(plan: TablePlan, rows: number, rowsPerPart: number, admit: () => Promise<void> = async () => undefined): Promise<TablePart[] | null> {
   const per = Math.max(1, Math.floor(rowsPerPart));
   if (rows < 2 * per) return null;
   if (!plan.legacy.rangeable() || [...plan.targets.values()].some((t) => !t.keyset.rangeable())) return null;
@@ -46,9 +47,11 @@ export async function planParts(plan: TablePlan, rows: number, rowsPerPart: numb
   const wanted = Math.ceil(rows / per);
   let after: Value[] | null = null;
   while (bounds.length < wanted - 1) {
+    await admit();
     let b = await plan.legacy.keyAfter(after, per);
     let next = b && await mappedBound(plan, b);
     for (let tries = 0; b && !next && tries < BOUNDARY_TRIES; tries++) {
+      await admit();
       b = await plan.legacy.keyAfter(b, 1);
       next = b && await mappedBound(plan, b);
     }

@@ -212,7 +212,7 @@ export async function runVerify(o: VerifyRunOptions): Promise<VerifyReport> {
   if (threads.threaded) {
     // the threads' code is bundled (in esbuild's own process) while large tables are split here
     const entry = verifyThreadEntry(o.config.file!);
-    const run = await runTasks({ config: o.config, legacy: o.legacy, next: o.next, names, sizes: threads.sizes, slots: threads.count, split: o.split !== false && o.key === undefined, ...(o.partRows ? { partRows: o.partRows } : {}) });
+    const run = await runTasks({ config: o.config, legacy: o.legacy, next: o.next, names, sizes: threads.sizes, slots: threads.count, split: o.split !== false && o.key === undefined, throttle, ...(o.partRows ? { partRows: o.partRows } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     for (const t of run.tasks) tasksById.set(t.id, t);
     for (const [name, s] of run.split) plans.set(name, Promise.resolve(s.plan));
     // no slot without a task to take: a table too small to split does not start threads that would wait for nothing

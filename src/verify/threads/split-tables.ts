@@ -4,6 +4,7 @@ import { describeFailure } from '../errors.js';
 import { MIN_PART_ROWS, mergeParts, planParts, type TablePart } from '../parts.js';
 import { planTable, type TablePlan } from '../table-plan.js';
 import type { TableVerifyReport } from '../types.js';
+import type { Throttle } from '../throttle.js';
 import type { VerifyTask } from './schedule.js';
 
 /**
@@ -38,6 +39,9 @@ export async function runTasks(o: {
   readonly names: readonly string[]; readonly sizes: ReadonlyMap<string, number>; readonly slots: number; readonly split: boolean;
   /** Legacy rows per range instead of the computed figure. */
   readonly partRows?: number;
+  /** The run's throttle: boundary reads wait as pages do (a pause, a slow legacy) without counting as rows. */
+  readonly throttle: Throttle;
+  readonly signal?: AbortSignal;
 }): Promise<RunTasks> {
   const total = o.names.reduce((n, t) => n + (o.sizes.get(t) ?? 0), 0);
   const rowsPerPart = o.partRows ?? Math.max(MIN_PART_ROWS, Math.ceil(total / (o.slots * PARTS_PER_SLOT)));
@@ -53,7 +57,7 @@ export async function runTasks(o: {
       if (!plan.legacy.rangeable()) return null;
       const legacyCount = await plan.legacy.count();
       const nullKeyRows = await plan.legacy.countNullKeys();
-      const parts = await planParts(plan, legacyCount - nullKeyRows, rowsPerPart);
+      const parts = await planParts(plan, legacyCount - nullKeyRows, rowsPerPart, () => o.throttle.admit(0, o.signal));
       return parts ? { plan, parts, legacyCount, nullKeyRows, started } : null;
     } catch {
       return null; // verified whole: its own run says what fails
